@@ -1,0 +1,75 @@
+"""Extraction functions: path -> EXIF dict, and the reader every strategy shares.
+
+An *extractor* is a plain function ``(path) -> dict`` that may raise. The
+:class:`ExifReader` wraps one with the storage model and the original loader's
+error semantics (``{}`` on any failure) and is picklable, so thread and process
+pools run exactly the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from exifbench.datasets.storage import StorageModel
+from exifbench.errors import ExifbenchError
+from exifbench.extractors.pillow import pillow_exif
+
+Extractor = Callable[[str], dict[str, Any]]
+
+log = logging.getLogger("exifbench.loader")
+
+EXTRACTORS: dict[str, Extractor] = {"pillow": pillow_exif}
+
+
+def get_extractor(name: str) -> Extractor:
+    """Look an extractor up by name; unknown names are a user error."""
+    if name == "fastpath" and name not in EXTRACTORS:
+        from exifbench.extractors.fastpath import fastpath_exif
+
+        EXTRACTORS[name] = fastpath_exif
+    try:
+        return EXTRACTORS[name]
+    except KeyError:
+        raise ExifbenchError(f"unknown extractor {name!r}: choose from pillow, fastpath") from None
+
+
+class ExifRead(NamedTuple):
+    """One read from storage: the dict (``{}`` on failure) and the one-line reason it failed."""
+
+    exif: dict[str, Any]
+    error: str | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line naming the exception type and its message."""
+    text = " ".join(str(exc).split()) or "no message"
+    return f"{type(exc).__name__}: {text}"
+
+
+@dataclass(frozen=True)
+class ExifReader:
+    """Reads one file's EXIF from storage: storage cost, then the extractor, never raises."""
+
+    extractor: str = "pillow"
+    storage: StorageModel = field(default_factory=StorageModel)
+
+    def __call__(self, path: str) -> ExifRead:
+        try:
+            self.storage.charge(path)
+            return ExifRead(get_extractor(self.extractor)(path))
+        except Exception as exc:  # the original loader catches everything and returns {}
+            return ExifRead({}, describe_error(exc))
+
+    def load(self, path: str) -> dict[str, Any]:
+        """Read ``path`` and log a warning on failure, like the original loader."""
+        return report(path, self(path))
+
+
+def report(path: str, read: ExifRead) -> dict[str, Any]:
+    """Log ``read``'s error (if any) as the original loader's warning; return its dict."""
+    if read.error is not None:
+        log.warning("%s: %s", path, read.error, extra={"exif_path": path, "exif_error": read.error})
+    return read.exif

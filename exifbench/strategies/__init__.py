@@ -1,0 +1,91 @@
+"""The loaders ("strategies") behind one protocol, and the registry that names them.
+
+``create("threadpool", reader, workers=4)`` builds any built-in strategy, and
+``create("mypkg.loaders:MyLoader", ...)`` imports and builds a user's class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+from typing import Any
+
+from exifbench.errors import ExifbenchError
+from exifbench.extractors import ExifReader
+from exifbench.strategies.base import ExifLoader
+from exifbench.strategies.lazy import LazyLoader
+from exifbench.strategies.process import ProcessPoolLoader
+from exifbench.strategies.sync import SyncLoader
+from exifbench.strategies.threadpool import ThreadPoolLoader
+
+BUILTIN: dict[str, type] = {
+    "sync": SyncLoader,
+    "threadpool": ThreadPoolLoader,
+    "lazy": LazyLoader,
+    "process": ProcessPoolLoader,
+}
+
+FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
+
+_PROTOCOL_METHODS = ("load_exif", "preload", "close", "__enter__", "__exit__")
+
+
+def expand_names(spec: str) -> list[str]:
+    """``"all"`` -> every built-in (sync first); ``"sync,lazy"`` -> both; names are not checked here."""
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    if not names:
+        raise ExifbenchError("no strategy given")
+    expanded: list[str] = []
+    for name in names:
+        for one in BUILTIN if name == "all" else [name]:
+            if one not in expanded:
+                expanded.append(one)
+    return expanded
+
+
+def resolve(name: str) -> type:
+    """The class for a built-in name or a ``module:Class`` string (imported only when asked for)."""
+    if name in BUILTIN:
+        return BUILTIN[name]
+    if ":" not in name:
+        known = ", ".join([*BUILTIN, "all"])
+        raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
+    module_name, _, class_name = name.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
+    cls = getattr(module, class_name, None)
+    if not inspect.isclass(cls):
+        raise ExifbenchError(f"strategy {name!r}: {module_name} has no class {class_name!r}")
+    missing = [method for method in _PROTOCOL_METHODS if not callable(getattr(cls, method, None))]
+    if missing:
+        raise ExifbenchError(f"strategy {name!r} does not implement the loader protocol: missing {', '.join(missing)}")
+    return cls
+
+
+def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
+    """Build strategy ``name``, passing only the options (``workers``, ``cache_size``...) it accepts."""
+    cls = resolve(name)
+    offered = {"reader": reader or ExifReader(), **options}
+    params = inspect.signature(cls).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    accepted = {key: value for key, value in offered.items() if takes_any or key in params}
+    try:
+        return cls(**accepted)
+    except ExifbenchError:
+        raise
+    except Exception as exc:
+        raise ExifbenchError(f"strategy {name!r} could not be created: {type(exc).__name__}: {exc}") from None
+
+
+def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
+    """The loader chosen by ``$EXIFBENCH_STRATEGY`` (default ``sync``); unknown values are an error."""
+    name = os.environ.get(FLAG_VARIABLE, "sync").strip() or "sync"
+    if name == "all" or "," in name:
+        raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: the flag names exactly one strategy")
+    return create(name, reader, **options)
+
+
+__all__ = ["BUILTIN", "ExifLoader", "create", "expand_names", "from_flag", "resolve"]

@@ -1,0 +1,56 @@
+"""The loader protocol every strategy implements, and a context-manager mixin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Protocol, Self, runtime_checkable
+
+Exif = dict[str, Any]
+
+
+@runtime_checkable
+class ExifLoader(Protocol):
+    """What the harness needs of a loader; it never asks which one it has."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> Exif | None:
+        """The cached dict if ready; ``None`` if not ready and not ``blocking``.
+
+        With ``blocking=True`` always a dict: wait for an in-flight load or load now.
+        """
+        ...
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        """Schedule background loads of ``paths``, ``priority`` paths first."""
+        ...
+
+    def close(self) -> None:
+        """Stop every thread and process this loader started."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+
+class ClosingLoader:
+    """Context-manager use for loaders: ``with Loader() as loader: ...`` closes on exit."""
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def priority_order(paths: Sequence[str], priority: Sequence[str] | None) -> list[str]:
+    """``priority`` paths first, then the rest of ``paths``, each path once."""
+    return list(dict.fromkeys([*(priority or ()), *paths]))
