@@ -1,0 +1,152 @@
+"""One benchmark invocation: dataset → pattern → replay(each strategy × repeats) → results.
+
+Strategies run interleaved across repeats (A B C A B C …) so machine drift hits
+all alike. Every run's final dicts are compared with the original loader's,
+read untimed in the same process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from exifbench.datasets.folder import Folder
+from exifbench.datasets.storage import StorageModel, evict
+from exifbench.extractors import ExifReader
+from exifbench.harness.environment import environment
+from exifbench.harness.equality import compare
+from exifbench.harness.errors import collect_errors
+from exifbench.harness.pattern import Pattern
+from exifbench.harness.replay import ReplayPlan, plan_replay, replay
+from exifbench.harness.result import RunResult, RunSet
+from exifbench.harness.timing import summarize_blocking
+from exifbench.strategies import create
+
+ProgressHook = Callable[[str, int, int], None]
+"""Called as ``hook(strategy, repeat, calls_done)``."""
+
+
+@dataclass
+class BenchConfig:
+    """Everything that defines a run besides the dataset and the pattern."""
+
+    strategies: list[str]
+    workers: int = 4
+    repeat: int = 1
+    on_not_ready: str = "defaults"
+    storage: StorageModel = field(default_factory=StorageModel)
+    extractor: str = "pillow"
+    cache_size: int | None = None
+    cold: bool = False
+
+    def loader_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"workers": self.workers}
+        if self.cache_size is not None:
+            options["cache_size"] = self.cache_size
+        return options
+
+
+def baseline(plan: ReplayPlan) -> dict[str, dict[str, Any]]:
+    """The original loader's dict for every file the plan loads: no storage latency, untimed."""
+    read = ExifReader()
+    return {path: read(path).exif for path in plan.targets}
+
+
+def run_bench(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    progress: ProgressHook | None = None,
+    stop: threading.Event | None = None,
+    dataset: str | None = None,
+) -> RunSet:
+    """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far."""
+    runs = RunSet()
+    for run in iter_runs(config, folder, pattern, progress, stop, dataset):
+        runs.runs.append(run)
+        if not run.complete:
+            runs.complete = False
+    if stop is not None and stop.is_set():
+        runs.complete = False
+    return runs
+
+
+def iter_runs(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    progress: ProgressHook | None = None,
+    stop: threading.Event | None = None,
+    dataset: str | None = None,
+) -> Iterator[RunResult]:
+    """Yield each run's result as soon as it is measured."""
+    plan = plan_replay(pattern, folder)
+    expected = baseline(plan)
+    env = environment()
+    shared_config = {
+        "dataset": dataset or plan.root,
+        "pattern": plan.pattern,
+        "on_not_ready": config.on_not_ready,
+        "workers": config.workers,
+        "extractor": config.extractor,
+        "storage": config.storage.describe(),
+        "io_latency_ms": config.storage.latency_ms,
+        "io_jitter_ms": config.storage.jitter_ms,
+        "cold": config.cold,
+        "repeats": config.repeat,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
+    }
+    reader = ExifReader(config.extractor, config.storage)
+    for repeat in range(config.repeat):
+        for name in config.strategies:
+            if stop is not None and stop.is_set():
+                return
+            if config.cold:
+                evict(plan.targets)
+            yield _run_one(name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
+
+
+def _run_one(
+    name: str,
+    repeat: int,
+    reader: ExifReader,
+    config: BenchConfig,
+    plan: ReplayPlan,
+    expected: dict[str, dict[str, Any]],
+    env: dict[str, Any],
+    shared_config: dict[str, Any],
+    progress: ProgressHook | None,
+    stop: threading.Event | None,
+) -> RunResult:
+    def on_call(index: int) -> None:
+        if progress is not None:
+            progress(name, repeat, index + 1)
+
+    with collect_errors() as collector:
+        with create(name, reader, **config.loader_options()) as loader:
+            measured = replay(loader, plan, config.on_not_ready, on_call, stop)
+    equality = compare(expected, measured.results)
+    return RunResult(
+        strategy=name,
+        repeat=repeat,
+        calls=len(measured.blocking_ms),
+        images=plan.images,
+        files_touched=len({call.path for call in plan.calls[: len(measured.blocking_ms)]}),
+        blocking={**summarize_blocking(measured.blocking_ms), "preload_ms": measured.preload_ms},
+        not_ready=sum(measured.not_ready),
+        deferred=measured.deferred,
+        preload_ms=measured.preload_ms,
+        background_s=measured.background_s,
+        equality=equality.to_dict(),
+        errors=collector.errors,
+        environment=env,
+        config={**shared_config, "calls_s": measured.calls_s},
+        samples={
+            "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
+            "at_ms": [round(v, 3) for v in measured.at_ms],
+            "not_ready": [int(v) for v in measured.not_ready],
+        },
+        complete=measured.complete,
+    )

@@ -1,0 +1,101 @@
+"""EXIF equality that is honest about Pillow's types.
+
+Plain ``==`` is wrong both ways for EXIF dicts: ``IFDRational(0, 0)`` is NaN and
+never equals itself, and ``IFDRational(1, 2) == 0.5`` would let a float pass for
+a rational. Here values match only if their types match, recursively, and
+rationals compare by numerator and denominator.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL.TiffImagePlugin import IFDRational
+
+REPR_LIMIT = 160
+
+
+def values_equal(expected: Any, actual: Any) -> bool:
+    """True when ``actual`` is the same EXIF value as ``expected``, type included."""
+    if type(expected) is not type(actual):
+        return False
+    if isinstance(expected, IFDRational):
+        return (expected.numerator, expected.denominator) == (actual.numerator, actual.denominator)
+    if isinstance(expected, float):
+        return expected == actual or (math.isnan(expected) and math.isnan(actual))
+    if isinstance(expected, tuple | list):
+        return len(expected) == len(actual) and all(map(values_equal, expected, actual))
+    if isinstance(expected, dict):
+        return expected.keys() == actual.keys() and all(values_equal(v, actual[k]) for k, v in expected.items())
+    return bool(expected == actual)
+
+
+def short_repr(value: Any) -> str:
+    """``repr`` cut to a readable length for reports."""
+    text = repr(value)
+    return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One tag of one file that differs from the baseline (``<missing>`` where absent)."""
+
+    path: str
+    tag: str
+    expected: str
+    actual: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "tag": self.tag, "expected": self.expected, "actual": self.actual}
+
+
+@dataclass
+class EqualityReport:
+    """How many files were compared, how many matched, and every differing tag."""
+
+    checked: int = 0
+    equal: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.checked == self.equal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"checked": self.checked, "equal": self.equal, "mismatches": [m.to_dict() for m in self.mismatches]}
+
+
+MISSING = "<missing>"
+
+
+def diff_exif(path: str, expected: dict[str, Any] | None, actual: dict[str, Any] | None) -> list[Mismatch]:
+    """Every tag of ``path`` whose value differs between two dicts (``None`` means no dict at all)."""
+    if expected is None or actual is None:
+        if expected is actual:
+            return []
+        return [Mismatch(path, "<dict>", short_repr(expected), short_repr(actual))]
+    return [
+        Mismatch(
+            path,
+            str(tag),
+            short_repr(expected[tag]) if tag in expected else MISSING,
+            short_repr(actual[tag]) if tag in actual else MISSING,
+        )
+        for tag in dict.fromkeys([*expected, *actual])
+        if tag not in expected or tag not in actual or not values_equal(expected[tag], actual[tag])
+    ]
+
+
+def compare(baseline: dict[str, dict[str, Any]], results: dict[str, dict[str, Any] | None]) -> EqualityReport:
+    """Compare every file in ``results`` with the ``baseline`` dict for it."""
+    report = EqualityReport()
+    for path, actual in results.items():
+        report.checked += 1
+        mismatches = diff_exif(path, baseline.get(path), actual)
+        if mismatches:
+            report.mismatches.extend(mismatches)
+        else:
+            report.equal += 1
+    return report
