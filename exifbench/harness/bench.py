@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,10 @@ from exifbench.strategies import create
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
 
+ReplayWrapper = Callable[[str, int], AbstractContextManager[dict[str, Any]]]
+"""``wrapper(strategy, repeat)`` is entered around each replay (e.g. a profiler); the dict it
+yields, filled in on exit, lands in the run's ``extra``."""
+
 
 @dataclass
 class BenchConfig:
@@ -40,6 +45,7 @@ class BenchConfig:
     extractor: str = "pillow"
     cache_size: int | None = None
     cold: bool = False
+    around_replay: ReplayWrapper | None = None
 
     def loader_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"workers": self.workers}
@@ -124,9 +130,11 @@ def _run_one(
         if progress is not None:
             progress(name, repeat, index + 1)
 
+    around = config.around_replay(name, repeat) if config.around_replay else nullcontext({})
     with collect_errors() as collector:
         with create(name, reader, **config.loader_options()) as loader:
-            measured = replay(loader, plan, config.on_not_ready, on_call, stop)
+            with around as extra:
+                measured = replay(loader, plan, config.on_not_ready, on_call, stop)
     equality = compare(expected, measured.results)
     return RunResult(
         strategy=name,
@@ -148,5 +156,6 @@ def _run_one(
             "at_ms": [round(v, 3) for v in measured.at_ms],
             "not_ready": [int(v) for v in measured.not_ready],
         },
+        extra=extra,
         complete=measured.complete,
     )
