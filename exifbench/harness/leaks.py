@@ -1,0 +1,124 @@
+"""What a block of code left running, and how much memory it took: psutil snapshots.
+
+``with Watch() as watch: ...`` snapshots the process's OS threads and child processes
+before and after the block, and samples the RSS of the process and its children on a
+thread of its own (excluded from the counts). Multiprocessing's own long-lived helpers
+(the forkserver and the resource tracker, started once per interpreter) are not
+counted as leaks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import psutil
+
+MP_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """OS thread ids of this process and ids of its (non-helper) child processes."""
+
+    threads: frozenset[int]
+    children: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Threads and child processes alive after the block that were not before, and peak RSS growth."""
+
+    leaked_threads: int
+    leaked_children: list[str]
+    rss_growth_mb: float
+
+    @property
+    def leaked(self) -> bool:
+        return bool(self.leaked_threads or self.leaked_children)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "leaked_threads": self.leaked_threads,
+            "leaked_children": self.leaked_children,
+            "rss_growth_mb": round(self.rss_growth_mb, 3),
+        }
+
+
+def _children(process: psutil.Process) -> list[psutil.Process]:
+    """Live child processes, multiprocessing helpers left out."""
+    found = []
+    for child in process.children(recursive=True):
+        try:
+            cmdline = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if not any(helper in cmdline for helper in MP_HELPERS):
+            found.append(child)
+    return found
+
+
+class Watch:
+    """Context manager: after exit, :attr:`usage` says what the block left behind and its peak RSS growth."""
+
+    def __init__(self, interval_s: float = 0.05, settle_s: float = 1.0) -> None:
+        self.interval_s = interval_s
+        self.settle_s = settle_s
+        self.usage = Usage(0, [], 0.0)
+        self._process = psutil.Process()
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, name="exifbench-rss-sampler", daemon=True)
+        self._before = Snapshot(frozenset(), frozenset())
+        self._start_rss = 0
+        self._peak_rss = 0
+
+    def __enter__(self) -> Self:
+        self._start_rss = self._peak_rss = self._rss()
+        self._sampler.start()
+        self._before = self._snapshot()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        deadline = time.monotonic() + self.settle_s
+        after = self._snapshot()
+        while self._new(after) != (0, []) and time.monotonic() < deadline:  # let joined threads finish exiting
+            time.sleep(0.02)
+            after = self._snapshot()
+        self._done.set()
+        self._sampler.join()
+        self._peak_rss = max(self._peak_rss, self._rss())
+        threads, children = self._new(after)
+        self.usage = Usage(threads, children, (self._peak_rss - self._start_rss) / MB)
+
+    def _new(self, after: Snapshot) -> tuple[int, list[str]]:
+        threads = len(after.threads - self._before.threads)
+        children = []
+        for pid in sorted(after.children - self._before.children):
+            try:
+                children.append(f"{pid} {psutil.Process(pid).name()}")
+            except psutil.Error:
+                continue
+        return threads, children
+
+    def _snapshot(self) -> Snapshot:
+        threads = {t.id for t in self._process.threads()} - {self._sampler.native_id}
+        return Snapshot(frozenset(threads), frozenset(child.pid for child in _children(self._process)))
+
+    def _rss(self) -> int:
+        total = self._process.memory_info().rss
+        for child in _children(self._process):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.interval_s):
+            self._peak_rss = max(self._peak_rss, self._rss())

@@ -1,0 +1,92 @@
+"""Significance over repeats: the one-sided Mann–Whitney U test asv uses to call a change real.
+
+Repeats are few (3–10), so the test is exact when there are no ties. With ``n`` and
+``m`` repeats the smallest one-sided p-value it can give is ``1 / C(n+m, n)``: 3 vs 3
+repeats can never get below 0.05 (their best is exactly 0.05), so such a comparison is
+*unreachable* and reported as such instead of as "not significant".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from scipy.stats import mannwhitneyu
+
+ALPHA = 0.05
+
+Alternative = Literal["greater", "less"]
+
+
+def min_p_value(n_candidate: int, n_reference: int) -> float:
+    """The smallest one-sided p-value the exact test can give for these repeat counts."""
+    if n_candidate < 1 or n_reference < 1:
+        return 1.0
+    return 1 / math.comb(n_candidate + n_reference, n_candidate)
+
+
+def repeats_needed(alpha: float = ALPHA) -> int:
+    """The fewest repeats per side (equal on both) that can reach ``p < alpha``."""
+    n = 1
+    while min_p_value(n, n) >= alpha:
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class Significance:
+    """Is the candidate ``alternative`` (greater / less) than the reference over the repeats?"""
+
+    alternative: Alternative
+    p_value: float
+    n_candidate: int
+    n_reference: int
+    alpha: float = ALPHA
+
+    @property
+    def reachable(self) -> bool:
+        """Whether these repeat counts can reach ``p < alpha`` at all."""
+        return min_p_value(self.n_candidate, self.n_reference) < self.alpha
+
+    @property
+    def significant(self) -> bool:
+        return self.reachable and self.p_value < self.alpha
+
+    def describe(self) -> str:
+        """One phrase: the p-value against alpha, or why no p-value could be small enough."""
+        counts = f"{self.n_candidate} vs {self.n_reference} repeats"
+        if not self.reachable:
+            smallest = min_p_value(self.n_candidate, self.n_reference)
+            return (
+                f"{counts} cannot reach p<{self.alpha:g} (smallest possible p={smallest:.3f}); "
+                f"use at least {repeats_needed(self.alpha)} repeats per side"
+            )
+        relation = "<" if self.p_value < self.alpha else "≥"
+        return f"p={self.p_value:.3g} {relation} {self.alpha:g} (one-sided Mann–Whitney U, {counts})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "test": "mann-whitney-u",
+            "alternative": self.alternative,
+            "p_value": self.p_value,
+            "alpha": self.alpha,
+            "n_candidate": self.n_candidate,
+            "n_reference": self.n_reference,
+            "reachable": self.reachable,
+            "significant": self.significant,
+        }
+
+
+def mann_whitney(
+    candidate: Sequence[float], reference: Sequence[float], alternative: Alternative, alpha: float = ALPHA
+) -> Significance:
+    """One-sided test that ``candidate`` is stochastically ``alternative`` than ``reference``."""
+    if not candidate or not reference:
+        p_value = 1.0
+    else:
+        p_value = float(mannwhitneyu(candidate, reference, alternative=alternative).pvalue)
+        if not math.isfinite(p_value):
+            p_value = 1.0
+    return Significance(alternative, p_value, len(candidate), len(reference), alpha)
