@@ -145,3 +145,187 @@ def strategies() -> None:
     for name, cls in BUILTIN.items():
         doc = (cls.__doc__ or "").strip().splitlines()[0]
         console.print(f"[bold]{name:<11}[/bold] {doc}", highlight=False)
+
+
+# ---- gate and decide (appended below the other commands; their imports are kept here) ----
+import os  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from exifbench.datasets.folder import Folder  # noqa: E402
+from exifbench.reports.files import write_atomic  # noqa: E402
+
+
+@contextmanager
+def replay_progress(total: int) -> Iterator[Callable[[str, int], None]]:
+    """A transient progress bar; yields ``update(description, calls_done)``."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True)  # fmt: skip
+    with progress:
+        task = progress.add_task("replaying", total=total)
+        yield lambda description, done: progress.update(task, completed=done, description=description)
+
+
+def replay_dataset(folder: Path | None, io_latency: float | None) -> tuple[Folder, StorageModel, str]:
+    """The folder to replay, its storage model and a label: DIR as given, or the embedded dataset (23 ms model)."""
+    if folder is None:
+        from exifbench.datasets.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
+
+        with console.status("preparing the embedded dataset…"):
+            folder = default_dataset()
+        latency = DEFAULT_IO_LATENCY_MS if io_latency is None else io_latency
+        label = f"embedded dataset {folder}"
+    else:
+        latency, label = io_latency or 0.0, str(folder)
+    images = scan(folder)
+    for skipped in images.skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+    return images, StorageModel(latency), label
+
+
+@app.command()
+def gate(
+    folder: Annotated[Optional[Path], typer.Argument(help="--candidate mode: image folder (default: the embedded dataset, 23 ms storage model).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Baseline result document (exifbench run --json).")] = None,
+    current: Annotated[Optional[Path], typer.Option(help="Current result document, gated against --baseline strategy by strategy.")] = None,
+    candidate: Annotated[Optional[str], typer.Option(help="Strategy to gate, run here interleaved with --reference (robust on shared CI).")] = None,
+    reference: Annotated[Optional[str], typer.Option(help="--candidate mode: the reference strategy (default sync).")] = None,
+    metric: Annotated[str, typer.Option(help="blocking, background, p99 or not_ready.")] = "blocking",
+    max_regression: Annotated[str, typer.Option(help="Allowed growth of the metric's median, e.g. 10%.")] = "10%",
+    allow_inconclusive: Annotated[bool, typer.Option(help="Pass when over the threshold but not significant (e.g. too few repeats).")] = False,
+    repeat: Annotated[Optional[int], typer.Option(min=1, help="--candidate mode: runs per strategy, interleaved (default 5; 4 is the fewest that can reach p<0.05).")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="--candidate mode: worker threads/processes per pool (default 4).")] = None,
+    io_latency: Annotated[Optional[float], typer.Option(min=0, help="--candidate mode: ms per storage read (default 23 on the embedded dataset, else 0).")] = None,
+    pattern: Annotated[Optional[str], typer.Option(help="--candidate mode: built-in pattern name or pattern JSON file.")] = None,
+    verdict_json: Annotated[Optional[Path], typer.Option(help="Write the verdict as JSON here.")] = None,
+    verdict_md: Annotated[Optional[Path], typer.Option(help="Write the verdict as Markdown here (it is also appended to $GITHUB_STEP_SUMMARY when set).")] = None,
+) -> None:
+    """Fail on a significant regression or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input.
+
+    A regression must exceed --max-regression AND be significant (one-sided Mann–Whitney U,
+    alpha 0.05). Over the threshold but not significant — e.g. fewer than 4 repeats per side,
+    which can never reach p<0.05 — is inconclusive and fails unless --allow-inconclusive.
+    """
+    from exifbench.config import percent
+    from exifbench.reports.gate import gate_files, gate_interleaved, render_console, render_json, render_markdown
+    from exifbench.reports.summary import METRICS
+
+    try:
+        if metric not in METRICS:
+            raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+        threshold = percent(max_regression, "--max-regression")
+        if candidate is not None:
+            if baseline is not None or current is not None:
+                raise ExifbenchError("use either --baseline/--current or --candidate, not both")
+            reference = reference or "sync"
+            for name in (candidate, reference):
+                resolve(name)
+            if candidate == reference:
+                raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
+            images, storage, label = replay_dataset(folder, io_latency)
+            config = BenchConfig([reference, candidate], workers=workers or 4, repeat=repeat or 5, storage=storage)
+            replay_pattern = load_pattern(pattern)
+            done: dict[tuple[str, int], int] = {}
+            with graceful_stop() as stop, replay_progress(len(replay_pattern.calls) * 2 * config.repeat) as update:
+
+                def on_progress(name: str, rep: int, calls: int) -> None:
+                    done[(name, rep)] = calls
+                    if calls % 24 == 0:
+                        update(f"{name} #{rep + 1}", sum(done.values()))
+
+                runs = run_bench(config, images, replay_pattern, on_progress, stop, label)
+            verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
+            verdict.context.update(dataset=label, storage=storage.describe(), pattern=replay_pattern.name,
+                                   repeats=config.repeat, workers=config.workers)  # fmt: skip
+        else:
+            if baseline is None or current is None:
+                raise ExifbenchError("give --baseline and --current, or --candidate (see exifbench gate --help)")
+            given = {"DIR": folder, "--reference": reference, "--repeat": repeat, "--workers": workers,
+                     "--io-latency": io_latency, "--pattern": pattern}  # fmt: skip
+            misplaced = [flag for flag, value in given.items() if value is not None]
+            if misplaced:
+                raise ExifbenchError(f"{', '.join(misplaced)}: only with --candidate, not with --baseline/--current")
+            verdict = gate_files(RunSet.load(baseline), RunSet.load(current), metric, threshold, allow_inconclusive)
+            verdict.context.update(baseline=str(baseline), current=str(current))
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    console.print(render_console(verdict), highlight=False, soft_wrap=True)
+    markdown = render_markdown(verdict)
+    try:
+        if verdict_json is not None:
+            write_atomic(verdict_json, render_json(verdict))
+        if verdict_md is not None:
+            write_atomic(verdict_md, markdown)
+        append_step_summary(markdown)
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(verdict.exit_code)
+
+
+def append_step_summary(markdown: str) -> None:
+    """In GitHub Actions, append ``markdown`` to the job summary ($GITHUB_STEP_SUMMARY)."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    try:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    except OSError as exc:
+        raise ExifbenchError(f"$GITHUB_STEP_SUMMARY ({summary}): cannot append ({exc.strerror or exc})") from None
+
+
+@app.command()
+def decide(
+    candidate: Annotated[str, typer.Option(help="Strategy to roll out (a name or module:Class).")],
+    folder: Annotated[Optional[Path], typer.Argument(help="Image folder (default: the embedded dataset, 23 ms storage model).")] = None,
+    reference: Annotated[str, typer.Option(help="What the candidate would replace.")] = "sync",
+    min_blocking_reduction: Annotated[Optional[str], typer.Option(help="Blocking must drop at least this much vs the reference, significantly [default 50%].")] = None,
+    max_not_ready: Annotated[Optional[str], typer.Option(help="Largest share of calls answered not-ready [default 100%: informational].")] = None,
+    max_background_ratio: Annotated[Optional[float], typer.Option(help="Background completion at most this × the reference's [default 1.5].")] = None,
+    max_rss_growth_mb: Annotated[Optional[float], typer.Option(help="Peak RSS growth during a candidate run, in MB [default 200].")] = None,
+    small_images: Annotated[Optional[int], typer.Option(help="Images in the small phase, fewer than 100 [default 48].")] = None,
+    repeat_small: Annotated[Optional[int], typer.Option(help="Repeats per strategy in the small phase [default 4: the fewest that can reach p<0.05].")] = None,
+    repeat_full: Annotated[Optional[int], typer.Option(help="Repeats per strategy on the full folder [default 4].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker threads/processes per pool.")] = 4,
+    io_latency: Annotated[Optional[float], typer.Option(min=0, help="ms per storage read (default 23 on the embedded dataset, else 0).")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with a [tool.exifbench.decide] table [default: ./pyproject.toml].")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the decision as JSON here.")] = None,
+) -> None:
+    """Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT.
+
+    REJECT: EXIF equality below 100% or leaked threads/processes. HOLD: a soft criterion failed or
+    the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
+    Thresholds: options, else [tool.exifbench.decide] in pyproject.toml (same key names), else defaults.
+    """
+    from exifbench.config import check_keys, load_section
+    from exifbench.harness.decide import POLICY_KEYS, Policy, decide as run_decide, plan_phases
+    from exifbench.reports.decision import render_console, render_json
+
+    options = {"min_blocking_reduction": min_blocking_reduction, "max_not_ready": max_not_ready,
+               "max_background_ratio": max_background_ratio, "max_rss_growth_mb": max_rss_growth_mb,
+               "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
+    try:
+        for name in (candidate, reference):
+            resolve(name)
+        section, where = load_section("decide", config)
+        check_keys(section, POLICY_KEYS, where)
+        policy = Policy().updated(section, lambda key: f"{where}: {key}")
+        policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
+        images, storage, label = replay_dataset(folder, io_latency)
+        if where:
+            console.print(f"settings from {where}", highlight=False)
+        total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(images, policy))
+        done: dict[tuple[str, str, int], int] = {}
+        with graceful_stop() as stop, replay_progress(total) as update:
+
+            def on_progress(phase: str, name: str, rep: int, calls: int) -> None:
+                done[(phase, name, rep)] = calls
+                if calls % 24 == 0:
+                    update(f"{phase}: {name} #{rep + 1}", sum(done.values()))
+
+            verdict = run_decide(images, candidate, reference, policy, storage, workers, on_progress, stop, label)
+        console.print(render_console(verdict))
+        if json_path is not None:
+            write_atomic(json_path, render_json(verdict))
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(verdict.exit_code)
