@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from exifbench.errors import ExifbenchError
 from exifbench.harness.result import RunResult, RunSet
 from exifbench.harness.timing import median, percentile
 
@@ -29,6 +31,26 @@ class Spread:
     def of(cls, values: Sequence[float]) -> Spread:
         return cls(median(values), min(values, default=0.0), max(values, default=0.0))
 
+    def text(self, repeats: int) -> str:
+        """The median in seconds (ms below 1 s), with ``[low–high]`` in the same unit when there are repeats."""
+        unit = "s" if abs(self.median) >= 1 else "ms"
+        if repeats < 2:
+            return f"{_number(self.median, unit)} {unit}"
+        return f"{_number(self.median, unit)} {unit} [{_number(self.low, unit)}–{_number(self.high, unit)}]"
+
+
+def _number(seconds: float, unit: str) -> str:
+    if unit == "s":
+        return f"{seconds:.3f}"
+    ms = seconds * 1000
+    return f"{ms:.3g}" if abs(ms) < 1000 else f"{ms:.0f}"
+
+
+def duration(seconds: float) -> str:
+    """``2.440 s`` from one second up, ``292 ms`` / ``0.377 ms`` below: small numbers keep their digits."""
+    unit = "s" if abs(seconds) >= 1 else "ms"
+    return f"{_number(seconds, unit)} {unit}"
+
 
 @dataclass(frozen=True)
 class Ratio:
@@ -37,6 +59,11 @@ class Ratio:
     value: float
     low: float
     high: float
+
+    def text(self, repeats: int) -> str:
+        """``0.001×``, with the 95% interval ``[low–high]`` when there are repeats."""
+        value = f"{self.value:.3g}×"
+        return value if repeats < 2 else f"{value} [{self.low:.3g}–{self.high:.3g}]"
 
 
 def bootstrap_ratio(candidate: Sequence[float], reference: Sequence[float], rounds: int = 2000, seed: int = 0) -> Ratio:
@@ -102,3 +129,134 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
             )
         )
     return summaries
+
+
+def setup(runs: RunSet) -> dict[str, str]:
+    """What was measured, from the first run's config: dataset, pattern, storage model, policy, repeats."""
+    if not runs.runs:
+        raise ExifbenchError("results: no runs to report")
+    config = runs.runs[0].config
+    repeats = max(len(runs.of(name)) for name in runs.strategies)
+    return {
+        "dataset": f"{config.get('dataset', '?')} ({runs.runs[0].images} images)",
+        "pattern": str(config.get("pattern", "?")),
+        "storage": str(config.get("storage", "?")) + (", cold page cache" if config.get("cold") else ""),
+        "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
+        "workers": str(config.get("workers", "?")),
+        "extractor": str(config.get("extractor", "?")),
+        "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
+    }
+
+
+def median_run(runs: RunSet, strategy: str) -> RunResult:
+    """The repeat of ``strategy`` with the median total blocking, preferring unprofiled repeats."""
+    mine = runs.of(strategy)
+    pool = [run for run in mine if "profile" not in run.extra] or mine
+    ordered = sorted(pool, key=METRICS["blocking"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """One strategy's profiled repeat: its files, headline, and the profiler's wall-time overhead."""
+
+    strategy: str
+    repeat: int
+    files: list[str]
+    headline: str
+    profiled_s: float
+    unprofiled_s: float | None
+
+    @property
+    def overhead(self) -> float | None:
+        """``profiled / unprofiled - 1`` of the replay's wall time; ``None`` without an unprofiled repeat."""
+        if not self.unprofiled_s:
+            return None
+        return self.profiled_s / self.unprofiled_s - 1
+
+    def overhead_text(self) -> str:
+        if self.overhead is None:
+            return "profiler overhead could not be measured: no unprofiled repeat to compare with (use --repeat 2+)"
+        return (
+            f"profiler overhead {self.overhead:+.1%} of replay wall time "
+            f"({duration(self.profiled_s)} profiled vs {duration(self.unprofiled_s)} unprofiled median)"
+        )
+
+
+PROFILE_FILE = re.compile(r"profile-[A-Za-z0-9_.-]+\.(html|txt)")
+"""Profile file names a result document may name; anything else (a path, ``..``) is ignored."""
+
+
+def profiles(runs: RunSet) -> list[ProfileSummary]:
+    """Every profiled run (``extra["profile"]``), compared with the unprofiled repeats of its strategy."""
+    found = []
+    for run in runs.runs:
+        info = run.extra.get("profile")
+        if not isinstance(info, dict):
+            continue
+        others = [o.background_s for o in runs.of(run.strategy) if "profile" not in o.extra and o.complete]
+        files = info.get("files") if isinstance(info.get("files"), dict) else {}
+        found.append(
+            ProfileSummary(
+                strategy=run.strategy,
+                repeat=run.repeat,
+                files=[n for n in files.values() if isinstance(n, str) and PROFILE_FILE.fullmatch(n)],
+                headline=str(info.get("headline", "")),
+                profiled_s=run.background_s,
+                unprofiled_s=median(others) if others else None,
+            )
+        )
+    return found
+
+
+TABLE_HEADERS = (
+    "strategy", "repeats", "calls", "blocking total", "vs sync (95% CI)", "p50 ms", "p99 ms", "max ms",
+    "not ready", "background", "equality", "errors",
+)  # fmt: skip
+NUMERIC_COLUMNS = frozenset(i for i, h in enumerate(TABLE_HEADERS) if h not in ("strategy", "equality"))
+"""Columns of :data:`TABLE_HEADERS` to right-align."""
+
+
+def table_rows(runs: RunSet) -> list[list[str]]:
+    """The comparison table as plain strings (columns :data:`TABLE_HEADERS`), for HTML and Markdown."""
+    return [
+        [
+            s.strategy if s.complete else f"{s.strategy} (incomplete)",
+            str(s.repeats),
+            str(s.calls),
+            s.blocking_s.text(s.repeats),
+            s.ratio_to_sync.text(s.repeats) if s.ratio_to_sync else "—",
+            f"{s.p50_ms:.3f}",
+            f"{s.p99_ms:.3f}",
+            f"{s.max_ms:.3f}",
+            f"{s.not_ready.median:.0f}",
+            s.background_s.text(s.repeats),
+            f"equal ({s.checked} files)" if s.equal else f"{s.mismatches} mismatches",
+            str(s.errors),
+        ]
+        for s in summarize(runs)
+    ]
+
+
+def verdicts(runs: RunSet, reference: str = "sync") -> list[str]:
+    """Plain sentences: the equality verdict, the error count, each strategy's blocking relative to ``reference``."""
+    summaries = summarize(runs, reference)
+    unequal = [s for s in summaries if not s.equal]
+    lines = [
+        "Equality: every strategy returned exactly the original loader's dicts "
+        f"({max((s.checked for s in summaries), default=0)} files)."
+        if not unequal
+        else "Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + "."
+    ]
+    failed = {e["path"] for run in runs.runs for e in run.errors}
+    lines.append(f"Errors: {len(failed)} file(s) failed to load (the loader returned {{}} for them).")
+    ref = next((s for s in summaries if s.strategy == reference), None)
+    for s in summaries:
+        if ref is None or s.ratio_to_sync is None:
+            continue
+        interval = f" (95% CI {s.ratio_to_sync.low:.3g}–{s.ratio_to_sync.high:.3g})" if s.repeats > 1 else ""
+        lines.append(
+            f"{s.strategy} blocks the main thread {s.ratio_to_sync.value:.3g}× as long as {reference}{interval}: "
+            f"{duration(s.blocking_s.median)} vs {duration(ref.blocking_s.median)} (medians)."
+        )
+    return lines

@@ -1,0 +1,165 @@
+"""The HTML renderer: one self-contained ``report.html`` (inline CSS, plots as base64 PNG, no external assets)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Collection, Iterable
+from html import escape
+from pathlib import Path
+
+from exifbench.harness.result import RunSet
+from exifbench.reports.files import write_atomic
+from exifbench.reports.plots import PLOTS, figure_bytes
+from exifbench.reports.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, summarize, table_rows, verdicts
+
+MISMATCH_ROWS = 200
+"""Mismatch rows shown before the table is cut (the JSON keeps them all)."""
+
+CSS = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1250px;
+       padding: 0 1em; color: #222; }
+h1 { margin-bottom: 0.1em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+.sub { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 14px; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; }
+th { background: #f3f3f3; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.path { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
+table.kv th { width: 11em; } table.summary td { white-space: nowrap; }
+.ok { color: #17752b; } .bad { color: #b3261e; font-weight: bold; } .warn { color: #8a5a00; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 13px; }
+code, pre { font-family: ui-monospace, monospace; font-size: 13px; }
+"""
+
+CAPTIONS = {
+    "blocking-timeline": "Time each load_exif call held the main thread, in call order (median repeat per strategy).",
+    "blocking-timeline-log": "The same on a log scale, so the sub-millisecond strategies are visible.",
+    "cumulative-blocking": "Blocking added up over the replay's wall time: the app's frozen time so far.",
+    "strategy-totals": "Medians over repeats; error bars span the fastest to the slowest repeat.",
+    "not-ready-pages": "Placeholders the UI had to show (load_exif returned None) next to the blocking they saved.",
+}
+
+
+def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Collection[int] = (),
+           paths: Collection[int] = (), css_class: str = "") -> str:  # fmt: skip
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="{"num" if i in numeric else "path" if i in paths else ""}">{escape(cell)}</td>'
+            for i, cell in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    )  # fmt: skip
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _kv(pairs: dict[str, object]) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in pairs.items())
+    return f'<table class="kv">{rows}</table>'
+
+
+def _equality(runs: RunSet) -> str:
+    parts = []
+    for s in summarize(runs):
+        verdict = (
+            f'<span class="ok">equal</span> — {s.checked} files, every repeat'
+            if s.equal
+            else f'<span class="bad">{s.mismatches} mismatching tags</span> over {s.repeats} repeat(s)'
+        )
+        parts.append(f"<li><b>{escape(s.strategy)}</b>: {verdict}</li>")
+    html = f"<ul>{''.join(parts)}</ul>"
+    rows = [
+        [run.strategy, str(run.repeat), m["path"], m["tag"], m["expected"], m["actual"]]
+        for run in runs.runs
+        for m in run.equality["mismatches"]
+    ]
+    if rows:
+        html += _table(("strategy", "repeat", "file", "tag", "expected", "actual"), rows[:MISMATCH_ROWS], paths=(2,))
+        if len(rows) > MISMATCH_ROWS:
+            html += f'<p class="warn">… {len(rows) - MISMATCH_ROWS} more mismatches in the result document.</p>'
+    return html
+
+
+def _errors(runs: RunSet) -> str:
+    seen: dict[str, tuple[str, list[str]]] = {}
+    for run in runs.runs:
+        for error in run.errors:
+            message, strategies = seen.setdefault(error["path"], (error["error"], []))
+            if run.strategy not in strategies:
+                strategies.append(run.strategy)
+    skipped = runs.runs[0].config.get("skipped", [])
+    html = f"<p>{len(seen)} file(s) failed to load; the loader returned <code>{{}}</code> for them.</p>"
+    if seen:
+        rows = [[path, message, ", ".join(names)] for path, (message, names) in sorted(seen.items())]
+        html += _table(("file", "error", "seen by"), rows, paths=(0,))
+    if skipped:
+        html += f"<p>{len(skipped)} file(s) skipped by the folder scan:</p>"
+        html += _table(("file", "reason"), [[s.get("path", "?"), s.get("reason", "?")] for s in skipped], paths=(0,))
+    return html
+
+
+def _plots(runs: RunSet) -> str:
+    figures = []
+    for stem, plot in PLOTS.items():
+        data = base64.b64encode(figure_bytes(plot(runs), "png", dpi=100)).decode("ascii")
+        figures.append(
+            f'<figure id="{stem}"><img alt="{escape(stem)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{escape(CAPTIONS.get(stem, ''))} Files: <code>{stem}.png</code>, "
+            f"<code>{stem}.svg</code>.</figcaption></figure>"
+        )
+    return "".join(figures)
+
+
+def _profiles(runs: RunSet, available: Collection[str]) -> str:
+    found = profiles(runs)
+    if not found:
+        return "<p>Not profiled (run with <code>--profile --out DIR</code>).</p>"
+    items = []
+    for p in found:
+        links = [
+            f'<a href="{escape(name)}">{escape(name)}</a>' if name in available else f"{escape(name)} (not found)"
+            for name in p.files
+        ]
+        overhead_class = "warn" if p.overhead is None else ""
+        items.append(
+            f"<li><b>{escape(p.strategy)}</b> (repeat {p.repeat}): <code>{escape(p.headline)}</code><br>"
+            f'<span class="{overhead_class}">{escape(p.overhead_text())}</span><br>{" · ".join(links)}</li>'
+        )
+    return (
+        "<p>pyinstrument (sampling, main thread only) wrapped repeat 0 of each strategy. "
+        "Call counts and cumulative time come from the harness's own per-call timing.</p>"
+        f"<ul>{''.join(items)}</ul>"
+    )
+
+
+def render_html(runs: RunSet, available: Collection[str] = ()) -> str:
+    """The whole report; ``available`` names the profile files that exist beside it (to link)."""
+    facts = setup(runs)
+    env = runs.runs[0].environment
+    title = f"exifbench: {facts['pattern']} on {facts['dataset']}"
+    incomplete = "" if runs.complete else '<p class="bad">Interrupted: these results are incomplete.</p>'
+    summary = _table(TABLE_HEADERS, table_rows(runs), numeric=NUMERIC_COLUMNS, css_class="summary")
+    sentences = "".join(f"<li>{escape(line)}</li>" for line in verdicts(runs))
+    sections = [
+        ("Setup", _kv(facts)),
+        ("Comparison", summary + "<p>Times are medians over repeats, [min–max] in brackets; the ratio to sync "
+                                 "has a 95% bootstrap interval over repeats.</p>" + f"<ul>{sentences}</ul>"),
+        ("Equality with the original loader", _equality(runs)),
+        ("Errors per file", _errors(runs)),
+        ("Plots", _plots(runs)),
+        ("Profiles", _profiles(runs, available)),
+        ("Environment", _kv(env)),
+    ]  # fmt: skip
+    body = "".join(f'<h2 id="{escape(h.split()[0].lower())}">{escape(h)}</h2>{content}' for h, content in sections)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{CSS}</style></head><body><h1>exifbench report</h1>"
+        f'<p class="sub">{escape(title)} · {escape(facts["storage"])}</p>{incomplete}{body}</body></html>\n'
+    )
+
+
+def write_html(runs: RunSet, out_dir: Path) -> list[Path]:
+    """``report.html``, linking the profile files present in ``out_dir``."""
+    available = {name for found in profiles(runs) for name in found.files if (out_dir / name).is_file()}
+    return [write_atomic(out_dir / "report.html", render_html(runs, available))]

@@ -1,0 +1,46 @@
+"""The Markdown renderer: ``summary.md`` for a CI job summary or a PR comment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exifbench.harness.result import RunSet
+from exifbench.reports.files import write_atomic
+from exifbench.reports.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, table_rows, verdicts
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table, numeric columns right-aligned."""
+    align = ["---:" if i in NUMERIC_COLUMNS else ":---" for i in range(len(headers))]
+    lines = [headers, align, *rows]
+    return "\n".join("| " + " | ".join(_cell(cell) for cell in line) + " |" for line in lines)
+
+
+def render_markdown(runs: RunSet) -> str:
+    """Setup line, comparison table, verdicts (equality, errors, ratio to sync), profile headlines."""
+    facts = setup(runs)
+    out = [
+        f"## exifbench: {facts['pattern']} on {facts['dataset']}",
+        "",
+        f"Storage: {facts['storage']} · not ready → {facts['not ready'].split()[0]} · "
+        f"workers {facts['workers']} · extractor {facts['extractor']} · repeats {facts['repeats']}",
+        "",
+    ]
+    if not runs.complete:
+        out += ["> **Interrupted: these results are incomplete.**", ""]
+    out += [markdown_table(TABLE_HEADERS, table_rows(runs)), ""]
+    out += ["Times are medians over repeats, [min–max] in brackets; the ratio to sync has a 95% bootstrap interval.", ""]
+    out += [f"- {line}" for line in verdicts(runs)]
+    found = profiles(runs)
+    if found:
+        out += ["", "Profiles (pyinstrument, repeat 0):", ""]
+        out += [f"- `{p.headline}` — {p.overhead_text()}" for p in found]
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(runs: RunSet, out_dir: Path) -> list[Path]:
+    """``summary.md``."""
+    return [write_atomic(out_dir / "summary.md", render_markdown(runs))]

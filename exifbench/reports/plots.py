@@ -1,0 +1,180 @@
+"""The plot renderer: matplotlib figures (Agg, headless) drawn only from the result document.
+
+Each plot function takes a :class:`RunSet` and returns its ``Figure``; :func:`save_figure`
+writes it as PNG and SVG. Per-call series use each strategy's median repeat
+(unprofiled where possible), so a profiled repeat never distorts them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from itertools import accumulate
+from pathlib import Path
+
+from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from exifbench.harness.result import RunResult, RunSet
+from exifbench.reports.files import write_atomic
+from exifbench.reports.summary import duration, median_run, setup, summarize
+
+PAGE = 24
+"""Calls per page for the not-ready plot: one screenful of thumbnails, one 60 Hz frame."""
+LOG_FLOOR_MS = 1e-4
+"""Log-scale plots draw zero blocking at this floor."""
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def colors(runs: RunSet) -> dict[str, str]:
+    """One fixed color per strategy, the same in every plot."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(runs.strategies)}
+
+
+def subtitle(runs: RunSet) -> str:
+    """Dataset, pattern, storage model and repeats, on one line."""
+    facts = setup(runs)
+    dataset = facts["dataset"] if len(facts["dataset"]) <= 70 else "…" + facts["dataset"][-69:]
+    return f"{dataset} · pattern {facts['pattern']} · {facts['storage']} · {facts['repeats']} repeat(s)"
+
+
+def _figure(runs: RunSet, title: str, rows: int = 1, cols: int = 1, height: float = 5.0) -> tuple[Figure, list[Axes]]:
+    """A figure with the title above the subtitle (saved with a tight bounding box, which keeps both)."""
+    fig = Figure(figsize=(11, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.suptitle(subtitle(runs), fontsize=9, color="#555555")
+    fig.text(0.5, 1.0, title, ha="center", va="bottom", fontsize=14, fontweight="bold")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    return fig, [ax for row in axes for ax in row]
+
+
+def blocking_timeline(runs: RunSet, log: bool = False) -> Figure:
+    """Per-call main-thread blocking (ms) against call index, one line per strategy."""
+    scale = " (log scale)" if log else ""
+    fig, (ax,) = _figure(runs, f"Main-thread blocking per load_exif call{scale}")
+    palette = colors(runs)
+    for name in runs.strategies:
+        run = median_run(runs, name)
+        values = run.samples.get("blocking_ms", [])
+        if log:
+            values = [max(v, LOG_FLOOR_MS) for v in values]
+        ax.plot(range(len(values)), values, label=_label(run), color=palette[name], linewidth=1, alpha=0.85,
+                marker="." if len(values) <= 200 else None)  # fmt: skip
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("call index (order of load_exif calls in the pattern)")
+    ax.set_ylabel("blocking per call (ms)" + (f", floor {LOG_FLOOR_MS:g} ms" if log else ""))
+    ax.grid(True, alpha=0.3, which="both" if log else "major")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def cumulative_blocking(runs: RunSet) -> Figure:
+    """Cumulative main-thread blocking (s) against wall time since the replay started (s)."""
+    fig, (ax,) = _figure(runs, "Cumulative main-thread blocking over the replay")
+    palette = colors(runs)
+    for name in runs.strategies:
+        run = median_run(runs, name)
+        at = run.samples.get("at_ms", [])
+        blocking = run.samples.get("blocking_ms", [])
+        x = [0.0, *((a + b) / 1000 for a, b in zip(at, blocking, strict=False))]
+        y = [0.0, *(total / 1000 for total in accumulate(blocking[: len(at)]))]
+        ax.step(x, y, where="post", label=f"{_label(run)}: {duration(y[-1])}", color=palette[name], linewidth=2)
+    ax.set_xlabel("wall time since the replay started (s)")
+    ax.set_ylabel("cumulative blocking (s)")
+    ax.set_ylim(bottom=-0.02 * ax.get_ylim()[1])  # lines at zero stay visible above the axis
+    ax.set_xlim(left=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def strategy_totals(runs: RunSet) -> Figure:
+    """Total blocking and background completion per strategy: median bars, min–max error bars."""
+    fig, axes = _figure(runs, "Blocking vs background completion per strategy", cols=2, height=4.5)
+    palette = colors(runs)
+    summaries = summarize(runs)
+    panels = (
+        (axes[0], "main-thread blocking, total (s)", [s.blocking_s for s in summaries]),
+        (axes[1], "background completion: replay start → all loaded (s)", [s.background_s for s in summaries]),
+    )
+    names = [s.strategy for s in summaries]
+    for ax, label, spreads in panels:
+        heights = [s.median for s in spreads]
+        errors = [[s.median - s.low for s in spreads], [s.high - s.median for s in spreads]]
+        bars = ax.bar(names, heights, yerr=errors, capsize=5, color=[palette[n] for n in names],
+                      label=names, error_kw={"ecolor": "#333333"})  # fmt: skip
+        ax.bar_label(bars, labels=[duration(h) for h in heights], padding=3, fontsize=9)
+        ax.set_title(label, fontsize=11)
+        ax.set_ylabel("seconds (median; bars show min–max over repeats)", fontsize=9)
+        ax.set_xlabel("strategy")
+        ax.set_ylim(0, max([s.high for s in spreads], default=0) * 1.18 or 1)
+        ax.grid(True, axis="y", alpha=0.3)
+    return fig
+
+
+def pages(run: RunResult, page: int = PAGE) -> tuple[list[int], list[float]]:
+    """Not-ready calls and blocking (ms) per page of ``page`` consecutive calls."""
+    not_ready = run.samples.get("not_ready", [])
+    blocking = run.samples.get("blocking_ms", [])
+    starts = range(0, len(blocking), page)
+    return [sum(not_ready[i : i + page]) for i in starts], [sum(blocking[i : i + page]) for i in starts]
+
+
+def not_ready_pages(runs: RunSet, page: int = PAGE) -> Figure:
+    """Placeholders shown (not-ready calls) per page, above the blocking each page cost."""
+    fig, (top, bottom) = _figure(runs, f"Placeholders vs blocking, per page of {page} calls", rows=2, height=7)
+    palette = colors(runs)
+    names = runs.strategies
+    width = 0.8 / max(len(names), 1)
+    for i, name in enumerate(names):
+        run = median_run(runs, name)
+        missing, blocked = pages(run, page)
+        x = [p + (i - (len(names) - 1) / 2) * width for p in range(len(missing))]
+        top.bar(x, missing, width, color=palette[name], label=_label(run))
+        bottom.bar(x, blocked, width, color=palette[name])
+    top.set_title("not-ready calls per page (load_exif returned None → placeholder shown)", fontsize=11)
+    top.set_ylabel(f"not-ready calls (of {page})")
+    top.set_ylim(0, page + 1)
+    bottom.set_title("main-thread blocking per page", fontsize=11)
+    bottom.set_ylabel("blocking per page (ms)")
+    for ax in (top, bottom):
+        ax.set_xlabel(f"page (calls {page}·p … {page}·p+{page - 1})")
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.legend(loc="outside right upper", fontsize=9)
+    return fig
+
+
+def _label(run: RunResult) -> str:
+    return f"{run.strategy} (repeat {run.repeat})"
+
+
+PLOTS: dict[str, Callable[[RunSet], Figure]] = {
+    "blocking-timeline": blocking_timeline,
+    "blocking-timeline-log": lambda runs: blocking_timeline(runs, log=True),
+    "cumulative-blocking": cumulative_blocking,
+    "strategy-totals": strategy_totals,
+    "not-ready-pages": not_ready_pages,
+}
+"""Every plot, by file stem."""
+
+
+def figure_bytes(fig: Figure, fmt: str, dpi: int = 110) -> bytes:
+    """The figure rendered as ``png`` or ``svg`` (no timestamps, so identical input gives identical files)."""
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with rc_context({"svg.hashsalt": "exifbench"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
+    """Write ``<stem>.png`` and ``<stem>.svg`` into ``out_dir``."""
+    return [write_atomic(out_dir / f"{stem}.{fmt}", figure_bytes(fig, fmt)) for fmt in ("png", "svg")]
+
+
+def write_plots(runs: RunSet, out_dir: Path) -> list[Path]:
+    """Every plot in :data:`PLOTS`, PNG and SVG."""
+    return [path for stem, plot in PLOTS.items() for path in save_figure(plot(runs), out_dir, stem)]

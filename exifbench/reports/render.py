@@ -1,0 +1,26 @@
+"""Every renderer that draws files from a result document, and one call that runs them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from exifbench.errors import ExifbenchError
+from exifbench.harness.result import RunSet
+from exifbench.reports.html import write_html
+from exifbench.reports.markdown import write_markdown
+from exifbench.reports.plots import write_plots
+
+Renderer = Callable[[RunSet, Path], list[Path]]
+"""``renderer(runs, out_dir)`` writes its files into ``out_dir`` and returns their paths."""
+
+RENDERERS: tuple[Renderer, ...] = (write_plots, write_html, write_markdown)
+
+
+def write_reports(runs: RunSet, out_dir: Path) -> list[Path]:
+    """Run every renderer into ``out_dir`` (created if missing); profiles are written at run time, not here."""
+    if not runs.runs:
+        raise ExifbenchError(f"{out_dir}: nothing to report (the result document has no runs)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExifbenchError(f"{out_dir}: --out must be a directory, not a file")
+    return [path for render in RENDERERS for path in render(runs, out_dir)]

@@ -1,0 +1,131 @@
+"""report.html and summary.md: the tables, verdicts, mismatches and errors they show."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from exifbench.datasets.folder import scan
+from exifbench.harness.bench import BenchConfig, run_bench
+from exifbench.harness.pattern import startup_pattern
+from exifbench.harness.result import RunSet
+from exifbench.reports.html import render_html
+from exifbench.reports.markdown import render_markdown
+from exifbench.reports.plots import PLOTS
+from exifbench.reports.render import write_reports
+from exifbench.reports.summary import TABLE_HEADERS, table_rows
+
+
+@pytest.fixture
+def runs(corpus_copy: Path) -> RunSet:
+    return run_bench(BenchConfig(["sync", "threadpool"], repeat=2), scan(corpus_copy), startup_pattern(images=48))
+
+
+@pytest.fixture
+def flawed(runs: RunSet, corpus_copy: Path) -> RunSet:
+    """The real runs with one mismatching tag and one failed file injected into threadpool's repeat 1."""
+    run = runs.of("threadpool")[1]
+    path = str(corpus_copy / "Canon_40D.jpg")
+    run.equality = {**run.equality, "equal": run.equality["checked"] - 1,
+                    "mismatches": [{"path": path, "tag": "Make", "expected": "'Canon'", "actual": "<b>None</b>"}]}  # fmt: skip
+    run.errors = [{"path": "/photos/broken.jpg", "error": "SyntaxError: not a JPEG file"}]
+    return runs
+
+
+class Tables(HTMLParser):
+    """Every <table> as rows of cell texts; <img> sources."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.images: list[str] = []
+        self.links: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "img":
+            self.images.append(dict(attrs)["src"] or "")
+        elif tag == "a":
+            self.links.append(dict(attrs)["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(html: str) -> Tables:
+    parser = Tables()
+    parser.feed(html)
+    return parser
+
+
+def test_html_comparison_table_matches_the_summary(runs: RunSet) -> None:
+    page = parse(render_html(runs))
+    comparison = next(t for t in page.tables if t[0] == list(TABLE_HEADERS))
+    assert comparison[1:] == table_rows(runs)
+    assert [row[0] for row in comparison[1:]] == ["sync", "threadpool"]
+    assert all(row[2] == "50" and row[10].startswith("equal (") for row in comparison[1:])
+    assert comparison[2][4].endswith("]") and "×" in comparison[2][4]  # ratio to sync with its interval
+
+
+def test_html_is_self_contained_with_every_plot(runs: RunSet) -> None:
+    html = render_html(runs)
+    page = parse(html)
+    assert len(page.images) == len(PLOTS)
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html) and "<link" not in html and "<script" not in html
+    setup = next(t for t in page.tables if t[0][0] == "dataset")
+    assert dict(setup)["pattern"] == "startup-50"
+    assert dict(setup)["storage"] == "local storage (no added latency)"
+    assert "Not profiled" in html
+
+
+def test_html_lists_mismatches_and_errors_escaped(flawed: RunSet) -> None:
+    html = render_html(flawed)
+    page = parse(html)
+    mismatches = next(t for t in page.tables if t[0] == ["strategy", "repeat", "file", "tag", "expected", "actual"])
+    assert mismatches[1][:2] == ["threadpool", "1"]
+    assert mismatches[1][3:] == ["Make", "'Canon'", "<b>None</b>"]
+    assert "&lt;b&gt;None&lt;/b&gt;" in html and "<b>None</b>" not in html
+    errors = next(t for t in page.tables if t[0] == ["file", "error", "seen by"])
+    assert errors[1:] == [["/photos/broken.jpg", "SyntaxError: not a JPEG file", "threadpool"]]
+    assert "1 mismatching tags" in html
+
+
+def test_markdown_table_and_verdicts(runs: RunSet) -> None:
+    md = render_markdown(runs)
+    lines = md.splitlines()
+    header = lines.index("| " + " | ".join(TABLE_HEADERS) + " |")
+    assert lines[header + 1].startswith("| :--- | ---: |")
+    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[header + 2 : header + 4]]
+    assert rows == table_rows(runs)
+    assert any(line.startswith("- Equality: every strategy returned exactly") for line in lines)
+    assert "- Errors: 0 file(s) failed to load" in md
+    assert re.search(r"^- threadpool blocks the main thread [\d.e-]+× as long as sync \(95% CI ", md, re.M)
+
+
+def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
+    md = render_markdown(flawed)
+    assert "- Equality: MISMATCHES in threadpool (1 tags)." in md
+    assert "- Errors: 1 file(s) failed to load" in md
+    assert "| threadpool | 2 | 50 |" in md and "| 1 mismatches | 1 |" in md
+
+
+def test_write_reports_writes_every_renderer(runs: RunSet, tmp_path: Path) -> None:
+    names = sorted(p.name for p in write_reports(runs, tmp_path))
+    assert names == sorted(["report.html", "summary.md", *(f"{s}.{e}" for s in PLOTS for e in ("png", "svg"))])
+    assert (tmp_path / "summary.md").read_text() == render_markdown(runs)
