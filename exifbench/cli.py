@@ -329,3 +329,40 @@ def decide(
     except ExifbenchError as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(verdict.exit_code)
+
+
+def write_out(runs: RunSet, out: Path) -> None:
+    """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``."""
+    from exifbench.reports.render import write_reports
+    from exifbench.reports.summary import profiles
+
+    try:
+        runs.save(out / "results.json")
+        written = write_reports(runs, out)
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    for found in profiles(runs):
+        console.print(f"[bold]{found.strategy}[/bold] {found.headline}\n  {found.overhead_text()}", highlight=False)
+    console.print(f"{len(written) + 1} files written to {out}; open {out / 'report.html'}", highlight=False)
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="A saved result document (run --json, or results.json from run --out).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the plots, report.html and summary.md.")],
+) -> None:
+    """Re-render plots, report.html and summary.md from a saved result document, without re-running.
+
+    Profiles cannot be regenerated: profile files found beside RESULTS are copied into --out and linked.
+    """
+    from exifbench.reports.profile import copy_profiles
+    from exifbench.reports.render import check_out_dir, write_reports
+
+    try:
+        runs = RunSet.load(results)
+        check_out_dir(out)
+        copied = copy_profiles(runs, results.parent, out)
+        written = write_reports(runs, out)
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"{len(written) + len(copied)} files written to {out}; open {out / 'report.html'}", highlight=False)
