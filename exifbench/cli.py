@@ -68,6 +68,8 @@ def run(
     extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original) or fastpath.")] = "pillow",
     extensions: Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")] = None,
     lru_size: Annotated[Optional[int], typer.Option(min=1, help="LRU cache size for the lazy strategy.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
+    profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
     try:
@@ -76,6 +78,14 @@ def run(
             resolve(name)
         if on_not_ready not in NOT_READY_POLICIES:
             raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}")
+        profiler = None
+        if out is not None:
+            from exifbench.reports.profile import ReplayProfiler
+            from exifbench.reports.render import check_out_dir
+
+            profiler = ReplayProfiler(check_out_dir(out)) if profile else None
+        elif profile:
+            raise ExifbenchError("--profile needs --out DIR to write the profile files into")
         if folder is None:
             from exifbench.datasets.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
 
@@ -97,6 +107,7 @@ def run(
             extractor=extractor,
             cache_size=lru_size,
             cold=cold,
+            around_replay=profiler,
         )
         replay_pattern = load_pattern(pattern)
         total = len(replay_pattern.calls) * len(names) * repeat
@@ -112,9 +123,13 @@ def run(
                     progress.update(task, completed=sum(done.values()), description=f"{name} #{rep + 1}")
 
             runs = run_bench(config, images, replay_pattern, on_progress, stop, str(folder))
+        if profiler is not None:
+            profiler.finish(runs)
     except ExifbenchError as exc:
         raise fail(str(exc)) from None
     show_runs(runs, json_path)
+    if out is not None:
+        write_out(runs, out)
 
 
 def show_runs(runs: RunSet, json_path: Path | None) -> None:
