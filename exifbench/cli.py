@@ -83,7 +83,8 @@ def run(
             from exifbench.reports.profile import ReplayProfiler
             from exifbench.reports.render import check_out_dir
 
-            profiler = ReplayProfiler(check_out_dir(out)) if profile else None
+            check_out_dir(out)
+            profiler = ReplayProfiler(out) if profile else None
         elif profile:
             raise ExifbenchError("--profile needs --out DIR to write the profile files into")
         if folder is None:
