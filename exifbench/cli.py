@@ -328,7 +328,7 @@ def decide(
         policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
         images, storage, label = replay_dataset(folder, io_latency)
         if where:
-            console.print(f"settings from {where}", highlight=False)
+            console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
         total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(images, policy))
         done: dict[tuple[str, str, int], int] = {}
         with graceful_stop() as stop, replay_progress(total) as update:
