@@ -358,8 +358,8 @@ def write_out(runs: RunSet, out: Path) -> None:
     except ExifbenchError as exc:
         raise fail(str(exc)) from None
     for found in profiles(runs):
-        console.print(f"[bold]{found.strategy}[/bold] {found.headline}\n  {found.overhead_text()}", highlight=False)
-    console.print(f"{len(written) + 1} files written to {out}; open {out / 'report.html'}", highlight=False)
+        console.print(f"{found.headline}\n  {found.overhead_text()}", highlight=False)
+    console.print(f"results.json and {len(written)} report files written to {out}; open {out / 'report.html'}", highlight=False)
 
 
 @app.command()
