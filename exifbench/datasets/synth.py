@@ -31,10 +31,11 @@ EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 MAKER_NOTE = 0x927C
 
-# (Make, Model, focal lengths in mm, chance of GPS, MakerNote header or None)
+# (Make, Model, focal lengths in mm, chance of GPS, MakerNote header or None); each
+# MakerNote is the vendor header, an empty IFD (so parsers stop cleanly), then opaque bytes.
 _CAMERAS: tuple[tuple[str, str, tuple[int, ...], float, bytes | None], ...] = (
     ("Canon", "Canon EOS 5D Mark IV", (24, 35, 50, 85, 105), 0.1, b""),
-    ("NIKON CORPORATION", "NIKON D750", (24, 35, 50, 70, 200), 0.1, b"Nikon\x00\x02\x11\x00\x00"),
+    ("NIKON CORPORATION", "NIKON D750", (24, 35, 70, 200), 0.1, b"Nikon\x00\x02\x11\x00\x00MM\x00*\x00\x00\x00\x08"),
     ("SONY", "ILCE-7M3", (20, 28, 55, 90), 0.15, b"SONY DSC \x00\x00\x00"),
     ("FUJIFILM", "X-T3", (16, 23, 35, 56), 0.1, b"FUJIFILM\x0c\x00\x00\x00"),
     ("OLYMPUS CORPORATION", "E-M10MarkIII", (12, 25, 45), 0.05, b"OLYMPUS\x00II\x03\x00"),
@@ -78,17 +79,27 @@ def plan(index: int, seed: int = 0) -> SynthFile:
         0x010F: make,
         0x0110: model,
         0x0112: rng.choices(_ORIENTATIONS, _ORIENTATION_WEIGHTS)[0],
+        0x011A: IFDRational(72, 1),
+        0x011B: IFDRational(72, 1),
+        0x0128: 2,  # ResolutionUnit: inch
         0x0132: taken,
+        0x0213: 1,  # YCbCrPositioning: centered
     }
     exif: dict[int, Any] = {
         0x829A: IFDRational(*rng.choice(_EXPOSURES)),
         0x829D: IFDRational(rng.choice(_F_NUMBERS), 10),
         0x8827: rng.choice(_ISOS),
+        0x9000: b"0232",
         0x9003: taken,
+        0x9101: b"\x01\x02\x03\x00",
         0x920A: IFDRational(rng.choice(focals), 1),
+        0xA000: b"0100",
+        0xA001: 1,  # ColorSpace: sRGB
+        0xA002: SIZE[0],
+        0xA003: SIZE[1],
     }
     if maker_note is not None and rng.random() < 0.7:
-        exif[MAKER_NOTE] = maker_note + rng.randbytes(rng.randrange(2048, 6144))
+        exif[MAKER_NOTE] = maker_note + bytes(6) + rng.randbytes(rng.randrange(2048, 6144))
     gps = _gps(rng) if rng.random() < gps_chance else {}
     return SynthFile(index, ifd0, exif, gps, thumbnail=rng.random() < 0.5)
 
@@ -164,11 +175,12 @@ def _exif_bytes(spec: SynthFile, image: Image.Image) -> bytes:
     payload = exif.tobytes()
     prefix, tiff = payload[:6], bytearray(payload[6:])
     endian = "<" if tiff[:2] == b"II" else ">"
-    if MAKER_NOTE in spec.exif:  # Pillow writes bytes as BYTE; cameras write UNDEFINED
-        exif_offset = _entry(tiff, endian, 8, EXIF_IFD)
-        _set_type(tiff, endian, struct.unpack_from(endian + "L", tiff, exif_offset + 8)[0], MAKER_NOTE)
+    (exif_offset,) = struct.unpack_from(endian + "L", tiff, _entry(tiff, endian, 8, EXIF_IFD) + 8)
+    for tag, value in spec.exif.items():  # Pillow writes bytes as BYTE; cameras write UNDEFINED
+        if isinstance(value, bytes):
+            _mark_undefined(tiff, endian, exif_offset, tag)
     if spec.thumbnail:
-        _append_ifd1(tiff, bytes(tiff[:8]), endian, _thumbnail(image))
+        _append_ifd1(tiff, endian, _thumbnail(image))
     return prefix + bytes(tiff)
 
 
@@ -187,16 +199,16 @@ def _entry(tiff: bytearray, endian: str, ifd_offset: int, tag: int) -> int:
     raise LookupError(f"tag {tag:#06x} not in IFD at {ifd_offset}")
 
 
-def _set_type(tiff: bytearray, endian: str, ifd_offset: int, tag: int) -> None:
+def _mark_undefined(tiff: bytearray, endian: str, ifd_offset: int, tag: int) -> None:
     struct.pack_into(endian + "H", tiff, _entry(tiff, endian, ifd_offset, tag) + 2, TiffTags.UNDEFINED)
 
 
-def _append_ifd1(tiff: bytearray, head: bytes, endian: str, thumbnail: bytes) -> None:
+def _append_ifd1(tiff: bytearray, endian: str, thumbnail: bytes) -> None:
     """Append IFD1 pointing at ``thumbnail`` and link it from IFD0's next-IFD offset."""
     if len(tiff) % 2:
         tiff.append(0)
     start = len(tiff)
-    ifd1 = ImageFileDirectory_v2(ifh=head)
+    ifd1 = ImageFileDirectory_v2(ifh=bytes(tiff[:8]))
     ifd1[0x0103] = 6  # Compression: JPEG
     ifd1[0x011A] = IFDRational(72, 1)
     ifd1[0x011B] = IFDRational(72, 1)
