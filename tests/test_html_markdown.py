@@ -29,8 +29,8 @@ def flawed(runs: RunSet, corpus_copy: Path) -> RunSet:
     """The real runs with one mismatching tag and one failed file injected into threadpool's repeat 1."""
     run = runs.of("threadpool")[1]
     path = str(corpus_copy / "Canon_40D.jpg")
-    run.equality = {**run.equality, "equal": run.equality["checked"] - 1,
-                    "mismatches": [{"path": path, "tag": "Make", "expected": "'Canon'", "actual": "<b>None</b>"}]}  # fmt: skip
+    mismatch = {"path": path, "tag": "Make", "expected": "'Canon'", "actual": "<b>None</b>"}
+    run.equality = {**run.equality, "equal": run.equality["checked"] - 1, "mismatches": [mismatch]}
     run.errors = [{"path": "/photos/broken.jpg", "error": "SyntaxError: not a JPEG file"}]
     return runs
 

@@ -13,9 +13,9 @@ from exifbench.harness.result import RunSet
 from exifbench.reports.html import write_html
 from exifbench.reports.markdown import render_markdown
 from exifbench.reports.profile import ReplayProfiler, copy_profiles, headline, profile_stem
-from exifbench.reports.summary import profiles
+from exifbench.reports.summary import Spread, profiles
 
-HEADLINE = re.compile(r"^load_exif — [\d.]+ m?s cumulative, (\d+) calls \((\w+), repeat 0;")
+HEADLINE = re.compile(r"^load_exif — [\d.]+ m?s cumulative, (\d+) calls \((\w+), repeat 0\)$")
 
 
 def profiled(folder: Path, out: Path, strategies: list[str], repeat: int, on_not_ready: str = "defaults") -> RunSet:
@@ -50,7 +50,8 @@ def test_overhead_compares_profiled_with_unprofiled_repeats(corpus_copy: Path, t
     (found,) = profiles(runs)
     assert found.files == ["profile-sync.html", "profile-sync.txt"]
     assert found.profiled_s == runs.of("sync")[0].background_s
-    assert found.unprofiled_s is not None and found.overhead is not None
+    assert found.unprofiled is not None and found.overhead is not None
+    assert found.unprofiled == Spread.of([run.background_s for run in runs.of("sync")[1:]])
     assert found.overhead_text().startswith("profiler overhead ")
     assert found.overhead_text() in render_markdown(runs)
     write_html(runs, tmp_path)

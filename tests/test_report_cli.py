@@ -22,8 +22,9 @@ def run_dir(corpus_copy: Path, tmp_path: Path) -> Path:
     pattern = tmp_path / "pattern.json"
     startup_pattern(images=48).save(pattern)
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", str(corpus_copy), "--strategy", "sync,threadpool", "--repeat", "2",
-                                      "--pattern", str(pattern), "--io-latency", "2", "--profile", "--out", str(out)])  # fmt: skip
+    args = ["run", str(corpus_copy), "--strategy", "sync,threadpool", "--repeat", "2", "--pattern", str(pattern),
+            "--io-latency", "2", "--profile", "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return out
 
@@ -34,7 +35,7 @@ def test_run_out_writes_every_report_and_profile(run_dir: Path) -> None:
     runs = RunSet.load(run_dir / "results.json")
     sync0 = runs.of("sync")[0]
     assert sync0.extra["profile"]["headline"].startswith("load_exif — ")
-    assert f"cumulative, {sync0.calls} calls (sync, repeat 0;" in sync0.extra["profile"]["headline"]
+    assert f"cumulative, {sync0.calls} calls (sync, repeat 0)" in sync0.extra["profile"]["headline"]
     assert (run_dir / "profile-sync.txt").read_text().splitlines()[0] == sync0.extra["profile"]["headline"]
     html = (run_dir / "report.html").read_text()
     assert all(f'<a href="{name}">' in html for name in PROFILE_FILES)

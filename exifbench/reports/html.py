@@ -128,7 +128,9 @@ def _profiles(runs: RunSet, available: Collection[str]) -> str:
         )
     return (
         "<p>pyinstrument (sampling, main thread only) wrapped repeat 0 of each strategy. "
-        "Call counts and cumulative time come from the harness's own per-call timing.</p>"
+        "Call counts and cumulative time come from the harness's own per-call timing. "
+        "Overhead compares that repeat's replay wall time with the unprofiled repeats; repeat 0 is also "
+        "each strategy's first run, so warm-up (e.g. starting worker processes) counts toward it.</p>"
         f"<ul>{''.join(items)}</ul>"
     )
 

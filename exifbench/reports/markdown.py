@@ -32,11 +32,12 @@ def render_markdown(runs: RunSet) -> str:
     if not runs.complete:
         out += ["> **Interrupted: these results are incomplete.**", ""]
     out += [markdown_table(TABLE_HEADERS, table_rows(runs)), ""]
-    out += ["Times are medians over repeats, [min–max] in brackets; the ratio to sync has a 95% bootstrap interval.", ""]
+    out += ["Times are medians over repeats, [min–max] in brackets; the ratio to sync has a 95% bootstrap interval."]
+    out += [""]
     out += [f"- {line}" for line in verdicts(runs)]
     found = profiles(runs)
     if found:
-        out += ["", "Profiles (pyinstrument, repeat 0):", ""]
+        out += ["", "Profiles (pyinstrument on repeat 0, which also carries first-run warm-up):", ""]
         out += [f"- `{p.headline}` — {p.overhead_text()}" for p in found]
     return "\n".join(out) + "\n"
 

@@ -105,10 +105,10 @@ def strategy_totals(runs: RunSet) -> Figure:
         heights = [s.median for s in spreads]
         errors = [[s.median - s.low for s in spreads], [s.high - s.median for s in spreads]]
         bars = ax.bar(names, heights, yerr=errors, capsize=5, color=[palette[n] for n in names],
-                      label=names, error_kw={"ecolor": "#333333"})  # fmt: skip
+                      error_kw={"ecolor": "#333333"})  # fmt: skip
         ax.bar_label(bars, labels=[duration(h) for h in heights], padding=3, fontsize=9)
         ax.set_title(label, fontsize=11)
-        ax.set_ylabel("seconds (median; bars show min–max over repeats)", fontsize=9)
+        ax.set_ylabel("seconds (median; error bars: min–max over repeats)", fontsize=9)
         ax.set_xlabel("strategy")
         ax.set_ylim(0, max([s.high for s in spreads], default=0) * 1.18 or 1)
         ax.grid(True, axis="y", alpha=0.3)
@@ -133,7 +133,8 @@ def not_ready_pages(runs: RunSet, page: int = PAGE) -> Figure:
         run = median_run(runs, name)
         missing, blocked = pages(run, page)
         x = [p + (i - (len(names) - 1) / 2) * width for p in range(len(missing))]
-        top.bar(x, missing, width, color=palette[name], label=_label(run))
+        label = f"{_label(run)}: {sum(missing)} placeholders, {duration(sum(blocked) / 1000)} blocking"
+        top.bar(x, missing, width, color=palette[name], label=label)
         bottom.bar(x, blocked, width, color=palette[name])
     top.set_title("not-ready calls per page (load_exif returned None → placeholder shown)", fontsize=11)
     top.set_ylabel(f"not-ready calls (of {page})")

@@ -22,6 +22,11 @@ from exifbench.reports.files import write_atomic
 from exifbench.reports.summary import duration, profiles
 
 INTERVAL_S = 0.001
+NOTE = (
+    "(the pattern's calls, timed one by one on the main thread by the harness. The tree below is pyinstrument's\n"
+    " sampling of the whole replay, which also holds the untimed final wait for background loads:\n"
+    " load_exif(blocking=True) once per file after the pattern, not counted as blocking.)"
+)
 
 
 def profile_stem(strategy: str) -> str:
@@ -32,10 +37,8 @@ def profile_stem(strategy: str) -> str:
 def headline(run: RunResult) -> str:
     """``load_exif — <time> cumulative, <n> calls``, measured on the main thread during the pattern."""
     calls = run.calls + (run.not_ready if run.config.get("on_not_ready") == "wait" else 0)
-    return (
-        f"load_exif — {duration(run.blocking['total_s'])} cumulative, {calls} calls "
-        f"({run.strategy}, repeat {run.repeat}; measured per call on the main thread, not sampled)"
-    )
+    total = duration(run.blocking["total_s"])
+    return f"load_exif — {total} cumulative, {calls} calls ({run.strategy}, repeat {run.repeat})"
 
 
 class ReplayProfiler:
@@ -70,7 +73,7 @@ class ReplayProfiler:
                 continue
             info["headline"] = headline(run)
             text = ConsoleRenderer(unicode=True, color=False).render(session)
-            written.append(write_atomic(self.out_dir / info["files"]["text"], f"{info['headline']}\n\n{text}"))
+            written.append(write_atomic(self.out_dir / info["files"]["text"], f"{info['headline']}\n{NOTE}\n\n{text}"))
             written.append(write_atomic(self.out_dir / info["files"]["html"], HTMLRenderer().render(session)))
         return written
 

@@ -165,22 +165,26 @@ class ProfileSummary:
     files: list[str]
     headline: str
     profiled_s: float
-    unprofiled_s: float | None
+    unprofiled: Spread | None
 
     @property
     def overhead(self) -> float | None:
-        """``profiled / unprofiled - 1`` of the replay's wall time; ``None`` without an unprofiled repeat."""
-        if not self.unprofiled_s:
+        """``profiled / unprofiled median - 1`` of the replay's wall time; ``None`` without an unprofiled repeat."""
+        if self.unprofiled is None or not self.unprofiled.median:
             return None
-        return self.profiled_s / self.unprofiled_s - 1
+        return self.profiled_s / self.unprofiled.median - 1
 
     def overhead_text(self) -> str:
-        if self.overhead is None:
+        if self.overhead is None or self.unprofiled is None:
             return "profiler overhead could not be measured: no unprofiled repeat to compare with (use --repeat 2+)"
-        return (
-            f"profiler overhead {self.overhead:+.1%} of replay wall time "
-            f"({duration(self.profiled_s)} profiled vs {duration(self.unprofiled_s)} unprofiled median)"
+        spread = self.unprofiled
+        text = (
+            f"profiler overhead {self.overhead:+.1%} of replay wall time ({duration(self.profiled_s)} profiled vs "
+            f"{duration(spread.median)} unprofiled median, range {duration(spread.low)}–{duration(spread.high)})"
         )
+        if self.profiled_s <= spread.high:
+            text += "; not above the unprofiled range, so not measurable here"
+        return text
 
 
 PROFILE_FILE = re.compile(r"profile-[A-Za-z0-9_.-]+\.(html|txt)")
@@ -203,7 +207,7 @@ def profiles(runs: RunSet) -> list[ProfileSummary]:
                 files=[n for n in files.values() if isinstance(n, str) and PROFILE_FILE.fullmatch(n)],
                 headline=str(info.get("headline", "")),
                 profiled_s=run.background_s,
-                unprofiled_s=median(others) if others else None,
+                unprofiled=Spread.of(others) if others else None,
             )
         )
     return found
