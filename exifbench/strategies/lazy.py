@@ -120,11 +120,13 @@ class LazyLoader(ClosingLoader):
         """The pending load of ``path``, started if there is none."""
         with self._pending_lock:
             future = self._pending.get(path)
-            if future is None:
-                future = self._executor.submit(self._load, path)
-                self._pending[path] = future
-                future.add_done_callback(lambda done: self._forget(path, done))
-            return future
+            if future is not None:
+                return future
+            future = self._executor.submit(self._load, path)
+            self._pending[path] = future
+        # outside the lock: a future that is already done runs the callback right here
+        future.add_done_callback(lambda done: self._forget(path, done))
+        return future
 
     def _forget(self, path: str, future: Future[Exif]) -> None:
         with self._pending_lock:
