@@ -382,3 +382,59 @@ def report(
     except ExifbenchError as exc:
         raise fail(str(exc)) from None
     console.print(f"{len(written) + len(copied)} files written to {out}; open {out / 'report.html'}", highlight=False)
+
+
+datasets_app = typer.Typer(no_args_is_help=True, help="Make and inspect image folders to replay on.")
+app.add_typer(datasets_app, name="datasets")
+
+
+@datasets_app.command("synth")
+def datasets_synth(
+    dst: Annotated[Path, typer.Argument(help="Folder to write the synthetic JPEGs into.")],
+    count: Annotated[int, typer.Option(min=1, help="Number of images.")] = 591,
+    seed: Annotated[int, typer.Option(help="Same seed, byte-identical files.")] = 0,
+) -> None:
+    """Write COUNT deterministic JPEGs with realistic EXIF (GPS, MakerNote, thumbnails on some)."""
+    from exifbench.datasets.synth import synthesize
+
+    try:
+        files = synthesize(dst, count, seed)
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"wrote {len(files)} synthetic images to {dst} (seed {seed})")
+
+
+@datasets_app.command("expand")
+def datasets_expand(
+    src: Annotated[Path, typer.Argument(help="A real image folder (scanned recursively).")],
+    dst: Annotated[Path, typer.Argument(help="New folder for the copies.")],
+    count: Annotated[int, typer.Option(min=1, help="Exactly this many distinct files.")] = 591,
+    extensions: Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace a previous expansion in DST.")] = False,
+) -> None:
+    """Copy a smaller real folder into COUNT distinct files (real copies, with a manifest)."""
+    from exifbench.datasets.expand import MANIFEST_NAME, expand
+
+    try:
+        manifest = expand(src, dst, count, extensions, force=force)
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"wrote {manifest.count} files to {dst}; manifest {dst / MANIFEST_NAME}")
+
+
+@datasets_app.command("scan")
+def datasets_scan(
+    folder: Annotated[Path, typer.Argument(help="Image folder.")],
+    extensions: Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")] = None,
+) -> None:
+    """List what a run would replay on: image count by extension and skipped entries."""
+    from collections import Counter
+
+    try:
+        images = scan(folder, extensions)
+    except ExifbenchError as exc:
+        raise fail(str(exc)) from None
+    by_ext = Counter(name.rsplit(".", 1)[-1].lower() for name in images.files)
+    console.print(f"{len(images.files)} images in {images.root}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
+    for skipped in images.skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
