@@ -35,9 +35,10 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 @contextmanager
-def graceful_stop() -> Iterator[threading.Event]:
-    """SIGINT/SIGTERM set an event the harness checks between calls; a second Ctrl-C aborts."""
+def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
+    """SIGINT/SIGTERM (or ``timeout_s``) set an event the harness checks between calls; a second Ctrl-C aborts."""
     stop = threading.Event()
+    timer = threading.Timer(timeout_s, stop.set) if timeout_s is not None else None
 
     def handler(signum: int, frame: object) -> None:
         if stop.is_set():
@@ -46,11 +47,18 @@ def graceful_stop() -> Iterator[threading.Event]:
         err_console.print(f"[yellow]{signal.Signals(signum).name}: stopping, keeping what was measured…[/yellow]")
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         yield stop
     finally:
+        if timer is not None:
+            timer.cancel()
         for sig, old in previous.items():
             signal.signal(sig, old)
+    if timer is not None and stop.is_set() and not timer.is_alive():
+        err_console.print(f"[yellow]--timeout {timeout_s:g} s reached: results are incomplete[/yellow]")
 
 
 @app.command()
@@ -70,6 +78,7 @@ def run(
     lru_size: Annotated[Optional[int], typer.Option(min=1, help="LRU cache size for the lazy strategy.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
+    timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
     try:
@@ -114,7 +123,7 @@ def run(
         total = len(replay_pattern.calls) * len(names) * repeat
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             console=console, transient=True)  # fmt: skip
-        with graceful_stop() as stop, progress:
+        with graceful_stop(timeout) as stop, progress:
             task = progress.add_task("replaying", total=total)
             done: dict[tuple[str, int], int] = {}
 

@@ -121,11 +121,14 @@ def replay(
         if on_call is not None:
             on_call(index)
     out.calls_s = (now_ns() - start) / 1e9
-    targets = plan.targets if out.complete else list(dict.fromkeys(c.path for c in plan.calls[: len(out.blocking_ms)]))
-    for path in targets:
+    for path in plan.targets:
         if stop is not None and stop.is_set():
             out.complete = False
             break
         out.results[path] = loader.load_exif(path, blocking=True)
     out.background_s = (now_ns() - start) / 1e9
+    if not out.complete:  # keep, for the equality check, whatever touched file is ready now
+        for call in plan.calls[: len(out.blocking_ms)]:
+            if call.path not in out.results and (exif := loader.load_exif(call.path)) is not None:
+                out.results[call.path] = exif
     return out
