@@ -17,7 +17,7 @@ from exifbench.datasets.folder import scan
 from exifbench.datasets.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import load_pattern
+from exifbench.harness.pattern import FRAME_MS, load_pattern
 from exifbench.harness.replay import NOT_READY_POLICIES
 from exifbench.harness.result import RunSet
 from exifbench.reports.table import render_table
@@ -79,6 +79,8 @@ def run(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
+    tick_ms: Annotated[float, typer.Option(min=0.1, help="UI probe: main-thread tick interval in ms during think time (default one 60 Hz frame).")] = FRAME_MS,
+    switch_interval: Annotated[Optional[float], typer.Option(min=1e-6, help="sys.setswitchinterval (s) for the run; Python's default is 0.005.")] = None,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
     try:
@@ -118,6 +120,8 @@ def run(
             cache_size=lru_size,
             cold=cold,
             around_replay=profiler,
+            tick_ms=tick_ms,
+            switch_interval_s=switch_interval,
         )
         replay_pattern = load_pattern(pattern)
         total = len(replay_pattern.calls) * len(names) * repeat

@@ -7,6 +7,7 @@ read untimed in the same process.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -19,7 +20,9 @@ from exifbench.extractors import ExifReader
 from exifbench.harness.environment import environment
 from exifbench.harness.equality import compare
 from exifbench.harness.errors import collect_errors
-from exifbench.harness.pattern import Pattern
+from exifbench.harness.overhead import harness_overhead_us
+from exifbench.harness.pattern import FRAME_MS, Pattern
+from exifbench.harness.probe import FrameProbe
 from exifbench.harness.replay import ReplayPlan, plan_replay, replay
 from exifbench.harness.result import RunResult, RunSet
 from exifbench.harness.timing import summarize_blocking
@@ -45,6 +48,8 @@ class BenchConfig:
     extractor: str = "pillow"
     cache_size: int | None = None
     cold: bool = False
+    tick_ms: float = FRAME_MS
+    switch_interval_s: float | None = None
     around_replay: ReplayWrapper | None = None
 
     def loader_options(self) -> dict[str, Any]:
@@ -90,7 +95,7 @@ def iter_runs(
     """Yield each run's result as soon as it is measured."""
     plan = plan_replay(pattern, folder)
     expected = baseline(plan)
-    env = environment()
+    env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
     shared_config = {
         "dataset": dataset or plan.root,
         "pattern": plan.pattern,
@@ -105,13 +110,20 @@ def iter_runs(
         "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
     }
     reader = ExifReader(config.extractor, config.storage)
-    for repeat in range(config.repeat):
-        for name in config.strategies:
-            if stop is not None and stop.is_set():
-                return
-            if config.cold:
-                evict(plan.targets)
-            yield _run_one(name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
+    switch_interval = sys.getswitchinterval()
+    if config.switch_interval_s is not None:
+        sys.setswitchinterval(config.switch_interval_s)
+        env["switch_interval_s"] = config.switch_interval_s
+    try:
+        for repeat in range(config.repeat):
+            for name in config.strategies:
+                if stop is not None and stop.is_set():
+                    return
+                if config.cold:
+                    evict(plan.targets)
+                yield _run_one(name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
+    finally:
+        sys.setswitchinterval(switch_interval)
 
 
 def _run_one(
@@ -134,7 +146,7 @@ def _run_one(
     with collect_errors() as collector:
         with create(name, reader, **config.loader_options()) as loader:
             with around as extra:
-                measured = replay(loader, plan, config.on_not_ready, on_call, stop)
+                measured = replay(loader, plan, config.on_not_ready, on_call, stop, FrameProbe(config.tick_ms))
     equality = compare(expected, measured.results)
     return RunResult(
         strategy=name,
@@ -155,7 +167,9 @@ def _run_one(
             "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
             "at_ms": [round(v, 3) for v in measured.at_ms],
             "not_ready": [int(v) for v in measured.not_ready],
+            "lag_ms": [round(v, 3) for v in measured.lags_ms],
         },
+        responsiveness=measured.probe,
         extra=extra,
         complete=measured.complete,
     )

@@ -16,7 +16,8 @@ from typing import Any
 from exifbench.datasets.folder import Folder
 from exifbench.errors import ExifbenchError
 from exifbench.harness.pattern import Pattern, resolve_ref
-from exifbench.harness.timing import now_ns, sleep_until
+from exifbench.harness.probe import FrameProbe
+from exifbench.harness.timing import now_ns
 from exifbench.strategies.base import ExifLoader
 
 NOT_READY_POLICIES = ("defaults", "wait", "defer")
@@ -81,6 +82,8 @@ class Replay:
     calls_s: float = 0.0
     background_s: float = 0.0
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    probe: dict[str, float] = field(default_factory=dict)
+    lags_ms: list[float] = field(default_factory=list)
     complete: bool = True
 
 
@@ -90,11 +93,17 @@ def replay(
     on_not_ready: str = "defaults",
     on_call: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
+    probe: FrameProbe | None = None,
 ) -> Replay:
-    """Replay ``plan`` against ``loader``; ``stop`` ends it early (``complete=False``)."""
+    """Replay ``plan`` against ``loader``; ``stop`` ends it early (``complete=False``).
+
+    Think time is spent in ``probe``'s frame loop; while background loads finish,
+    the main thread keeps ticking (an idle UI) and a drain thread waits for them.
+    """
     if on_not_ready not in NOT_READY_POLICIES:
         raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
     out = Replay()
+    probe = probe if probe is not None else FrameProbe()
     start = now_ns()
     loader.preload(plan.preload, plan.priority)
     out.preload_ms = (now_ns() - start) / 1e6
@@ -104,7 +113,7 @@ def replay(
             out.complete = False
             break
         next_at += int(call.think_ms * 1e6)
-        sleep_until(next_at)
+        probe.wait_until(next_at)
         begin = now_ns()
         exif = loader.load_exif(call.path, blocking=call.blocking)
         not_ready = exif is None
@@ -116,19 +125,48 @@ def replay(
         end = now_ns()
         next_at = max(next_at, end)
         out.blocking_ms.append((end - begin) / 1e6)
+        probe.add_work(out.blocking_ms[-1])
         out.at_ms.append((begin - start) / 1e6)
         out.not_ready.append(not_ready)
         if on_call is not None:
             on_call(index)
     out.calls_s = (now_ns() - start) / 1e9
-    for path in plan.targets:
-        if stop is not None and stop.is_set():
-            out.complete = False
-            break
-        out.results[path] = loader.load_exif(path, blocking=True)
-    out.background_s = (now_ns() - start) / 1e9
+    out.background_s = (_drain(loader, plan.targets, out, probe, stop) - start) / 1e9
+    out.probe = probe.summary()
+    out.lags_ms = probe.lags_ms
     if not out.complete:  # keep, for the equality check, whatever touched file is ready now
         for call in plan.calls[: len(out.blocking_ms)]:
             if call.path not in out.results and (exif := loader.load_exif(call.path)) is not None:
                 out.results[call.path] = exif
     return out
+
+
+def _drain(loader: ExifLoader, targets: list[str], out: Replay, probe: FrameProbe, stop: threading.Event | None) -> int:
+    """Wait for every target's final dict on a drain thread while the main thread keeps ticking.
+
+    Returns the ``perf_counter_ns`` time at which the last load had finished.
+    """
+    done = threading.Event()
+    finished = [0]
+    failure: list[BaseException] = []
+
+    def wait_for_all() -> None:
+        try:
+            for path in targets:
+                if stop is not None and stop.is_set():
+                    out.complete = False
+                    return
+                out.results[path] = loader.load_exif(path, blocking=True)
+        except BaseException as exc:  # re-raised on the main thread
+            failure.append(exc)
+        finally:
+            finished[0] = now_ns()
+            done.set()
+
+    drain = threading.Thread(target=wait_for_all, name="exifbench-drain", daemon=True)
+    drain.start()
+    probe.idle_until(done)
+    drain.join()
+    if failure:
+        raise failure[0]
+    return finished[0]

@@ -100,6 +100,8 @@ class StrategySummary:
     errors: int
     complete: bool
     ratio_to_sync: Ratio | None
+    lag_p99_ms: float = 0.0
+    frames_over_budget: float = 0.0
 
 
 def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
@@ -126,6 +128,8 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 errors=len({e["path"] for run in mine for e in run.errors}),
                 complete=all(run.complete for run in mine),
                 ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,
+                lag_p99_ms=median([run.responsiveness.get("lag_p99_ms", 0.0) for run in mine]),
+                frames_over_budget=median([run.responsiveness.get("frames_over_budget", 0) for run in mine]),
             )
         )
     return summaries

@@ -24,15 +24,16 @@ def _ratio(summary: StrategySummary) -> str:
 
 def _equality(summary: StrategySummary) -> str:
     if summary.equal:
-        return f"[green]equal ({summary.checked} files)[/green]"
-    return f"[red]{summary.mismatches} mismatches[/red]"
+        return f"[green]equal {summary.checked}/{summary.checked}[/green]"
+    return f"[red]{summary.mismatches} tags differ[/red]"
 
 
 def render_table(runs: RunSet, title: str = "Main-thread blocking per strategy") -> Table:
-    """Calls, total blocking (median [range] over repeats), per-call percentiles, not-ready, background, equality, errors."""
+    """Calls, total blocking (median [range] over repeats), per-call percentiles, not-ready, background,
+    UI tick lag and dropped frames, equality, errors."""
     table = Table(title=title)
     for column in ("strategy", "calls", "blocking total", "vs sync", "p50 ms", "p99 ms", "max ms",
-                   "not ready", "background", "equality", "errors"):  # fmt: skip
+                   "not ready", "background", "UI lag p99", "dropped frames", "equality", "errors"):  # fmt: skip
         table.add_column(column, justify="left" if column in ("strategy", "equality") else "right")
     for s in summarize(runs):
         name = s.strategy if s.complete else f"{s.strategy} (incomplete)"
@@ -46,6 +47,8 @@ def render_table(runs: RunSet, title: str = "Main-thread blocking per strategy")
             f"{s.max_ms:.3f}",
             f"{s.not_ready.median:.0f}",
             _spread_s(s.background_s, s.repeats),
+            f"{s.lag_p99_ms:.2f} ms",
+            f"{s.frames_over_budget:.0f}",
             _equality(s),
             str(s.errors),
         )
