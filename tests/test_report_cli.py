@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from exifbench.harness.pattern import startup_pattern
 from exifbench.harness.result import RunSet
 from exifbench.reports.plots import PLOTS
 
+CLIP_ID = re.compile(r"\bp[0-9a-f]{10}\b")  # hashes float bounds: may differ below the printed precision
 PLOT_FILES = sorted(f"{stem}.{ext}" for stem in PLOTS for ext in ("png", "svg"))
 PROFILE_FILES = ["profile-sync.html", "profile-sync.txt", "profile-threadpool.html", "profile-threadpool.txt"]
 
@@ -48,7 +50,8 @@ def test_report_rerenders_from_the_saved_document(run_dir: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in other.iterdir()) == sorted(["report.html", "summary.md", *PLOT_FILES, *PROFILE_FILES])
     assert (other / "summary.md").read_text() == (run_dir / "summary.md").read_text()
-    assert (other / "cumulative-blocking.svg").read_bytes() == (run_dir / "cumulative-blocking.svg").read_bytes()
+    svgs = [(d / "cumulative-blocking.svg").read_text() for d in (other, run_dir)]
+    assert CLIP_ID.sub("p", svgs[0]) == CLIP_ID.sub("p", svgs[1])
     assert (other / "profile-sync.txt").read_text() == (run_dir / "profile-sync.txt").read_text()
     assert '<a href="profile-sync.html">' in (other / "report.html").read_text()
 

@@ -163,7 +163,7 @@ PLOTS: dict[str, Callable[[RunSet], Figure]] = {
 
 
 def figure_bytes(fig: Figure, fmt: str, dpi: int = 110) -> bytes:
-    """The figure rendered as ``png`` or ``svg`` (no timestamps, so identical input gives identical files)."""
+    """The figure rendered as ``png`` or ``svg``: no timestamps, fixed SVG id salt, so re-renders diff cleanly."""
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     with rc_context({"svg.hashsalt": "exifbench"}):
