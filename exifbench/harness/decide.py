@@ -61,7 +61,8 @@ class Policy:
 
     def updated(self, values: Mapping[str, Any], where: Callable[[str], str]) -> Policy:
         """A copy with ``values`` (raw: ``"50%"``, ``50``, ``1.5``...) validated; ``None`` values are skipped."""
-        return replace(self, **{key: _parse(key, value, where(key)) for key, value in values.items() if value is not None})
+        parsed = {key: _parse(key, value, where(key)) for key, value in values.items() if value is not None}
+        return replace(self, **parsed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -225,19 +226,21 @@ def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, polic
     cand, base = median(cand_values), median(ref_values)
     reduction = 1 - cand / base if base else 0.0
     significance = mann_whitney(cand_values, ref_values, "less")
-    measured = f"{reduction:.1%} less ({_seconds(cand)} vs {_seconds(base)} median); {significance.describe()}"
+    measured = f"{reduction:.2%} less ({_seconds(cand)} vs {_seconds(base)} median); {significance.describe()}"
     if reduction < policy.min_blocking_reduction:
         status = FAILED
     else:
         status = PASSED if significance.significant else INCONCLUSIVE
-    requirement = f"≥ {policy.min_blocking_reduction:.0%} less than {reference}, significant"
+    requirement = f"≥ {policy.min_blocking_reduction * 100:g}% less than {reference}, significant"
     return Criterion("blocking", requirement, measured, reduction, status, HOLD)
 
 
 def _not_ready(mine: list[RunResult], calls: int, policy: Policy) -> Criterion:
     count = median([float(run.not_ready) for run in mine])
     share = count / calls if calls else 0.0
-    requirement = f"≤ {policy.max_not_ready:.0%} of calls" + (" (informational)" if policy.max_not_ready >= 1 else "")
+    requirement = f"≤ {policy.max_not_ready * 100:g}% of calls"
+    if policy.max_not_ready >= 1:
+        requirement += " (informational)"
     measured = f"{share:.1%} of calls (median {count:g} of {calls})"
     return Criterion("not_ready", requirement, measured, share, _status(share <= policy.max_not_ready), HOLD)
 

@@ -3,8 +3,8 @@
 ``with Watch() as watch: ...`` snapshots the process's OS threads and child processes
 before and after the block, and samples the RSS of the process and its children on a
 thread of its own (excluded from the counts). Multiprocessing's own long-lived helpers
-(the forkserver and the resource tracker, started once per interpreter) are not
-counted as leaks.
+(the forkserver and the resource tracker, started once per interpreter) are neither
+leaks nor part of the RSS; the workers the forkserver forks are both.
 """
 
 from __future__ import annotations
@@ -50,14 +50,14 @@ class Usage:
 
 
 def _children(process: psutil.Process) -> list[psutil.Process]:
-    """Live child processes, multiprocessing helpers left out."""
+    """Live descendants, leaving out multiprocessing's helpers themselves (not the workers they fork)."""
     found = []
     for child in process.children(recursive=True):
         try:
-            cmdline = " ".join(child.cmdline())
+            helper = child.ppid() == process.pid and any(h in " ".join(child.cmdline()) for h in MP_HELPERS)
         except psutil.Error:
             continue
-        if not any(helper in cmdline for helper in MP_HELPERS):
+        if not helper:
             found.append(child)
     return found
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.markup import escape
+
 from exifbench.errors import ExifbenchError
 from exifbench.harness.result import RunResult, RunSet
 from exifbench.harness.stats import ALPHA, Significance, mann_whitney
@@ -72,12 +74,13 @@ class Comparison:
             f"{self.metric} {_ratio(self.ratio)} {self.reference} "
             f"(median {_value(median(self.candidate_values), unit)} vs {_value(median(self.reference_values), unit)})"
         )
-        limit = f"+{self.threshold:.0%} allowed"
+        limit = f"+{self.threshold * 100:g}% allowed"
         if self.status == PASS:
             return f"PASS {self.candidate}: {figures}, within {limit}"
         change = f"+{self.ratio - 1:.0%}" if self.ratio != float("inf") else "from zero"
         if self.status == REGRESSION:
-            return f"REGRESSION {self.candidate}: {figures}, {change} > {limit}, significant: {self.significance.describe()}"
+            significance = self.significance.describe()
+            return f"REGRESSION {self.candidate}: {figures}, {change} > {limit}, significant: {significance}"
         return (
             f"INCONCLUSIVE {self.candidate}: {figures}, {change} > {limit} but not significant: "
             f"{self.significance.describe()}"
@@ -216,7 +219,7 @@ def _check(runs: RunSet, what: str) -> None:
 
 
 def _ratio(ratio: float) -> str:
-    return "∞×" if ratio == float("inf") else f"{ratio:.3f}×"
+    return "∞×" if ratio == float("inf") else f"{ratio:.3g}×"
 
 
 def _value(value: float, unit: str) -> str:
@@ -236,12 +239,14 @@ _COLOURS = {PASS: "green", INCONCLUSIVE: "yellow", REGRESSION: "red", MISMATCH: 
 
 def render_console(verdict: GateVerdict) -> str:
     """Rich markup for one screen: a line per comparison, mismatch examples, the outcome."""
-    lines = [f"[bold]exifbench gate[/bold] — {verdict.metric}, threshold +{verdict.threshold:.0%}, alpha {ALPHA:g}"]
+    settings = f"{verdict.metric}, threshold +{verdict.threshold * 100:g}%, alpha {ALPHA:g}"
+    lines = [f"[bold]exifbench gate[/bold] — {settings}"]
     if verdict.context:
-        lines.append(f"[dim]{_context(verdict)}[/dim]")
+        lines.append(f"[dim]{escape(_context(verdict))}[/dim]")
     for comparison in verdict.comparisons:
-        lines.append(f"[{_COLOURS[comparison.status]}]{comparison.headline()}[/]")
-        lines += [f"  {m['path']} {m['tag']}: expected {m['expected']}, got {m['actual']}" for m in comparison.examples]
+        lines.append(f"[{_COLOURS[comparison.status]}]{escape(comparison.headline())}[/]")
+        for m in comparison.examples:
+            lines.append(escape(f"  {m['path']} {m['tag']}: expected {m['expected']}, got {m['actual']}"))
     colour = "green" if verdict.passed else "red"
     lines.append(f"[bold {colour}]Gate: {verdict.summary()}[/]")
     return "\n".join(lines)
@@ -254,7 +259,8 @@ def render_markdown(verdict: GateVerdict) -> str:
     if verdict.context:
         out += [_context(verdict), ""]
     out += [
-        "| candidate | reference | metric | median (candidate) | median (reference) | ratio | limit | significance | result |",
+        "| candidate | reference | metric | median (candidate) | median (reference) | ratio | limit | significance "
+        "| result |",
         "|---|---|---|---:|---:|---:|---:|---|---|",
     ]
     for c in verdict.comparisons:

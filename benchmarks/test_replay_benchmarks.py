@@ -1,0 +1,68 @@
+"""Each strategy's replay of the scaled start-up pattern, through pytest-benchmark.
+
+    pytest benchmarks/ --benchmark-autosave
+    pytest benchmarks/ --benchmark-compare --benchmark-compare-fail=median:10%
+
+pytest-benchmark times each round's whole replay (think time included, loader
+creation and ``close()`` not); exifbench's own figures — main-thread blocking,
+not-ready calls, background completion, EXIF equality — go into ``extra_info``
+(medians over the rounds) and so into the saved JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from exifbench.datasets.storage import StorageModel
+from exifbench.extractors import ExifReader
+from exifbench.harness.equality import compare
+from exifbench.harness.replay import Replay, ReplayPlan, replay
+from exifbench.harness.timing import median, percentile
+from exifbench.strategies import BUILTIN, create
+from exifbench.strategies.base import ExifLoader
+
+IO_LATENCY_MS = 2.0
+ROUNDS = 5
+
+
+@pytest.mark.parametrize("strategy", list(BUILTIN))
+def test_replay(benchmark: Any, strategy: str, plan: ReplayPlan, expected: dict[str, dict[str, Any]]) -> None:
+    reader = ExifReader(storage=StorageModel(IO_LATENCY_MS))
+    open_loaders: list[ExifLoader] = []
+    replays: list[Replay] = []
+
+    def setup() -> tuple[tuple[ExifLoader], dict[str, Any]]:
+        open_loaders.append(create(strategy, reader, workers=4))
+        return (open_loaders[-1],), {}
+
+    def run(loader: ExifLoader) -> None:
+        replays.append(replay(loader, plan))
+
+    def teardown(loader: ExifLoader) -> None:
+        open_loaders.remove(loader)
+        loader.close()
+
+    benchmark.group = f"{plan.pattern}, {IO_LATENCY_MS:g} ms storage"
+    try:
+        benchmark.pedantic(run, setup=setup, teardown=teardown, rounds=ROUNDS)
+    finally:
+        for loader in open_loaders:  # --benchmark-disable runs once without teardown
+            loader.close()
+
+    reports = [compare(expected, measured.results) for measured in replays]
+    benchmark.extra_info.update(
+        {
+            "calls": len(plan.calls),
+            "images": plan.images,
+            "io_latency_ms": IO_LATENCY_MS,
+            "blocking_total_s": median([sum(m.blocking_ms) / 1000 for m in replays]),
+            "blocking_p99_ms": median([percentile(m.blocking_ms, 99) for m in replays]),
+            "not_ready": median([float(sum(m.not_ready)) for m in replays]),
+            "background_s": median([m.background_s for m in replays]),
+            "equal": all(report.ok for report in reports),
+            "mismatches": sum(len(report.mismatches) for report in reports),
+        }
+    )
+    assert benchmark.extra_info["equal"], reports[0].mismatches[:3]
