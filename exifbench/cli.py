@@ -20,6 +20,7 @@ from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.pattern import FRAME_MS, load_pattern
 from exifbench.harness.replay import NOT_READY_POLICIES
 from exifbench.harness.result import RunSet
+from exifbench.reports.summary import cold_text
 from exifbench.reports.table import render_table
 from exifbench.strategies import expand_names, resolve
 
@@ -155,6 +156,8 @@ def show_runs(runs: RunSet, json_path: Path | None) -> None:
         for mismatch in run.equality["mismatches"][:10]:
             console.print(f"[red]mismatch[/red] {run.strategy} {mismatch['path']} {mismatch['tag']}: "
                           f"expected {mismatch['expected']}, got {mismatch['actual']}", highlight=False)  # fmt: skip
+    if runs.runs and runs.runs[0].config.get("cold"):
+        console.print(cold_text(runs.runs[0].config), highlight=False)
     if not runs.complete:
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:

@@ -67,3 +67,41 @@ def evict(paths: Iterable[str]) -> int:
         finally:
             os.close(fd)
     return evicted
+
+
+HEAD_BYTES = 64 * 1024
+
+
+def _read_heads_ms(paths: list[str]) -> list[float]:
+    """Milliseconds to read the first 64 KiB (where EXIF lives) of each file."""
+    times = []
+    for path in paths:
+        begin = time.perf_counter_ns()
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                handle.read(HEAD_BYTES)
+        except OSError:
+            continue
+        times.append((time.perf_counter_ns() - begin) / 1e6)
+    return times
+
+
+def cold_check(paths: list[str], sample: int = 64) -> dict[str, float | int | bool]:
+    """Were first reads after eviction measurably slower than warm ones? Best effort, on a sample.
+
+    Evicts the sample, reads each file's head (cold), reads again (warm), and
+    compares medians; "measurably" means cold is at least 1.5× warm.
+    """
+    chosen = paths[:: max(1, len(paths) // sample)][:sample]
+    evicted = evict(chosen)
+    cold = sorted(_read_heads_ms(chosen))
+    warm = sorted(_read_heads_ms(chosen))
+    cold_ms = cold[len(cold) // 2] if cold else 0.0
+    warm_ms = warm[len(warm) // 2] if warm else 0.0
+    return {
+        "files": len(chosen),
+        "evicted": evicted,
+        "cold_median_ms": round(cold_ms, 4),
+        "warm_median_ms": round(warm_ms, 4),
+        "measurably_slower": bool(warm_ms and cold_ms >= 1.5 * warm_ms),
+    }

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage import StorageModel, evict
+from exifbench.datasets.storage import StorageModel, cold_check, evict
 from exifbench.extractors import ExifReader
 from exifbench.harness.environment import environment
 from exifbench.harness.equality import compare
@@ -109,6 +109,8 @@ def iter_runs(
         "repeats": config.repeat,
         "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
     }
+    if config.cold:
+        shared_config["cold_check"] = cold_check(plan.targets)
     reader = ExifReader(config.extractor, config.storage)
     switch_interval = sys.getswitchinterval()
     if config.switch_interval_s is not None:

@@ -6,6 +6,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from exifbench.errors import ExifbenchError
 from exifbench.harness.result import RunResult, RunSet
@@ -135,6 +136,16 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
     return summaries
 
 
+def cold_text(config: dict[str, Any]) -> str:
+    """What ``--cold`` achieved: were first reads after eviction measurably slower than warm ones?"""
+    check = config.get("cold_check") or {}
+    if not check:
+        return "cold page cache (not checked)"
+    verdict = "measurably slower" if check["measurably_slower"] else "not measurably slower"
+    return (f"cold page cache: first reads {check['cold_median_ms']:.3g} ms vs warm {check['warm_median_ms']:.3g} ms "
+            f"median over {check['files']} files ({verdict})")  # fmt: skip
+
+
 def setup(runs: RunSet) -> dict[str, str]:
     """What was measured, from the first run's config: dataset, pattern, storage model, policy, repeats."""
     if not runs.runs:
@@ -144,7 +155,7 @@ def setup(runs: RunSet) -> dict[str, str]:
     return {
         "dataset": f"{config.get('dataset', '?')} ({runs.runs[0].images} images)",
         "pattern": str(config.get("pattern", "?")),
-        "storage": str(config.get("storage", "?")) + (", cold page cache" if config.get("cold") else ""),
+        "storage": str(config.get("storage", "?")) + (f", {cold_text(config)}" if config.get("cold") else ""),
         "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
         "workers": str(config.get("workers", "?")),
         "extractor": str(config.get("extractor", "?")),
