@@ -29,21 +29,15 @@ def test_a_class_named_as_module_colon_class(monkeypatch: pytest.MonkeyPatch) ->
         assert type(loader) is SlowLoader
 
 
-NOT_NAMED = pytest.mark.xfail(
-    strict=True,
-    reason="from_flag passes resolve()'s error on without naming $EXIFBENCH_STRATEGY (strategies/__init__.py)",
-)
-
-
 @pytest.mark.parametrize(
     "value",
     [
         "all",
         "sync,threadpool",
-        pytest.param("turbo", marks=NOT_NAMED),
-        pytest.param("Sync", marks=NOT_NAMED),
-        pytest.param("nosuch.module:Loader", marks=NOT_NAMED),
-        pytest.param("slow_strategies:Nope", marks=NOT_NAMED),
+        "turbo",
+        "Sync",
+        "nosuch.module:Loader",
+        "slow_strategies:Nope",
     ],
 )
 def test_unknown_values_are_errors_naming_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:

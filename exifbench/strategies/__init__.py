@@ -85,7 +85,10 @@ def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
     name = os.environ.get(FLAG_VARIABLE, "sync").strip() or "sync"
     if name == "all" or "," in name:
         raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: the flag names exactly one strategy")
-    return create(name, reader, **options)
+    try:
+        return create(name, reader, **options)
+    except ExifbenchError as exc:
+        raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: {exc}") from None
 
 
 __all__ = ["BUILTIN", "ExifLoader", "create", "expand_names", "from_flag", "resolve"]
