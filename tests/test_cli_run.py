@@ -72,3 +72,16 @@ def test_bad_files_are_per_file_errors_not_a_crash(corpus_copy: Path, tmp_path: 
         assert all("UnidentifiedImageError" in reason for reason in errors.values())
         assert run["equality"]["checked"] == run["equality"]["equal"]
     assert "zero.jpg" in result.output
+
+
+def test_expanded_real_corpus_replays_with_every_strategy(corpus_dir: Path, tmp_path: Path) -> None:
+    real591 = tmp_path / "real591"
+    assert runner.invoke(app, ["datasets", "expand", str(corpus_dir), str(real591), "--count", "591"]).exit_code == 0
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "all", "--workers", "2", str(real591), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(out.read_text())["runs"]
+    assert [run["strategy"] for run in runs] == ["sync", "threadpool", "lazy", "process"]
+    for run in runs:
+        assert run["images"] == run["files_touched"] == 591 and run["calls"] == 593
+        assert run["equality"] == {"checked": 591, "equal": 591, "mismatches": []}
