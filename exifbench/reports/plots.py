@@ -144,7 +144,7 @@ def not_ready_pages(runs: RunSet, page: int = PAGE) -> Figure:
     for ax in (top, bottom):
         ax.set_xlabel(f"page (calls {page}·p … {page}·p+{page - 1})")
         ax.grid(True, axis="y", alpha=0.3)
-    fig.legend(loc="outside right upper", fontsize=9)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=9)
     return fig
 
 
