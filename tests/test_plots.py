@@ -17,6 +17,7 @@ from exifbench.harness.result import RunSet
 from exifbench.reports.plots import (
     LOG_FLOOR_MS,
     PLOTS,
+    ui_lag,
     blocking_timeline,
     cumulative_blocking,
     figure_bytes,
@@ -131,3 +132,17 @@ def test_save_writes_png_and_svg_reproducibly(runs: RunSet, tmp_path: Path) -> N
 def test_write_plots_writes_every_plot(runs: RunSet, tmp_path: Path) -> None:
     written = write_plots(runs, tmp_path / "out")
     assert sorted(p.name for p in written) == sorted(f"{stem}.{ext}" for stem in PLOTS for ext in ("png", "svg"))
+
+
+def test_ui_lag_plots_each_strategys_tick_lags_and_dropped_frames(runs: RunSet) -> None:
+    fig = ui_lag(runs)
+    left, right = fig.axes[:2]
+    lines = left.get_lines()
+    assert [line.get_label().split(" (")[0] for line in lines] == STRATEGIES
+    for line, name in zip(lines, STRATEGIES):
+        lags = median_run(runs, name).samples["lag_ms"]
+        assert len(line.get_ydata()) == len(lags) and list(line.get_ydata()) == sorted(line.get_ydata())
+    assert [t.get_text() for t in right.get_xticklabels()] == STRATEGIES
+    heights = [bar.get_height() for bar in right.patches]
+    assert heights == [s.frames_over_budget for s in summarize(runs)]
+    assert "ms" in left.get_ylabel() and left.get_yscale() == "log"

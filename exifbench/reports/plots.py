@@ -148,6 +148,36 @@ def not_ready_pages(runs: RunSet, page: int = PAGE) -> Figure:
     return fig
 
 
+def ui_lag(runs: RunSet) -> Figure:
+    """UI tick lag: its distribution per strategy, and p99 lag next to dropped frames."""
+    fig, (left, right) = _figure(runs, "UI responsiveness: how late the main thread's frame ticks ran", cols=2)
+    palette = colors(runs)
+    summaries = summarize(runs)
+    for name in runs.strategies:
+        run = median_run(runs, name)
+        lags = sorted(max(v, LOG_FLOOR_MS) for v in run.samples.get("lag_ms", []))
+        share = [100 * (i + 1) / len(lags) for i in range(len(lags))]
+        left.plot(share, lags, label=f"{_label(run)}: p99 {run.responsiveness.get('lag_p99_ms', 0):.2f} ms",
+                  color=palette[name], linewidth=2)  # fmt: skip
+    tick = runs.runs[0].responsiveness.get("tick_ms", 0) if runs.runs else 0
+    left.set_yscale("log")
+    left.set_title(f"tick lag distribution (ticks every {tick:.3g} ms)", fontsize=11)
+    left.set_xlabel("share of ticks (%), sorted by lag")
+    left.set_ylabel(f"lag = actual − scheduled (ms), floor {LOG_FLOOR_MS:g} ms")
+    left.grid(True, alpha=0.3, which="both")
+    left.legend(loc="upper left", fontsize=9)
+    names = [s.strategy for s in summaries]
+    bars = right.bar(names, [s.frames_over_budget for s in summaries], color=[palette[n] for n in names])
+    right.bar_label(bars, labels=[f"{s.frames_over_budget:.0f} (p99 lag {s.lag_p99_ms:.2f} ms)" for s in summaries],
+                    padding=3, fontsize=9)  # fmt: skip
+    right.set_title("dropped frames: tick lag + load_exif time > 16.7 ms", fontsize=11)
+    right.set_ylabel("frames over budget (median over repeats)")
+    right.set_xlabel("strategy")
+    right.set_ylim(0, max((s.frames_over_budget for s in summaries), default=0) * 1.2 or 1)
+    right.grid(True, axis="y", alpha=0.3)
+    return fig
+
+
 def _label(run: RunResult) -> str:
     return f"{run.strategy} (repeat {run.repeat})"
 
@@ -158,6 +188,7 @@ PLOTS: dict[str, Callable[[RunSet], Figure]] = {
     "cumulative-blocking": cumulative_blocking,
     "strategy-totals": strategy_totals,
     "not-ready-pages": not_ready_pages,
+    "ui-lag": ui_lag,
 }
 """Every plot, by file stem."""
 
