@@ -10,7 +10,6 @@ calls) and that main-thread time grows linearly with calls (per-call cost at 1k,
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import psutil

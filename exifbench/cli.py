@@ -1,38 +1,67 @@
-"""The ``exifbench`` command line: parse options, call the library, render the result."""
+"""The ``exifbench`` command line: parse options, call one library function, render the result.
+
+User mistakes raise :class:`ExifbenchError`, shown as one red line with exit code 2.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from exifbench.datasets.dataset import Dataset, open_dataset
 from exifbench.datasets.folder import scan
-from exifbench.datasets.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.pattern import FRAME_MS, load_pattern
 from exifbench.harness.replay import NOT_READY_POLICIES
 from exifbench.harness.result import RunSet
+from exifbench.reports.files import write_atomic
 from exifbench.reports.summary import cold_text
 from exifbench.reports.table import render_table
 from exifbench.strategies import expand_names, resolve
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    help="Measure how a photo app should load EXIF: replay its access pattern against interchangeable loaders.",
+)
+datasets_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Make and inspect image folders to replay on.")
+app.add_typer(datasets_app, name="datasets")
+
 console = Console(width=None if Console().is_terminal else 150)
 err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 150)
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one red line and give the exit to raise."""
     err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def user_errors(command: Command) -> Command:
+    """Turn an :class:`ExifbenchError` raised by ``command`` into one red line and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ExifbenchError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 @contextmanager
@@ -62,12 +91,41 @@ def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
         err_console.print(f"[yellow]--timeout {timeout_s:g} s reached: results are incomplete[/yellow]")
 
 
+@contextmanager
+def replay_progress(total_calls: int) -> Iterator[Callable[[Hashable, str, int], None]]:
+    """A transient progress bar over all replayed calls; yields ``update(run_key, description, calls_done)``."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True)  # fmt: skip
+    done: dict[Hashable, int] = {}
+    with progress:
+        task = progress.add_task("replaying", total=total_calls)
+
+        def update(key: Hashable, description: str, calls: int) -> None:
+            done[key] = calls
+            if calls % 24 == 0:
+                progress.update(task, completed=sum(done.values()), description=description)
+
+        yield update
+
+
+def dataset_for(folder: Path | None, io_latency: float | None, io_jitter: float = 0.0, extensions: str | None = None) -> Dataset:
+    """Open the folder (or the embedded dataset, saying so) and report skipped entries."""
+    with console.status("preparing the dataset…"):
+        dataset = open_dataset(folder, io_latency, io_jitter, extensions)
+    if dataset.embedded:
+        console.print(dataset.describe().capitalize(), highlight=False)
+    for skipped in dataset.folder.skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+    return dataset
+
+
 @app.command()
+@user_errors
 def run(
-    folder: Annotated[Optional[Path], typer.Argument(help="Image folder (default: the embedded 591-image dataset).")] = None,
+    folder: Annotated[Optional[Path], typer.Argument(help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).")] = None,
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, all, a comma list, or module:Class.")] = "all",
     workers: Annotated[int, typer.Option(min=1, help="Worker threads/processes per pool.")] = 4,
-    pattern: Annotated[Optional[str], typer.Option(help="Built-in pattern name or pattern JSON file.")] = None,
+    pattern: Annotated[Optional[str], typer.Option(help="Built-in pattern name (startup-593) or pattern JSON file.")] = None,
     on_not_ready: Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")] = "defaults",
     repeat: Annotated[int, typer.Option(min=1, help="Runs per strategy, interleaved A B C A B C.")] = 1,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the result document here.")] = None,
@@ -84,64 +142,44 @@ def run(
     switch_interval: Annotated[Optional[float], typer.Option(min=1e-6, help="sys.setswitchinterval (s) for the run; Python's default is 0.005.")] = None,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
-    try:
-        names = expand_names(strategy)
-        for name in names:
-            resolve(name)
-        if on_not_ready not in NOT_READY_POLICIES:
-            raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}")
-        profiler = None
-        if out is not None:
-            from exifbench.reports.profile import ReplayProfiler
-            from exifbench.reports.render import check_out_dir
+    from exifbench.extractors import get_extractor
 
-            check_out_dir(out)
-            profiler = ReplayProfiler(out) if profile else None
-        elif profile:
-            raise ExifbenchError("--profile needs --out DIR to write the profile files into")
-        if folder is None:
-            from exifbench.datasets.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
+    names = expand_names(strategy)
+    for name in names:
+        resolve(name)
+    get_extractor(extractor)
+    if on_not_ready not in NOT_READY_POLICIES:
+        raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
+    if profile and out is None:
+        raise ExifbenchError("--profile needs --out DIR to write the profile files into")
+    profiler = None
+    if out is not None:
+        from exifbench.reports.profile import ReplayProfiler
+        from exifbench.reports.render import check_out_dir
 
-            with console.status("preparing the embedded dataset…"):
-                folder = default_dataset()
-            latency = DEFAULT_IO_LATENCY_MS if io_latency is None else io_latency
-            console.print(f"Embedded dataset: 591 synthetic images in {folder}; storage model {latency:g} ms per read.")
-        else:
-            latency = io_latency or 0.0
-        images = scan(folder, extensions)
-        for skipped in images.skipped:
-            err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
-        config = BenchConfig(
-            strategies=names,
-            workers=workers,
-            repeat=repeat,
-            on_not_ready=on_not_ready,
-            storage=StorageModel(latency, io_jitter),
-            extractor=extractor,
-            cache_size=lru_size,
-            cold=cold,
-            around_replay=profiler,
-            tick_ms=tick_ms,
-            switch_interval_s=switch_interval,
-        )
-        replay_pattern = load_pattern(pattern)
-        total = len(replay_pattern.calls) * len(names) * repeat
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=console, transient=True)  # fmt: skip
-        with graceful_stop(timeout) as stop, progress:
-            task = progress.add_task("replaying", total=total)
-            done: dict[tuple[str, int], int] = {}
-
-            def on_progress(name: str, rep: int, calls: int) -> None:
-                done[(name, rep)] = calls
-                if calls % 24 == 0:
-                    progress.update(task, completed=sum(done.values()), description=f"{name} #{rep + 1}")
-
-            runs = run_bench(config, images, replay_pattern, on_progress, stop, str(folder))
-        if profiler is not None:
-            profiler.finish(runs)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+        check_out_dir(out)
+        profiler = ReplayProfiler(out) if profile else None
+    replay_pattern = load_pattern(pattern)
+    dataset = dataset_for(folder, io_latency, io_jitter, extensions)
+    config = BenchConfig(
+        strategies=names,
+        workers=workers,
+        repeat=repeat,
+        on_not_ready=on_not_ready,
+        storage=dataset.storage,
+        extractor=extractor,
+        cache_size=lru_size,
+        cold=cold,
+        tick_ms=tick_ms,
+        switch_interval_s=switch_interval,
+        around_replay=profiler,
+    )
+    total = len(replay_pattern.calls) * len(names) * repeat
+    with graceful_stop(timeout) as stop, replay_progress(total) as update:
+        runs = run_bench(config, dataset.folder, replay_pattern,
+                         lambda name, rep, calls: update((name, rep), f"{name} #{rep + 1}", calls), stop, dataset.label)  # fmt: skip
+    if profiler is not None:
+        profiler.finish(runs)
     show_runs(runs, json_path)
     if out is not None:
         write_out(runs, out)
@@ -165,10 +203,6 @@ def show_runs(runs: RunSet, json_path: Path | None) -> None:
         console.print(f"results written to {json_path}")
 
 
-def main() -> None:
-    app()
-
-
 @app.command()
 def strategies() -> None:
     """List the built-in strategies (any class can also be named as module:Class)."""
@@ -179,42 +213,8 @@ def strategies() -> None:
         console.print(f"[bold]{name:<11}[/bold] {doc}", highlight=False)
 
 
-# ---- gate and decide (appended below the other commands; their imports are kept here) ----
-import os  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-from exifbench.datasets.folder import Folder  # noqa: E402
-from exifbench.reports.files import write_atomic  # noqa: E402
-
-
-@contextmanager
-def replay_progress(total: int) -> Iterator[Callable[[str, int], None]]:
-    """A transient progress bar; yields ``update(description, calls_done)``."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, transient=True)  # fmt: skip
-    with progress:
-        task = progress.add_task("replaying", total=total)
-        yield lambda description, done: progress.update(task, completed=done, description=description)
-
-
-def replay_dataset(folder: Path | None, io_latency: float | None) -> tuple[Folder, StorageModel, str]:
-    """The folder to replay, its storage model and a label: DIR as given, or the embedded dataset (23 ms model)."""
-    if folder is None:
-        from exifbench.datasets.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
-
-        with console.status("preparing the embedded dataset…"):
-            folder = default_dataset()
-        latency = DEFAULT_IO_LATENCY_MS if io_latency is None else io_latency
-        label = f"embedded dataset {folder}"
-    else:
-        latency, label = io_latency or 0.0, str(folder)
-    images = scan(folder)
-    for skipped in images.skipped:
-        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
-    return images, StorageModel(latency), label
-
-
 @app.command()
+@user_errors
 def gate(
     folder: Annotated[Optional[Path], typer.Argument(help="--candidate mode: image folder (default: the embedded dataset, 23 ms storage model).")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Baseline result document (exifbench run --json).")] = None,
@@ -241,55 +241,43 @@ def gate(
     from exifbench.reports.gate import gate_files, gate_interleaved, render_console, render_json, render_markdown
     from exifbench.reports.summary import METRICS
 
-    try:
-        if metric not in METRICS:
-            raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
-        threshold = percent(max_regression, "--max-regression")
-        if candidate is not None:
-            if baseline is not None or current is not None:
-                raise ExifbenchError("use either --baseline/--current or --candidate, not both")
-            reference = reference or "sync"
-            for name in (candidate, reference):
-                resolve(name)
-            if candidate == reference:
-                raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
-            images, storage, label = replay_dataset(folder, io_latency)
-            config = BenchConfig([reference, candidate], workers=workers or 4, repeat=repeat or 5, storage=storage)
-            replay_pattern = load_pattern(pattern)
-            done: dict[tuple[str, int], int] = {}
-            with graceful_stop() as stop, replay_progress(len(replay_pattern.calls) * 2 * config.repeat) as update:
-
-                def on_progress(name: str, rep: int, calls: int) -> None:
-                    done[(name, rep)] = calls
-                    if calls % 24 == 0:
-                        update(f"{name} #{rep + 1}", sum(done.values()))
-
-                runs = run_bench(config, images, replay_pattern, on_progress, stop, label)
-            verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
-            verdict.context.update(dataset=label, storage=storage.describe(), pattern=replay_pattern.name,
-                                   repeats=config.repeat, workers=config.workers)  # fmt: skip
-        else:
-            if baseline is None or current is None:
-                raise ExifbenchError("give --baseline and --current, or --candidate (see exifbench gate --help)")
-            given = {"DIR": folder, "--reference": reference, "--repeat": repeat, "--workers": workers,
-                     "--io-latency": io_latency, "--pattern": pattern}  # fmt: skip
-            misplaced = [flag for flag, value in given.items() if value is not None]
-            if misplaced:
-                raise ExifbenchError(f"{', '.join(misplaced)}: only with --candidate, not with --baseline/--current")
-            verdict = gate_files(RunSet.load(baseline), RunSet.load(current), metric, threshold, allow_inconclusive)
-            verdict.context.update(baseline=str(baseline), current=str(current))
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    if metric not in METRICS:
+        raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    threshold = percent(max_regression, "--max-regression")
+    if candidate is not None:
+        if baseline is not None or current is not None:
+            raise ExifbenchError("use either --baseline/--current or --candidate, not both")
+        reference = reference or "sync"
+        for name in (candidate, reference):
+            resolve(name)
+        if candidate == reference:
+            raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
+        replay_pattern = load_pattern(pattern)
+        dataset = dataset_for(folder, io_latency)
+        config = BenchConfig([reference, candidate], workers=workers or 4, repeat=repeat or 5, storage=dataset.storage)
+        with graceful_stop() as stop, replay_progress(len(replay_pattern.calls) * 2 * config.repeat) as update:
+            runs = run_bench(config, dataset.folder, replay_pattern,
+                             lambda name, rep, calls: update((name, rep), f"{name} #{rep + 1}", calls), stop, dataset.label)  # fmt: skip
+        verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
+        verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=replay_pattern.name,
+                               repeats=config.repeat, workers=config.workers)  # fmt: skip
+    else:
+        if baseline is None or current is None:
+            raise ExifbenchError("give --baseline and --current, or --candidate (see exifbench gate --help)")
+        given = {"DIR": folder, "--reference": reference, "--repeat": repeat, "--workers": workers,
+                 "--io-latency": io_latency, "--pattern": pattern}  # fmt: skip
+        misplaced = [flag for flag, value in given.items() if value is not None]
+        if misplaced:
+            raise ExifbenchError(f"{', '.join(misplaced)}: only with --candidate, not with --baseline/--current")
+        verdict = gate_files(RunSet.load(baseline), RunSet.load(current), metric, threshold, allow_inconclusive)
+        verdict.context.update(baseline=str(baseline), current=str(current))
     console.print(render_console(verdict), highlight=False, soft_wrap=True)
     markdown = render_markdown(verdict)
-    try:
-        if verdict_json is not None:
-            write_atomic(verdict_json, render_json(verdict))
-        if verdict_md is not None:
-            write_atomic(verdict_md, markdown)
-        append_step_summary(markdown)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    if verdict_json is not None:
+        write_atomic(verdict_json, render_json(verdict))
+    if verdict_md is not None:
+        write_atomic(verdict_md, markdown)
+    append_step_summary(markdown)
     raise typer.Exit(verdict.exit_code)
 
 
@@ -306,6 +294,7 @@ def append_step_summary(markdown: str) -> None:
 
 
 @app.command()
+@user_errors
 def decide(
     candidate: Annotated[str, typer.Option(help="Strategy to roll out (a name or module:Class).")],
     folder: Annotated[Optional[Path], typer.Argument(help="Image folder (default: the embedded dataset, 23 ms storage model).")] = None,
@@ -326,7 +315,7 @@ def decide(
 
     REJECT: EXIF equality below 100% or leaked threads/processes. HOLD: a soft criterion failed or
     the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
-    Thresholds: options, else [tool.exifbench.decide] in pyproject.toml (same key names), else defaults.
+    Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
     """
     from exifbench.config import check_keys, load_section
     from exifbench.harness.decide import POLICY_KEYS, Policy, decide as run_decide, plan_phases
@@ -335,31 +324,23 @@ def decide(
     options = {"min_blocking_reduction": min_blocking_reduction, "max_not_ready": max_not_ready,
                "max_background_ratio": max_background_ratio, "max_rss_growth_mb": max_rss_growth_mb,
                "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
-    try:
-        for name in (candidate, reference):
-            resolve(name)
-        section, where = load_section("decide", config)
-        check_keys(section, POLICY_KEYS, where)
-        policy = Policy().updated(section, lambda key: f"{where}: {key}")
-        policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
-        images, storage, label = replay_dataset(folder, io_latency)
-        if where:
-            console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
-        total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(images, policy))
-        done: dict[tuple[str, str, int], int] = {}
-        with graceful_stop() as stop, replay_progress(total) as update:
-
-            def on_progress(phase: str, name: str, rep: int, calls: int) -> None:
-                done[(phase, name, rep)] = calls
-                if calls % 24 == 0:
-                    update(f"{phase}: {name} #{rep + 1}", sum(done.values()))
-
-            verdict = run_decide(images, candidate, reference, policy, storage, workers, on_progress, stop, label)
-        console.print(render_console(verdict))
-        if json_path is not None:
-            write_atomic(json_path, render_json(verdict))
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    for name in (candidate, reference):
+        resolve(name)
+    section, where = load_section("decide", config)
+    check_keys(section, POLICY_KEYS, where)
+    policy = Policy().updated(section, lambda key: f"{where}: {key}")
+    policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
+    dataset = dataset_for(folder, io_latency)
+    if where:
+        console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
+    total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(dataset.folder, policy))
+    with graceful_stop() as stop, replay_progress(total) as update:
+        verdict = run_decide(dataset.folder, candidate, reference, policy, dataset.storage, workers,
+                             lambda phase, name, rep, calls: update((phase, name, rep), f"{phase}: {name} #{rep + 1}", calls),
+                             stop, dataset.label)  # fmt: skip
+    console.print(render_console(verdict))
+    if json_path is not None:
+        write_atomic(json_path, render_json(verdict))
     raise typer.Exit(verdict.exit_code)
 
 
@@ -368,17 +349,15 @@ def write_out(runs: RunSet, out: Path) -> None:
     from exifbench.reports.render import write_reports
     from exifbench.reports.summary import profiles
 
-    try:
-        runs.save(out / "results.json")
-        written = write_reports(runs, out)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    runs.save(out / "results.json")
+    written = write_reports(runs, out)
     for found in profiles(runs):
         console.print(f"{found.headline}\n  {found.overhead_text()}", highlight=False)
     console.print(f"results.json and {len(written)} report files written to {out}; open {out / 'report.html'}", highlight=False)
 
 
 @app.command()
+@user_errors
 def report(
     results: Annotated[Path, typer.Argument(help="A saved result document (run --json, or results.json from run --out).")],
     out: Annotated[Path, typer.Option("--out", help="Directory for the plots, report.html and summary.md.")],
@@ -390,21 +369,15 @@ def report(
     from exifbench.reports.profile import copy_profiles
     from exifbench.reports.render import check_out_dir, write_reports
 
-    try:
-        runs = RunSet.load(results)
-        check_out_dir(out)
-        copied = copy_profiles(runs, results.parent, out)
-        written = write_reports(runs, out)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    runs = RunSet.load(results)
+    check_out_dir(out)
+    copied = copy_profiles(runs, results.parent, out)
+    written = write_reports(runs, out)
     console.print(f"{len(written) + len(copied)} files written to {out}; open {out / 'report.html'}", highlight=False)
 
 
-datasets_app = typer.Typer(no_args_is_help=True, help="Make and inspect image folders to replay on.")
-app.add_typer(datasets_app, name="datasets")
-
-
 @datasets_app.command("synth")
+@user_errors
 def datasets_synth(
     dst: Annotated[Path, typer.Argument(help="Folder to write the synthetic JPEGs into.")],
     count: Annotated[int, typer.Option(min=1, help="Number of images.")] = 591,
@@ -413,14 +386,12 @@ def datasets_synth(
     """Write COUNT deterministic JPEGs with realistic EXIF (GPS, MakerNote, thumbnails on some)."""
     from exifbench.datasets.synth import synthesize
 
-    try:
-        files = synthesize(dst, count, seed)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    files = synthesize(dst, count, seed)
     console.print(f"wrote {len(files)} synthetic images to {dst} (seed {seed})")
 
 
 @datasets_app.command("expand")
+@user_errors
 def datasets_expand(
     src: Annotated[Path, typer.Argument(help="A real image folder (scanned recursively).")],
     dst: Annotated[Path, typer.Argument(help="New folder for the copies.")],
@@ -431,14 +402,12 @@ def datasets_expand(
     """Copy a smaller real folder into COUNT distinct files (real copies, with a manifest)."""
     from exifbench.datasets.expand import MANIFEST_NAME, expand
 
-    try:
-        manifest = expand(src, dst, count, extensions, force=force)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    manifest = expand(src, dst, count, extensions, force=force)
     console.print(f"wrote {manifest.count} files to {dst}; manifest {dst / MANIFEST_NAME}")
 
 
 @datasets_app.command("scan")
+@user_errors
 def datasets_scan(
     folder: Annotated[Path, typer.Argument(help="Image folder.")],
     extensions: Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")] = None,
@@ -446,10 +415,7 @@ def datasets_scan(
     """List what a run would replay on: image count by extension and skipped entries."""
     from collections import Counter
 
-    try:
-        images = scan(folder, extensions)
-    except ExifbenchError as exc:
-        raise fail(str(exc)) from None
+    images = scan(folder, extensions)
     by_ext = Counter(name.rsplit(".", 1)[-1].lower() for name in images.files)
     console.print(f"{len(images.files)} images in {images.root}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
     for skipped in images.skipped:
