@@ -85,3 +85,15 @@ def test_expanded_real_corpus_replays_with_every_strategy(corpus_dir: Path, tmp_
     for run in runs:
         assert run["images"] == run["files_touched"] == 591 and run["calls"] == 593
         assert run["equality"] == {"checked": 591, "equal": 591, "mismatches": []}
+
+
+def test_without_a_folder_runs_on_the_embedded_dataset_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("EXIFBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync", "--io-latency", "0.5", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Embedded dataset: 591 images" in result.output and "0.5 ms per storage read" in result.output
+    doc = json.loads(out.read_text())
+    assert doc["images"] == 591 and doc["calls"] == 593 and doc["config"]["io_latency_ms"] == 0.5
+    assert doc["blocking"]["total_s"] >= 591 * 0.5 / 1000
+    assert doc["config"]["dataset"].startswith("embedded dataset ")
