@@ -113,7 +113,7 @@ def dataset_for(folder: Path | None, io_latency: float | None, io_jitter: float 
     with console.status("preparing the dataset…"):
         dataset = open_dataset(folder, io_latency, io_jitter, extensions)
     if dataset.embedded:
-        console.print(dataset.describe().capitalize(), highlight=False, soft_wrap=True)
+        console.print(dataset.describe(), highlight=False, soft_wrap=True)
     for skipped in dataset.folder.skipped:
         err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
     return dataset

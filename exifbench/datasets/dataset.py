@@ -24,7 +24,7 @@ class Dataset:
 
     def describe(self) -> str:
         """One line: what is replayed, read how."""
-        kind = "embedded dataset" if self.embedded else "dataset"
+        kind = "Embedded dataset" if self.embedded else "Dataset"
         return f"{kind}: {len(self.folder.files)} images in {self.folder.root}; storage model {self.storage.describe()}"
 
 
