@@ -26,7 +26,7 @@ from exifbench.harness.pattern import FRAME_MS, load_pattern
 from exifbench.harness.replay import NOT_READY_POLICIES
 from exifbench.harness.result import RunSet
 from exifbench.reports.files import write_atomic
-from exifbench.reports.summary import cold_text
+from exifbench.reports.summary import cold_text, extractor_text
 from exifbench.reports.table import render_table
 from exifbench.strategies import expand_names, resolve
 
@@ -194,8 +194,11 @@ def show_runs(runs: RunSet, json_path: Path | None) -> None:
         for mismatch in run.equality["mismatches"][:10]:
             console.print(f"[red]mismatch[/red] {run.strategy} {mismatch['path']} {mismatch['tag']}: "
                           f"expected {mismatch['expected']}, got {mismatch['actual']}", highlight=False)  # fmt: skip
-    if runs.runs and runs.runs[0].config.get("cold"):
-        console.print(cold_text(runs.runs[0].config), highlight=False)
+    config = runs.runs[0].config if runs.runs else {}
+    if config.get("cold"):
+        console.print(cold_text(config), highlight=False)
+    if config.get("fastpath_fallbacks"):
+        console.print(f"extractor: {extractor_text(config)}", highlight=False)
     if not runs.complete:
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:
@@ -420,3 +423,26 @@ def datasets_scan(
     console.print(f"{len(images.files)} images in {images.root}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
     for skipped in images.skipped:
         err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+
+
+@app.command()
+@user_errors
+def peers(
+    folder: Annotated[Optional[Path], typer.Argument(help="Image folder (default: the embedded dataset).")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Rounds over the files; tools interleaved per file.")] = 3,
+    extensions: Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the peers report here.")] = None,
+) -> None:
+    """Pillow, the fast path, exifread and exiftool (-stay_open) side by side on the same files."""
+    import json
+
+    from exifbench.harness.peers import measure_peers
+    from exifbench.reports.peers import render_table
+
+    dataset = dataset_for(folder, 0.0, extensions=extensions)
+    with console.status(f"reading {len(dataset.folder.files)} files with every tool, {repeats} rounds…"):
+        report = measure_peers(dataset.folder.paths, repeats)
+    console.print(render_table(report))
+    if json_path is not None:
+        write_atomic(json_path, json.dumps(report.to_dict(), indent=1))
+        console.print(f"peers report written to {json_path}")

@@ -21,9 +21,9 @@ from exifbench.harness.peers import (
     PeersReport,
     measure_peers,
     pillow_fields,
-    render_table,
     same_value,
 )
+from exifbench.reports.peers import render_table
 
 FILES = ["jpg/Canon_40D.jpg", "jpg/gps/DSCN0010.jpg", "jpg/orientation/portrait_6.jpg", "tiff/Arbitro.tiff"]
 

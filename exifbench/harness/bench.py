@@ -65,6 +65,19 @@ def baseline(plan: ReplayPlan) -> dict[str, dict[str, Any]]:
     return {path: read(path).exif for path in plan.targets}
 
 
+def fastpath_fallbacks(paths: list[str]) -> dict[str, int]:
+    """Why the fast path handed which share of ``paths`` to Pillow (counted once, untimed, here)."""
+    from exifbench.extractors.fastpath import fallback_counts, fastpath_exif, reset_fallbacks
+
+    reset_fallbacks()
+    for path in paths:
+        try:
+            fastpath_exif(path)
+        except Exception:  # the fall-back raised exactly as Pillow would; counted all the same
+            pass
+    return {"files": len(paths), **fallback_counts()}
+
+
 def run_bench(
     config: BenchConfig,
     folder: Folder,
@@ -111,6 +124,8 @@ def iter_runs(
     }
     if config.cold:
         shared_config["cold_check"] = cold_check(plan.targets)
+    if config.extractor == "fastpath":
+        shared_config["fastpath_fallbacks"] = fastpath_fallbacks(plan.targets)
     reader = ExifReader(config.extractor, config.storage)
     switch_interval = sys.getswitchinterval()
     if config.switch_interval_s is not None:

@@ -146,6 +146,17 @@ def cold_text(config: dict[str, Any]) -> str:
             f"median over {check['files']} files ({verdict})")  # fmt: skip
 
 
+def extractor_text(config: dict[str, Any]) -> str:
+    """The extractor, with the fast path's fall-backs to Pillow when it was used."""
+    name = str(config.get("extractor", "?"))
+    fallbacks = dict(config.get("fastpath_fallbacks") or {})
+    if not fallbacks:
+        return name
+    files = fallbacks.pop("files", 0)
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(fallbacks.items())) or "none"
+    return f"{name} (fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
+
+
 def setup(runs: RunSet) -> dict[str, str]:
     """What was measured, from the first run's config: dataset, pattern, storage model, policy, repeats."""
     if not runs.runs:
@@ -158,7 +169,7 @@ def setup(runs: RunSet) -> dict[str, str]:
         "storage": str(config.get("storage", "?")) + (f", {cold_text(config)}" if config.get("cold") else ""),
         "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
         "workers": str(config.get("workers", "?")),
-        "extractor": str(config.get("extractor", "?")),
+        "extractor": extractor_text(config),
         "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
     }
 

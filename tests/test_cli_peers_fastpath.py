@@ -1,0 +1,50 @@
+"""``run --extractor fastpath`` and ``exifbench peers`` from the command line, on real corpus files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exifbench.cli import app
+
+runner = CliRunner()
+
+
+def test_run_with_the_fast_path_is_equal_and_counts_fallbacks(corpus_dir: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    shutil.copytree(corpus_dir / "jpg" / "gps", photos)
+    shutil.copyfile(corpus_dir / "tiff" / "Arbitro.tiff", photos / "Arbitro.tiff")
+    shutil.copyfile(corpus_dir / "jpg" / "tests" / "45-gps_ifd.jpg", photos / "mpo.jpg")
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync,process", "--workers", "2", "--extractor", "fastpath",
+                                 str(photos), "--json", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "fell back to Pillow on 2 of 11 files: mpo 1, not-jpeg 1" in result.output
+    for run in json.loads(out.read_text())["runs"]:
+        assert run["equality"] == {"checked": 11, "equal": 11, "mismatches": []}
+        assert run["config"]["fastpath_fallbacks"] == {"files": 11, "mpo": 1, "not-jpeg": 1}
+
+
+def test_unknown_extractor_is_a_user_error(corpus_copy: Path) -> None:
+    result = runner.invoke(app, ["run", "--extractor", "turbo", str(corpus_copy)])
+    assert result.exit_code == 2 and "unknown extractor 'turbo'" in result.output
+
+
+def test_peers_with_exiftool_absent(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+    photos = tmp_path / "photos"
+    shutil.copytree(corpus_dir / "jpg" / "gps", photos)
+    out = tmp_path / "peers.json"
+    result = runner.invoke(app, ["peers", str(photos), "--repeats", "1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "libimage-exiftool-perl" in result.output
+    doc = json.loads(out.read_text())
+    tools = {peer["tool"]: peer for peer in doc["peers"]}
+    assert doc["schema"] == "exifbench.peers/1" and doc["files"] == 9
+    assert list(tools) == ["pillow", "fastpath", "exifread", "exiftool"]
+    assert tools["exiftool"]["available"] is False
+    assert tools["fastpath"]["errors"] == 0 and tools["fastpath"]["median_ms"] > 0
