@@ -39,8 +39,8 @@ app = typer.Typer(
 datasets_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Make and inspect image folders to replay on.")
 app.add_typer(datasets_app, name="datasets")
 
-console = Console(width=None if Console().is_terminal else 150)
-err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 150)
+console = Console(width=None if Console().is_terminal else 200)
+err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 

@@ -78,7 +78,10 @@ def test_html_comparison_table_matches_the_summary(runs: RunSet) -> None:
     comparison = next(t for t in page.tables if t[0] == list(TABLE_HEADERS))
     assert comparison[1:] == table_rows(runs)
     assert [row[0] for row in comparison[1:]] == ["sync", "threadpool"]
-    assert all(row[2] == "50" and row[10].startswith("equal (") for row in comparison[1:])
+    equality = TABLE_HEADERS.index("equality")
+    assert all(row[2] == "50" and row[equality].startswith("equal (") for row in comparison[1:])
+    lag = TABLE_HEADERS.index("UI lag p99")
+    assert all(row[lag].endswith(" ms") for row in comparison[1:])
     assert comparison[2][4].endswith("]") and "×" in comparison[2][4]  # ratio to sync with its interval
 
 

@@ -241,31 +241,36 @@ def profiles(runs: RunSet) -> list[ProfileSummary]:
 
 TABLE_HEADERS = (
     "strategy", "repeats", "calls", "blocking total", "vs sync (95% CI)", "p50 ms", "p99 ms", "max ms",
-    "not ready", "background", "equality", "errors",
+    "not ready", "background", "UI lag p99", "dropped frames", "equality", "errors",
 )  # fmt: skip
 NUMERIC_COLUMNS = frozenset(i for i, h in enumerate(TABLE_HEADERS) if h not in ("strategy", "equality"))
 """Columns of :data:`TABLE_HEADERS` to right-align."""
+EQUALITY_COLUMN = TABLE_HEADERS.index("equality")
+
+
+def summary_row(s: StrategySummary) -> list[str]:
+    """One strategy's row of the comparison table as plain strings (columns :data:`TABLE_HEADERS`)."""
+    return [
+        s.strategy if s.complete else f"{s.strategy} (incomplete)",
+        str(s.repeats),
+        str(s.calls),
+        s.blocking_s.text(s.repeats),
+        s.ratio_to_sync.text(s.repeats) if s.ratio_to_sync else "—",
+        f"{s.p50_ms:.3f}",
+        f"{s.p99_ms:.3f}",
+        f"{s.max_ms:.3f}",
+        f"{s.not_ready.median:.0f}",
+        s.background_s.text(s.repeats),
+        f"{s.lag_p99_ms:.2f} ms",
+        f"{s.frames_over_budget:.0f}",
+        f"equal ({s.checked} files)" if s.equal else f"{s.mismatches} mismatches",
+        str(s.errors),
+    ]
 
 
 def table_rows(runs: RunSet) -> list[list[str]]:
-    """The comparison table as plain strings (columns :data:`TABLE_HEADERS`), for HTML and Markdown."""
-    return [
-        [
-            s.strategy if s.complete else f"{s.strategy} (incomplete)",
-            str(s.repeats),
-            str(s.calls),
-            s.blocking_s.text(s.repeats),
-            s.ratio_to_sync.text(s.repeats) if s.ratio_to_sync else "—",
-            f"{s.p50_ms:.3f}",
-            f"{s.p99_ms:.3f}",
-            f"{s.max_ms:.3f}",
-            f"{s.not_ready.median:.0f}",
-            s.background_s.text(s.repeats),
-            f"equal ({s.checked} files)" if s.equal else f"{s.mismatches} mismatches",
-            str(s.errors),
-        ]
-        for s in summarize(runs)
-    ]
+    """The comparison table, one :func:`summary_row` per strategy, for HTML and Markdown."""
+    return [summary_row(s) for s in summarize(runs)]
 
 
 def verdicts(runs: RunSet, reference: str = "sync") -> list[str]:
