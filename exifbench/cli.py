@@ -132,7 +132,7 @@ def run(
     io_latency: Annotated[Optional[float], typer.Option(min=0, help="Storage model: ms added per storage read (default 23 on the embedded dataset, else 0).")] = None,
     io_jitter: Annotated[float, typer.Option(min=0, help="Storage model: ± ms of deterministic jitter per file.")] = 0.0,
     cold: Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")] = False,
-    extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original) or fastpath.")] = "pillow",
+    extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original), fastpath, or both as pillow,fastpath (each strategy runs with each).")] = "pillow",
     extensions: Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")] = None,
     lru_size: Annotated[Optional[int], typer.Option(min=1, help="LRU cache size for the lazy strategy.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
@@ -147,7 +147,9 @@ def run(
     names = expand_names(strategy)
     for name in names:
         resolve(name)
-    get_extractor(extractor)
+    extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
+    for name in extractors or (extractor,):
+        get_extractor(name)
     if on_not_ready not in NOT_READY_POLICIES:
         raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
     if profile and out is None:
@@ -167,14 +169,14 @@ def run(
         repeat=repeat,
         on_not_ready=on_not_ready,
         storage=dataset.storage,
-        extractor=extractor,
+        extractors=extractors,
         cache_size=lru_size,
         cold=cold,
         tick_ms=tick_ms,
         switch_interval_s=switch_interval,
         around_replay=profiler,
     )
-    total = len(replay_pattern.calls) * len(names) * repeat
+    total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     with graceful_stop(timeout) as stop, replay_progress(total) as update:
         runs = run_bench(config, dataset.folder, replay_pattern,
                          lambda name, rep, calls: update((name, rep), f"{name} #{rep + 1}", calls), stop, dataset.label)  # fmt: skip

@@ -23,7 +23,7 @@ def test_run_with_the_fast_path_is_equal_and_counts_fallbacks(corpus_dir: Path, 
     result = runner.invoke(app, ["run", "-s", "sync,process", "--workers", "2", "--extractor", "fastpath",
                                  str(photos), "--json", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "fell back to Pillow on 2 of 11 files: mpo 1, not-jpeg 1" in result.output
+    assert "fastpath fell back to Pillow on 2 of 11 files: mpo 1, not-jpeg 1" in result.output
     for run in json.loads(out.read_text())["runs"]:
         assert run["equality"] == {"checked": 11, "equal": 11, "mismatches": []}
         assert run["config"]["fastpath_fallbacks"] == {"files": 11, "mpo": 1, "not-jpeg": 1}
@@ -48,3 +48,16 @@ def test_peers_with_exiftool_absent(corpus_dir: Path, tmp_path: Path, monkeypatc
     assert list(tools) == ["pillow", "fastpath", "exifread", "exiftool"]
     assert tools["exiftool"]["available"] is False
     assert tools["fastpath"]["errors"] == 0 and tools["fastpath"]["median_ms"] > 0
+
+
+def test_both_extractors_in_one_run_label_the_fast_path_variants(corpus_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync,threadpool", "--extractor", "pillow,fastpath", "--repeat", "2",
+                                 str(corpus_copy), "--json", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    runs = json.loads(out.read_text())["runs"]
+    labels = ["sync", "sync+fastpath", "threadpool", "threadpool+fastpath"]
+    assert [run["strategy"] for run in runs] == labels * 2  # interleaved across repeats
+    assert [run["config"]["extractor"] for run in runs[:4]] == ["pillow", "fastpath"] * 2
+    assert all(run["equality"]["checked"] == run["equality"]["equal"] > 0 for run in runs)
+    assert "vs sync" in result.output and "sync+fastpath" in result.output

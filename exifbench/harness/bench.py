@@ -45,7 +45,7 @@ class BenchConfig:
     repeat: int = 1
     on_not_ready: str = "defaults"
     storage: StorageModel = field(default_factory=StorageModel)
-    extractor: str = "pillow"
+    extractors: tuple[str, ...] = ("pillow",)
     cache_size: int | None = None
     cold: bool = False
     tick_ms: float = FRAME_MS
@@ -114,7 +114,7 @@ def iter_runs(
         "pattern": plan.pattern,
         "on_not_ready": config.on_not_ready,
         "workers": config.workers,
-        "extractor": config.extractor,
+        "extractors": list(config.extractors),
         "storage": config.storage.describe(),
         "io_latency_ms": config.storage.latency_ms,
         "io_jitter_ms": config.storage.jitter_ms,
@@ -124,26 +124,37 @@ def iter_runs(
     }
     if config.cold:
         shared_config["cold_check"] = cold_check(plan.targets)
-    if config.extractor == "fastpath":
+    if "fastpath" in config.extractors:
         shared_config["fastpath_fallbacks"] = fastpath_fallbacks(plan.targets)
-    reader = ExifReader(config.extractor, config.storage)
+    variants = [
+        (variant_name(name, extractor, config.extractors), name, ExifReader(extractor, config.storage))
+        for name in config.strategies
+        for extractor in config.extractors
+    ]
     switch_interval = sys.getswitchinterval()
     if config.switch_interval_s is not None:
         sys.setswitchinterval(config.switch_interval_s)
         env["switch_interval_s"] = config.switch_interval_s
     try:
         for repeat in range(config.repeat):
-            for name in config.strategies:
+            for label, name, reader in variants:
                 if stop is not None and stop.is_set():
                     return
                 if config.cold:
                     evict(plan.targets)
-                yield _run_one(name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
+                yield _run_one(label, name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
     finally:
         sys.setswitchinterval(switch_interval)
 
 
+def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> str:
+    """How a run is labelled: the strategy, plus ``+extractor`` for any but the original (pillow) when
+    several extractors are compared — so ``sync`` stays the reference."""
+    return strategy if len(extractors) == 1 or extractor == "pillow" else f"{strategy}+{extractor}"
+
+
 def _run_one(
+    label: str,
     name: str,
     repeat: int,
     reader: ExifReader,
@@ -157,16 +168,16 @@ def _run_one(
 ) -> RunResult:
     def on_call(index: int) -> None:
         if progress is not None:
-            progress(name, repeat, index + 1)
+            progress(label, repeat, index + 1)
 
-    around = config.around_replay(name, repeat) if config.around_replay else nullcontext({})
+    around = config.around_replay(label, repeat) if config.around_replay else nullcontext({})
     with collect_errors() as collector:
         with create(name, reader, **config.loader_options()) as loader:
             with around as extra:
                 measured = replay(loader, plan, config.on_not_ready, on_call, stop, FrameProbe(config.tick_ms))
     equality = compare(expected, measured.results)
     return RunResult(
-        strategy=name,
+        strategy=label,
         repeat=repeat,
         calls=len(measured.blocking_ms),
         images=plan.images,
@@ -179,7 +190,7 @@ def _run_one(
         equality=equality.to_dict(),
         errors=collector.errors,
         environment=env,
-        config={**shared_config, "calls_s": measured.calls_s},
+        config={**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s},
         samples={
             "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
             "at_ms": [round(v, 3) for v in measured.at_ms],

@@ -147,14 +147,14 @@ def cold_text(config: dict[str, Any]) -> str:
 
 
 def extractor_text(config: dict[str, Any]) -> str:
-    """The extractor, with the fast path's fall-backs to Pillow when it was used."""
-    name = str(config.get("extractor", "?"))
+    """The extractor(s) compared, with the fast path's fall-backs to Pillow when it was used."""
+    name = ", ".join(config.get("extractors") or [str(config.get("extractor", "?"))])
     fallbacks = dict(config.get("fastpath_fallbacks") or {})
     if not fallbacks:
         return name
     files = fallbacks.pop("files", 0)
     reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(fallbacks.items())) or "none"
-    return f"{name} (fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
+    return f"{name} (fastpath fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
 
 
 def setup(runs: RunSet) -> dict[str, str]:
