@@ -3,7 +3,8 @@
 The loader's native API is ``get_exif_lazy(path, callback)``; the batch and
 silent pre-loads are the extensions under evaluation. ``load_exif`` adapts it to
 the protocol. With ``cache_enabled=False`` nothing is kept: every load reads the
-file, so a non-blocking ``load_exif`` never finds a result ready.
+file, so a non-blocking ``load_exif`` never finds a result ready. A read in
+progress (on the pool or on a blocking caller) is shared by concurrent callers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from exifbench.extractors import ExifReader, report
+from exifbench.extractors import ExifRead, ExifReader, describe_error, report
 from exifbench.strategies.base import ClosingLoader, Exif, priority_order
 
 ExifCallback = Callable[[str, Exif], None]
@@ -101,9 +102,15 @@ class LazyLoader(ClosingLoader):
             return None
         with self._pending_lock:
             future = self._pending.get(path)
+            if future is None:
+                cached = self._cached(path)  # a load may have finished since the first look
+                if cached is not None:
+                    return cached
+                own: Future[Exif] = Future()
+                self._pending[path] = own
         if future is not None:
             return _result_or_empty(future)
-        return self._load(path)
+        return self._load_here(path, own)
 
     def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
         self.preload_exif_silent(priority_order(paths, priority))
@@ -117,12 +124,17 @@ class LazyLoader(ClosingLoader):
         return self.cache.get(path) if self.cache_enabled else None
 
     def _schedule(self, path: str) -> Future[Exif]:
-        """The pending load of ``path``, started if there is none."""
+        """The pending load of ``path``, started if there is none (a done future if it is cached)."""
         with self._pending_lock:
             future = self._pending.get(path)
             if future is not None:
                 return future
-            future = self._executor.submit(self._load, path)
+            cached = self._cached(path)  # a load may have finished since the caller looked
+            if cached is not None:
+                future = Future()
+                future.set_result(cached)
+                return future
+            future = self._executor.submit(self._load_background, path)
             self._pending[path] = future
         # outside the lock: a future that is already done runs the callback right here
         future.add_done_callback(lambda done: self._forget(path, done))
@@ -133,8 +145,29 @@ class LazyLoader(ClosingLoader):
             if self._pending.get(path) is future:
                 del self._pending[path]
 
-    def _load(self, path: str) -> Exif:
-        exif = report(path, self._read(path))
+    def _load_here(self, path: str, future: Future[Exif]) -> Exif:
+        """Read on the caller's thread; concurrent callers wait on ``future`` meanwhile."""
+        try:
+            exif = self._keep(path, self._read(path))
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(exif)
+            return exif
+        finally:
+            self._forget(path, future)
+
+    def _load_background(self, path: str) -> Exif:
+        """A pool thread's read: a reader that raises gives ``{}`` and one warning, and the pool goes on."""
+        try:
+            read = self._read(path)
+        except Exception as exc:
+            read = ExifRead({}, f"background load failed: {describe_error(exc)}")
+        return self._keep(path, read)
+
+    def _keep(self, path: str, read: ExifRead) -> Exif:
+        exif = report(path, read)
         if self.cache_enabled:
             self.cache.put(path, exif)
         return exif

@@ -2,18 +2,98 @@
 
 Reads run in worker processes (no GIL shared with the caller); dicts come back
 pickled, so :mod:`exifbench.harness.equality` checks they survive the trip.
+A worker that dies takes the whole pool down (``BrokenProcessPool``): the pool is
+rebuilt and every read it took down is retried once; the file's error entry says so
+("retried after a worker crash: ...") whether the retry read it or not.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor
+import signal
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-from exifbench.strategies.threadpool import ThreadPoolLoader
+from exifbench.extractors import ExifRead, ExifReader
+from exifbench.strategies.threadpool import BLOCKING_TIMEOUT_S, ThreadPoolLoader
+
+RETRIED = "retried after a worker crash"
+
+
+def _leave_ctrl_c_to_the_parent() -> None:
+    """Pool workers ignore the Ctrl-C a terminal sends the whole process group: the parent stops the run.
+
+    Otherwise a worker's ``KeyboardInterrupt`` would come back as the file's result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ProcessPoolLoader(ThreadPoolLoader):
     """Same cache, in-flight map and timeouts as ``threadpool``; reads happen in child processes."""
 
+    def __init__(self, reader: ExifReader | None = None, workers: int = 4, timeout_s: float = BLOCKING_TIMEOUT_S) -> None:
+        self._workers = workers
+        self._pool_lock = threading.Lock()
+        self._retired: list[Executor] = []
+        self._closed = False
+        super().__init__(reader, workers, timeout_s)
+
     def _make_executor(self, workers: int) -> Executor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent)
+
+    def close(self) -> None:
+        """Shut the pool down, and join every pool a crash retired."""
+        with self._pool_lock:
+            self._closed = True
+            executors = [*self._retired, self._executor]
+        for executor in executors:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self, path: str) -> Future[ExifRead]:
+        """A future that outlives one pool: a crash resubmits the read once to a fresh pool."""
+        outcome: Future[ExifRead] = Future()
+        self._attempt(path, outcome, retry=False)
+        return outcome
+
+    def _attempt(self, path: str, outcome: Future[ExifRead], retry: bool) -> None:
+        executor = self._executor
+        try:
+            read = executor.submit(self._read, path)
+        except BrokenProcessPool:  # broken before its futures' callbacks replaced it
+            executor = self._replace(executor)
+            read = executor.submit(self._read, path)
+        read.add_done_callback(lambda done: self._settle(path, outcome, done, executor, retry))
+
+    def _settle(self, path: str, outcome: Future[ExifRead], read: Future[ExifRead], executor: Executor, retry: bool) -> None:
+        """Done-callback of one attempt: pass its result on, or rebuild the pool and retry once."""
+        if read.cancelled():
+            outcome.cancel()
+            return
+        error = read.exception()
+        if isinstance(error, BrokenProcessPool) and not retry:
+            try:
+                self._replace(executor)
+                self._attempt(path, outcome, retry=True)
+            except RuntimeError:  # closed meanwhile: cancelled like the rest of the queue, nothing cached
+                outcome.cancel()
+        elif isinstance(error, BrokenProcessPool):
+            outcome.set_result(ExifRead({}, f"{RETRIED}: the worker crashed again, gave up"))
+        elif error is not None:
+            outcome.set_exception(error)
+        elif retry:
+            result = read.result()
+            outcome.set_result(ExifRead(result.exif, f"{RETRIED}: {result.error or 'read on retry'}"))
+        else:
+            outcome.set_result(read.result())
+
+    def _replace(self, broken: Executor) -> Executor:
+        """The pool to use instead of ``broken``: a new one, made once however many reads it took down."""
+        with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the loader is closed")
+            if self._executor is broken:
+                self._retired.append(broken)
+                self._executor = self._make_executor(self._workers)
+            return self._executor
