@@ -25,7 +25,7 @@ from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.pattern import FRAME_MS, load_pattern
 from exifbench.harness.replay import NOT_READY_POLICIES
 from exifbench.harness.result import RunSet
-from exifbench.reports.files import write_atomic
+from exifbench.files import check_writable, write_atomic
 from exifbench.reports.summary import cold_text, extractor_text
 from exifbench.reports.table import render_table
 from exifbench.strategies import expand_names, resolve
@@ -154,6 +154,8 @@ def run(
         raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
     if profile and out is None:
         raise ExifbenchError("--profile needs --out DIR to write the profile files into")
+    if json_path is not None:
+        check_writable(json_path)
     profiler = None
     if out is not None:
         from exifbench.reports.profile import ReplayProfiler
@@ -249,6 +251,9 @@ def gate(
     if metric not in METRICS:
         raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
     threshold = percent(max_regression, "--max-regression")
+    for path in (verdict_json, verdict_md):
+        if path is not None:
+            check_writable(path)
     if candidate is not None:
         if baseline is not None or current is not None:
             raise ExifbenchError("use either --baseline/--current or --candidate, not both")
@@ -331,6 +336,8 @@ def decide(
                "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
     for name in (candidate, reference):
         resolve(name)
+    if json_path is not None:
+        check_writable(json_path)
     section, where = load_section("decide", config)
     check_keys(section, POLICY_KEYS, where)
     policy = Policy().updated(section, lambda key: f"{where}: {key}")
@@ -441,6 +448,8 @@ def peers(
     from exifbench.harness.peers import measure_peers
     from exifbench.reports.peers import render_table
 
+    if json_path is not None:
+        check_writable(json_path)
     dataset = dataset_for(folder, 0.0, extensions=extensions)
     with console.status(f"reading {len(dataset.folder.files)} files with every tool, {repeats} rounds…"):
         report = measure_peers(dataset.folder.paths, repeats)

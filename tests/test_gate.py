@@ -136,7 +136,7 @@ def test_files_mode_mismatch_fails_even_when_faster(tmp_path: Path) -> None:
         (["--candidate", "sync"], "--candidate and --reference are both 'sync'"),
         (["--candidate", "threadpool", "--metric", "speed"], "--metric must be one of blocking, background, p99"),
         (["--candidate", "threadpool", "--max-regression", "ten"], "--max-regression: expected a percentage"),
-        (["--baseline", "missing.json", "--current", "missing.json"], "missing.json: cannot read results"),
+        (["--baseline", "missing.json", "--current", "missing.json"], "missing.json: cannot read result document"),
         (["--baseline", "b.json", "--current", "c.json", "--repeat", "3"], "--repeat: only with --candidate"),
     ],
 )

@@ -246,7 +246,6 @@ def test_heic_without_the_pillow_heif_plugin(corpus_dir: Path, tmp_path: Path) -
     assert all(ExifReader()(path) == ({}, None) for path in heic)
 
 
-@pytest.mark.xfail(strict=True, reason="write_atomic encodes strictly: a non-UTF-8 file name in the errors breaks report.html")
 def test_reports_render_runs_with_non_utf8_file_names(bad_folder: Path, tmp_path: Path) -> None:
     from exifbench.reports.html import write_html
 

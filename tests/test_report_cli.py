@@ -68,7 +68,7 @@ def test_report_without_profiles_beside_marks_them_missing(run_dir: Path, tmp_pa
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "cannot read results"), ("{not json", "not a JSON result document"),
+    [(None, "cannot read result document"), ("{not json", "not a JSON result document"),
      ('{"schema": "exifbench.runs/1", "runs": []}', "nothing to report")],
 )  # fmt: skip
 def test_report_bad_input_is_one_line(tmp_path: Path, content: str | None, message: str) -> None:

@@ -119,6 +119,7 @@ def test_lazy_callbacks_batch_and_silent_preload() -> None:
         for _ in range(4):
             assert done.acquire(timeout=5)
         loader.preload_exif_silent(PATHS[4:6] + ["/photos/bad.jpg"])
+        loader.load_exif("/photos/bad.jpg", blocking=True)
         for path in PATHS[4:6]:
             loader.load_exif(path, blocking=True)
         loader.get_exif_lazy(PATHS[0], callback)  # cached: called at once

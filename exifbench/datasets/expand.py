@@ -7,15 +7,14 @@ storage on its own, like a library of distinct photos.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from exifbench.datasets.folder import scan
 from exifbench.errors import ExifbenchError
+from exifbench.files import read_json, write_atomic
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA = "exifbench.manifest/1"
@@ -67,23 +66,15 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         """Read a manifest file; a missing or malformed one is a user error."""
+        data = read_json(path, "manifest")
         try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
+            return cls.from_dict(data)
+        except ValueError as exc:
             raise ExifbenchError(f"{path}: cannot read manifest: {exc}") from None
 
     def save(self, path: Path) -> None:
         """Write atomically: a temp file beside ``path``, then ``os.replace``."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self.to_dict(), out, indent=1)
-                out.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, json.dumps(self.to_dict(), indent=1) + "\n")
 
 
 def expand(

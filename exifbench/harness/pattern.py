@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.errors import ExifbenchError
+from exifbench.files import read_json, write_atomic
 
 SCHEMA = "exifbench.pattern/1"
 FRAME_MS = 1000 / 60  # one 60 Hz frame: 16.7 ms
@@ -54,8 +55,6 @@ class Pattern:
         }
 
     def save(self, path: str | Path) -> None:
-        from exifbench.reports.files import write_atomic
-
         write_atomic(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
@@ -82,13 +81,7 @@ class Pattern:
     @classmethod
     def load(cls, path: str | Path) -> Pattern:
         """Read a pattern file (JSON only)."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ExifbenchError(f"{path}: cannot read pattern ({exc.strerror or exc})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ExifbenchError(f"{path}: not a JSON pattern ({exc})") from None
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_json(path, "pattern"), str(path))
 
 
 def startup_pattern(images: int = 591, page: int = 24, revisits: tuple[int, ...] = (0, 12)) -> Pattern:
@@ -175,7 +168,10 @@ def _parse_ref(ref: Any, where: str) -> ImageRef:
     if isinstance(ref, int) and ref < 0:
         raise ExifbenchError(f"{where}: image index must be >= 0, got {ref}")
     if isinstance(ref, str):
-        safe_relative(ref)
+        try:
+            safe_relative(ref)
+        except ExifbenchError as exc:
+            raise ExifbenchError(f"{where}: {exc}") from None
     return ref
 
 

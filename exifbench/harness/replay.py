@@ -15,7 +15,7 @@ from typing import Any
 
 from exifbench.datasets.folder import Folder
 from exifbench.errors import ExifbenchError
-from exifbench.harness.pattern import Pattern, resolve_ref
+from exifbench.harness.pattern import Pattern, resolve_ref, safe_relative
 from exifbench.harness.probe import FrameProbe
 from exifbench.harness.timing import now_ns
 from exifbench.strategies.base import ExifLoader
@@ -57,8 +57,13 @@ def plan_replay(pattern: Pattern, folder: Folder) -> ReplayPlan:
     if not folder.files:
         raise ExifbenchError(f"{folder.root}: no images found to replay")
 
+    listed = set(folder.files)
+
     def resolve(ref: int | str) -> str:
-        return resolve_ref(ref, folder.files, folder.root)
+        path = resolve_ref(ref, folder.files, folder.root)
+        if isinstance(ref, str) and safe_relative(ref) not in listed:
+            raise ExifbenchError(f"pattern path {ref!r} is not one of the {len(listed)} images scanned in {folder.root}")
+        return path
 
     return ReplayPlan(
         pattern=pattern.name,

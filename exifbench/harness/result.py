@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.errors import ExifbenchError
-from exifbench.reports.files import write_atomic
+from exifbench.files import read_json, write_atomic
 
 RUN_SCHEMA = "exifbench.run/1"
 RUNS_SCHEMA = "exifbench.runs/1"
@@ -126,10 +126,4 @@ class RunSet:
     @classmethod
     def load(cls, path: str | Path) -> RunSet:
         """Read a saved result document (JSON only, validated)."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ExifbenchError(f"{path}: cannot read results ({exc.strerror or exc})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ExifbenchError(f"{path}: not a JSON result document ({exc})") from None
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_json(path, "result document"), str(path))

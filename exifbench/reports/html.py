@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from exifbench.harness.result import RunSet
-from exifbench.reports.files import write_atomic
+from exifbench.files import write_atomic
 from exifbench.reports.plots import PLOTS, figure_bytes
 from exifbench.reports.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, summarize, table_rows, verdicts
 

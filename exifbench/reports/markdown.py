@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exifbench.harness.result import RunSet
-from exifbench.reports.files import write_atomic
+from exifbench.files import write_atomic
 from exifbench.reports.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, table_rows, verdicts
 
 def _cell(text: str) -> str:

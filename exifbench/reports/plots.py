@@ -18,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from exifbench.harness.result import RunResult, RunSet
-from exifbench.reports.files import write_atomic
+from exifbench.files import write_atomic
 from exifbench.reports.summary import duration, median_run, setup, summarize
 
 PAGE = 24

@@ -18,7 +18,7 @@ from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
 from pyinstrument.session import Session
 
 from exifbench.harness.result import RunResult, RunSet
-from exifbench.reports.files import write_atomic
+from exifbench.files import write_atomic
 from exifbench.reports.summary import duration, profiles
 
 INTERVAL_S = 0.001

@@ -1,0 +1,70 @@
+"""Reading and writing the project's files: JSON in (never pickle or eval), atomic writes out.
+
+A crash or Ctrl-C never leaves a half-written file: writes go to a temporary file
+beside the target and are moved into place with ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from exifbench.errors import ExifbenchError
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    """Parse ``path`` as JSON; every failure is one :class:`ExifbenchError` naming the file and ``what`` it should be."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExifbenchError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ExifbenchError(f"{path}: not a JSON {what} ({exc})") from None
+    except RecursionError:
+        raise ExifbenchError(f"{path}: not a JSON {what} (nested too deeply)") from None
+
+
+def check_writable(path: str | Path, force: bool = True) -> Path:
+    """Fail early, before a long run, if ``path`` could not be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise ExifbenchError(f"{target}: is a directory, not a file to write")
+    if not force and target.exists():
+        raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ExifbenchError(f"{target}: cannot write there ({parent} is not a writable directory)")
+    return target
+
+
+def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> Path:
+    """Write ``content`` to ``path`` via a temporary file and ``os.replace``.
+
+    With ``force=False`` an existing file is an error instead of being replaced.
+    Text that cannot be UTF-8 (a non-UTF-8 file name) is written backslash-escaped.
+    """
+    target = Path(path)
+    if not force and target.exists():
+        raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
+    data = content.encode("utf-8", errors="backslashreplace") if isinstance(content, str) else content
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
