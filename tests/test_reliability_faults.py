@@ -23,6 +23,7 @@ import pytest
 from exifbench.datasets.folder import Folder, scan
 from exifbench.datasets.storage import StorageModel
 from exifbench.extractors import ExifRead, ExifReader
+from exifbench.harness.leaks import child_processes
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.equality import compare
 from exifbench.harness.errors import collect_errors
@@ -76,19 +77,7 @@ class RaisingReader(ExifReader):
 
 def pool_workers() -> set[int]:
     """Live child processes of this test process, without multiprocessing's shared forkserver / tracker."""
-    me = psutil.Process()
-    found = set()
-    for child in me.children(recursive=True):
-        try:
-            command = " ".join(child.cmdline())
-            if child.status() == psutil.STATUS_ZOMBIE or "multiprocessing.resource_tracker" in command:
-                continue
-            if "multiprocessing.forkserver" in command and child.ppid() == me.pid:
-                continue
-        except psutil.Error:
-            continue
-        found.add(child.pid)
-    return found
+    return {child.pid for child in child_processes()}
 
 
 def reads(log: Path) -> Counter[str]:

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from exifbench.datasets.folder import scan
+from exifbench.harness.leaks import child_processes
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.pattern import Call, Pattern
 from exifbench.harness.replay import plan_replay, replay
@@ -28,20 +29,8 @@ RSS_BOUND_MB = 50
 
 
 def pool_workers() -> set[int]:
-    """Live children of this process, without multiprocessing's shared forkserver and resource tracker."""
-    me = psutil.Process()
-    found = set()
-    for child in me.children(recursive=True):
-        try:
-            command = " ".join(child.cmdline())
-            if child.status() == psutil.STATUS_ZOMBIE or "multiprocessing.resource_tracker" in command:
-                continue
-            if "multiprocessing.forkserver" in command and child.ppid() == me.pid:
-                continue
-        except psutil.Error:
-            continue
-        found.add(child.pid)
-    return found
+    """Live child processes of this test process, without multiprocessing's shared forkserver / tracker."""
+    return {child.pid for child in child_processes()}
 
 
 def rss() -> int:

@@ -6,13 +6,13 @@ import pickle
 import threading
 from pathlib import Path
 
-import psutil
 import pytest
 
 from exifbench.datasets.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
 from exifbench.harness.equality import compare
+from exifbench.harness.leaks import child_processes
 from exifbench.strategies import BUILTIN, create, expand_names, resolve
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.lazy import LazyLoader, LRUCache
@@ -157,34 +157,18 @@ def test_lru_cache_drops_least_recently_used() -> None:
 @pytest.mark.parametrize("name", list(BUILTIN))
 def test_close_leaves_no_threads_or_processes(name: str, corpus_copy: Path) -> None:
     paths = sorted(str(p) for p in corpus_copy.glob("*.jpg"))[:8]
-    me = psutil.Process()
     threads_before = threading.active_count()
-    children_before = {child.pid for child in me.children(recursive=True)}
+    children_before = {child.pid for child in child_processes()}
     with create(name, workers=2) as loader:
         loader.preload(paths)
         for path in paths:
             loader.load_exif(path, blocking=True)
-        workers = {c.pid for c in me.children(recursive=True) if _is_worker(c)} - children_before
+        workers = {child.pid for child in child_processes()} - children_before
         assert len(workers) == (2 if name == "process" else 0)
         assert threading.active_count() > threads_before or name == "sync"
     assert threading.active_count() == threads_before
-    leftover = {c.pid for c in me.children(recursive=True) if _is_worker(c)}
+    leftover = {child.pid for child in child_processes()}
     assert leftover <= children_before
-
-
-def _is_worker(child: psutil.Process) -> bool:
-    """A live child that is not multiprocessing's shared forkserver or resource tracker.
-
-    Those two are started once per interpreter and outlive every pool by design;
-    pool workers are the forkserver's children and must be gone after ``close()``.
-    """
-    if not child.is_running() or child.status() == psutil.STATUS_ZOMBIE:
-        return False
-    command = " ".join(child.cmdline())
-    infrastructure = "multiprocessing.resource_tracker" in command or (
-        "multiprocessing.forkserver" in command and child.ppid() == psutil.Process().pid
-    )
-    return not infrastructure
 
 
 def test_process_pool_results_equal_sync_including_nan_rationals(corpus_dir: Path, tmp_path: Path) -> None:

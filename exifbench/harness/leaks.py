@@ -49,11 +49,14 @@ class Usage:
         }
 
 
-def _children(process: psutil.Process) -> list[psutil.Process]:
-    """Live descendants, leaving out multiprocessing's helpers themselves (not the workers they fork)."""
+def child_processes(process: psutil.Process | None = None) -> list[psutil.Process]:
+    """Live descendants (zombies left out), without multiprocessing's helpers themselves (not the workers they fork)."""
+    process = process or psutil.Process()
     found = []
     for child in process.children(recursive=True):
         try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
             helper = child.ppid() == process.pid and any(h in " ".join(child.cmdline()) for h in MP_HELPERS)
         except psutil.Error:
             continue
@@ -108,11 +111,11 @@ class Watch:
 
     def _snapshot(self) -> Snapshot:
         threads = {t.id for t in self._process.threads()} - {self._sampler.native_id}
-        return Snapshot(frozenset(threads), frozenset(child.pid for child in _children(self._process)))
+        return Snapshot(frozenset(threads), frozenset(child.pid for child in child_processes(self._process)))
 
     def _rss(self) -> int:
         total = self._process.memory_info().rss
-        for child in _children(self._process):
+        for child in child_processes(self._process):
             try:
                 total += child.memory_info().rss
             except psutil.Error:
