@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from exifbench.extractors import ExifRead, ExifReader
 from exifbench.harness.equality import compare
-from exifbench.harness.errors import collect_errors
+from exifbench.harness.error_log import collect_errors
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.base import ExifLoader
 

@@ -24,7 +24,7 @@ from exifbench.datasets.storage import StorageModel
 from exifbench.extractors import ExifReader
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.equality import compare
-from exifbench.harness.errors import collect_errors
+from exifbench.harness.error_log import collect_errors
 from exifbench.harness.pattern import startup_pattern
 from exifbench.harness.result import RunSet
 from exifbench.strategies import BUILTIN, create

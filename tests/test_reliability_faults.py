@@ -26,7 +26,7 @@ from exifbench.extractors import ExifRead, ExifReader
 from exifbench.harness.leaks import child_processes
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.equality import compare
-from exifbench.harness.errors import collect_errors
+from exifbench.harness.error_log import collect_errors
 from exifbench.harness.pattern import Call, Pattern, startup_pattern
 from exifbench.harness.replay import plan_replay, replay
 from exifbench.strategies import create

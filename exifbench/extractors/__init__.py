@@ -15,25 +15,22 @@ from typing import Any, NamedTuple
 
 from exifbench.datasets.storage import StorageModel
 from exifbench.errors import ExifbenchError
+from exifbench.extractors.fastpath import fastpath_exif
 from exifbench.extractors.pillow import pillow_exif
 
 Extractor = Callable[[str], dict[str, Any]]
 
 log = logging.getLogger("exifbench.loader")
 
-EXTRACTORS: dict[str, Extractor] = {"pillow": pillow_exif}
+EXTRACTORS: dict[str, Extractor] = {"pillow": pillow_exif, "fastpath": fastpath_exif}
 
 
 def get_extractor(name: str) -> Extractor:
     """Look an extractor up by name; unknown names are a user error."""
-    if name == "fastpath" and name not in EXTRACTORS:
-        from exifbench.extractors.fastpath import fastpath_exif
-
-        EXTRACTORS[name] = fastpath_exif
     try:
         return EXTRACTORS[name]
     except KeyError:
-        raise ExifbenchError(f"unknown extractor {name!r}: choose from pillow, fastpath") from None
+        raise ExifbenchError(f"unknown extractor {name!r}: choose from {', '.join(EXTRACTORS)}") from None
 
 
 class ExifRead(NamedTuple):

@@ -19,7 +19,7 @@ from exifbench.datasets.storage import StorageModel, cold_check, evict
 from exifbench.extractors import ExifReader
 from exifbench.harness.environment import environment
 from exifbench.harness.equality import compare
-from exifbench.harness.errors import collect_errors
+from exifbench.harness.error_log import collect_errors
 from exifbench.harness.overhead import harness_overhead_us
 from exifbench.harness.pattern import FRAME_MS, Pattern
 from exifbench.harness.probe import FrameProbe

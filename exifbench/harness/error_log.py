@@ -1,4 +1,4 @@
-"""Collecting the per-file warnings loaders log, instead of printing them."""
+"""The per-file error log: the warnings loaders log, collected instead of printed."""
 
 from __future__ import annotations
 
