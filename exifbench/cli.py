@@ -128,7 +128,8 @@ def run(
     pattern: Annotated[Optional[str], typer.Option(help="Built-in pattern name (startup-593) or pattern JSON file.")] = None,
     on_not_ready: Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")] = "defaults",
     repeat: Annotated[int, typer.Option(min=1, help="Runs per strategy, interleaved A B C A B C.")] = 1,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the result document here.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the result document (a baseline for gate) here.")] = None,
+    force: Annotated[bool, typer.Option(help="Let --json replace an existing file.")] = False,
     io_latency: Annotated[Optional[float], typer.Option(min=0, help="Storage model: ms added per storage read (default 23 on the embedded dataset, else 0).")] = None,
     io_jitter: Annotated[float, typer.Option(min=0, help="Storage model: ± ms of deterministic jitter per file.")] = 0.0,
     cold: Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")] = False,
@@ -155,7 +156,7 @@ def run(
     if profile and out is None:
         raise ExifbenchError("--profile needs --out DIR to write the profile files into")
     if json_path is not None:
-        check_writable(json_path)
+        check_writable(json_path, force)
     profiler = None
     if out is not None:
         from exifbench.reports.profile import ReplayProfiler
@@ -184,12 +185,12 @@ def run(
                          lambda name, rep, calls: update((name, rep), f"{name} #{rep + 1}", calls), stop, dataset.label)  # fmt: skip
     if profiler is not None:
         profiler.finish(runs)
-    show_runs(runs, json_path)
+    show_runs(runs, json_path, force)
     if out is not None:
         write_out(runs, out)
 
 
-def show_runs(runs: RunSet, json_path: Path | None) -> None:
+def show_runs(runs: RunSet, json_path: Path | None, force: bool = False) -> None:
     """Print the table, errors and mismatches; save the document if asked."""
     console.print(render_table(runs))
     for run in runs.runs:
@@ -206,7 +207,7 @@ def show_runs(runs: RunSet, json_path: Path | None) -> None:
     if not runs.complete:
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:
-        runs.save(json_path)
+        runs.save(json_path, force=force)
         console.print(f"results written to {json_path}")
 
 

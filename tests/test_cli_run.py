@@ -97,3 +97,14 @@ def test_without_a_folder_runs_on_the_embedded_dataset_and_says_so(tmp_path: Pat
     assert doc["images"] == 591 and doc["calls"] == 593 and doc["config"]["io_latency_ms"] == 0.5
     assert doc["blocking"]["total_s"] >= 591 * 0.5 / 1000
     assert doc["config"]["dataset"].startswith("embedded dataset ")
+
+
+def test_an_existing_result_file_is_kept_without_force(corpus_copy: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text("previous")
+    args = ["run", "-s", "sync", str(corpus_copy), "--json", str(baseline)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "baseline.json: already exists (use --force to overwrite)" in result.output
+    assert baseline.read_text() == "previous"
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert RunSet.load(baseline).strategies == ["sync"]
