@@ -108,3 +108,16 @@ def test_an_existing_result_file_is_kept_without_force(corpus_copy: Path, tmp_pa
     assert baseline.read_text() == "previous"
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
     assert RunSet.load(baseline).strategies == ["sync"]
+
+
+def test_the_documented_example_loader_runs_from_the_repository_root(
+    corpus_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync,examples.my_loader:PrefetchingLoader", "--io-latency", "1",
+                                 str(corpus_copy), "--json", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sync, mine = json.loads(out.read_text())["runs"]
+    assert mine["equality"]["checked"] == mine["equality"]["equal"] == sync["equality"]["checked"]
+    assert mine["blocking"]["total_s"] < sync["blocking"]["total_s"]

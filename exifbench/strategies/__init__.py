@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import sys
 from typing import Any
 
 from exifbench.errors import ExifbenchError
@@ -52,6 +53,8 @@ def resolve(name: str) -> type:
         known = ", ".join([*BUILTIN, "all"])
         raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
     module_name, _, class_name = name.partition(":")
+    if os.getcwd() not in sys.path:  # like uvicorn and gunicorn: modules beside the caller are importable
+        sys.path.append(os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
