@@ -9,7 +9,7 @@ import functools
 import os
 import signal
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
@@ -92,17 +92,23 @@ def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
 
 
 @contextmanager
-def replay_progress(total_calls: int) -> Iterator[Callable[[Hashable, str, int], None]]:
-    """A transient progress bar over all replayed calls; yields ``update(run_key, description, calls_done)``."""
+def replay_progress(total_calls: int) -> Iterator[Callable[..., None]]:
+    """A transient progress bar over all replayed calls.
+
+    Yields ``update(*labels, repeat, calls_done)`` — the harness's progress hook as it is
+    (``strategy, repeat, calls``), or with a phase in front (``phase, strategy, repeat, calls``).
+    """
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=True)  # fmt: skip
-    done: dict[Hashable, int] = {}
+    done: dict[tuple[object, ...], int] = {}
     with progress:
         task = progress.add_task("replaying", total=total_calls)
 
-        def update(key: Hashable, description: str, calls: int) -> None:
-            done[key] = calls
+        def update(*run: object) -> None:
+            *labels, repeat, calls = run
+            done[(*labels, repeat)] = calls
             if calls % 24 == 0:
+                description = f"{': '.join(map(str, labels))} #{repeat + 1}"
                 progress.update(task, completed=sum(done.values()), description=description)
 
         yield update
@@ -181,8 +187,7 @@ def run(
     )
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     with graceful_stop(timeout) as stop, replay_progress(total) as update:
-        runs = run_bench(config, dataset.folder, replay_pattern,
-                         lambda name, rep, calls: update((name, rep), f"{name} #{rep + 1}", calls), stop, dataset.label)  # fmt: skip
+        runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
     if profiler is not None:
         profiler.finish(runs)
     show_runs(runs, json_path, force)
@@ -267,8 +272,7 @@ def gate(
         dataset = dataset_for(folder, io_latency)
         config = BenchConfig([reference, candidate], workers=workers or 4, repeat=repeat or 5, storage=dataset.storage)
         with graceful_stop() as stop, replay_progress(len(replay_pattern.calls) * 2 * config.repeat) as update:
-            runs = run_bench(config, dataset.folder, replay_pattern,
-                             lambda name, rep, calls: update((name, rep), f"{name} #{rep + 1}", calls), stop, dataset.label)  # fmt: skip
+            runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
         verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=replay_pattern.name,
                                repeats=config.repeat, workers=config.workers)  # fmt: skip
@@ -348,9 +352,8 @@ def decide(
         console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
     total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(dataset.folder, policy))
     with graceful_stop() as stop, replay_progress(total) as update:
-        verdict = run_decide(dataset.folder, candidate, reference, policy, dataset.storage, workers,
-                             lambda phase, name, rep, calls: update((phase, name, rep), f"{phase}: {name} #{rep + 1}", calls),
-                             stop, dataset.label)  # fmt: skip
+        verdict = run_decide(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
+                             dataset.label)  # fmt: skip
     console.print(render_console(verdict))
     if json_path is not None:
         write_atomic(json_path, render_json(verdict))
