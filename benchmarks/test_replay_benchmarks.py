@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
-from exifbench.harness.equality import compare
-from exifbench.harness.replay import Replay, ReplayPlan, replay
-from exifbench.harness.timing import median, percentile
+from exifbench.replay.equality import compare
+from exifbench.replay.replay import Replay, ReplayPlan, replay
+from exifbench.analysis.statistics import median, percentile
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.base import ExifLoader
 

@@ -15,10 +15,10 @@ from typing import Any
 import psutil
 import pytest
 
-from exifbench.datasets.folder import Folder, scan
-from exifbench.datasets.synth import synthesize
-from exifbench.harness.pattern import Call, Pattern
-from exifbench.harness.replay import plan_replay, replay
+from exifbench.dataset.folder import Folder, scan
+from exifbench.dataset.synth import synthesize
+from exifbench.pattern.pattern import Call, Pattern
+from exifbench.replay.replay import plan_replay, replay
 from exifbench.strategies.lazy import LazyLoader
 
 FILES = 10_000

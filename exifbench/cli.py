@@ -18,16 +18,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from exifbench.datasets.dataset import Dataset, open_dataset
-from exifbench.datasets.folder import scan
+from exifbench.dataset import Dataset, open_dataset
+from exifbench.dataset.folder import scan
 from exifbench.errors import ExifbenchError
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import FRAME_MS, load_pattern
-from exifbench.harness.replay import NOT_READY_POLICIES
-from exifbench.harness.result import RunSet
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import FRAME_MS, load_pattern
+from exifbench.replay.replay import NOT_READY_POLICIES
+from exifbench.documents.runs import RunSet
 from exifbench.files import check_writable, write_atomic
-from exifbench.reports.summary import cold_text, extractor_text
-from exifbench.reports.table import render_table
+from exifbench.renderers.summary import cold_text, extractor_text
+from exifbench.renderers.table import render_table
 from exifbench.strategies import expand_names, resolve
 
 app = typer.Typer(
@@ -165,8 +165,8 @@ def run(
         check_writable(json_path, force)
     profiler = None
     if out is not None:
-        from exifbench.reports.profile import ReplayProfiler
-        from exifbench.reports.render import check_out_dir
+        from exifbench.renderers.profile import ReplayProfiler
+        from exifbench.renderers.render import check_out_dir
 
         check_out_dir(out)
         profiler = ReplayProfiler(out) if profile else None
@@ -251,8 +251,8 @@ def gate(
     which can never reach p<0.05 — is inconclusive and fails unless --allow-inconclusive.
     """
     from exifbench.config import percent
-    from exifbench.reports.gate import gate_files, gate_interleaved, render_console, render_json, render_markdown
-    from exifbench.reports.summary import METRICS
+    from exifbench.analysis.gate import gate_files, gate_interleaved, render_console, render_json, render_markdown
+    from exifbench.renderers.summary import METRICS
 
     if metric not in METRICS:
         raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
@@ -333,8 +333,8 @@ def decide(
     Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
     """
     from exifbench.config import check_keys, load_section
-    from exifbench.harness.decide import POLICY_KEYS, Policy, decide as run_decide, plan_phases
-    from exifbench.reports.decision import render_console, render_json
+    from exifbench.analysis.decide import POLICY_KEYS, Policy, decide as run_decide, plan_phases
+    from exifbench.renderers.decision import render_console, render_json
 
     options = {"min_blocking_reduction": min_blocking_reduction, "max_not_ready": max_not_ready,
                "max_background_ratio": max_background_ratio, "max_rss_growth_mb": max_rss_growth_mb,
@@ -362,8 +362,8 @@ def decide(
 
 def write_out(runs: RunSet, out: Path) -> None:
     """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``."""
-    from exifbench.reports.render import write_reports
-    from exifbench.reports.summary import profiles
+    from exifbench.renderers.render import write_reports
+    from exifbench.renderers.summary import profiles
 
     runs.save(out / "results.json")
     written = write_reports(runs, out)
@@ -382,8 +382,8 @@ def report(
 
     Profiles cannot be regenerated: profile files found beside RESULTS are copied into --out and linked.
     """
-    from exifbench.reports.profile import copy_profiles
-    from exifbench.reports.render import check_out_dir, write_reports
+    from exifbench.renderers.profile import copy_profiles
+    from exifbench.renderers.render import check_out_dir, write_reports
 
     runs = RunSet.load(results)
     check_out_dir(out)
@@ -400,7 +400,7 @@ def datasets_synth(
     seed: Annotated[int, typer.Option(help="Same seed, byte-identical files.")] = 0,
 ) -> None:
     """Write COUNT deterministic JPEGs with realistic EXIF (GPS, MakerNote, thumbnails on some)."""
-    from exifbench.datasets.synth import synthesize
+    from exifbench.dataset.synth import synthesize
 
     files = synthesize(dst, count, seed)
     console.print(f"wrote {len(files)} synthetic images to {dst} (seed {seed})")
@@ -416,7 +416,7 @@ def datasets_expand(
     force: Annotated[bool, typer.Option(help="Replace a previous expansion in DST.")] = False,
 ) -> None:
     """Copy a smaller real folder into COUNT distinct files (real copies, with a manifest)."""
-    from exifbench.datasets.expand import MANIFEST_NAME, expand
+    from exifbench.dataset.expand import MANIFEST_NAME, expand
 
     manifest = expand(src, dst, count, extensions, force=force)
     console.print(f"wrote {manifest.count} files to {dst}; manifest {dst / MANIFEST_NAME}")
@@ -449,8 +449,8 @@ def peers(
     """Pillow, the fast path, exifread and exiftool (-stay_open) side by side on the same files."""
     import json
 
-    from exifbench.harness.peers import measure_peers
-    from exifbench.reports.peers import render_table
+    from exifbench.workflows.peers import measure_peers
+    from exifbench.renderers.peers import render_table
 
     if json_path is not None:
         check_writable(json_path)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.folder import scan
-from exifbench.datasets.storage import StorageModel
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import Pattern, load_pattern
-from exifbench.harness.result import RunResult
+from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import Pattern, load_pattern
+from exifbench.documents.runs import RunResult
 
 ReplayRunner = Callable[..., RunResult]
 

@@ -6,7 +6,7 @@ import threading
 import time
 
 from exifbench.extractors import ExifReader
-from exifbench.harness.result import RunResult
+from exifbench.documents.runs import RunResult
 from exifbench.strategies.base import Exif
 from exifbench.strategies.sync import SyncLoader
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.folder import scan
-from exifbench.datasets.storage import StorageModel
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.replay import plan_replay, replay
+from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.replay.replay import plan_replay, replay
 from exifbench.strategies import create
 from exifbench.extractors import ExifReader
 

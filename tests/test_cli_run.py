@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from exifbench.cli import app
-from exifbench.harness.result import RunSet
+from exifbench.documents.runs import RunSet
 
 runner = CliRunner()
 

@@ -15,14 +15,14 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from exifbench.cli import app
-from exifbench.datasets.folder import scan
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
-from exifbench.harness.bench import BenchConfig
-from exifbench.harness.decide import ENABLE, HOLD, REJECT, Policy, judge_phase, run_watched
-from exifbench.harness.leaks import Watch
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
+from exifbench.replay.bench import BenchConfig
+from exifbench.analysis.decide import ENABLE, HOLD, REJECT, Policy, judge_phase, run_watched
+from exifbench.replay.leaks import Watch
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
 from slow_strategies import LeakyLoader, fake_run
 
 runner = CliRunner()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets import embedded, synth
-from exifbench.datasets.embedded import DEFAULT_IO_LATENCY_MS, MARKER, cache_dir, default_dataset, describe
+from exifbench.dataset import embedded, synth
+from exifbench.dataset.embedded import DEFAULT_IO_LATENCY_MS, MARKER, cache_dir, default_dataset, describe
 from exifbench.errors import ExifbenchError
 
 

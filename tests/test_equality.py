@@ -6,7 +6,7 @@ import pickle
 
 from PIL.TiffImagePlugin import IFDRational
 
-from exifbench.harness.equality import compare, diff_exif, values_equal
+from exifbench.replay.equality import compare, diff_exif, values_equal
 
 
 def test_nan_rational_equals_itself_after_a_pickle_round_trip() -> None:

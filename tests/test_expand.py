@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.expand import MANIFEST_NAME, SCHEMA, Manifest, ManifestEntry, expand
-from exifbench.datasets.folder import scan
+from exifbench.dataset.expand import MANIFEST_NAME, SCHEMA, Manifest, ManifestEntry, expand
+from exifbench.dataset.folder import scan
 from exifbench.errors import ExifbenchError
 
 

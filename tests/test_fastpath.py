@@ -18,7 +18,7 @@ from PIL import Image
 from exifbench.extractors import get_extractor
 from exifbench.extractors.fastpath import fallback_counts, fastpath_exif, reset_fallbacks
 from exifbench.extractors.pillow import pillow_exif
-from exifbench.harness.equality import values_equal
+from exifbench.replay.equality import values_equal
 
 Outcome = tuple[Any, ...]
 CAMERA_JPEG = "jpg/Canon_40D.jpg"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.folder import scan
-from exifbench.datasets.storage import cold_check
+from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import cold_check
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
 

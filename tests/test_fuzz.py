@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exifbench.extractors import ExifRead, ExifReader
-from exifbench.harness.equality import compare
-from exifbench.harness.error_log import collect_errors
+from exifbench.replay.equality import compare
+from exifbench.replay.error_log import collect_errors
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.base import ExifLoader
 

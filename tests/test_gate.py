@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from exifbench.cli import app
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
-from exifbench.harness.stats import mann_whitney, min_p_value, repeats_needed
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
+from exifbench.analysis.statistics import mann_whitney, min_p_value, repeats_needed
 from slow_strategies import fake_run
 
 runner = CliRunner()

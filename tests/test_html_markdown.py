@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.folder import scan
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
-from exifbench.reports.html import render_html
-from exifbench.reports.markdown import render_markdown
-from exifbench.reports.plots import PLOTS
-from exifbench.reports.render import write_reports
-from exifbench.reports.summary import TABLE_HEADERS, table_rows
+from exifbench.dataset.folder import scan
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
+from exifbench.renderers.html import render_html
+from exifbench.renderers.markdown import render_markdown
+from exifbench.renderers.plots import PLOTS
+from exifbench.renderers.render import write_reports
+from exifbench.renderers.summary import TABLE_HEADERS, table_rows
 
 
 @pytest.fixture

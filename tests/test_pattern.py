@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import exifbench
-from exifbench.datasets.folder import scan
+from exifbench.dataset.folder import scan
 from exifbench.errors import ExifbenchError
-from exifbench.harness.pattern import FRAME_MS, Pattern, load_pattern, startup_pattern
-from exifbench.harness.replay import plan_replay
+from exifbench.pattern.pattern import FRAME_MS, Pattern, load_pattern, startup_pattern
+from exifbench.replay.replay import plan_replay
 from exifbench.strategies.sync import SyncLoader
 
 

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from exifbench.errors import ExifbenchError
 from exifbench.extractors.pillow import pillow_exif
-from exifbench.harness import peers
-from exifbench.harness.peers import (
+from exifbench.workflows import peers
+from exifbench.workflows.peers import (
     EXIFTOOL_MISSING,
     FIELDS,
     SCHEMA,
@@ -23,7 +23,7 @@ from exifbench.harness.peers import (
     pillow_fields,
     same_value,
 )
-from exifbench.reports.peers import render_table
+from exifbench.renderers.peers import render_table
 
 FILES = ["jpg/Canon_40D.jpg", "jpg/gps/DSCN0010.jpg", "jpg/orientation/portrait_6.jpg", "tiff/Arbitro.tiff"]
 

@@ -10,11 +10,11 @@ import pytest
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
-from exifbench.datasets.folder import scan
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
-from exifbench.reports.plots import (
+from exifbench.dataset.folder import scan
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
+from exifbench.renderers.plots import (
     LOG_FLOOR_MS,
     PLOTS,
     ui_lag,
@@ -27,7 +27,7 @@ from exifbench.reports.plots import (
     strategy_totals,
     write_plots,
 )
-from exifbench.reports.summary import median_run, summarize
+from exifbench.renderers.summary import median_run, summarize
 
 STRATEGIES = ["sync", "threadpool"]
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.folder import scan
-from exifbench.harness import probe as probe_module
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.overhead import NullLoader, harness_overhead_us
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.probe import FrameProbe
-from exifbench.harness.timing import now_ns
+from exifbench.dataset.folder import scan
+from exifbench.replay import probe as probe_module
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.replay.overhead import NullLoader, harness_overhead_us
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.replay.probe import FrameProbe
+from exifbench.replay.clock import now_ns
 
 
 def test_lag_is_actual_minus_scheduled_on_a_controlled_late_wake(monkeypatch: pytest.MonkeyPatch) -> None:

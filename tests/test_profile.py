@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from exifbench.datasets.folder import scan
-from exifbench.datasets.storage import StorageModel
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
-from exifbench.reports.html import write_html
-from exifbench.reports.markdown import render_markdown
-from exifbench.reports.profile import ReplayProfiler, copy_profiles, headline, profile_stem
-from exifbench.reports.summary import Spread, profiles
+from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
+from exifbench.renderers.html import write_html
+from exifbench.renderers.markdown import render_markdown
+from exifbench.renderers.profile import ReplayProfiler, copy_profiles, headline, profile_stem
+from exifbench.renderers.summary import Spread, profiles
 
 HEADLINE = re.compile(r"^load_exif — [\d.]+ m?s cumulative, (\d+) calls \((\w+), repeat 0\)$")
 

@@ -21,7 +21,7 @@ class UpperMake(SyncLoader):
 '''
 
 USER_TESTS = '''
-from exifbench.harness.pattern import startup_pattern
+from exifbench.pattern.pattern import startup_pattern
 
 PHOTOS = {photos!r}
 PATTERN = startup_pattern(images=24)

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.folder import Folder, scan
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.folder import Folder, scan
+from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.equality import compare
-from exifbench.harness.error_log import collect_errors
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.replay.equality import compare
+from exifbench.replay.error_log import collect_errors
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
 from exifbench.strategies import BUILTIN, create
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # Pillow's "Corrupt EXIF data"
@@ -211,9 +211,9 @@ def test_unreadable_at_read_time_is_an_error_entry(name: str, bad_folder: Path) 
 
 HEIC_WITHOUT_PLUGIN = """
 import json, sys
-from exifbench.datasets.folder import scan
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import startup_pattern
+from exifbench.dataset.folder import scan
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import startup_pattern
 from PIL import Image
 folder = scan(sys.argv[1])
 runs = run_bench(BenchConfig(["sync", "threadpool", "lazy", "process"], workers=2), folder, startup_pattern(len(folder.files)))
@@ -247,7 +247,7 @@ def test_heic_without_the_pillow_heif_plugin(corpus_dir: Path, tmp_path: Path) -
 
 
 def test_reports_render_runs_with_non_utf8_file_names(bad_folder: Path, tmp_path: Path) -> None:
-    from exifbench.reports.html import write_html
+    from exifbench.renderers.html import write_html
 
     folder = scan(bad_folder)
     runs = run_bench(BenchConfig(["sync"]), folder, startup_pattern(len(folder.files)))

@@ -20,15 +20,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from exifbench.datasets.folder import Folder, scan
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.folder import Folder, scan
+from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifRead, ExifReader
-from exifbench.harness.leaks import child_processes
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.equality import compare
-from exifbench.harness.error_log import collect_errors
-from exifbench.harness.pattern import Call, Pattern, startup_pattern
-from exifbench.harness.replay import plan_replay, replay
+from exifbench.replay.leaks import child_processes
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.replay.equality import compare
+from exifbench.replay.error_log import collect_errors
+from exifbench.pattern.pattern import Call, Pattern, startup_pattern
+from exifbench.replay.replay import plan_replay, replay
 from exifbench.strategies import create
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.process import ProcessPoolLoader

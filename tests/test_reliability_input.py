@@ -19,12 +19,12 @@ from typer.testing import CliRunner
 
 import exifbench
 from exifbench.cli import app
-from exifbench.datasets.folder import Folder, scan
+from exifbench.dataset.folder import Folder, scan
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
-from exifbench.harness.equality import compare
-from exifbench.harness.pattern import Call, Pattern, startup_pattern
-from exifbench.harness.replay import plan_replay
+from exifbench.replay.equality import compare
+from exifbench.pattern.pattern import Call, Pattern, startup_pattern
+from exifbench.replay.replay import plan_replay
 from exifbench.strategies import BUILTIN, create, expand_names, from_flag, resolve
 
 runner = CliRunner()

@@ -19,8 +19,8 @@ import pytest
 
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifRead
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
 from exifbench import files
 from exifbench.files import write_atomic
 from exifbench.strategies.base import Exif

@@ -14,11 +14,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from exifbench.datasets.folder import scan
-from exifbench.harness.leaks import child_processes
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.harness.pattern import Call, Pattern
-from exifbench.harness.replay import plan_replay, replay
+from exifbench.dataset.folder import scan
+from exifbench.replay.leaks import child_processes
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.pattern.pattern import Call, Pattern
+from exifbench.replay.replay import plan_replay, replay
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.lazy import LazyLoader, LRUCache
 from tests.helpers import GatedReader

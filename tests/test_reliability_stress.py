@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
-from exifbench.harness.equality import compare
+from exifbench.replay.equality import compare
 from exifbench.strategies import BUILTIN, create
 
 THREADS = 16

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from exifbench.cli import app
-from exifbench.harness.pattern import startup_pattern
-from exifbench.harness.result import RunSet
-from exifbench.reports.plots import PLOTS
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.documents.runs import RunSet
+from exifbench.renderers.plots import PLOTS
 
 CLIP_ID = re.compile(r"\bp[0-9a-f]{10}\b")  # hashes float bounds: may differ below the printed precision
 PLOT_FILES = sorted(f"{stem}.{ext}" for stem in PLOTS for ext in ("png", "svg"))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
-from exifbench.harness.equality import compare
-from exifbench.harness.leaks import child_processes
+from exifbench.replay.equality import compare
+from exifbench.replay.leaks import child_processes
 from exifbench.strategies import BUILTIN, create, expand_names, resolve
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.lazy import LazyLoader, LRUCache
@@ -204,5 +204,5 @@ def test_registry_names_and_errors() -> None:
     with pytest.raises(ExifbenchError, match="has no class"):
         resolve("exifbench.strategies.sync:Missing")
     with pytest.raises(ExifbenchError, match="does not implement the loader protocol: missing .*load_exif"):
-        resolve("exifbench.harness.equality:EqualityReport")
+        resolve("exifbench.replay.equality:EqualityReport")
     assert resolve("exifbench.strategies.sync:SyncLoader") is SyncLoader

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, TiffImagePlugin, TiffTags
 
-from exifbench.datasets.synth import EXIF_IFD, MAKER_NOTE, THUMB_SIZE, file_name, plan, synthesize
+from exifbench.dataset.synth import EXIF_IFD, MAKER_NOTE, THUMB_SIZE, file_name, plan, synthesize
 from exifbench.errors import ExifbenchError
 from exifbench.extractors.pillow import pillow_exif
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.extractors.fastpath import fastpath_exif
 from exifbench.extractors.pillow import pillow_exif

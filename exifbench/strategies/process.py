@@ -1,7 +1,7 @@
 """``process``: the thread-pool design with a ``ProcessPoolExecutor`` doing the reads.
 
 Reads run in worker processes (no GIL shared with the caller); dicts come back
-pickled, so :mod:`exifbench.harness.equality` checks they survive the trip.
+pickled, so :mod:`exifbench.replay.equality` checks they survive the trip.
 A worker that dies takes the whole pool down (``BrokenProcessPool``): the pool is
 rebuilt and every read it took down is retried once; the file's error entry says so
 ("retried after a worker crash: ...") whether the retry read it or not.

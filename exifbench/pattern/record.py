@@ -17,8 +17,8 @@ from types import TracebackType
 from typing import Any
 
 from exifbench.errors import ExifbenchError
-from exifbench.harness.pattern import Call, Pattern, safe_relative
-from exifbench.harness.timing import now_ns
+from exifbench.pattern.pattern import Call, Pattern, safe_relative
+from exifbench.replay.clock import now_ns
 
 
 class Recorder:

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from exifbench.datasets.folder import Folder
+from exifbench.dataset.folder import Folder
 from exifbench.errors import ExifbenchError
-from exifbench.harness.pattern import Pattern, resolve_ref, safe_relative
-from exifbench.harness.probe import FrameProbe
-from exifbench.harness.timing import now_ns
+from exifbench.pattern.pattern import Pattern, resolve_ref, safe_relative
+from exifbench.replay.probe import FrameProbe
+from exifbench.replay.clock import now_ns
 from exifbench.strategies.base import ExifLoader
 
 NOT_READY_POLICIES = ("defaults", "wait", "defer")

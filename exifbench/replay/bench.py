@@ -14,18 +14,18 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage import StorageModel, cold_check, evict
+from exifbench.dataset.folder import Folder
+from exifbench.dataset.storage import StorageModel, cold_check, evict
 from exifbench.extractors import ExifReader
-from exifbench.harness.environment import environment
-from exifbench.harness.equality import compare
-from exifbench.harness.error_log import collect_errors
-from exifbench.harness.overhead import harness_overhead_us
-from exifbench.harness.pattern import FRAME_MS, Pattern
-from exifbench.harness.probe import FrameProbe
-from exifbench.harness.replay import ReplayPlan, plan_replay, replay
-from exifbench.harness.result import RunResult, RunSet
-from exifbench.harness.timing import summarize_blocking
+from exifbench.replay.environment import environment
+from exifbench.replay.equality import compare
+from exifbench.replay.error_log import collect_errors
+from exifbench.replay.overhead import harness_overhead_us
+from exifbench.pattern.pattern import FRAME_MS, Pattern
+from exifbench.replay.probe import FrameProbe
+from exifbench.replay.replay import ReplayPlan, plan_replay, replay
+from exifbench.documents.runs import RunResult, RunSet
+from exifbench.analysis.statistics import summarize_blocking
 from exifbench.strategies import create
 
 ProgressHook = Callable[[str, int, int], None]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exifbench.datasets.folder import scan
+from exifbench.dataset.folder import scan
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, write_atomic
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from exifbench.harness.peers import PeersReport
+from exifbench.workflows.peers import PeersReport
 
 
 def render_table(report: PeersReport, title: str = "EXIF readers side by side") -> Table:

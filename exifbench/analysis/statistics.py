@@ -1,4 +1,6 @@
-"""Significance over repeats: the one-sided Mann–Whitney U test asv uses to call a change real.
+"""Statistics in one place: percentiles, and significance over repeats.
+
+Significance is the one-sided Mann–Whitney U test asv uses to call a change real.
 
 Repeats are few (3–10), so the test is exact when there are no ties. With ``n`` and
 ``m`` repeats the smallest one-sided p-value it can give is ``1 / C(n+m, n)``: 3 vs 3
@@ -16,6 +18,30 @@ from typing import Any, Literal
 from scipy.stats import mannwhitneyu
 
 ALPHA = 0.05
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) with linear interpolation; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def summarize_blocking(per_call_ms: Sequence[float]) -> dict[str, float]:
+    """Total (s) and p50/p99/max (ms) of per-call main-thread blocking."""
+    return {
+        "total_s": sum(per_call_ms) / 1000,
+        "p50_ms": percentile(per_call_ms, 50),
+        "p99_ms": percentile(per_call_ms, 99),
+        "max_ms": max(per_call_ms, default=0.0),
+    }
 
 Alternative = Literal["greater", "less"]
 

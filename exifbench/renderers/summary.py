@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from exifbench.errors import ExifbenchError
-from exifbench.harness.result import RunResult, RunSet
-from exifbench.harness.timing import median, percentile
+from exifbench.documents.runs import RunResult, RunSet
+from exifbench.analysis.statistics import median, percentile
 
 METRICS: dict[str, Callable[[RunResult], float]] = {
     "blocking": lambda run: run.blocking["total_s"],

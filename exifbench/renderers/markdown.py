@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exifbench.harness.result import RunSet
+from exifbench.documents.runs import RunSet
 from exifbench.files import write_atomic
-from exifbench.reports.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, table_rows, verdicts
+from exifbench.renderers.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, table_rows, verdicts
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")

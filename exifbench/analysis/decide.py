@@ -23,15 +23,15 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from exifbench.config import percent, positive
-from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.folder import Folder
+from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
-from exifbench.harness.bench import BenchConfig, iter_runs
-from exifbench.harness.leaks import Watch
-from exifbench.harness.pattern import Pattern, startup_pattern
-from exifbench.harness.result import RunResult, RunSet
-from exifbench.harness.stats import mann_whitney
-from exifbench.harness.timing import median
+from exifbench.replay.bench import BenchConfig, iter_runs
+from exifbench.replay.leaks import Watch
+from exifbench.pattern.pattern import Pattern, startup_pattern
+from exifbench.documents.runs import RunResult, RunSet
+from exifbench.analysis.statistics import mann_whitney
+from exifbench.analysis.statistics import median
 
 SCHEMA = "exifbench.decision/1"
 ENABLE, HOLD, REJECT = "ENABLE", "HOLD", "REJECT"

@@ -17,9 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from exifbench.harness.result import RunResult, RunSet
+from exifbench.documents.runs import RunResult, RunSet
 from exifbench.files import write_atomic
-from exifbench.reports.summary import duration, median_run, setup, summarize
+from exifbench.renderers.summary import duration, median_run, setup, summarize
 
 PAGE = 24
 """Calls per page for the not-ready plot: one screenful of thumbnails, one 60 Hz frame."""

@@ -18,10 +18,10 @@ from typing import Any
 from rich.markup import escape
 
 from exifbench.errors import ExifbenchError
-from exifbench.harness.result import RunResult, RunSet
-from exifbench.harness.stats import ALPHA, Significance, mann_whitney
-from exifbench.harness.timing import median
-from exifbench.reports.summary import METRICS
+from exifbench.documents.runs import RunResult, RunSet
+from exifbench.analysis.statistics import ALPHA, Significance, mann_whitney
+from exifbench.analysis.statistics import median
+from exifbench.renderers.summary import METRICS
 
 SCHEMA = "exifbench.gate/1"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from exifbench.harness.result import RunSet
-from exifbench.reports.summary import EQUALITY_COLUMN, NUMERIC_COLUMNS, TABLE_HEADERS, summarize, summary_row
+from exifbench.documents.runs import RunSet
+from exifbench.renderers.summary import EQUALITY_COLUMN, NUMERIC_COLUMNS, TABLE_HEADERS, summarize, summary_row
 
 
 def render_table(runs: RunSet, title: str = "Main-thread blocking per strategy") -> Table:

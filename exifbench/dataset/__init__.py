@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from exifbench.datasets.folder import Folder, scan
-from exifbench.datasets.storage import StorageModel
+from exifbench.dataset.folder import Folder, scan
+from exifbench.dataset.storage import StorageModel
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def open_dataset(
 ) -> Dataset:
     """``path`` scanned with the given storage model, or the embedded dataset (23 ms by default)."""
     if path is None:
-        from exifbench.datasets.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
+        from exifbench.dataset.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
 
         latency = DEFAULT_IO_LATENCY_MS if io_latency_ms is None else io_latency_ms
         root = default_dataset()

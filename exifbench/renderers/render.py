@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from exifbench.errors import ExifbenchError
-from exifbench.harness.result import RunSet
-from exifbench.reports.html import write_html
-from exifbench.reports.markdown import write_markdown
-from exifbench.reports.plots import write_plots
+from exifbench.documents.runs import RunSet
+from exifbench.renderers.html import write_html
+from exifbench.renderers.markdown import write_markdown
+from exifbench.renderers.plots import write_plots
 
 Renderer = Callable[[RunSet, Path], list[Path]]
 """``renderer(runs, out_dir)`` writes its files into ``out_dir`` and returns their paths."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from exifbench.harness.replay import PlannedCall, ReplayPlan, replay
-from exifbench.harness.timing import now_ns
+from exifbench.replay.replay import PlannedCall, ReplayPlan, replay
+from exifbench.replay.clock import now_ns
 from exifbench.strategies.base import ClosingLoader, Exif
 
 EMPTY: Exif = {}

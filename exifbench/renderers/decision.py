@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from exifbench.harness.decide import ENABLE, RULES, Decision
+from exifbench.analysis.decide import ENABLE, RULES, Decision
 
 _COLOURS = {ENABLE: "green", "HOLD": "yellow", "REJECT": "red", "NOT RUN": "dim"}
 _MARKS = {

@@ -25,8 +25,8 @@ import PIL
 from exifbench.errors import ExifbenchError
 from exifbench.extractors.fastpath import fallback_counts, fastpath_exif, reset_fallbacks
 from exifbench.extractors.pillow import pillow_exif
-from exifbench.harness.equality import values_equal
-from exifbench.harness.timing import now_ns
+from exifbench.replay.equality import values_equal
+from exifbench.replay.clock import now_ns
 
 SCHEMA = "exifbench.peers/1"
 REFERENCE = "pillow"

@@ -17,9 +17,9 @@ from pyinstrument import Profiler
 from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
 from pyinstrument.session import Session
 
-from exifbench.harness.result import RunResult, RunSet
+from exifbench.documents.runs import RunResult, RunSet
 from exifbench.files import write_atomic
-from exifbench.reports.summary import duration, profiles
+from exifbench.renderers.summary import duration, profiles
 
 INTERVAL_S = 0.001
 NOTE = (

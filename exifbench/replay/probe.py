@@ -13,8 +13,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from exifbench.harness.pattern import FRAME_MS
-from exifbench.harness.timing import now_ns, percentile, sleep_until
+from exifbench.pattern.pattern import FRAME_MS
+from exifbench.replay.clock import now_ns, sleep_until
+from exifbench.analysis.statistics import percentile
 
 
 @dataclass

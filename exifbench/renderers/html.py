@@ -7,10 +7,10 @@ from collections.abc import Collection, Iterable
 from html import escape
 from pathlib import Path
 
-from exifbench.harness.result import RunSet
+from exifbench.documents.runs import RunSet
 from exifbench.files import write_atomic
-from exifbench.reports.plots import PLOTS, figure_bytes
-from exifbench.reports.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, summarize, table_rows, verdicts
+from exifbench.renderers.plots import PLOTS, figure_bytes
+from exifbench.renderers.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, summarize, table_rows, verdicts
 
 MISMATCH_ROWS = 200
 """Mismatch rows shown before the table is cut (the JSON keeps them all)."""

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from exifbench.datasets import synth
+from exifbench.dataset import synth
 from exifbench.errors import ExifbenchError
 
 DEFAULT_COUNT = 591
