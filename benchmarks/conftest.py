@@ -11,7 +11,7 @@ import pytest
 from exifbench.dataset.folder import scan
 from exifbench.replay.bench import baseline
 from exifbench.pattern.pattern import startup_pattern
-from exifbench.replay.replay import ReplayPlan, plan_replay
+from exifbench.replay.plan import ReplayPlan, plan_replay
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "exif-samples"
 IMAGES = 96

@@ -18,7 +18,9 @@ import pytest
 from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
 from exifbench.replay.equality import compare
-from exifbench.replay.replay import Replay, ReplayPlan, replay
+from exifbench.replay.calls import Replay
+from exifbench.replay.plan import ReplayPlan
+from exifbench.replay.replay import replay
 from exifbench.analysis.statistics import median, percentile
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.base import ExifLoader

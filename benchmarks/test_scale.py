@@ -18,7 +18,8 @@ import pytest
 from exifbench.dataset.folder import Folder, scan
 from exifbench.dataset.synth import synthesize
 from exifbench.pattern.pattern import Call, Pattern
-from exifbench.replay.replay import plan_replay, replay
+from exifbench.replay.plan import plan_replay
+from exifbench.replay.replay import replay
 from exifbench.strategies.lazy import LazyLoader
 
 FILES = 10_000

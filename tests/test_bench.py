@@ -12,7 +12,8 @@ from exifbench.dataset.folder import scan
 from exifbench.dataset.storage import StorageModel
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.pattern.pattern import startup_pattern
-from exifbench.replay.replay import plan_replay, replay
+from exifbench.replay.plan import plan_replay
+from exifbench.replay.replay import replay
 from exifbench.strategies import create
 from exifbench.extractors import ExifReader
 

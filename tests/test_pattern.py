@@ -12,7 +12,7 @@ import exifbench
 from exifbench.dataset.folder import scan
 from exifbench.errors import ExifbenchError
 from exifbench.pattern.pattern import FRAME_MS, Pattern, load_pattern, startup_pattern
-from exifbench.replay.replay import plan_replay
+from exifbench.replay.plan import plan_replay
 from exifbench.strategies.sync import SyncLoader
 
 

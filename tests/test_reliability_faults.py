@@ -28,7 +28,8 @@ from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.equality import compare
 from exifbench.replay.error_log import collect_errors
 from exifbench.pattern.pattern import Call, Pattern, startup_pattern
-from exifbench.replay.replay import plan_replay, replay
+from exifbench.replay.plan import plan_replay
+from exifbench.replay.replay import replay
 from exifbench.strategies import create
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.process import ProcessPoolLoader

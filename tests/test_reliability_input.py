@@ -24,7 +24,7 @@ from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
 from exifbench.replay.equality import compare
 from exifbench.pattern.pattern import Call, Pattern, startup_pattern
-from exifbench.replay.replay import plan_replay
+from exifbench.replay.plan import plan_replay
 from exifbench.strategies import BUILTIN, create, expand_names, from_flag, resolve
 
 runner = CliRunner()

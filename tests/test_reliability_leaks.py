@@ -18,7 +18,8 @@ from exifbench.dataset.folder import scan
 from exifbench.replay.leaks import child_processes
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.pattern.pattern import Call, Pattern
-from exifbench.replay.replay import plan_replay, replay
+from exifbench.replay.plan import plan_replay
+from exifbench.replay.replay import replay
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.lazy import LazyLoader, LRUCache
 from tests.helpers import GatedReader

@@ -23,7 +23,8 @@ from exifbench.replay.error_log import collect_errors
 from exifbench.replay.overhead import harness_overhead_us
 from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
-from exifbench.replay.replay import ReplayPlan, plan_replay, replay
+from exifbench.replay.plan import ReplayPlan, plan_replay
+from exifbench.replay.replay import replay
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.analysis.statistics import summarize_blocking
 from exifbench.strategies import create

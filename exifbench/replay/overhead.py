@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from exifbench.replay.replay import PlannedCall, ReplayPlan, replay
+from exifbench.replay.plan import PlannedCall, ReplayPlan
+from exifbench.replay.replay import replay
 from exifbench.replay.clock import now_ns
 from exifbench.strategies.base import ClosingLoader, Exif
 

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from exifbench.pattern.pattern import FRAME_MS
+from exifbench.replay.calls import PatternCalls
 from exifbench.replay.clock import now_ns, sleep_until
 from exifbench.analysis.statistics import percentile
 
@@ -26,6 +27,12 @@ class FrameProbe:
     budget_ms: float = FRAME_MS
     lags_ms: list[float] = field(default_factory=list)
     frame_work_ms: list[float] = field(default_factory=list)
+
+    def run_calls(self, calls: PatternCalls) -> None:
+        """Tick until each call is due, make it, and charge its blocking to the current frame."""
+        while (due := calls.next_due_ns()) is not None:
+            self.wait_until(due)
+            self.add_work(calls.call_next().blocking_ms)
 
     def wait_until(self, deadline_ns: int) -> None:
         """Spend the time until ``deadline_ns`` as ticks (the last one at the deadline)."""
