@@ -1,0 +1,104 @@
+"""What every command shares: the consoles, user errors as one red line, progress, graceful stop."""
+
+from __future__ import annotations
+
+import functools
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from exifbench.dataset import Dataset, open_dataset
+from exifbench.errors import ExifbenchError
+
+console = Console(width=None if Console().is_terminal else 200)
+err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one red line and give the exit to raise."""
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def user_errors(command: Command) -> Command:
+    """Turn an :class:`ExifbenchError` raised by ``command`` into one red line and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ExifbenchError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
+    """SIGINT/SIGTERM (or ``timeout_s``) set an event the harness checks between calls; a second Ctrl-C aborts."""
+    stop = threading.Event()
+    timer = threading.Timer(timeout_s, stop.set) if timeout_s is not None else None
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err_console.print(f"[yellow]{signal.Signals(signum).name}: stopping, keeping what was measured…[/yellow]")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        yield stop
+    finally:
+        if timer is not None:
+            timer.cancel()
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    if timer is not None and stop.is_set() and not timer.is_alive():
+        err_console.print(f"[yellow]--timeout {timeout_s:g} s reached: results are incomplete[/yellow]")
+
+
+@contextmanager
+def replay_progress(total_calls: int) -> Iterator[Callable[..., None]]:
+    """A transient progress bar over all replayed calls.
+
+    Yields ``update(*labels, repeat, calls_done)`` — the harness's progress hook as it is
+    (``strategy, repeat, calls``), or with a phase in front (``phase, strategy, repeat, calls``).
+    """
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True)  # fmt: skip
+    done: dict[tuple[object, ...], int] = {}
+    with progress:
+        task = progress.add_task("replaying", total=total_calls)
+
+        def update(*run: object) -> None:
+            *labels, repeat, calls = run
+            assert isinstance(repeat, int) and isinstance(calls, int)
+            done[(*labels, repeat)] = calls
+            if calls % 24 == 0:
+                description = f"{': '.join(map(str, labels))} #{repeat + 1}"
+                progress.update(task, completed=sum(done.values()), description=description)
+
+        yield update
+
+
+def dataset_for(folder: Path | None, io_latency: float | None, io_jitter: float = 0.0, extensions: str | None = None) -> Dataset:
+    """Open the folder (or the embedded dataset, saying so) and report skipped entries."""
+    with console.status("preparing the dataset…"):
+        dataset = open_dataset(folder, io_latency, io_jitter, extensions)
+    if dataset.embedded:
+        console.print(dataset.describe(), highlight=False, soft_wrap=True)
+    for skipped in dataset.folder.skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+    return dataset

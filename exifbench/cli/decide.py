@@ -1,0 +1,65 @@
+"""``exifbench decide``: a phased rollout judged ENABLE / HOLD / REJECT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, user_errors
+from exifbench.cli.options import Folder, IoLatency, JsonOut, Workers
+from exifbench.files import check_writable, write_atomic
+from exifbench.strategies import resolve
+
+
+@user_errors
+def decide(
+    candidate: Annotated[str, typer.Option(help="Strategy to roll out (a name or module:Class).")],
+    folder: Folder = None,
+    reference: Annotated[str, typer.Option(help="What the candidate would replace.")] = "sync",
+    min_blocking_reduction: Annotated[Optional[str], typer.Option(help="Blocking must drop at least this much vs the reference, significantly [default 50%].")] = None,
+    max_not_ready: Annotated[Optional[str], typer.Option(help="Largest share of calls answered not-ready [default 100%: informational].")] = None,
+    max_background_ratio: Annotated[Optional[float], typer.Option(help="Background completion at most this × the reference's [default 1.5].")] = None,
+    max_rss_growth_mb: Annotated[Optional[float], typer.Option(help="Peak RSS growth during a candidate run, in MB [default 200].")] = None,
+    small_images: Annotated[Optional[int], typer.Option(help="Images in the small phase, fewer than 100 [default 48].")] = None,
+    repeat_small: Annotated[Optional[int], typer.Option(help="Repeats per strategy in the small phase [default 4: the fewest that can reach p<0.05].")] = None,
+    repeat_full: Annotated[Optional[int], typer.Option(help="Repeats per strategy on the full folder [default 4].")] = None,
+    workers: Workers = 4,
+    io_latency: IoLatency = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with a [tool.exifbench.decide] table [default: ./pyproject.toml].")] = None,
+    json_path: JsonOut = None,
+) -> None:
+    """Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT.
+
+    REJECT: EXIF equality below 100% or leaked threads/processes. HOLD: a soft criterion failed or
+    the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
+    Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
+    """
+    from exifbench.analysis.decide import POLICY_KEYS, Policy, plan_phases
+    from exifbench.analysis.decide import decide as run_decide
+    from exifbench.config import check_keys, load_section
+    from exifbench.renderers.decision import render_console, render_json
+
+    options = {"min_blocking_reduction": min_blocking_reduction, "max_not_ready": max_not_ready,
+               "max_background_ratio": max_background_ratio, "max_rss_growth_mb": max_rss_growth_mb,
+               "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
+    for name in (candidate, reference):
+        resolve(name)
+    if json_path is not None:
+        check_writable(json_path)
+    section, where = load_section("decide", config)
+    check_keys(section, POLICY_KEYS, where)
+    policy = Policy().updated(section, lambda key: f"{where}: {key}")
+    policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
+    dataset = dataset_for(folder, io_latency)
+    if where:
+        console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
+    total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(dataset.folder, policy))
+    with graceful_stop() as stop, replay_progress(total) as update:
+        verdict = run_decide(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
+                             dataset.label)  # fmt: skip
+    console.print(render_console(verdict))
+    if json_path is not None:
+        write_atomic(json_path, render_json(verdict))
+    raise typer.Exit(verdict.exit_code)

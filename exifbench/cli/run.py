@@ -1,0 +1,122 @@
+"""``exifbench run``: replay the access pattern against each strategy and show the measurements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from exifbench.cli.console import console, dataset_for, err_console, graceful_stop, replay_progress, user_errors
+from exifbench.cli.options import Extensions, Folder, IoLatency, JsonOut, PatternName, Workers
+from exifbench.documents.runs import RunSet
+from exifbench.errors import ExifbenchError
+from exifbench.files import check_writable
+from exifbench.pattern.pattern import FRAME_MS, load_pattern
+from exifbench.renderers.summary import cold_text, extractor_text
+from exifbench.renderers.table import render_table
+from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.replay.replay import NOT_READY_POLICIES
+from exifbench.strategies import expand_names, resolve
+
+
+@user_errors
+def run(
+    folder: Folder = None,
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, all, a comma list, or module:Class.")] = "all",
+    workers: Workers = 4,
+    pattern: PatternName = None,
+    on_not_ready: Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")] = "defaults",
+    repeat: Annotated[int, typer.Option(min=1, help="Runs per strategy, interleaved A B C A B C.")] = 1,
+    json_path: JsonOut = None,
+    force: Annotated[bool, typer.Option(help="Let --json replace an existing file.")] = False,
+    io_latency: IoLatency = None,
+    io_jitter: Annotated[float, typer.Option(min=0, help="Storage model: ± ms of deterministic jitter per file.")] = 0.0,
+    cold: Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")] = False,
+    extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original), fastpath, or both as pillow,fastpath (each strategy runs with each).")] = "pillow",
+    extensions: Extensions = None,
+    lru_size: Annotated[Optional[int], typer.Option(min=1, help="LRU cache size for the lazy strategy.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
+    profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
+    timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
+    tick_ms: Annotated[float, typer.Option(min=0.1, help="UI probe: main-thread tick interval in ms during think time (default one 60 Hz frame).")] = FRAME_MS,
+    switch_interval: Annotated[Optional[float], typer.Option(min=1e-6, help="sys.setswitchinterval (s) for the run; Python's default is 0.005.")] = None,
+) -> None:
+    """Replay the access pattern against each strategy and measure main-thread blocking."""
+    from exifbench.extractors import get_extractor
+
+    names = expand_names(strategy)
+    for name in names:
+        resolve(name)
+    extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
+    for name in extractors or (extractor,):
+        get_extractor(name)
+    if on_not_ready not in NOT_READY_POLICIES:
+        raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
+    if profile and out is None:
+        raise ExifbenchError("--profile needs --out DIR to write the profile files into")
+    if json_path is not None:
+        check_writable(json_path, force)
+    profiler = None
+    if out is not None:
+        from exifbench.renderers.profile import ReplayProfiler
+        from exifbench.renderers.render import check_out_dir
+
+        check_out_dir(out)
+        profiler = ReplayProfiler(out) if profile else None
+    replay_pattern = load_pattern(pattern)
+    dataset = dataset_for(folder, io_latency, io_jitter, extensions)
+    config = BenchConfig(
+        strategies=names,
+        workers=workers,
+        repeat=repeat,
+        on_not_ready=on_not_ready,
+        storage=dataset.storage,
+        extractors=extractors,
+        cache_size=lru_size,
+        cold=cold,
+        tick_ms=tick_ms,
+        switch_interval_s=switch_interval,
+        around_replay=profiler,
+    )
+    total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
+    with graceful_stop(timeout) as stop, replay_progress(total) as update:
+        runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
+    if profiler is not None:
+        profiler.finish(runs)
+    show_runs(runs, json_path, force)
+    if out is not None:
+        write_out(runs, out)
+
+
+def show_runs(runs: RunSet, json_path: Path | None, force: bool = False) -> None:
+    """Print the table, errors and mismatches; save the document if asked."""
+    console.print(render_table(runs))
+    for one in runs.runs:
+        for error in one.errors[:20] if one.repeat == 0 else []:
+            err_console.print(f"[yellow]{one.strategy}[/yellow] {error['path']}: {error['error']}", highlight=False)
+        for mismatch in one.equality["mismatches"][:10]:
+            console.print(f"[red]mismatch[/red] {one.strategy} {mismatch['path']} {mismatch['tag']}: "
+                          f"expected {mismatch['expected']}, got {mismatch['actual']}", highlight=False)  # fmt: skip
+    config = runs.runs[0].config if runs.runs else {}
+    if config.get("cold"):
+        console.print(cold_text(config), highlight=False)
+    if config.get("fastpath_fallbacks"):
+        console.print(f"extractor: {extractor_text(config)}", highlight=False)
+    if not runs.complete:
+        err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
+    if json_path is not None:
+        runs.save(json_path, force=force)
+        console.print(f"results written to {json_path}")
+
+
+def write_out(runs: RunSet, out: Path) -> None:
+    """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``."""
+    from exifbench.renderers.render import write_reports
+    from exifbench.renderers.summary import profiles
+
+    runs.save(out / "results.json")
+    written = write_reports(runs, out)
+    for found in profiles(runs):
+        console.print(f"{found.headline}\n  {found.overhead_text()}", highlight=False)
+    console.print(f"results.json and {len(written)} report files written to {out}; open {out / 'report.html'}", highlight=False)
