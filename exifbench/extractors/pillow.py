@@ -9,7 +9,7 @@ from PIL import ExifTags, Image
 try:  # HEIC/HEIF open through the pillow-heif plugin when it is installed
     from pillow_heif import register_heif_opener
 except ImportError:  # pragma: no cover - the plugin is a declared dependency
-    register_heif_opener = None
+    pass
 else:
     register_heif_opener()
 

@@ -9,6 +9,7 @@ rationals compare by numerator and denominator.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,7 @@ def diff_exif(path: str, expected: dict[str, Any] | None, actual: dict[str, Any]
     ]
 
 
-def compare(baseline: dict[str, dict[str, Any]], results: dict[str, dict[str, Any] | None]) -> EqualityReport:
+def compare(baseline: Mapping[str, dict[str, Any]], results: Mapping[str, dict[str, Any] | None]) -> EqualityReport:
     """Compare every file in ``results`` with the ``baseline`` dict for it."""
     report = EqualityReport()
     for path, actual in results.items():

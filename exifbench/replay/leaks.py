@@ -114,7 +114,7 @@ class Watch:
         return Snapshot(frozenset(threads), frozenset(child.pid for child in child_processes(self._process)))
 
     def _rss(self) -> int:
-        total = self._process.memory_info().rss
+        total: int = self._process.memory_info().rss
         for child in child_processes(self._process):
             try:
                 total += child.memory_info().rss

@@ -10,7 +10,8 @@ import importlib
 import inspect
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
@@ -20,7 +21,10 @@ from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.sync import SyncLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
 
-BUILTIN: dict[str, type] = {
+LoaderClass = Callable[..., ExifLoader]
+"""A loader class: called with its options, it builds a loader."""
+
+BUILTIN: dict[str, LoaderClass] = {
     "sync": SyncLoader,
     "threadpool": ThreadPoolLoader,
     "lazy": LazyLoader,
@@ -45,7 +49,7 @@ def expand_names(spec: str) -> list[str]:
     return expanded
 
 
-def resolve(name: str) -> type:
+def resolve(name: str) -> LoaderClass:
     """The class for a built-in name or a ``module:Class`` string (imported only when asked for)."""
     if name in BUILTIN:
         return BUILTIN[name]
@@ -65,7 +69,7 @@ def resolve(name: str) -> type:
     missing = [method for method in _PROTOCOL_METHODS if not callable(getattr(cls, method, None))]
     if missing:
         raise ExifbenchError(f"strategy {name!r} does not implement the loader protocol: missing {', '.join(missing)}")
-    return cls
+    return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
 
 
 def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
