@@ -1,14 +1,16 @@
 """Reading and writing the project's files: JSON in (never pickle or eval), atomic writes out.
 
 A crash or Ctrl-C never leaves a half-written file: writes go to a temporary file
-beside the target and are moved into place with ``os.replace``.
+beside the target and are moved into place with ``os.replace``. Temporary files and
+folders are created with the umask's permissions (unlike ``mkstemp``'s 0600), so what
+lands in place can be read by whoever the user's umask lets read it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,20 @@ def check_writable(path: str | Path, force: bool = True) -> Path:
     return target
 
 
+def create_temporary(beside: Path, directory: bool = False) -> Path:
+    """A new empty file (or folder) next to ``beside``, named ``.NAME.XXXXXXXX.tmp``, mode 0666 (0777) less the umask."""
+    while True:
+        tmp = beside.parent / f".{beside.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            if directory:
+                os.mkdir(tmp, 0o777)
+            else:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:  # a 1 in 4 billion clash: draw another name
+            continue
+
+
 def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> Path:
     """Write ``content`` to ``path`` via a temporary file and ``os.replace``.
 
@@ -54,11 +70,11 @@ def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> 
     data = content.encode("utf-8", errors="backslashreplace") if isinstance(content, str) else content
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        tmp = create_temporary(target)
     except OSError as exc:
         raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc})") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -66,5 +82,5 @@ def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> 
     except OSError as exc:
         raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc})") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
     return target

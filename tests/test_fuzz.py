@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from exifbench.extractors import ExifRead, ExifReader
 from exifbench.replay.equality import compare
-from exifbench.replay.error_log import collect_errors
+from exifbench.extractors.error_log import collect_errors
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.base import ExifLoader
 

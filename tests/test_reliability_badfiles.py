@@ -24,7 +24,7 @@ from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.equality import compare
-from exifbench.replay.error_log import collect_errors
+from exifbench.extractors.error_log import collect_errors
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.documents.runs import RunSet
 from exifbench.strategies import BUILTIN, create

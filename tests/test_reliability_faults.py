@@ -26,7 +26,7 @@ from exifbench.extractors import ExifRead, ExifReader
 from exifbench.replay.leaks import child_processes
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.equality import compare
-from exifbench.replay.error_log import collect_errors
+from exifbench.extractors.error_log import collect_errors
 from exifbench.pattern.pattern import Call, Pattern, startup_pattern
 from exifbench.replay.plan import plan_replay
 from exifbench.replay.replay import replay

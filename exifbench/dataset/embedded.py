@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from exifbench.dataset import synth
 from exifbench.errors import ExifbenchError
+from exifbench.files import create_temporary
 
 DEFAULT_COUNT = 591
 DEFAULT_IO_LATENCY_MS = 23.0
@@ -46,7 +46,7 @@ def default_dataset(count: int = DEFAULT_COUNT, seed: int = 0) -> Path:
         return final
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+        tmp = create_temporary(final, directory=True)
     except OSError as exc:
         raise ExifbenchError(f"{final.parent}: cannot write the dataset cache: {exc.strerror or exc}") from None
     if final.exists() and not (final / MARKER).is_file():  # never finished: not to be trusted

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
+from exifbench.extractors.error_log import record_error
 from exifbench.extractors.fastpath import fastpath_exif
 from exifbench.extractors.pillow import pillow_exif
 
@@ -66,7 +67,11 @@ class ExifReader:
 
 
 def report(path: str, read: ExifRead) -> dict[str, Any]:
-    """Log ``read``'s error (if any) as the original loader's warning; return its dict."""
+    """Record ``read``'s error (if any) in the error log, log it as the original loader's warning; return its dict.
+
+    The harness collects errors from the error log, never from ``logging``: a host's logging set-up cannot hide them.
+    """
     if read.error is not None:
+        record_error(path, read.error)
         log.warning("%s: %s", path, read.error, extra={"exif_path": path, "exif_error": read.error})
     return read.exif

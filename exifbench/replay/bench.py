@@ -19,7 +19,7 @@ from exifbench.dataset.storage import StorageModel, cold_check, evict
 from exifbench.extractors import ExifReader
 from exifbench.replay.environment import environment
 from exifbench.replay.equality import compare
-from exifbench.replay.error_log import collect_errors
+from exifbench.extractors.error_log import collect_errors
 from exifbench.replay.overhead import harness_overhead_us
 from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
