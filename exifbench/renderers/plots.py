@@ -71,16 +71,24 @@ def blocking_timeline(runs: RunSet, log: bool = False) -> Figure:
     return fig
 
 
+def call_ends_ms(run: RunResult) -> list[float]:
+    """When each call returned (ms since the replay started), as recorded; for documents saved before
+    ``end_ms`` was recorded, start + blocking (whose separate roundings may misorder back-to-back calls)."""
+    if "end_ms" in run.samples:
+        return list(run.samples["end_ms"])
+    return [a + b for a, b in zip(run.samples.get("at_ms", []), run.samples.get("blocking_ms", []), strict=False)]
+
+
 def cumulative_blocking(runs: RunSet) -> Figure:
     """Cumulative main-thread blocking (s) against wall time since the replay started (s)."""
     fig, (ax,) = _figure(runs, "Cumulative main-thread blocking over the replay")
     palette = colors(runs)
     for name in runs.strategies:
         run = median_run(runs, name)
-        at = run.samples.get("at_ms", [])
+        ends = call_ends_ms(run)
         blocking = run.samples.get("blocking_ms", [])
-        x = [0.0, *((a + b) / 1000 for a, b in zip(at, blocking, strict=False))]
-        y = [0.0, *(total / 1000 for total in accumulate(blocking[: len(at)]))]
+        x = [0.0, *(end / 1000 for end in ends)]
+        y = [0.0, *(total / 1000 for total in accumulate(blocking[: len(ends)]))]
         ax.step(x, y, where="post", label=f"{_label(run)}: {duration(y[-1])}", color=palette[name], linewidth=2)
     ax.set_xlabel("wall time since the replay started (s)")
     ax.set_ylabel("cumulative blocking (s)")

@@ -195,6 +195,7 @@ def _run_one(
         samples={
             "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
             "at_ms": [round(v, 3) for v in measured.at_ms],
+            "end_ms": [round(v, 3) for v in measured.end_ms],
             "not_ready": [int(v) for v in measured.not_ready],
             "lag_ms": [round(v, 3) for v in measured.lags_ms],
         },

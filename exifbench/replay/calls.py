@@ -24,6 +24,7 @@ class Replay:
 
     blocking_ms: list[float] = field(default_factory=list)
     at_ms: list[float] = field(default_factory=list)
+    end_ms: list[float] = field(default_factory=list)
     not_ready: list[bool] = field(default_factory=list)
     preload_ms: float = 0.0
     deferred: int = 0
@@ -104,6 +105,7 @@ class PatternCalls:
         blocking_ms = (end - begin) / 1e6
         self._out.blocking_ms.append(blocking_ms)
         self._out.at_ms.append((begin - self._start_ns) / 1e6)
+        self._out.end_ms.append((end - self._start_ns) / 1e6)
         self._out.not_ready.append(not_ready)
         if self._on_call is not None:
             self._on_call(index)
