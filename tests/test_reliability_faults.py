@@ -194,7 +194,7 @@ def release(fifo: str) -> None:
     wait_for(opened, "a reader to open the FIFO")
 
 
-@pytest.mark.parametrize("name", ["threadpool", "process"])
+@pytest.mark.parametrize("name", ["threadpool", "lazy", "process"])
 def test_a_hung_read_is_a_timeout_not_a_hung_run(name: str, fifo_folder: Folder) -> None:
     before_threads, before_workers = threading.active_count(), pool_workers()
     pattern = Pattern("all-once", [Call(i) for i in range(len(fifo_folder.files))], preload=list(range(len(fifo_folder.files))))
@@ -214,18 +214,3 @@ def test_a_hung_read_is_a_timeout_not_a_hung_run(name: str, fifo_folder: Folder)
     assert errors.errors == [{"path": stuck, "error": "timed out after 0.5 s waiting for the background load"}]
     wait_for(lambda: threading.active_count() == before_threads, "the loader's threads to exit")
     assert pool_workers() <= before_workers
-
-
-def test_lazy_has_no_blocking_timeout_it_waits_for_the_read(fifo_folder: Folder) -> None:
-    """Finding: ``lazy``'s blocking load waits as long as the read takes (its design has no timeout)."""
-    stuck = fifo_folder.absolute("stuck.jpg")
-    got: list[dict] = []
-    with LazyLoader(workers=1) as loader:
-        loader.preload([stuck])
-        waiter = threading.Thread(target=lambda: got.append(loader.load_exif(stuck, blocking=True)))
-        waiter.start()
-        waiter.join(timeout=1.0)
-        assert waiter.is_alive() and not got, "returned before the read did"
-        release(stuck)
-        waiter.join(timeout=GENEROUS_S)
-    assert got == [{}]  # the FIFO read as an empty file: UnidentifiedImageError -> {}

@@ -44,8 +44,8 @@ class ReadyLoader(SyncLoader):
 class ReadyProcessLoader(ProcessPoolLoader):
     """``process`` that touches ``$EXIFBENCH_TEST_READY`` when a first file is read: the workers are busy reading the next."""
 
-    def _finish(self, path: str, future: Future[ExifRead]) -> None:
-        super()._finish(path, future)
+    def _finish(self, path: str, outcome: Future[Exif], read: Future[ExifRead]) -> None:
+        super()._finish(path, outcome, read)
         Path(os.environ[READY]).touch()
 
 

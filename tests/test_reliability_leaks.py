@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -21,7 +22,8 @@ from exifbench.pattern.pattern import Call, Pattern
 from exifbench.replay.plan import plan_replay
 from exifbench.replay.replay import replay
 from exifbench.strategies import BUILTIN, create
-from exifbench.strategies.lazy import LazyLoader, LRUCache
+from exifbench.strategies.cache import LRUCache
+from exifbench.strategies.lazy import LazyLoader
 from tests.helpers import GatedReader
 
 CYCLES = 50
@@ -84,13 +86,14 @@ def test_create_replay_close_cycles_keep_threads_workers_and_memory_bounded(name
 def test_lazy_lru_never_exceeds_its_size_under_concurrent_use(monkeypatch: pytest.MonkeyPatch) -> None:
     size, paths = 5, [f"/photos/{i:03}.jpg" for i in range(40)]
     sizes: list[int] = []
-    put = LRUCache.put
+    add = LRUCache.add
 
-    def observed_put(self: LRUCache, key: str, value: dict) -> None:
-        put(self, key, value)
+    def observed_add(self: LRUCache, key: str, make: Callable[[], dict]) -> dict:
+        kept = add(self, key, make)
         sizes.append(len(self))
+        return kept
 
-    monkeypatch.setattr(LRUCache, "put", observed_put)
+    monkeypatch.setattr(LRUCache, "add", observed_add)
     with LazyLoader(GatedReader(open_gate=True), workers=4, cache_size=size) as loader:
 
         def caller(seed: int) -> None:

@@ -14,8 +14,9 @@ from exifbench.extractors import ExifReader
 from exifbench.replay.equality import compare
 from exifbench.replay.leaks import child_processes
 from exifbench.strategies import BUILTIN, create, expand_names, resolve
-from exifbench.strategies.base import ExifLoader
-from exifbench.strategies.lazy import LazyLoader, LRUCache
+from exifbench.strategies.base import BackgroundWork, ExifLoader
+from exifbench.strategies.cache import LRUCache
+from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.sync import SyncLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
 from tests.helpers import GatedReader
@@ -206,3 +207,18 @@ def test_registry_names_and_errors() -> None:
     with pytest.raises(ExifbenchError, match="does not implement the loader protocol: missing .*load_exif"):
         resolve("exifbench.replay.equality:EqualityReport")
     assert resolve("exifbench.strategies.sync:SyncLoader") is SyncLoader
+
+
+@pytest.mark.parametrize("cls", BACKGROUND)
+def test_wait_idle_lets_a_harness_wait_past_the_blocking_timeout(cls: type) -> None:
+    reader = GatedReader()
+    with cls(reader, workers=1, timeout_s=0.01) as loader:
+        assert isinstance(loader, BackgroundWork)
+        loader.preload(PATHS[:2])
+        assert reader.started.acquire(timeout=5)
+        assert loader.wait_idle(timeout=0.05) is False  # the gated reads are still in flight
+        threading.Timer(0.1, reader.gate.set).start()  # longer than the 10 ms blocking timeout
+        assert loader.wait_idle() is True
+        results = [loader.load_exif(path, blocking=True) for path in PATHS[:2]]
+    assert results == [{"Make": f"make of {path}", "Orientation": 1} for path in PATHS[:2]]
+    assert reader.calls == PATHS[:2]

@@ -39,6 +39,19 @@ class ExifLoader(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class BackgroundWork(Protocol):
+    """A loader that can say when its background reads are done (optional; the built-in pools have it).
+
+    A harness waits with ``wait_idle()`` before collecting results with ``load_exif(blocking=True)``,
+    so a slow read is waited for in full instead of being cut at the app-facing timeout.
+    """
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no background read is in flight; ``False`` if ``timeout`` passed first."""
+        ...
+
+
 class ClosingLoader:
     """Context-manager use for loaders: ``with Loader() as loader: ...`` closes on exit."""
 

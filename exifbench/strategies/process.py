@@ -16,7 +16,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from exifbench.extractors import ExifRead, ExifReader
-from exifbench.strategies.threadpool import BLOCKING_TIMEOUT_S, ThreadPoolLoader
+from exifbench.strategies.cache import DictCache
+from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, ExecutorFactory
 
 RETRIED = "retried after a worker crash"
 
@@ -29,19 +30,20 @@ def _leave_ctrl_c_to_the_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-class ProcessPoolLoader(ThreadPoolLoader):
+def process_pool(workers: int) -> ExecutorFactory:
+    """A factory of ``workers``-process pools (forkserver: no threads forked) whose workers leave Ctrl-C to us."""
+    context = multiprocessing.get_context("forkserver")
+    return lambda: ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent)
+
+
+class ProcessPoolLoader(BackgroundLoader):
     """Same cache, in-flight map and timeouts as ``threadpool``; reads happen in child processes."""
 
     def __init__(self, reader: ExifReader | None = None, workers: int = 4, timeout_s: float = BLOCKING_TIMEOUT_S) -> None:
-        self._workers = workers
+        super().__init__(reader, DictCache(), process_pool(workers), timeout_s)
         self._pool_lock = threading.Lock()
         self._retired: list[Executor] = []
         self._closed = False
-        super().__init__(reader, workers, timeout_s)
-
-    def _make_executor(self, workers: int) -> Executor:
-        context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent)
 
     def close(self) -> None:
         """Shut the pool down, and join every pool a crash retired."""
@@ -95,5 +97,5 @@ class ProcessPoolLoader(ThreadPoolLoader):
                 raise RuntimeError("the loader is closed")
             if self._executor is broken:
                 self._retired.append(broken)
-                self._executor = self._make_executor(self._workers)
+                self._executor = self._new_executor()
             return self._executor
