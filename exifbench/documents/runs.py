@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from exifbench.dataset.io import IoCounts
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, write_atomic
 
@@ -50,6 +51,8 @@ class RunResult:
     responsiveness: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True
+    io: dict[str, Any] = field(default_factory=dict)
+    """What the storage daemon counted during the run (:class:`~exifbench.dataset.io.IoCounts`); empty unless mounted."""
 
     @property
     def equal(self) -> bool:
@@ -72,6 +75,8 @@ class RunResult:
             raise ExifbenchError(f"{where}.equality: must have {', '.join(EQUALITY_KEYS)}")
         if not isinstance(data["errors"], list):
             raise ExifbenchError(f"{where}.errors: must be a list")
+        if data.get("io"):
+            IoCounts.from_dict(data["io"], f"{where}.io")
         known = set(cls.__dataclass_fields__)
         return cls(**{key: value for key, value in data.items() if key in known})
 

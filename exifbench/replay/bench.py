@@ -10,11 +10,13 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from exifbench.dataset.folder import Folder
+from exifbench.dataset.io import IoCounts
+from exifbench.dataset.mount import Mount, StorageFailed, mounted
 from exifbench.dataset.storage import StorageModel, cold_check, evict
 from exifbench.extractors import ExifReader
 from exifbench.replay.environment import environment
@@ -27,7 +29,7 @@ from exifbench.replay.plan import ReplayPlan, plan_replay
 from exifbench.replay.replay import replay
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.analysis.statistics import summarize_blocking
-from exifbench.strategies import create
+from exifbench.strategies import create, takes_reader
 
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
@@ -46,6 +48,9 @@ class BenchConfig:
     repeat: int = 1
     on_not_ready: str = "defaults"
     storage: StorageModel = field(default_factory=StorageModel)
+    storage_via: str = "in-process"
+    """``fuse``: every loader reads the folder through a mount that charges ``storage`` (the daemon counts
+    the I/O); ``in-process``: exifbench's own reader charges it, loaders that read files themselves do not pay."""
     extractors: tuple[str, ...] = ("pillow",)
     cache_size: int | None = None
     cold: bool = False
@@ -60,10 +65,14 @@ class BenchConfig:
         return options
 
 
-def baseline(plan: ReplayPlan) -> dict[str, dict[str, Any]]:
-    """The original loader's dict for every file the plan loads: no storage latency, untimed."""
+def baseline(plan: ReplayPlan, plain_root: str | None = None) -> dict[str, dict[str, Any]]:
+    """The original loader's dict for every file the plan loads: no storage latency, untimed.
+
+    With ``plain_root`` the files are read from there (the folder behind a mount), not from the plan's root.
+    """
     read = ExifReader()
-    return {path: read(path).exif for path in plan.targets}
+    root = plain_root or plan.root
+    return {path: read(root + path[len(plan.root):]).exif for path in plan.targets}
 
 
 def fastpath_fallbacks(paths: list[str]) -> dict[str, int]:
@@ -89,10 +98,15 @@ def run_bench(
 ) -> RunSet:
     """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far."""
     runs = RunSet()
-    for run in iter_runs(config, folder, pattern, progress, stop, dataset):
-        runs.runs.append(run)
-        if not run.complete:
-            runs.complete = False
+    try:
+        for run in iter_runs(config, folder, pattern, progress, stop, dataset):
+            runs.runs.append(run)
+            if not run.complete:
+                runs.complete = False
+    except StorageFailed as failed:
+        runs.complete = False
+        failed.runs = runs
+        raise
     if stop is not None and stop.is_set():
         runs.complete = False
     return runs
@@ -106,17 +120,40 @@ def iter_runs(
     stop: threading.Event | None = None,
     dataset: str | None = None,
 ) -> Iterator[RunResult]:
-    """Yield each run's result as soon as it is measured."""
-    plan = plan_replay(pattern, folder)
-    expected = baseline(plan)
+    """Yield each run's result as soon as it is measured; with ``storage_via="fuse"`` every run reads through one mount."""
+    with ExitStack() as stack:
+        mount = None
+        if config.storage_via == "fuse" and config.storage.charges:
+            mount = stack.enter_context(mounted(folder.root, config.storage))
+        yield from _iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+
+
+def _iter_runs(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    progress: ProgressHook | None,
+    stop: threading.Event | None,
+    dataset: str | None,
+    mount: Mount | None,
+) -> Iterator[RunResult]:
+    plain_plan = plan_replay(pattern, folder)
+    plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
+    expected = baseline(plan, plain_plan.root)
     env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
+    if mount is not None:
+        sample = sorted({path[len(plan.root) + 1:] for path in plan.targets})[:: max(1, len(plan.targets) // 32)]
+        env["fuse_overhead_us"] = round(mount.overhead_us(sample), 1)
+    via = "fuse" if mount else ("in-process" if config.storage.charges else "none")
     shared_config = {
-        "dataset": dataset or plan.root,
+        "dataset": dataset or plain_plan.root,
         "pattern": plan.pattern,
         "on_not_ready": config.on_not_ready,
         "workers": config.workers,
         "extractors": list(config.extractors),
         "storage": config.storage.describe(),
+        "storage_model": config.storage.to_dict(),
+        "storage_via": via,
         "io_latency_ms": config.storage.latency_ms,
         "io_jitter_ms": config.storage.jitter_ms,
         "cold": config.cold,
@@ -124,11 +161,12 @@ def iter_runs(
         "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
     }
     if config.cold:
-        shared_config["cold_check"] = cold_check(plan.targets)
+        shared_config["cold_check"] = cold_check(plain_plan.targets)
     if "fastpath" in config.extractors:
-        shared_config["fastpath_fallbacks"] = fastpath_fallbacks(plan.targets)
+        shared_config["fastpath_fallbacks"] = fastpath_fallbacks(plain_plan.targets)
+    in_process = StorageModel() if mount else config.storage
     variants = [
-        (variant_name(name, extractor, config.extractors), name, ExifReader(extractor, config.storage))
+        (variant_name(name, extractor, config.extractors), name, ExifReader(extractor, in_process))
         for name in config.strategies
         for extractor in config.extractors
     ]
@@ -142,10 +180,28 @@ def iter_runs(
                 if stop is not None and stop.is_set():
                     return
                 if config.cold:
-                    evict(plan.targets)
-                yield _run_one(label, name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
+                    evict(plain_plan.targets)
+                if mount is not None and config.storage.os_cache:
+                    mount.drop_cache(plan.targets)
+                charged = via != "in-process" or takes_reader(name)
+                run_config = {**shared_config, "storage_charged": charged}
+                before = IoCounts.of(mount.counts()) if mount else None
+                run = _run_one(label, name, repeat, reader, config, plan, expected, env, run_config, progress, stop)
+                if mount is not None and before is not None:
+                    mount.check()
+                    run.io = (IoCounts.of(mount.counts()) - before).to_dict()
+                    _relocate(run, plan.root, plain_plan.root)
+                yield run
     finally:
         sys.setswitchinterval(switch_interval)
+
+
+def _relocate(run: RunResult, mount_root: str, plain_root: str) -> None:
+    """Name files by their real place, not the temporary mount point, in errors and mismatches."""
+    for item in [*run.errors, *run.equality["mismatches"]]:
+        path = item.get("path")
+        if isinstance(path, str) and path.startswith(mount_root):
+            item["path"] = plain_root + path[len(mount_root):]
 
 
 def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> str:

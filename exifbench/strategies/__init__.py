@@ -72,6 +72,12 @@ def resolve(name: str) -> LoaderClass:
     return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
 
 
+def takes_reader(name: str) -> bool:
+    """Does strategy ``name`` accept exifbench's ``reader`` (and so the in-process storage model)?"""
+    params = inspect.signature(resolve(name)).parameters
+    return "reader" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
 def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
     """Build strategy ``name``, passing only the options (``workers``, ``cache_size``...) it accepts."""
     cls = resolve(name)
@@ -98,4 +104,4 @@ def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
         raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: {exc}") from None
 
 
-__all__ = ["BUILTIN", "ExifLoader", "create", "expand_names", "from_flag", "resolve"]
+__all__ = ["BUILTIN", "ExifLoader", "create", "expand_names", "from_flag", "resolve", "takes_reader"]
