@@ -121,9 +121,12 @@ def clean_stale() -> list[str]:
             continue
         if unmount(point, lazy=True):
             cleaned.append(point)
-            parent = Path(point).parent
-            if parent.name.startswith(PREFIX):
-                shutil.rmtree(parent, ignore_errors=True)
+    for leftover in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        owner = leftover.name[len(PREFIX):].partition("-")[0]
+        if owner.isdigit() and not _pid_alive(int(owner)) and not is_mounted(leftover / "mnt"):
+            with contextlib.suppress(OSError):  # only empty mount points are removed, never data
+                (leftover / "mnt").rmdir()
+                leftover.rmdir()
     return cleaned
 
 

@@ -123,7 +123,7 @@ def iter_runs(
     """Yield each run's result as soon as it is measured; with ``storage_via="fuse"`` every run reads through one mount."""
     with ExitStack() as stack:
         mount = None
-        if config.storage_via == "fuse" and config.storage.charges:
+        if config.storage_via == "fuse":
             mount = stack.enter_context(mounted(folder.root, config.storage))
         yield from _iter_runs(config, folder, pattern, progress, stop, dataset, mount)
 
