@@ -26,7 +26,7 @@ from exifbench.config import percent, positive
 from exifbench.dataset.folder import Folder
 from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
-from exifbench.replay.bench import BenchConfig, iter_runs
+from exifbench.replay.bench import BenchConfig, iter_runs, storage_mount
 from exifbench.replay.leaks import Watch
 from exifbench.pattern.pattern import Pattern, startup_pattern
 from exifbench.documents.runs import RunResult, RunSet
@@ -275,14 +275,15 @@ def run_watched(
     step sees exactly what that loader's ``close()`` left behind.
     """
     runs = RunSet()
-    steps = iter_runs(config, folder, pattern, progress, stop, dataset)
-    while True:
-        with Watch() as watch:
-            run = next(steps, None)
-        if run is None:
-            break
-        run.extra["resources"] = watch.usage.to_dict()
-        runs.runs.append(run)
+    with storage_mount(config, folder) as mount:  # the storage daemon outlives every run: not a run's leak
+        steps = iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+        while True:
+            with Watch() as watch:
+                run = next(steps, None)
+            if run is None:
+                break
+            run.extra["resources"] = watch.usage.to_dict()
+            runs.runs.append(run)
     if (stop is not None and stop.is_set()) or not all(run.complete for run in runs.runs):
         raise ExifbenchError("interrupted: no decision without complete measurements")
     return runs
@@ -308,6 +309,7 @@ def decide(
     progress: PhaseProgress | None = None,
     stop: threading.Event | None = None,
     dataset: str | None = None,
+    storage_via: str = "in-process",
 ) -> Decision:
     """Run the phases in order and judge each; stop after a REJECTed phase."""
     if candidate == reference:
@@ -319,7 +321,8 @@ def decide(
             verdict.phases.append(PhaseVerdict(name, len(subset.files), len(pattern.calls), 0,
                                                not_run="an earlier phase was rejected"))  # fmt: skip
             continue
-        config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=storage)
+        config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=storage,
+                             storage_via=storage_via)  # fmt: skip
 
         def on_progress(strategy: str, rep: int, calls: int, phase: str = name) -> None:
             if progress is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from exifbench.cli import datasets, decide, gate, peers, report, run, strategies
+from exifbench.cli import datasets, decide, gate, peers, report, run, storage, strategies
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -23,6 +23,7 @@ app.command()(gate.gate)
 app.command()(decide.decide)
 app.command()(report.report)
 app.add_typer(datasets.datasets_app, name="datasets")
+app.add_typer(storage.storage_app, name="storage")
 app.command()(peers.peers)
 
 __all__ = ["app"]

@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from exifbench.dataset import Dataset, open_dataset
+from exifbench.dataset.storage import StorageChoice
 from exifbench.errors import ExifbenchError
 
 console = Console(width=None if Console().is_terminal else 200)
@@ -93,12 +95,19 @@ def replay_progress(total_calls: int) -> Iterator[Callable[..., None]]:
         yield update
 
 
-def dataset_for(folder: Path | None, io_latency: float | None, io_jitter: float = 0.0, extensions: str | None = None) -> Dataset:
-    """Open the folder (or the embedded dataset, saying so) and report skipped entries."""
+def dataset_for(folder: Path | None, storage: StorageChoice = StorageChoice(), extensions: str | None = None) -> Dataset:
+    """Open the folder (or the embedded dataset), say how storage is modelled, report skipped entries.
+
+    Where FUSE cannot be used, one yellow line says so and that loaders without a ``reader`` go uncharged.
+    """
     with console.status("preparing the dataset…"):
-        dataset = open_dataset(folder, io_latency, io_jitter, extensions)
-    if dataset.embedded:
-        console.print(dataset.describe(), highlight=False, soft_wrap=True)
+        dataset = open_dataset(folder, storage, extensions)
+    if dataset.embedded or dataset.via != "none":
+        console.print(escape(dataset.describe()), highlight=False, soft_wrap=True)
+    if dataset.fallback:
+        err_console.print(f"[yellow]{escape(dataset.fallback)}: using the in-process storage model instead — loaders "
+                          "without a reader parameter are not charged (marked in the results)[/yellow]",
+                          highlight=False, soft_wrap=True)  # fmt: skip
     for skipped in dataset.folder.skipped:
         err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
     return dataset

@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, user_errors
-from exifbench.cli.options import Folder, IoLatency, JsonOut, Workers
+from exifbench.cli.options import (
+    Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, StorageProfile, Workers, storage_choice,
+)  # fmt: skip
 from exifbench.files import check_writable, write_atomic
 from exifbench.strategies import resolve
 
@@ -26,7 +28,12 @@ def decide(
     repeat_small: Annotated[Optional[int], typer.Option(help="Repeats per strategy in the small phase [default 4: the fewest that can reach p<0.05].")] = None,
     repeat_full: Annotated[Optional[int], typer.Option(help="Repeats per strategy on the full folder [default 4].")] = None,
     workers: Workers = 4,
+    storage: StorageProfile = None,
     io_latency: IoLatency = None,
+    io_concurrency: IoConcurrency = None,
+    io_bandwidth: IoBandwidth = None,
+    io_jitter: IoJitter = None,
+    io_cache: IoCache = False,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with a [tool.exifbench.decide] table [default: ./pyproject.toml].")] = None,
     json_path: JsonOut = None,
 ) -> None:
@@ -52,13 +59,13 @@ def decide(
     check_keys(section, POLICY_KEYS, where)
     policy = Policy().updated(section, lambda key: f"{where}: {key}")
     policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
-    dataset = dataset_for(folder, io_latency)
+    dataset = dataset_for(folder, storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache))
     if where:
         console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
     total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(dataset.folder, policy))
     with graceful_stop() as stop, replay_progress(total) as update:
         verdict = run_decide(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
-                             dataset.label)  # fmt: skip
+                             dataset.label, dataset.via)  # fmt: skip
     console.print(render_console(verdict))
     if json_path is not None:
         write_atomic(json_path, render_json(verdict))

@@ -9,7 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, user_errors
-from exifbench.cli.options import Folder, IoLatency, PatternName, Workers
+from exifbench.cli.options import (
+    Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, PatternName, StorageProfile, Workers, storage_choice,
+)  # fmt: skip
 from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable, write_atomic
@@ -18,7 +20,9 @@ from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.strategies import resolve
 
 CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
-                  "io_latency": "--io-latency", "pattern": "--pattern"}  # fmt: skip
+                  "storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",
+                  "io_bandwidth": "--io-bandwidth", "io_jitter": "--io-jitter", "io_cache": "--io-cache",
+                  "pattern": "--pattern"}  # fmt: skip
 
 
 @user_errors
@@ -34,7 +38,12 @@ def gate(
     allow_inconclusive: Annotated[bool, typer.Option(help="Pass when over the threshold but not significant (e.g. too few repeats).")] = False,
     repeat: Annotated[int, typer.Option(min=1, help="--candidate mode: runs per strategy, interleaved (4 is the fewest that can reach p<0.05).")] = 5,
     workers: Workers = 4,
+    storage: StorageProfile = None,
     io_latency: IoLatency = None,
+    io_concurrency: IoConcurrency = None,
+    io_bandwidth: IoBandwidth = None,
+    io_jitter: IoJitter = None,
+    io_cache: IoCache = False,
     pattern: PatternName = None,
     verdict_json: Annotated[Optional[Path], typer.Option(help="Write the verdict as JSON here.")] = None,
     verdict_md: Annotated[Optional[Path], typer.Option(help="Write the verdict as Markdown here (it is also appended to $GITHUB_STEP_SUMMARY when set).")] = None,
@@ -43,7 +52,7 @@ def gate(
 
     Either gate --current against --baseline (two saved run documents), or run --candidate
     interleaved with --reference here, on DIR; DIR, --reference, --repeat, --workers,
-    --io-latency and --pattern apply to --candidate mode only.
+    --storage and the --io-* options, and --pattern apply to --candidate mode only.
 
     A regression must exceed --max-regression AND be significant (one-sided Mann–Whitney U,
     alpha 0.05). Over the threshold but not significant — e.g. fewer than 4 repeats per side,
@@ -67,8 +76,10 @@ def gate(
         if candidate == reference:
             raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
         replay_pattern = load_pattern(pattern)
-        dataset = dataset_for(folder, io_latency)
-        config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=dataset.storage)
+        choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
+        dataset = dataset_for(folder, choice)
+        config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=dataset.storage,
+                             storage_via=dataset.via)  # fmt: skip
         with graceful_stop() as stop, replay_progress(len(replay_pattern.calls) * 2 * config.repeat) as update:
             runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)

@@ -8,6 +8,7 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, user_errors
 from exifbench.cli.options import Extensions, Folder, JsonOut
+from exifbench.dataset.storage import StorageChoice
 from exifbench.files import check_writable, write_atomic
 
 
@@ -26,7 +27,7 @@ def peers(
 
     if json_path is not None:
         check_writable(json_path)
-    dataset = dataset_for(folder, 0.0, extensions=extensions)
+    dataset = dataset_for(folder, StorageChoice("local"), extensions)
     with console.status(f"reading {len(dataset.folder.files)} files with every tool, {repeats} rounds…"):
         report = measure_peers(dataset.folder.paths, repeats)
     console.print(render_table(report))

@@ -8,7 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from exifbench.cli.console import console, dataset_for, err_console, graceful_stop, replay_progress, user_errors
-from exifbench.cli.options import Extensions, Folder, IoLatency, JsonOut, PatternName, Workers
+from exifbench.cli.options import (
+    Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile,
+    Workers, storage_choice,
+)  # fmt: skip
 from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable
@@ -30,8 +33,12 @@ def run(
     repeat: Annotated[int, typer.Option(min=1, help="Runs per strategy, interleaved A B C A B C.")] = 1,
     json_path: JsonOut = None,
     force: Annotated[bool, typer.Option(help="Let --json replace an existing file.")] = False,
+    storage: StorageProfile = None,
     io_latency: IoLatency = None,
-    io_jitter: Annotated[float, typer.Option(min=0, help="Storage model: ± ms of deterministic jitter per file.")] = 0.0,
+    io_concurrency: IoConcurrency = None,
+    io_bandwidth: IoBandwidth = None,
+    io_jitter: IoJitter = None,
+    io_cache: IoCache = False,
     cold: Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")] = False,
     extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original), fastpath, or both as pillow,fastpath (each strategy runs with each).")] = "pillow",
     extensions: Extensions = None,
@@ -65,13 +72,15 @@ def run(
         check_out_dir(out)
         profiler = ReplayProfiler(out) if profile else None
     replay_pattern = load_pattern(pattern)
-    dataset = dataset_for(folder, io_latency, io_jitter, extensions)
+    choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
+    dataset = dataset_for(folder, choice, extensions)
     config = BenchConfig(
         strategies=names,
         workers=workers,
         repeat=repeat,
         on_not_ready=on_not_ready,
         storage=dataset.storage,
+        storage_via=dataset.via,
         extractors=extractors,
         cache_size=lru_size,
         cold=cold,

@@ -10,36 +10,46 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exifbench.dataset.folder import Folder, scan
-from exifbench.dataset.storage import StorageModel
+from exifbench.dataset.mount import fuse_problem
+from exifbench.dataset.storage import StorageChoice, StorageModel
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A folder to replay, its storage model, and a label for reports."""
+    """A folder to replay, its storage model, how the model is charged, and a label for reports.
+
+    ``via`` is ``fuse`` (every loader reads through a mount), ``in-process`` (only loaders that take
+    exifbench's ``reader`` pay; ``fallback`` says why FUSE could not be used) or ``none`` (nothing to charge).
+    """
 
     folder: Folder
     storage: StorageModel
     label: str
     embedded: bool = False
+    via: str = "none"
+    fallback: str | None = None
 
     def describe(self) -> str:
         """One line: what is replayed, read how."""
         kind = "Embedded dataset" if self.embedded else "Dataset"
-        return f"{kind}: {len(self.folder.files)} images in {self.folder.root}; storage model {self.storage.describe()}"
+        how = {"fuse": " (FUSE mount)", "in-process": " (in-process model)", "none": ""}[self.via]
+        return f"{kind}: {len(self.folder.files)} images in {self.folder.root}; storage {self.storage.describe()}{how}"
 
 
 def open_dataset(
     path: str | Path | None,
-    io_latency_ms: float | None = None,
-    io_jitter_ms: float = 0.0,
+    storage: StorageChoice = StorageChoice(),
     extensions: str | None = None,
 ) -> Dataset:
-    """``path`` scanned with the given storage model, or the embedded dataset (23 ms by default)."""
+    """``path`` scanned (or the embedded dataset), with the storage model chosen and where it is charged."""
     if path is None:
-        from exifbench.dataset.embedded import DEFAULT_IO_LATENCY_MS, default_dataset
+        from exifbench.dataset.embedded import default_dataset
 
-        latency = DEFAULT_IO_LATENCY_MS if io_latency_ms is None else io_latency_ms
         root = default_dataset()
-        return Dataset(scan(root, extensions), StorageModel(latency, io_jitter_ms), f"embedded dataset {root}", True)
-    storage = StorageModel(io_latency_ms or 0.0, io_jitter_ms)
-    return Dataset(scan(path, extensions), storage, str(path))
+        folder, label, embedded = scan(root, extensions), f"embedded dataset {root}", True
+    else:
+        folder, label, embedded = scan(path, extensions), str(path), False
+    model = storage.model(embedded)
+    problem = fuse_problem() if model.charges else None
+    via = "none" if not model.charges else ("in-process" if problem else "fuse")
+    return Dataset(folder, model, label, embedded, via, problem)

@@ -12,11 +12,12 @@ import shutil
 from pathlib import Path
 
 from exifbench.dataset import synth
+from exifbench.dataset.storage import PROFILES
 from exifbench.errors import ExifbenchError
 from exifbench.files import create_temporary
 
 DEFAULT_COUNT = 591
-DEFAULT_IO_LATENCY_MS = 23.0
+DEFAULT_IO_LATENCY_MS = PROFILES["original"].model.latency_ms
 """The storage model on by default for this dataset: the original profile's first-read cost."""
 
 CACHE_ENV = "EXIFBENCH_CACHE_DIR"

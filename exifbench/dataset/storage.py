@@ -152,8 +152,8 @@ PROFILES: dict[str, Profile] = {
         StorageModel(3.0, name="smb", per="request", concurrency=32, bandwidth_mb_s=40.0),
         "an SMB share over home Wi-Fi: one round trip per open and per read, many in flight",
         ("3 ms per request: a typical round trip to a host on the same 802.11ac Wi-Fi network (1-5 ms by ping)",
-         "32 in flight: SMB2 credits let a client keep many requests outstanding (Windows grants up to 512; "
-         "MS-SMB2 3.3.1.2), bounded here by the FUSE daemon's threads",
+         "32 in flight: SMB2 credits let a client keep many requests outstanding (MS-SMB2's credit mechanism; "
+         "servers grant hundreds)",
          "40 MB/s: real 802.11ac throughput of ~300-400 Mbit/s"),
     ),  # fmt: skip
     "sdcard": Profile(
@@ -200,6 +200,22 @@ def customize(
     changed = {key for key, value in changes.items() if value != getattr(model, key)}
     name = model.name if not changed - {"os_cache"} else ("custom" if model.name == "local" else f"{model.name}*")
     return replace(model, **changes, name=name)
+
+
+@dataclass(frozen=True)
+class StorageChoice:
+    """What the user asked for: a profile (default: ``original`` on the embedded dataset, else ``local``) and overrides."""
+
+    profile: str | None = None
+    latency_ms: float | None = None
+    concurrency: int | None = None
+    bandwidth_mb_s: float | None = None
+    jitter_ms: float | None = None
+    os_cache: bool | None = None
+
+    def model(self, embedded: bool) -> StorageModel:
+        base = profile(self.profile or ("original" if embedded else "local"))
+        return customize(base, self.latency_ms, self.concurrency, self.bandwidth_mb_s, self.jitter_ms, self.os_cache)
 
 
 class Device:

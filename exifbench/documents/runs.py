@@ -56,7 +56,7 @@ class RunResult:
 
     @property
     def equal(self) -> bool:
-        return self.equality["checked"] == self.equality["equal"]
+        return bool(self.equality["checked"] == self.equality["equal"])
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": RUN_SCHEMA, **asdict(self)}

@@ -119,13 +119,22 @@ def iter_runs(
     progress: ProgressHook | None = None,
     stop: threading.Event | None = None,
     dataset: str | None = None,
+    mount: Mount | None = None,
 ) -> Iterator[RunResult]:
-    """Yield each run's result as soon as it is measured; with ``storage_via="fuse"`` every run reads through one mount."""
+    """Yield each run's result as soon as it is measured.
+
+    With ``storage_via="fuse"`` every run reads through one mount: ``mount`` if given (see
+    :func:`storage_mount`), else one made here and unmounted when the iteration ends, however it ends.
+    """
     with ExitStack() as stack:
-        mount = None
-        if config.storage_via == "fuse":
-            mount = stack.enter_context(mounted(folder.root, config.storage))
+        if mount is None:
+            mount = stack.enter_context(storage_mount(config, folder))
         yield from _iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+
+
+def storage_mount(config: BenchConfig, folder: Folder) -> AbstractContextManager[Mount | None]:
+    """The mount ``config`` reads ``folder`` through (unmounted on leaving), or ``None`` when not ``fuse``."""
+    return mounted(folder.root, config.storage) if config.storage_via == "fuse" else nullcontext(None)
 
 
 def _iter_runs(

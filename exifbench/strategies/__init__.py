@@ -72,21 +72,25 @@ def resolve(name: str) -> LoaderClass:
     return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
 
 
+def _accepts(cls: type, key: str) -> bool:
+    """Does ``cls``'s constructor take the keyword ``key`` (by name or through ``**kwargs``)?"""
+    params = inspect.signature(cls).parameters
+    return key in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
 def takes_reader(name: str) -> bool:
     """Does strategy ``name`` accept exifbench's ``reader`` (and so the in-process storage model)?"""
-    params = inspect.signature(resolve(name)).parameters
-    return "reader" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return _accepts(resolve(name), "reader")
 
 
 def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
     """Build strategy ``name``, passing only the options (``workers``, ``cache_size``...) it accepts."""
     cls = resolve(name)
     offered = {"reader": reader or ExifReader(), **options}
-    params = inspect.signature(cls).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    accepted = {key: value for key, value in offered.items() if takes_any or key in params}
+    accepted = {key: value for key, value in offered.items() if _accepts(cls, key)}
     try:
-        return cls(**accepted)
+        loader: ExifLoader = cls(**accepted)
+        return loader
     except ExifbenchError:
         raise
     except Exception as exc:

@@ -1,0 +1,69 @@
+"""``exifbench storage``: the storage profiles, and a foreground mount to run a real app against."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from exifbench.cli.console import console, err_console, user_errors
+from exifbench.cli.options import IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, StorageProfile, storage_choice
+from exifbench.dataset.io import IoCounts
+from exifbench.dataset.storage import PROFILES
+
+storage_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Storage profiles and mounts.")
+
+
+@storage_app.command("profiles")
+def profiles() -> None:
+    """List the storage profiles: what each stands for, its figures, and where they come from."""
+    table = Table(title="Storage profiles (--storage NAME)", show_lines=True)
+    for header in ("profile", "figures", "stands for / sources"):
+        table.add_column(header)
+    for name, entry in PROFILES.items():
+        sources = "\n".join(f"• {source}" for source in entry.sources)
+        table.add_row(name, escape(entry.model.describe()), escape(f"{entry.stands_for}\n{sources}"))
+    console.print(table)
+
+
+@storage_app.command("mount")
+@user_errors
+def mount(
+    src: Annotated[Path, typer.Argument(help="The folder to serve.")],
+    mnt: Annotated[Path, typer.Argument(help="An existing, empty directory to mount it on.")],
+    storage: StorageProfile = None,
+    io_latency: IoLatency = None,
+    io_concurrency: IoConcurrency = None,
+    io_bandwidth: IoBandwidth = None,
+    io_jitter: IoJitter = None,
+    io_cache: IoCache = False,
+) -> None:
+    """Mount SRC read-only at MNT through a storage profile, in the foreground; Ctrl-C unmounts.
+
+    Point your own app at MNT to feel the storage you benchmarked. The opens, read requests and
+    bytes the mount served are printed when it is unmounted.
+    """
+    from exifbench.dataset.mount import mounted
+
+    model = storage_choice(storage or "original", io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache).model(False)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        with mounted(src, model, mnt) as handle:
+            console.print(f"{escape(str(src))} mounted at {escape(str(mnt))} ({escape(model.describe())}); "
+                          "Ctrl-C unmounts", highlight=False, soft_wrap=True)  # fmt: skip
+            try:
+                while not stop.wait(0.5):
+                    handle.check()
+            except KeyboardInterrupt:
+                pass
+            counts = IoCounts.of(handle.counts())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    err_console.print(f"unmounted {escape(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read "
+                      f"requests, {counts.total('bytes')} bytes over {len(counts.files)} files", highlight=False)  # fmt: skip
