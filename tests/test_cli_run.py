@@ -92,9 +92,10 @@ def test_without_a_folder_runs_on_the_embedded_dataset_and_says_so(tmp_path: Pat
     out = tmp_path / "r.json"
     result = runner.invoke(app, ["run", "-s", "sync", "--io-latency", "0.5", "--json", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Embedded dataset: 591 images" in result.output and "0.5 ms per storage read" in result.output
+    assert "Embedded dataset: 591 images" in result.output and "0.5 ms per file open" in result.output
     doc = json.loads(out.read_text())
     assert doc["images"] == 591 and doc["calls"] == 593 and doc["config"]["io_latency_ms"] == 0.5
+    assert doc["config"]["storage_via"] == "fuse" and doc["io"]["opens"] == 591
     assert doc["blocking"]["total_s"] >= 591 * 0.5 / 1000
     assert doc["config"]["dataset"].startswith("embedded dataset ")
 
