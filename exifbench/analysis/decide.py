@@ -61,7 +61,7 @@ class Policy:
 
     def updated(self, values: Mapping[str, Any], where: Callable[[str], str]) -> Policy:
         """A copy with ``values`` (raw: ``"50%"``, ``50``, ``1.5``...) validated; ``None`` values are skipped."""
-        parsed = {key: _parse(key, value, where(key)) for key, value in values.items() if value is not None}
+        parsed: dict[str, Any] = {key: _parse(key, value, where(key)) for key, value in values.items() if value is not None}
         return replace(self, **parsed)
 
     def to_dict(self) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def resolve(name: str) -> LoaderClass:
     return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
 
 
-def _accepts(cls: type, key: str) -> bool:
+def _accepts(cls: LoaderClass, key: str) -> bool:
     """Does ``cls``'s constructor take the keyword ``key`` (by name or through ``**kwargs``)?"""
     params = inspect.signature(cls).parameters
     return key in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
@@ -89,8 +89,7 @@ def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifL
     offered = {"reader": reader or ExifReader(), **options}
     accepted = {key: value for key, value in offered.items() if _accepts(cls, key)}
     try:
-        loader: ExifLoader = cls(**accepted)
-        return loader
+        return cls(**accepted)
     except ExifbenchError:
         raise
     except Exception as exc:
