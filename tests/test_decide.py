@@ -19,7 +19,10 @@ from exifbench.dataset.folder import scan
 from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.replay.bench import BenchConfig
-from exifbench.analysis.decide import ENABLE, HOLD, REJECT, Policy, judge_phase, run_watched
+from exifbench.analysis.decide import judge_phase
+from exifbench.analysis.policy import Policy
+from exifbench.documents.decision import ENABLE, HOLD, REJECT
+from exifbench.workflows.rollout import run_watched
 from exifbench.replay.leaks import Watch
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.documents.runs import RunSet

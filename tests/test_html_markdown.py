@@ -15,8 +15,9 @@ from exifbench.documents.runs import RunSet
 from exifbench.renderers.html import render_html
 from exifbench.renderers.markdown import render_markdown
 from exifbench.renderers.plots import PLOTS
+from exifbench.analysis.report import analyze
+from exifbench.renderers.comparison import TABLE_HEADERS, table_rows
 from exifbench.renderers.render import write_reports
-from exifbench.renderers.summary import TABLE_HEADERS, table_rows
 
 
 @pytest.fixture
@@ -74,9 +75,9 @@ def parse(html: str) -> Tables:
 
 
 def test_html_comparison_table_matches_the_summary(runs: RunSet) -> None:
-    page = parse(render_html(runs))
+    page = parse(render_html(analyze(runs)))
     comparison = next(t for t in page.tables if t[0] == list(TABLE_HEADERS))
-    assert comparison[1:] == table_rows(runs)
+    assert comparison[1:] == table_rows(analyze(runs))
     assert [row[0] for row in comparison[1:]] == ["sync", "threadpool"]
     equality = TABLE_HEADERS.index("equality")
     assert all(row[2] == "50" and row[equality].startswith("equal (") for row in comparison[1:])
@@ -86,7 +87,7 @@ def test_html_comparison_table_matches_the_summary(runs: RunSet) -> None:
 
 
 def test_html_is_self_contained_with_every_plot(runs: RunSet) -> None:
-    html = render_html(runs)
+    html = render_html(analyze(runs))
     page = parse(html)
     assert len(page.images) == len(PLOTS)
     assert all(src.startswith("data:image/png;base64,") for src in page.images)
@@ -98,7 +99,7 @@ def test_html_is_self_contained_with_every_plot(runs: RunSet) -> None:
 
 
 def test_html_lists_mismatches_and_errors_escaped(flawed: RunSet) -> None:
-    html = render_html(flawed)
+    html = render_html(analyze(flawed))
     page = parse(html)
     mismatches = next(t for t in page.tables if t[0] == ["strategy", "repeat", "file", "tag", "expected", "actual"])
     assert mismatches[1][:2] == ["threadpool", "1"]
@@ -110,19 +111,19 @@ def test_html_lists_mismatches_and_errors_escaped(flawed: RunSet) -> None:
 
 
 def test_markdown_table_and_verdicts(runs: RunSet) -> None:
-    md = render_markdown(runs)
+    md = render_markdown(analyze(runs))
     lines = md.splitlines()
     header = lines.index("| " + " | ".join(TABLE_HEADERS) + " |")
     assert lines[header + 1].startswith("| :--- | ---: |")
     rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[header + 2 : header + 4]]
-    assert rows == table_rows(runs)
+    assert rows == table_rows(analyze(runs))
     assert any(line.startswith("- Equality: every strategy returned exactly") for line in lines)
     assert "- Errors: 0 file(s) failed to load" in md
     assert re.search(r"^- threadpool blocks the main thread [\d.e-]+× as long as sync \(95% CI ", md, re.M)
 
 
 def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
-    md = render_markdown(flawed)
+    md = render_markdown(analyze(flawed))
     assert "- Equality: MISMATCHES in threadpool (1 tags)." in md
     assert "- Errors: 1 file(s) failed to load" in md
     assert "| threadpool | 2 | 50 |" in md and "| 1 mismatches | 1 |" in md
@@ -131,4 +132,4 @@ def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
 def test_write_reports_writes_every_renderer(runs: RunSet, tmp_path: Path) -> None:
     names = sorted(p.name for p in write_reports(runs, tmp_path))
     assert names == sorted(["report.html", "summary.md", *(f"{s}.{e}" for s in PLOTS for e in ("png", "svg"))])
-    assert (tmp_path / "summary.md").read_text() == render_markdown(runs)
+    assert (tmp_path / "summary.md").read_text() == render_markdown(analyze(runs))

@@ -25,7 +25,8 @@ from exifbench.renderers.plots import (
     strategy_totals,
     write_plots,
 )
-from exifbench.renderers.summary import median_run, summarize
+from exifbench.analysis.metrics import median_run, summarize
+from exifbench.analysis.report import analyze
 
 STRATEGIES = ["sync", "threadpool"]
 
@@ -41,7 +42,7 @@ def _texts(fig: Figure) -> str:
 
 
 def test_timeline_draws_each_strategys_median_repeat(runs: RunSet) -> None:
-    fig = blocking_timeline(runs)
+    fig = blocking_timeline(analyze(runs))
     (ax,) = fig.axes
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == [f"{n} (repeat {median_run(runs, n).repeat})" for n in STRATEGIES]
@@ -56,14 +57,14 @@ def test_timeline_draws_each_strategys_median_repeat(runs: RunSet) -> None:
 
 
 def test_log_timeline_floors_zero_blocking(runs: RunSet) -> None:
-    (ax,) = blocking_timeline(runs, log=True).axes
+    (ax,) = blocking_timeline(analyze(runs), log=True).axes
     assert ax.get_yscale() == "log"
     assert all(min(line.get_ydata()) >= LOG_FLOOR_MS for line in ax.get_lines())
     assert len(ax.get_lines()) == len(STRATEGIES)
 
 
 def test_cumulative_blocking_ends_at_each_total(runs: RunSet) -> None:
-    (ax,) = cumulative_blocking(runs).axes
+    (ax,) = cumulative_blocking(analyze(runs)).axes
     lines = ax.get_lines()
     assert len(lines) == len(STRATEGIES)
     for name, line in zip(STRATEGIES, lines, strict=True):
@@ -86,12 +87,12 @@ def test_back_to_back_calls_end_in_call_order(corpus_copy: Path) -> None:
     ends = run.samples["end_ms"]
     assert len(ends) == 3000 and ends == sorted(ends)
     assert all(at <= end for at, end in zip(run.samples["at_ms"], ends, strict=True))
-    (line,) = cumulative_blocking(runs).axes[0].get_lines()
+    (line,) = cumulative_blocking(analyze(runs)).axes[0].get_lines()
     assert list(line.get_xdata()) == sorted(line.get_xdata())
 
 
 def test_strategy_totals_bars_are_medians_with_spread(runs: RunSet) -> None:
-    blocking_ax, background_ax = strategy_totals(runs).axes
+    blocking_ax, background_ax = strategy_totals(analyze(runs)).axes
     summaries = summarize(runs)
     for ax, spreads in ((blocking_ax, [s.blocking_s for s in summaries]),
                         (background_ax, [s.background_s for s in summaries])):  # fmt: skip
@@ -112,7 +113,7 @@ def test_pages_split_not_ready_and_blocking(runs: RunSet) -> None:
 
 
 def test_not_ready_pages_one_bar_series_per_strategy(runs: RunSet) -> None:
-    fig = not_ready_pages(runs)
+    fig = not_ready_pages(analyze(runs))
     top, bottom = fig.axes
     for ax in (top, bottom):
         bars = [c for c in ax.containers if isinstance(c, BarContainer)]
@@ -128,23 +129,23 @@ def test_not_ready_pages_one_bar_series_per_strategy(runs: RunSet) -> None:
 
 
 def test_save_writes_png_and_svg_reproducibly(runs: RunSet, tmp_path: Path) -> None:
-    fig = blocking_timeline(runs)
+    fig = blocking_timeline(analyze(runs))
     png, svg = save_figure(fig, tmp_path, "timeline")
     assert png.read_bytes().startswith(b"\x89PNG") and png.name == "timeline.png"
     assert "<svg" in svg.read_text() and svg.name == "timeline.svg"
     # redrawing the same document (``exifbench report`` twice) gives the same bytes; a figure drawn as PNG
     # first lays out a hair (< 0.002 px) differently from one drawn as SVG only, so the two are compared alike
-    again = save_figure(blocking_timeline(runs), tmp_path / "again", "timeline")
+    again = save_figure(blocking_timeline(analyze(runs)), tmp_path / "again", "timeline")
     assert [path.read_bytes() for path in again] == [png.read_bytes(), svg.read_bytes()]
 
 
 def test_write_plots_writes_every_plot(runs: RunSet, tmp_path: Path) -> None:
-    written = write_plots(runs, tmp_path / "out")
+    written = write_plots(analyze(runs), tmp_path / "out")
     assert sorted(p.name for p in written) == sorted(f"{stem}.{ext}" for stem in PLOTS for ext in ("png", "svg"))
 
 
 def test_ui_lag_plots_each_strategys_tick_lags_and_dropped_frames(runs: RunSet) -> None:
-    fig = ui_lag(runs)
+    fig = ui_lag(analyze(runs))
     left, right = fig.axes[:2]
     lines = left.get_lines()
     assert [line.get_label().split(" (")[0] for line in lines] == STRATEGIES

@@ -13,7 +13,9 @@ from exifbench.documents.runs import RunSet
 from exifbench.renderers.html import write_html
 from exifbench.renderers.markdown import render_markdown
 from exifbench.renderers.profile import ReplayProfiler, copy_profiles, headline, profile_stem
-from exifbench.renderers.summary import Spread, profiles
+from exifbench.analysis.profiles import profiles
+from exifbench.analysis.report import analyze
+from exifbench.analysis.statistics import Spread
 
 HEADLINE = re.compile(r"^load_exif — [\d.]+ m?s cumulative, (\d+) calls \((\w+), repeat 0\)$")
 
@@ -53,8 +55,8 @@ def test_overhead_compares_profiled_with_unprofiled_repeats(corpus_copy: Path, t
     assert found.unprofiled is not None and found.overhead is not None
     assert found.unprofiled == Spread.of([run.background_s for run in runs.of("sync")[1:]])
     assert found.overhead_text().startswith("profiler overhead ")
-    assert found.overhead_text() in render_markdown(runs)
-    write_html(runs, tmp_path)
+    assert found.overhead_text() in render_markdown(analyze(runs))
+    write_html(analyze(runs), tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert '<a href="profile-sync.html">' in html and '<a href="profile-sync.txt">' in html
 
@@ -64,7 +66,7 @@ def test_one_repeat_says_overhead_unmeasured(corpus_copy: Path, tmp_path: Path) 
     (found,) = profiles(runs)
     assert found.overhead is None
     assert "could not be measured" in found.overhead_text()
-    assert "could not be measured" in render_markdown(runs)
+    assert "could not be measured" in render_markdown(analyze(runs))
 
 
 def test_wait_policy_counts_the_second_call(corpus_copy: Path, tmp_path: Path) -> None:

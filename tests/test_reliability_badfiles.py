@@ -247,9 +247,10 @@ def test_heic_without_the_pillow_heif_plugin(corpus_dir: Path, tmp_path: Path) -
 
 
 def test_reports_render_runs_with_non_utf8_file_names(bad_folder: Path, tmp_path: Path) -> None:
+    from exifbench.analysis.report import analyze
     from exifbench.renderers.html import write_html
 
     folder = scan(bad_folder)
     runs = run_bench(BenchConfig(["sync"]), folder, startup_pattern(len(folder.files)))
     assert str(bad_folder / os.fsdecode(NON_UTF8)) in {e["path"] for e in runs.runs[0].errors}
-    write_html(runs, tmp_path / "out")
+    write_html(analyze(runs), tmp_path / "out")

@@ -1,4 +1,4 @@
-"""Statistics in one place: percentiles, and significance over repeats.
+"""Statistics in one place: percentiles, spread and bootstrap ratios over repeats, significance.
 
 Significance is the one-sided Mann–Whitney U test asv uses to call a change real.
 
@@ -11,11 +11,12 @@ repeats can never get below 0.05 (their best is exactly 0.05), so such a compari
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scipy.stats import mannwhitneyu
+from scipy.stats import mannwhitneyu  # type: ignore[import-untyped]
 
 ALPHA = 0.05
 
@@ -42,6 +43,51 @@ def summarize_blocking(per_call_ms: Sequence[float]) -> dict[str, float]:
         "p99_ms": percentile(per_call_ms, 99),
         "max_ms": max(per_call_ms, default=0.0),
     }
+
+def median_ratio(candidate: Sequence[float], reference: Sequence[float]) -> float:
+    """Candidate median over reference median: 1.0 when both are 0, infinite over a zero reference."""
+    cand, ref = median(candidate), median(reference)
+    if ref == 0:
+        return 1.0 if cand == 0 else float("inf")
+    return cand / ref
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and range of one metric over repeats."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        return cls(median(values), min(values, default=0.0), max(values, default=0.0))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``candidate / reference`` of medians, with a 95% bootstrap interval over repeats."""
+
+    value: float
+    low: float
+    high: float
+
+
+def bootstrap_ratio(candidate: Sequence[float], reference: Sequence[float], rounds: int = 2000, seed: int = 0) -> Ratio:
+    """Ratio of medians; the interval resamples each side's repeats with replacement."""
+    ref = median(reference)
+    value = median(candidate) / ref if ref else float("inf")
+    if len(candidate) < 2 or len(reference) < 2:
+        return Ratio(value, value, value)
+    rng = random.Random(seed)
+    samples = []
+    for _ in range(rounds):
+        ref_sample = median(rng.choices(reference, k=len(reference)))
+        cand_sample = median(rng.choices(candidate, k=len(candidate)))
+        samples.append(cand_sample / ref_sample if ref_sample else float("inf"))
+    return Ratio(value, percentile(samples, 2.5), percentile(samples, 97.5))
+
 
 Alternative = Literal["greater", "less"]
 

@@ -43,10 +43,10 @@ def decide(
     the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
     Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
     """
-    from exifbench.analysis.decide import POLICY_KEYS, Policy, plan_phases
-    from exifbench.analysis.decide import decide as run_decide
+    from exifbench.analysis.policy import POLICY_KEYS, Policy
     from exifbench.config import check_keys, load_section
     from exifbench.renderers.decision import render_console, render_json
+    from exifbench.workflows.rollout import plan_phases, rollout, total_calls
 
     options = {"min_blocking_reduction": min_blocking_reduction, "max_not_ready": max_not_ready,
                "max_background_ratio": max_background_ratio, "max_rss_growth_mb": max_rss_growth_mb,
@@ -62,10 +62,10 @@ def decide(
     dataset = dataset_for(folder, storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache))
     if where:
         console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
-    total = sum(2 * repeat * (len(subset.files) + 2) for _, subset, repeat in plan_phases(dataset.folder, policy))
-    with graceful_stop() as stop, replay_progress(total) as update:
-        verdict = run_decide(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
-                             dataset.label, dataset.via)  # fmt: skip
+    phases = plan_phases(dataset.folder, policy)
+    with graceful_stop() as stop, replay_progress(total_calls(phases)) as update:
+        verdict = rollout(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
+                          dataset.label, phases, dataset.via)  # fmt: skip
     console.print(render_console(verdict))
     if json_path is not None:
         write_atomic(json_path, render_json(verdict))

@@ -16,8 +16,6 @@ from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable, write_atomic
 from exifbench.pattern.pattern import load_pattern
-from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.strategies import resolve
 
 CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
                   "storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",
@@ -58,9 +56,11 @@ def gate(
     alpha 0.05). Over the threshold but not significant — e.g. fewer than 4 repeats per side,
     which can never reach p<0.05 — is inconclusive and fails unless --allow-inconclusive.
     """
-    from exifbench.analysis.gate import gate_files, gate_interleaved, render_console, render_json, render_markdown
+    from exifbench.analysis.gate import gate_files
+    from exifbench.analysis.metrics import METRICS
     from exifbench.config import percent
-    from exifbench.renderers.summary import METRICS
+    from exifbench.renderers.gate import render_console, render_json, render_markdown
+    from exifbench.workflows.ab import ab_calls, gate_ab
 
     if metric not in METRICS:
         raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
@@ -71,20 +71,12 @@ def gate(
     if candidate is not None:
         if baseline is not None or current is not None:
             raise ExifbenchError("use either --baseline/--current or --candidate, not both")
-        for name in (candidate, reference):
-            resolve(name)
-        if candidate == reference:
-            raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
         replay_pattern = load_pattern(pattern)
         choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
         dataset = dataset_for(folder, choice)
-        config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=dataset.storage,
-                             storage_via=dataset.via)  # fmt: skip
-        with graceful_stop() as stop, replay_progress(len(replay_pattern.calls) * 2 * config.repeat) as update:
-            runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
-        verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
-        verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=replay_pattern.name,
-                               repeats=config.repeat, workers=config.workers)  # fmt: skip
+        with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeat)) as update:
+            verdict = gate_ab(dataset, replay_pattern, candidate, reference, metric, threshold, allow_inconclusive,
+                              repeat, workers, update, stop)  # fmt: skip
     else:
         if baseline is None or current is None:
             raise ExifbenchError("give --baseline and --current, or --candidate (see exifbench gate --help)")

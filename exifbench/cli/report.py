@@ -1,4 +1,4 @@
-"""``exifbench report``: re-render a saved result document without re-running."""
+"""``exifbench report``: re-render any saved document (results, gate verdict, decision) without re-running."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ from exifbench.documents.runs import RunSet
 
 @user_errors
 def report(
-    results: Annotated[Path, typer.Argument(help="A saved result document (run --json, or results.json from run --out).")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the plots, report.html and summary.md.")],
+    results: Annotated[Path, typer.Argument(help="A saved document: results (run --json, results.json from run --out), a gate verdict (gate --verdict-json) or a decision (decide --json).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; or decision.md and each phase's reports.")],
 ) -> None:
-    """Re-render plots, report.html and summary.md from a saved result document, without re-running.
+    """Re-render any saved document without re-running: results, a gate verdict or a decision.
 
     Profiles cannot be regenerated: profile files found beside RESULTS are copied into --out and linked.
     """
-    from exifbench.renderers.profile import copy_profiles
-    from exifbench.renderers.render import check_out_dir, write_reports
+    from exifbench.documents import load
+    from exifbench.renderers.render import console_view, write_reports
 
-    runs = RunSet.load(results)
-    check_out_dir(out)
-    copied = copy_profiles(runs, results.parent, out)
-    written = write_reports(runs, out)
-    console.print(f"{len(written) + len(copied)} files written to {out}; open {out / 'report.html'}", highlight=False)
+    document = load(results)
+    written = write_reports(document, out, beside=results.parent)
+    view = console_view(document)
+    if view is not None:
+        console.print(view, highlight=False, soft_wrap=True)
+    opening = f"; open {out / 'report.html'}" if isinstance(document, RunSet) else ""
+    console.print(f"{len(written)} files written to {out}{opening}", highlight=False)

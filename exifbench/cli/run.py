@@ -12,11 +12,11 @@ from exifbench.cli.options import (
     Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile,
     Workers, storage_choice,
 )  # fmt: skip
-from exifbench.documents.runs import RunSet
+from exifbench.analysis.report import RunReport, analyze
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable
 from exifbench.pattern.pattern import FRAME_MS, load_pattern
-from exifbench.renderers.summary import cold_text, extractor_text
+from exifbench.renderers.setup import cold_text, extractor_text
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.replay import NOT_READY_POLICIES
@@ -93,14 +93,16 @@ def run(
         runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
     if profiler is not None:
         profiler.finish(runs)
-    show_runs(runs, json_path, force)
+    report = analyze(runs)
+    show_runs(report, json_path, force)
     if out is not None:
-        write_out(runs, out)
+        write_out(report, out)
 
 
-def show_runs(runs: RunSet, json_path: Path | None, force: bool = False) -> None:
+def show_runs(report: RunReport, json_path: Path | None, force: bool = False) -> None:
     """Print the table, errors and mismatches; save the document if asked."""
-    console.print(render_table(runs))
+    runs = report.runs
+    console.print(render_table(report))
     for one in runs.runs:
         for error in one.errors[:20] if one.repeat == 0 else []:
             err_console.print(f"[yellow]{one.strategy}[/yellow] {error['path']}: {error['error']}", highlight=False)
@@ -119,13 +121,12 @@ def show_runs(runs: RunSet, json_path: Path | None, force: bool = False) -> None
         console.print(f"results written to {json_path}")
 
 
-def write_out(runs: RunSet, out: Path) -> None:
+def write_out(report: RunReport, out: Path) -> None:
     """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``."""
-    from exifbench.renderers.render import write_reports
-    from exifbench.renderers.summary import profiles
+    from exifbench.renderers.render import write_run_reports
 
-    runs.save(out / "results.json")
-    written = write_reports(runs, out)
-    for found in profiles(runs):
+    report.runs.save(out / "results.json")
+    written = write_run_reports(report, out)
+    for found in report.profiles:
         console.print(f"{found.headline}\n  {found.overhead_text()}", highlight=False)
     console.print(f"results.json and {len(written)} report files written to {out}; open {out / 'report.html'}", highlight=False)

@@ -1,0 +1,18 @@
+"""Every renderer, by the document it draws; each writes its files into an output directory.
+
+Console renderers (``table.render_table``, ``gate.render_console``, ``decision.render_console``)
+and ``peers`` print instead; :func:`exifbench.renderers.render.write_reports` runs the file writers.
+"""
+
+from exifbench.renderers.decision import write_decision
+from exifbench.renderers.gate import write_gate
+from exifbench.renderers.html import write_html
+from exifbench.renderers.markdown import write_markdown
+from exifbench.renderers.plots import write_plots
+
+RUN_SET = (write_plots, write_html, write_markdown)
+"""A run set's files (from its :class:`~exifbench.analysis.report.RunReport`): plots, ``report.html``, ``summary.md``."""
+GATE = (write_gate,)
+"""A gate verdict's files: ``verdict.md``, ``verdict.html``."""
+DECISION = (write_decision,)
+"""A decision's own file, ``decision.md``; each phase's runs are also drawn with :data:`RUN_SET`."""

@@ -1,17 +1,24 @@
-"""Renderers for the rollout decision: a rich table per phase, and JSON."""
+"""Renderers for the rollout decision: a rich table per phase, Markdown, JSON, and each phase's run reports."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from exifbench.analysis.decide import ENABLE, RULES, Decision
+from exifbench.documents.decision import ENABLE, HOLD, NOT_RUN, PASSED, REJECT, Decision
+from exifbench.files import write_atomic
 
-_COLOURS = {ENABLE: "green", "HOLD": "yellow", "REJECT": "red", "NOT RUN": "dim"}
+RULES = (
+    "REJECT: EXIF equality below 100% or a thread/child process left after close() (mandatory criteria). "
+    "HOLD: a soft criterion (blocking reduction, not-ready share, background completion, memory) failed, "
+    "or the blocking reduction is not significant (inconclusive). ENABLE: every criterion met in every phase."
+)
+_COLOURS = {ENABLE: "green", HOLD: "yellow", REJECT: "red", NOT_RUN: "dim"}
 _MARKS = {
     "pass": "[green]✓ pass[/green]",
     "fail": "[red]✗ fail[/red]",
@@ -19,10 +26,13 @@ _MARKS = {
 }
 
 
+def _subject(decision: Decision) -> str:
+    return f"{decision.candidate} vs {decision.reference} on {decision.dataset} ({decision.storage})"
+
+
 def render_console(decision: Decision) -> RenderableType:
     """One table per phase (criterion, requirement, measured value, result), then the decision and its rules."""
-    subject = f"{decision.candidate} vs {decision.reference} on {decision.dataset} ({decision.storage})"
-    parts: list[RenderableType] = [Text.from_markup(f"[bold]exifbench decide[/bold] — {escape(subject)}")]
+    parts: list[RenderableType] = [Text.from_markup(f"[bold]exifbench decide[/bold] — {escape(_subject(decision))}")]
     for phase in decision.phases:
         colour = _COLOURS[phase.decision]
         title = escape(f"phase {phase.name}: {phase.images} images, {phase.calls} calls")
@@ -34,7 +44,7 @@ def render_console(decision: Decision) -> RenderableType:
         for column in ("criterion", "requirement", "measured", "result"):
             table.add_column(column)
         for c in phase.criteria:
-            result = _MARKS[c.status] + ("" if c.status == "pass" else f" → {c.on_failure}")
+            result = _MARKS[c.status] + ("" if c.status == PASSED else f" → {c.on_failure}")
             table.add_row(Text(c.name), Text(c.requirement), Text(c.measured), result)
         parts.append(table)
     colour = _COLOURS[decision.decision]
@@ -43,5 +53,33 @@ def render_console(decision: Decision) -> RenderableType:
     return Group(*parts)
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(decision: Decision) -> str:
+    """The decision as a heading, then per phase a table of criteria; the rules last."""
+    out = [f"## exifbench decide: {decision.decision}", "", _cell(_subject(decision)), ""]
+    for phase in decision.phases:
+        heading = f"### phase {phase.name}: {phase.images} images, {phase.calls} calls"
+        if phase.not_run:
+            out += [f"{heading} → {phase.decision} ({_cell(phase.not_run)})", ""]
+            continue
+        out += [f"{heading}, {phase.repeats} repeats → **{phase.decision}**", "",
+                "| criterion | requirement | measured | result |", "|---|---|---|---|"]  # fmt: skip
+        for c in phase.criteria:
+            result = c.status if c.status == PASSED else f"{c.status} → {c.on_failure}"
+            out.append(f"| {_cell(c.name)} | {_cell(c.requirement)} | {_cell(c.measured)} | {result} |")
+        out.append("")
+    out += [RULES, ""]
+    return "\n".join(out)
+
+
 def render_json(decision: Decision) -> str:
-    return json.dumps(decision.to_dict(), indent=1)
+    """The decision document, with the rules it was judged by spelled out."""
+    return json.dumps({**decision.to_dict(), "rules": RULES}, indent=1, default=str)
+
+
+def write_decision(decision: Decision, out_dir: Path) -> list[Path]:
+    """``decision.md``."""
+    return [write_atomic(out_dir / "decision.md", render_markdown(decision))]

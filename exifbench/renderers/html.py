@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from html import escape
 from pathlib import Path
 
+from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunSet
 from exifbench.files import write_atomic
 from exifbench.renderers.plots import PLOTS, figure_bytes
-from exifbench.renderers.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, summarize, table_rows, verdicts
+from exifbench.renderers.comparison import NUMERIC_COLUMNS, TABLE_HEADERS, table_rows, verdicts
+from exifbench.renderers.setup import setup
 
 MISMATCH_ROWS = 200
 """Mismatch rows shown before the table is cut (the JSON keeps them all)."""
@@ -55,14 +57,14 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Colle
     return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _kv(pairs: dict[str, object]) -> str:
+def _kv(pairs: Mapping[str, object]) -> str:
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in pairs.items())
     return f'<table class="kv">{rows}</table>'
 
 
-def _equality(runs: RunSet) -> str:
+def _equality(report: RunReport) -> str:
     parts = []
-    for s in summarize(runs):
+    for s in report.summaries:
         verdict = (
             f'<span class="ok">equal</span> — {s.checked} files, every repeat'
             if s.equal
@@ -72,7 +74,7 @@ def _equality(runs: RunSet) -> str:
     html = f"<ul>{''.join(parts)}</ul>"
     rows = [
         [run.strategy, str(run.repeat), m["path"], m["tag"], m["expected"], m["actual"]]
-        for run in runs.runs
+        for run in report.runs.runs
         for m in run.equality["mismatches"]
     ]
     if rows:
@@ -100,10 +102,10 @@ def _errors(runs: RunSet) -> str:
     return html
 
 
-def _plots(runs: RunSet) -> str:
+def _plots(report: RunReport) -> str:
     figures = []
     for stem, plot in PLOTS.items():
-        data = base64.b64encode(figure_bytes(plot(runs), "png", dpi=100)).decode("ascii")
+        data = base64.b64encode(figure_bytes(plot(report), "png", dpi=100)).decode("ascii")
         figures.append(
             f'<figure id="{stem}"><img alt="{escape(stem)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{escape(CAPTIONS.get(stem, ''))} Files: <code>{stem}.png</code>, "
@@ -112,8 +114,8 @@ def _plots(runs: RunSet) -> str:
     return "".join(figures)
 
 
-def _profiles(runs: RunSet, available: Collection[str]) -> str:
-    found = profiles(runs)
+def _profiles(report: RunReport, available: Collection[str]) -> str:
+    found = report.profiles
     if not found:
         return "<p>Not profiled (run with <code>--profile --out DIR</code>).</p>"
     items = []
@@ -136,22 +138,23 @@ def _profiles(runs: RunSet, available: Collection[str]) -> str:
     )
 
 
-def render_html(runs: RunSet, available: Collection[str] = ()) -> str:
+def render_html(report: RunReport, available: Collection[str] = ()) -> str:
     """The whole report; ``available`` names the profile files that exist beside it (to link)."""
+    runs = report.runs
     facts = setup(runs)
     env = runs.runs[0].environment
     title = f"exifbench: {facts['pattern']} on {facts['dataset']}"
     incomplete = "" if runs.complete else '<p class="bad">Interrupted: these results are incomplete.</p>'
-    summary = _table(TABLE_HEADERS, table_rows(runs), numeric=NUMERIC_COLUMNS, css_class="summary")
-    sentences = "".join(f"<li>{escape(line)}</li>" for line in verdicts(runs))
+    summary = _table(TABLE_HEADERS, table_rows(report), numeric=NUMERIC_COLUMNS, css_class="summary")
+    sentences = "".join(f"<li>{escape(line)}</li>" for line in verdicts(report))
     sections = [
         ("Setup", _kv(facts)),
         ("Comparison", summary + "<p>Times are medians over repeats, [min–max] in brackets; the ratio to sync "
                                  "has a 95% bootstrap interval over repeats.</p>" + f"<ul>{sentences}</ul>"),
-        ("Equality with the original loader", _equality(runs)),
+        ("Equality with the original loader", _equality(report)),
         ("Errors per file", _errors(runs)),
-        ("Plots", _plots(runs)),
-        ("Profiles", _profiles(runs, available)),
+        ("Plots", _plots(report)),
+        ("Profiles", _profiles(report, available)),
         ("Environment", _kv(env)),
     ]  # fmt: skip
     body = "".join(f'<h2 id="{escape(h.split()[0].lower())}">{escape(h)}</h2>{content}' for h, content in sections)
@@ -162,7 +165,7 @@ def render_html(runs: RunSet, available: Collection[str] = ()) -> str:
     )
 
 
-def write_html(runs: RunSet, out_dir: Path) -> list[Path]:
+def write_html(report: RunReport, out_dir: Path) -> list[Path]:
     """``report.html``, linking the profile files present in ``out_dir``."""
-    available = {name for found in profiles(runs) for name in found.files if (out_dir / name).is_file()}
-    return [write_atomic(out_dir / "report.html", render_html(runs, available))]
+    available = {name for found in report.profiles for name in found.files if (out_dir / name).is_file()}
+    return [write_atomic(out_dir / "report.html", render_html(report, available))]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exifbench.documents.runs import RunSet
+from exifbench.analysis.report import RunReport
 from exifbench.files import write_atomic
-from exifbench.renderers.summary import NUMERIC_COLUMNS, TABLE_HEADERS, profiles, setup, table_rows, verdicts
+from exifbench.renderers.comparison import NUMERIC_COLUMNS, TABLE_HEADERS, table_rows, verdicts
+from exifbench.renderers.setup import setup
+
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
@@ -19,8 +21,9 @@ def markdown_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(_cell(cell) for cell in line) + " |" for line in lines)
 
 
-def render_markdown(runs: RunSet) -> str:
+def render_markdown(report: RunReport) -> str:
     """Setup line, comparison table, verdicts (equality, errors, ratio to sync), profile headlines."""
+    runs = report.runs
     facts = setup(runs)
     out = [
         f"## exifbench: {facts['pattern']} on {facts['dataset']}",
@@ -31,17 +34,17 @@ def render_markdown(runs: RunSet) -> str:
     ]
     if not runs.complete:
         out += ["> **Interrupted: these results are incomplete.**", ""]
-    out += [markdown_table(TABLE_HEADERS, table_rows(runs)), ""]
+    out += [markdown_table(TABLE_HEADERS, table_rows(report)), ""]
     out += ["Times are medians over repeats, [min–max] in brackets; the ratio to sync has a 95% bootstrap interval."]
     out += [""]
-    out += [f"- {line}" for line in verdicts(runs)]
-    found = profiles(runs)
+    out += [f"- {line}" for line in verdicts(report)]
+    found = report.profiles
     if found:
         out += ["", "Profiles (pyinstrument on repeat 0, which also carries first-run warm-up):", ""]
         out += [f"- `{p.headline}` — {p.overhead_text()}" for p in found]
     return "\n".join(out) + "\n"
 
 
-def write_markdown(runs: RunSet, out_dir: Path) -> list[Path]:
+def write_markdown(report: RunReport, out_dir: Path) -> list[Path]:
     """``summary.md``."""
-    return [write_atomic(out_dir / "summary.md", render_markdown(runs))]
+    return [write_atomic(out_dir / "summary.md", render_markdown(report))]

@@ -1,7 +1,7 @@
 """The plot renderer: matplotlib figures (Agg, headless) drawn only from the result document.
 
-Each plot function takes a :class:`RunSet` and returns its ``Figure``; :func:`save_figure`
-writes it as PNG and SVG. Per-call series use each strategy's median repeat
+Each plot function takes a :class:`RunReport` (statistics computed once) and returns its
+``Figure``; :func:`save_figure` writes it as PNG and SVG. Per-call series use each strategy's median repeat
 (unprofiled where possible), so a profiled repeat never distorts them.
 """
 
@@ -17,9 +17,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.files import write_atomic
-from exifbench.renderers.summary import duration, median_run, setup, summarize
+from exifbench.format import duration
+from exifbench.renderers.setup import setup
 
 PAGE = 24
 """Calls per page for the not-ready plot: one screenful of thumbnails, one 60 Hz frame."""
@@ -40,23 +42,23 @@ def subtitle(runs: RunSet) -> str:
     return f"{dataset} · pattern {facts['pattern']} · {facts['storage']} · {facts['repeats']} repeat(s)"
 
 
-def _figure(runs: RunSet, title: str, rows: int = 1, cols: int = 1, height: float = 5.0) -> tuple[Figure, list[Axes]]:
+def _figure(report: RunReport, title: str, rows: int = 1, cols: int = 1, height: float = 5.0) -> tuple[Figure, list[Axes]]:
     """A figure with the title above the subtitle (saved with a tight bounding box, which keeps both)."""
     fig = Figure(figsize=(11, height), layout="constrained")
     FigureCanvasAgg(fig)
-    fig.suptitle(subtitle(runs), fontsize=9, color="#555555")
+    fig.suptitle(subtitle(report.runs), fontsize=9, color="#555555")
     fig.text(0.5, 1.0, title, ha="center", va="bottom", fontsize=14, fontweight="bold")
     axes = fig.subplots(rows, cols, squeeze=False)
     return fig, [ax for row in axes for ax in row]
 
 
-def blocking_timeline(runs: RunSet, log: bool = False) -> Figure:
+def blocking_timeline(report: RunReport, log: bool = False) -> Figure:
     """Per-call main-thread blocking (ms) against call index, one line per strategy."""
     scale = " (log scale)" if log else ""
-    fig, (ax,) = _figure(runs, f"Main-thread blocking per load_exif call{scale}")
-    palette = colors(runs)
-    for name in runs.strategies:
-        run = median_run(runs, name)
+    fig, (ax,) = _figure(report, f"Main-thread blocking per load_exif call{scale}")
+    palette = colors(report.runs)
+    for name in report.runs.strategies:
+        run = report.median_run(name)
         values = run.samples.get("blocking_ms", [])
         if log:
             values = [max(v, LOG_FLOOR_MS) for v in values]
@@ -79,12 +81,12 @@ def call_ends_ms(run: RunResult) -> list[float]:
     return [a + b for a, b in zip(run.samples.get("at_ms", []), run.samples.get("blocking_ms", []), strict=False)]
 
 
-def cumulative_blocking(runs: RunSet) -> Figure:
+def cumulative_blocking(report: RunReport) -> Figure:
     """Cumulative main-thread blocking (s) against wall time since the replay started (s)."""
-    fig, (ax,) = _figure(runs, "Cumulative main-thread blocking over the replay")
-    palette = colors(runs)
-    for name in runs.strategies:
-        run = median_run(runs, name)
+    fig, (ax,) = _figure(report, "Cumulative main-thread blocking over the replay")
+    palette = colors(report.runs)
+    for name in report.runs.strategies:
+        run = report.median_run(name)
         ends = call_ends_ms(run)
         blocking = run.samples.get("blocking_ms", [])
         x = [0.0, *(end / 1000 for end in ends)]
@@ -99,11 +101,11 @@ def cumulative_blocking(runs: RunSet) -> Figure:
     return fig
 
 
-def strategy_totals(runs: RunSet) -> Figure:
+def strategy_totals(report: RunReport) -> Figure:
     """Total blocking and background completion per strategy: median bars, min–max error bars."""
-    fig, axes = _figure(runs, "Blocking vs background completion per strategy", cols=2, height=4.5)
-    palette = colors(runs)
-    summaries = summarize(runs)
+    fig, axes = _figure(report, "Blocking vs background completion per strategy", cols=2, height=4.5)
+    palette = colors(report.runs)
+    summaries = report.summaries
     panels = (
         (axes[0], "main-thread blocking, total (s)", [s.blocking_s for s in summaries]),
         (axes[1], "background completion: replay start → all loaded (s)", [s.background_s for s in summaries]),
@@ -131,14 +133,14 @@ def pages(run: RunResult, page: int = PAGE) -> tuple[list[int], list[float]]:
     return [sum(not_ready[i : i + page]) for i in starts], [sum(blocking[i : i + page]) for i in starts]
 
 
-def not_ready_pages(runs: RunSet, page: int = PAGE) -> Figure:
+def not_ready_pages(report: RunReport, page: int = PAGE) -> Figure:
     """Placeholders shown (not-ready calls) per page, above the blocking each page cost."""
-    fig, (top, bottom) = _figure(runs, f"Placeholders vs blocking, per page of {page} calls", rows=2, height=7)
-    palette = colors(runs)
-    names = runs.strategies
+    fig, (top, bottom) = _figure(report, f"Placeholders vs blocking, per page of {page} calls", rows=2, height=7)
+    palette = colors(report.runs)
+    names = report.runs.strategies
     width = 0.8 / max(len(names), 1)
     for i, name in enumerate(names):
-        run = median_run(runs, name)
+        run = report.median_run(name)
         missing, blocked = pages(run, page)
         x = [p + (i - (len(names) - 1) / 2) * width for p in range(len(missing))]
         label = f"{_label(run)}: {sum(missing)} placeholders, {duration(sum(blocked) / 1000)} blocking"
@@ -156,18 +158,18 @@ def not_ready_pages(runs: RunSet, page: int = PAGE) -> Figure:
     return fig
 
 
-def ui_lag(runs: RunSet) -> Figure:
+def ui_lag(report: RunReport) -> Figure:
     """UI tick lag: its distribution per strategy, and p99 lag next to dropped frames."""
-    fig, (left, right) = _figure(runs, "UI responsiveness: how late the main thread's frame ticks ran", cols=2)
-    palette = colors(runs)
-    summaries = summarize(runs)
-    for name in runs.strategies:
-        run = median_run(runs, name)
+    fig, (left, right) = _figure(report, "UI responsiveness: how late the main thread's frame ticks ran", cols=2)
+    palette = colors(report.runs)
+    summaries = report.summaries
+    for name in report.runs.strategies:
+        run = report.median_run(name)
         lags = sorted(max(v, LOG_FLOOR_MS) for v in run.samples.get("lag_ms", []))
         share = [100 * (i + 1) / len(lags) for i in range(len(lags))]
         left.plot(share, lags, label=f"{_label(run)}: p99 {run.responsiveness.get('lag_p99_ms', 0):.2f} ms",
                   color=palette[name], linewidth=2)  # fmt: skip
-    tick = runs.runs[0].responsiveness.get("tick_ms", 0) if runs.runs else 0
+    tick = report.runs.runs[0].responsiveness.get("tick_ms", 0)
     left.set_yscale("log")
     left.set_title(f"tick lag distribution (ticks every {tick:.3g} ms)", fontsize=11)
     left.set_xlabel("share of ticks (%), sorted by lag")
@@ -190,9 +192,9 @@ def _label(run: RunResult) -> str:
     return f"{run.strategy} (repeat {run.repeat})"
 
 
-PLOTS: dict[str, Callable[[RunSet], Figure]] = {
+PLOTS: dict[str, Callable[[RunReport], Figure]] = {
     "blocking-timeline": blocking_timeline,
-    "blocking-timeline-log": lambda runs: blocking_timeline(runs, log=True),
+    "blocking-timeline-log": lambda report: blocking_timeline(report, log=True),
     "cumulative-blocking": cumulative_blocking,
     "strategy-totals": strategy_totals,
     "not-ready-pages": not_ready_pages,
@@ -215,6 +217,6 @@ def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
     return [write_atomic(out_dir / f"{stem}.{fmt}", figure_bytes(fig, fmt)) for fmt in ("png", "svg")]
 
 
-def write_plots(runs: RunSet, out_dir: Path) -> list[Path]:
+def write_plots(report: RunReport, out_dir: Path) -> list[Path]:
     """Every plot in :data:`PLOTS`, PNG and SVG."""
-    return [path for stem, plot in PLOTS.items() for path in save_figure(plot(runs), out_dir, stem)]
+    return [path for stem, plot in PLOTS.items() for path in save_figure(plot(report), out_dir, stem)]

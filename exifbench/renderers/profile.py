@@ -19,7 +19,8 @@ from pyinstrument.session import Session
 
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.files import write_atomic
-from exifbench.renderers.summary import duration, profiles
+from exifbench.analysis.profiles import profiles
+from exifbench.format import duration
 
 INTERVAL_S = 0.001
 NOTE = (

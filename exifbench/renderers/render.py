@@ -1,20 +1,20 @@
-"""Every renderer that draws files from a result document, and one call that runs them all."""
+"""Writing every file a document renders to: one call for any document, statistics computed once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from exifbench.errors import ExifbenchError
+from rich.console import RenderableType
+from rich.text import Text
+
+from exifbench.analysis.report import RunReport, analyze
+from exifbench.documents import Document
+from exifbench.documents.decision import Decision
+from exifbench.documents.gate import GateVerdict
 from exifbench.documents.runs import RunSet
-from exifbench.renderers.html import write_html
-from exifbench.renderers.markdown import write_markdown
-from exifbench.renderers.plots import write_plots
-
-Renderer = Callable[[RunSet, Path], list[Path]]
-"""``renderer(runs, out_dir)`` writes its files into ``out_dir`` and returns their paths."""
-
-RENDERERS: tuple[Renderer, ...] = (write_plots, write_html, write_markdown)
+from exifbench.errors import ExifbenchError
+from exifbench.renderers import DECISION, GATE, RUN_SET, decision, gate
+from exifbench.renderers.profile import copy_profiles
 
 
 def check_out_dir(out_dir: Path) -> Path:
@@ -24,9 +24,42 @@ def check_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def write_reports(runs: RunSet, out_dir: Path) -> list[Path]:
-    """Run every renderer into ``out_dir`` (created if missing); profiles are written at run time, not here."""
-    if not runs.runs:
+def write_run_reports(report: RunReport, out_dir: Path) -> list[Path]:
+    """Plots, ``report.html`` and ``summary.md`` of an analysed run set; profiles are written at run time."""
+    if not report.runs.runs:
         raise ExifbenchError(f"{out_dir}: nothing to report (the result document has no runs)")
     check_out_dir(out_dir)
-    return [path for render in RENDERERS for path in render(runs, out_dir)]
+    return [path for render in RUN_SET for path in render(report, out_dir)]
+
+
+def write_reports(document: Document, out_dir: Path, beside: Path | None = None) -> list[Path]:
+    """Every file ``document`` renders to, into ``out_dir`` (created if missing).
+
+    A run set → plots, ``report.html``, ``summary.md``, and the profile files found in ``beside``
+    (they cannot be regenerated); a gate verdict → ``verdict.md``, ``verdict.html``; a decision →
+    ``decision.md`` and each phase's run reports in ``phase-<name>/``. Everything is analysed
+    before the first file is written.
+    """
+    check_out_dir(out_dir)
+    if isinstance(document, RunSet):
+        report = analyze(document)
+        if not document.runs:
+            raise ExifbenchError(f"{out_dir}: nothing to report (the result document has no runs)")
+        copied = copy_profiles(document, beside, out_dir) if beside is not None else []
+        return copied + write_run_reports(report, out_dir)
+    if isinstance(document, GateVerdict):
+        return [path for render in GATE for path in render(document, out_dir)]
+    phases = [(phase.name, analyze(RunSet(list(phase.runs)))) for phase in document.phases if phase.runs]
+    written = [path for render in DECISION for path in render(document, out_dir)]
+    for name, report in phases:
+        written += write_run_reports(report, out_dir / f"phase-{name}")
+    return written
+
+
+def console_view(document: Document) -> RenderableType | None:
+    """What ``exifbench report`` prints for ``document``: a verdict or decision; nothing for a run set."""
+    if isinstance(document, GateVerdict):
+        return Text.from_markup(gate.render_console(document))
+    if isinstance(document, Decision):
+        return decision.render_console(document)
+    return None

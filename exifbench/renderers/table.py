@@ -5,17 +5,17 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from exifbench.documents.runs import RunSet
-from exifbench.renderers.summary import EQUALITY_COLUMN, NUMERIC_COLUMNS, TABLE_HEADERS, summarize, summary_row
+from exifbench.analysis.report import RunReport
+from exifbench.renderers.comparison import EQUALITY_COLUMN, NUMERIC_COLUMNS, TABLE_HEADERS, summary_row
 
 
-def render_table(runs: RunSet, title: str = "Main-thread blocking per strategy") -> Table:
+def render_table(report: RunReport, title: str = "Main-thread blocking per strategy") -> Table:
     """Calls, total blocking (median [range] over repeats), ratio to sync, per-call percentiles,
     not-ready, background completion, UI tick lag and dropped frames, equality, errors."""
     table = Table(title=title)
     for i, header in enumerate(TABLE_HEADERS):
         table.add_column(header, justify="right" if i in NUMERIC_COLUMNS else "left")
-    for summary in summarize(runs):
+    for summary in report.summaries:
         cells = [escape(cell) for cell in summary_row(summary)]
         colour = "green" if summary.equal else "red"
         cells[EQUALITY_COLUMN] = f"[{colour}]{cells[EQUALITY_COLUMN]}[/{colour}]"

@@ -1,0 +1,70 @@
+"""The rollout policy: thresholds and phase sizes, parsed and validated from options or pyproject.toml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from exifbench.config import percent, positive
+from exifbench.errors import ExifbenchError
+
+FRACTIONS = ("min_blocking_reduction", "max_not_ready")
+COUNTS = ("small_images", "repeat_small", "repeat_full")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds and phase sizes; percentages are stored as fractions."""
+
+    min_blocking_reduction: float = 0.50
+    max_not_ready: float = 1.0
+    max_background_ratio: float = 1.5
+    max_rss_growth_mb: float = 200.0
+    small_images: int = 48
+    repeat_small: int = 4
+    repeat_full: int = 4
+
+    def updated(self, values: Mapping[str, Any], where: Callable[[str], str]) -> Policy:
+        """A copy with ``values`` (raw: ``"50%"``, ``50``, ``1.5``...) validated; ``None`` values are skipped."""
+        parsed: dict[str, Any] = {key: _parse(key, value, where(key)) for key, value in values.items() if value is not None}
+        return replace(self, **parsed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> Policy:
+        """A saved policy (fractions as saved, e.g. ``0.5``), every key required and validated."""
+        values: dict[str, Any] = {}
+        for key in POLICY_KEYS:
+            if key not in data:
+                raise ExifbenchError(f"{where}: missing field {key!r}")
+            if key in FRACTIONS:
+                values[key] = _fraction(data[key], f"{where}.{key}")
+            else:
+                values[key] = _parse(key, data[key], f"{where}.{key}")
+        return cls(**values)
+
+
+POLICY_KEYS = tuple(Policy.__dataclass_fields__)
+
+
+def _fraction(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ExifbenchError(f"{where}: expected a fraction from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _parse(key: str, value: Any, where: str) -> float | int:
+    if key in FRACTIONS:
+        fraction = percent(value, where)
+        if fraction > 1:
+            raise ExifbenchError(f"{where}: at most 100%, got {value!r}")
+        return fraction
+    if key in COUNTS:
+        count = int(positive(value, where, integer=True))
+        if key == "small_images" and count >= 100:
+            raise ExifbenchError(f"{where}: the small phase must have fewer than 100 images, got {count}")
+        return count
+    return float(positive(value, where))

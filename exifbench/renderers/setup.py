@@ -1,0 +1,43 @@
+"""What was measured, in words: dataset, pattern, storage model, policy, extractor, repeats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exifbench.documents.runs import RunSet
+
+
+def cold_text(config: dict[str, Any]) -> str:
+    """What ``--cold`` achieved: were first reads after eviction measurably slower than warm ones?"""
+    check = config.get("cold_check") or {}
+    if not check:
+        return "cold page cache (not checked)"
+    verdict = "measurably slower" if check["measurably_slower"] else "not measurably slower"
+    return (f"cold page cache: first reads {check['cold_median_ms']:.3g} ms vs warm {check['warm_median_ms']:.3g} ms "
+            f"median over {check['files']} files ({verdict})")  # fmt: skip
+
+
+def extractor_text(config: dict[str, Any]) -> str:
+    """The extractor(s) compared, with the fast path's fall-backs to Pillow when it was used."""
+    name = ", ".join(config.get("extractors") or [str(config.get("extractor", "?"))])
+    fallbacks = dict(config.get("fastpath_fallbacks") or {})
+    if not fallbacks:
+        return name
+    files = fallbacks.pop("files", 0)
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(fallbacks.items())) or "none"
+    return f"{name} (fastpath fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
+
+
+def setup(runs: RunSet) -> dict[str, str]:
+    """What was measured, from the first run's config (the run set must have runs)."""
+    config = runs.runs[0].config
+    repeats = max(len(runs.of(name)) for name in runs.strategies)
+    return {
+        "dataset": f"{config.get('dataset', '?')} ({runs.runs[0].images} images)",
+        "pattern": str(config.get("pattern", "?")),
+        "storage": str(config.get("storage", "?")) + (f", {cold_text(config)}" if config.get("cold") else ""),
+        "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
+        "workers": str(config.get("workers", "?")),
+        "extractor": extractor_text(config),
+        "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
+    }

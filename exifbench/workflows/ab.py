@@ -1,0 +1,52 @@
+"""Interleaved A/B gating: a candidate and a reference replayed A B A B … on one machine, then judged.
+
+Measuring both sides in one run, interleaved, keeps machine drift out of the comparison —
+the robust mode on shared CI runners.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from exifbench.analysis.gate import gate_interleaved
+from exifbench.dataset import Dataset
+from exifbench.documents.gate import GateVerdict
+from exifbench.errors import ExifbenchError
+from exifbench.pattern.pattern import Pattern
+from exifbench.replay.bench import BenchConfig, ProgressHook, run_bench
+from exifbench.strategies import resolve
+
+STRATEGIES = 2
+"""Candidate and reference."""
+
+
+def ab_calls(pattern: Pattern, repeat: int) -> int:
+    """Every call the A/B run replays (for a progress bar)."""
+    return len(pattern.calls) * STRATEGIES * repeat
+
+
+def gate_ab(
+    dataset: Dataset,
+    pattern: Pattern,
+    candidate: str,
+    reference: str = "sync",
+    metric: str = "blocking",
+    threshold: float = 0.10,
+    allow_inconclusive: bool = False,
+    repeat: int = 5,
+    workers: int = 4,
+    progress: ProgressHook | None = None,
+    stop: threading.Event | None = None,
+) -> GateVerdict:
+    """Replay ``reference`` and ``candidate`` interleaved ``repeat`` times each and gate the candidate."""
+    for name in (candidate, reference):
+        resolve(name)
+    if candidate == reference:
+        raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
+    config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=dataset.storage,
+                         storage_via=dataset.via)  # fmt: skip
+    runs = run_bench(config, dataset.folder, pattern, progress, stop, dataset.label)
+    verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
+    verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=pattern.name,
+                           repeats=repeat, workers=workers)  # fmt: skip
+    return verdict
