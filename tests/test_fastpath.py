@@ -1,4 +1,4 @@
-"""The fast path returns exactly pillow_exif's dict (or its exception), and counts every fall-back."""
+"""The fast path returns exactly pillow_exif's dict (or its exception), and names every fall-back."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ import io
 import random
 import shutil
 import struct
-import threading
+import tracemalloc
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import PIL
 import pytest
 from PIL import Image
 
-from exifbench.extractors import get_extractor
-from exifbench.extractors.fastpath import fallback_counts, fastpath_exif, reset_fallbacks
+from exifbench.extractors import ExifRead, ExifReader, get_extractor
+from exifbench.extractors.fallback import Fallback
+from exifbench.extractors.fastpath import MAX_HEADER, fastpath_exif, header_exif, scan_jpeg
 from exifbench.extractors.pillow import pillow_exif
 from exifbench.replay.equality import values_equal
 
@@ -34,11 +37,6 @@ def corpus(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dst
 
 
-@pytest.fixture(autouse=True)
-def _fresh_counters() -> None:
-    reset_fallbacks()
-
-
 def images(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README")
 
@@ -52,6 +50,15 @@ def outcome(extract: Callable[[str], dict[str, Any]], path: Path) -> tuple[Outco
         except Exception as exc:
             result = ("raises", type(exc).__name__, str(exc))
     return result, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def fallback_of(path: Path) -> str | None:
+    """Why the fast path hands ``path`` to Pillow; ``None`` when it answers from the header."""
+    try:
+        header_exif(str(path))
+    except Fallback as exc:
+        return exc.reason
+    return None
 
 
 def same_order(a: Any, b: Any) -> bool:
@@ -86,21 +93,17 @@ def test_every_corpus_file_gives_pillows_dict(corpus: Path) -> None:
 
 def test_corpus_fallbacks_are_only_the_expected_kinds(corpus: Path) -> None:
     files = images(corpus)
-    for path in files:
-        fastpath_exif(str(path))
-    counts = fallback_counts()
+    reasons = Counter(fallback_of(path) for path in files)
     foreign = [p for p in files if p.suffix.lower() not in (".jpg", ".jpeg")]
-    assert counts.pop("not-jpeg") == len(foreign)
-    assert set(counts) <= {"no-exif", "mpo"}, counts
-    assert sum(counts.values()) <= len(files) // 8
+    assert reasons.pop("not-jpeg") == len(foreign)
+    assert reasons.pop("mpo") == 1
+    assert set(reasons) == {None}, reasons  # JPEGs without Exif are answered ({}) too
 
 
 def test_camera_jpegs_never_fall_back(corpus: Path) -> None:
     cameras = sorted((corpus / "jpg").glob("*.jpg"))
     assert len(cameras) >= 15
-    for path in cameras:
-        fastpath_exif(str(path))
-    assert fallback_counts() == {}
+    assert [fallback_of(path) for path in cameras] == [None] * len(cameras)
 
 
 def test_tiff_and_heic_fall_back_and_a_jpeg_does_not(corpus: Path) -> None:
@@ -108,37 +111,31 @@ def test_tiff_and_heic_fall_back_and_a_jpeg_does_not(corpus: Path) -> None:
     heic = next((corpus / "heic").rglob("*.HEIC"))
     assert fastpath_exif(str(tiff)) == pillow_exif(str(tiff))
     assert fastpath_exif(str(heic)) == pillow_exif(str(heic))
-    assert fallback_counts() == {"not-jpeg": 2}
-    assert fastpath_exif(str(corpus / GPS_JPEG))["GPSInfo"]
-    assert fallback_counts() == {"not-jpeg": 2}
-    reset_fallbacks()
-    assert fallback_counts() == {}
+    assert (fallback_of(tiff), fallback_of(heic), fallback_of(corpus / GPS_JPEG)) == ("not-jpeg", "not-jpeg", None)
+    assert header_exif(str(corpus / GPS_JPEG))["GPSInfo"]
 
 
 def test_mpo_defers_to_pillow(corpus: Path) -> None:
     assert_like_pillow(corpus / "jpg/tests/45-gps_ifd.jpg")
-    assert fallback_counts() == {"mpo": 1}
+    assert fallback_of(corpus / "jpg/tests/45-gps_ifd.jpg") == "mpo"
 
 
 def test_registered_as_the_fastpath_extractor() -> None:
-    assert get_extractor("fastpath") is fastpath_exif
+    assert get_extractor("fastpath") is header_exif
 
 
-def test_counter_is_thread_safe(tmp_path: Path) -> None:
-    path = tmp_path / "note.jpg"
-    path.write_bytes(b"not an image at all")
-
-    def hammer() -> None:
-        for _ in range(50):
-            with pytest.raises(Exception):
-                fastpath_exif(str(path))
-
-    threads = [threading.Thread(target=hammer) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert fallback_counts() == {"not-jpeg": 400}
+def test_each_read_carries_its_fallback_reason(corpus: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "note.jpg"
+    junk.write_bytes(b"not an image at all")
+    read = ExifReader("fastpath")
+    assert read(str(corpus / GPS_JPEG)).fallback is None
+    tiff = read(str(next((corpus / "tiff").glob("*.tiff"))))
+    assert (tiff.error, tiff.fallback) == (None, "not-jpeg")
+    failed = read(str(junk))
+    assert failed.exif == {} and failed.fallback == "not-jpeg"
+    assert failed.error is not None and failed.error.startswith("UnidentifiedImageError")
+    assert ExifReader("pillow")(str(junk)).fallback is None
+    assert read(str(corpus / GPS_JPEG)) == ExifRead(pillow_exif(str(corpus / GPS_JPEG)))
 
 
 # -- synthetic and damaged files -------------------------------------------------------------
@@ -222,7 +219,7 @@ XMP_ORIENTATION = segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta tiff:
         ("tag data beyond the segment", exif_jpeg((0x010F, 2, 200, b"\xf0\0\0\0")), "tag-data-out-of-range"),
         ("IFD cut short", small_jpeg(segment(0xE1, b"Exif\0\0" + tiff(MAKE, MAKE)[:20])), "truncated-ifd"),
         ("not a TIFF header", small_jpeg(segment(0xE1, b"Exif\0\0XX*\0\x08\0\0\0")), "tiff-header"),
-        ("no Exif at all", small_jpeg(), "no-exif"),
+        ("no Exif at all", small_jpeg(), None),
         ("not an image", b"hello, world", "not-jpeg"),
         ("JPEG cut inside APP1", exif_jpeg(MAKE)[:30], "truncated-header"),
         ("16-bit frame", exif_jpeg(MAKE).replace(b"\xff\xc0\x00\x11\x08", b"\xff\xc0\x00\x11\x10"), "odd-sof"),
@@ -232,27 +229,26 @@ def test_synthetic_files_match_pillow(tmp_path: Path, name: str, data: bytes, fa
     path = tmp_path / "synthetic.jpg"
     path.write_bytes(data)
     assert_like_pillow(path)
-    assert fallback_counts() == ({fallback: 1} if fallback else {}), name
+    assert fallback_of(path) == fallback, name
 
 
 def test_xmp_orientation_and_enum_values_come_through(tmp_path: Path) -> None:
     path = tmp_path / "xmp.jpg"
     path.write_bytes(small_jpeg(segment(0xE1, b"Exif\0\0" + tiff(MAKE, (0x0128, 2, 5, b"inch\0"))), XMP_ORIENTATION))
-    assert fastpath_exif(str(path)) == {"Make": "Canon", "Orientation": 6, "ResolutionUnit": 2}
-    assert fallback_counts() == {}
+    assert header_exif(str(path)) == {"Make": "Canon", "Orientation": 6, "ResolutionUnit": 2}
 
 
 def test_missing_file_raises_like_pillow(tmp_path: Path) -> None:
     kind = assert_like_pillow(tmp_path / "absent.jpg")
     assert kind[:2] == ("raises", "FileNotFoundError")
-    assert fallback_counts() == {"error:FileNotFoundError": 1}
+    assert fallback_of(tmp_path / "absent.jpg") == "error:FileNotFoundError"
 
 
 def test_truncated_corpus_jpeg_raises_like_pillow(corpus: Path, tmp_path: Path) -> None:
     path = tmp_path / "cut.jpg"
     path.write_bytes((corpus / CAMERA_JPEG).read_bytes()[:1500])
     assert assert_like_pillow(path)[:2] == ("raises", "OSError")
-    assert fallback_counts() == {"truncated-header": 1}
+    assert fallback_of(path) == "truncated-header"
 
 
 def test_random_damage_to_real_headers_matches_pillow(corpus: Path, tmp_path: Path) -> None:
@@ -260,7 +256,7 @@ def test_random_damage_to_real_headers_matches_pillow(corpus: Path, tmp_path: Pa
     rng = random.Random(20240607)
     sources = [(corpus / name).read_bytes() for name in MUTATION_SOURCES]
     path = tmp_path / "damaged.jpg"
-    served = 0
+    served, reasons = 0, set()
     for _ in range(300):
         data = bytearray(rng.choice(sources))
         if rng.random() < 0.15:
@@ -270,8 +266,97 @@ def test_random_damage_to_real_headers_matches_pillow(corpus: Path, tmp_path: Pa
                 where = rng.randrange(2, min(len(data), rng.choice([600, 3000, 20000])))
                 data[where] = rng.choice([0, 1, 2, 7, 0xFF, rng.randrange(256)])
         path.write_bytes(bytes(data))
-        before = sum(fallback_counts().values())
         assert_like_pillow(path)
-        served += sum(fallback_counts().values()) == before
+        reason = fallback_of(path)
+        served += reason is None
+        reasons.add(reason)
     assert served >= 100, "most damaged files should still take the fast path"
-    assert len(fallback_counts()) >= 4, fallback_counts()
+    assert len(reasons) >= 5, reasons
+
+
+# -- bounded headers (issue 13 item 7) and verified Pillow releases (item 9) -----------------
+
+
+class CountingFile(io.RawIOBase):
+    """A raw file that counts the bytes its reader asked for and got."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "rb", buffering=0)
+        self.bytes_read = 0
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        self.bytes_read += n or 0
+        return n or 0
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def padded_jpeg(path: Path, padding: int, fill: bytes) -> None:
+    """A JPEG header (SOI, JFIF), then ``padding`` bytes of ``fill`` (sparse when zeros), then an Exif JPEG."""
+    head = b"\xff\xd8" + segment(0xE0, b"JFIF\0\1\1\0\0\1\0\1\0\0")
+    with open(path, "wb") as fh:
+        fh.write(head)
+        if fill == b"\0":
+            fh.seek(padding, io.SEEK_CUR)  # a hole: zeros without using the disk
+        else:
+            fh.write(fill * padding)
+        fh.write(exif_jpeg(MAKE)[2:])
+
+
+@pytest.mark.parametrize("fill", [b"\0", b"\xff"])
+def test_fill_before_exif_reads_a_bounded_header_in_a_bounded_buffer(tmp_path: Path, fill: bytes) -> None:
+    path = tmp_path / "padded.jpg"
+    padded_jpeg(path, 40 * 1024 * 1024, fill)
+    counting = CountingFile(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(Fallback, match="large-header"):
+            scan_jpeg(counting)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        counting.close()
+    assert counting.bytes_read <= MAX_HEADER
+    assert peak < 3 * MAX_HEADER, peak  # never the 40 MB, never quadratic copies
+
+
+@pytest.mark.parametrize("fill", [b"\0", b"\xff"])
+def test_fill_within_the_bound_is_served_like_pillow(tmp_path: Path, fill: bytes) -> None:
+    path = tmp_path / "padded.jpg"
+    padded_jpeg(path, 200_000, fill)
+    assert assert_like_pillow(path)[1] == {"Make": "Canon"}
+    assert fallback_of(path) is None
+
+
+def test_fill_past_the_bound_falls_back_to_pillows_answer(tmp_path: Path) -> None:
+    path = tmp_path / "padded.jpg"
+    padded_jpeg(path, MAX_HEADER + 1, b"\0")
+    read = ExifReader("fastpath")(str(path))
+    assert read == ExifRead(pillow_exif(str(path)), fallback="large-header")
+
+
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        ("13.0.0", None),
+        ("13.0.3", None),
+        ("12.2.0", "unverified Pillow 12.2"),
+        ("10.0.0", "unverified Pillow 10.0"),
+        ("13.1.0", "unverified Pillow 13.1"),
+        ("14.0.0", "unverified Pillow 14.0"),
+        ("nightly", "unverified Pillow nightly"),
+    ],
+)
+def test_unverified_pillow_releases_fall_back(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, version: str, reason: str | None
+) -> None:
+    monkeypatch.setattr(PIL, "__version__", version)
+    path = str(corpus / GPS_JPEG)
+    assert ExifReader("fastpath")(path) == ExifRead(pillow_exif(path), fallback=reason)
+    assert fallback_of(Path(path)) == reason

@@ -112,8 +112,8 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False) ->
     config = runs.runs[0].config if runs.runs else {}
     if config.get("cold"):
         console.print(cold_text(config), highlight=False)
-    if config.get("fastpath_fallbacks"):
-        console.print(f"extractor: {extractor_text(config)}", highlight=False)
+    if any("fastpath_fallbacks" in one.config for one in runs.runs):
+        console.print(f"extractor: {extractor_text(runs)}", highlight=False)
     if not runs.complete:
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:

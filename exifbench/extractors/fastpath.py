@@ -1,99 +1,120 @@
 """Fast EXIF extraction: read only the JPEG header and parse the TIFF IFDs ourselves.
 
-:func:`fastpath_exif` returns exactly what :func:`~exifbench.extractors.pillow.pillow_exif`
+:func:`header_exif` returns exactly what :func:`~exifbench.extractors.pillow.pillow_exif`
 returns (keys, key order, value types) without ``Image.open``. It replays the
 checks ``JpegImageFile._open`` makes on every marker up to SOS, then the
 ``Image.Exif`` logic (XMP orientation, DPI probe, Exif/GPS sub-IFD merge).
-Whenever it cannot vouch for Pillow's outcome -- not a JPEG, no Exif segment,
-MPO, odd markers, anything Pillow would warn or raise about -- it calls
-``pillow_exif`` instead and counts the reason (:func:`fallback_counts`).
+Whenever it cannot vouch for Pillow's outcome -- not a JPEG, MPO, odd markers,
+a header over :data:`MAX_HEADER` bytes, a Pillow release it was not verified
+against, anything Pillow would warn or raise about -- it raises
+:class:`~exifbench.extractors.fallback.Fallback` naming the reason, and the
+reader asks Pillow (:func:`fastpath_exif` does the same for direct callers).
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter
+from functools import lru_cache
 from typing import IO, Any
 
+import PIL
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
+from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.pillow import pillow_exif
-from exifbench.extractors.tiff_ifd import Unsupported, load_ifd, pillow_order
+from exifbench.extractors.tiff_ifd import load_ifd, pillow_order
 
 CHUNK = 64 * 1024
+MAX_HEADER = 1024 * 1024
+"""Bytes read before SOS at most; a longer header (junk, fill, huge segments) is left to Pillow."""
+VERIFIED_PILLOW = frozenset({(13, 0)})
+"""Pillow releases (major, minor) whose dicts this module was verified to reproduce on every corpus file."""
 
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xDE})
 _NO_PAYLOAD = frozenset({0xC8, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})  # Pillow reads nothing
 _SOS = 0xDA
 _EXIF = b"Exif\0\0"
 _XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+_NOT_FF = re.compile(rb"[^\xff]")
 _XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
 _TIFF_HEADS = {b"II*\0": "<", b"MM\0*": ">"}
 _ORIENTATION, _RES_UNIT, _X_RES = 0x0112, 0x0128, 0x011A
 _EXIF_IFD, _GPS_IFD = int(ExifTags.IFD.Exif), int(ExifTags.IFD.GPSInfo)
 _NAMES = ExifTags.TAGS
 
-_lock = threading.Lock()
-_fallbacks: Counter[str] = Counter()
+
+@lru_cache(maxsize=8)
+def unverified_pillow(version: str) -> str | None:
+    """The fall-back reason for a Pillow ``version`` outside :data:`VERIFIED_PILLOW`, else ``None``."""
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return f"unverified Pillow {version}"
+    return None if (major, minor) in VERIFIED_PILLOW else f"unverified Pillow {major}.{minor}"
 
 
-def fallback_counts() -> dict[str, int]:
-    """How many calls fell back to ``pillow_exif`` since the last reset, by reason."""
-    with _lock:
-        return dict(_fallbacks)
+def header_exif(path: str) -> dict[str, Any]:
+    """``pillow_exif(path)``'s dict, computed from the JPEG header; raises :class:`Fallback` otherwise.
 
-
-def reset_fallbacks() -> None:
-    """Zero the fall-back counters."""
-    with _lock:
-        _fallbacks.clear()
+    Anything unexpected (an unreadable file included) is a fall-back too: Pillow then
+    produces the outcome, error and all.
+    """
+    if unverified := unverified_pillow(PIL.__version__):
+        raise Fallback(unverified)
+    try:
+        with open(path, "rb", buffering=0) as fh:  # plain reads into one buffer; no second copy
+            found = scan_jpeg(fh)
+        merged = {} if found is None else merged_exif(*found)  # no Exif: ``_getexif`` gives None
+    except Fallback:
+        raise
+    except Exception as exc:
+        raise Fallback(f"error:{type(exc).__name__}") from exc
+    return {_NAMES.get(tag, str(tag)): value for tag, value in merged.items()}
 
 
 def fastpath_exif(path: str) -> dict[str, Any]:
-    """Return ``pillow_exif(path)``'s dict, computed from the JPEG header when possible.
-
-    Raises whatever ``pillow_exif`` raises: every doubtful case is handed to it.
-    """
+    """:func:`header_exif`, or ``pillow_exif(path)`` where it falls back (raising what Pillow raises)."""
     try:
-        with open(path, "rb", buffering=0) as fh:  # one or two plain reads; no buffer copy
-            exif, xmp, has_dpi = scan_jpeg(fh)
-        return {_NAMES.get(tag, str(tag)): value for tag, value in merged_exif(exif, xmp, has_dpi).items()}
-    except Unsupported as exc:
-        reason = exc.reason
-    except Exception as exc:  # unexpected: let Pillow produce the outcome
-        reason = f"error:{type(exc).__name__}"
-    with _lock:
-        _fallbacks[reason] += 1
-    return pillow_exif(path)
+        return header_exif(path)
+    except Fallback:
+        return pillow_exif(path)
 
 
-def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool]:
+def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool] | None:
     """Walk the markers up to SOS exactly as ``JpegImageFile._open`` would.
 
     Returns the Exif payload (segments joined as Pillow joins them), the last XMP
-    packet, and whether JFIF already set the DPI. Raises :class:`Unsupported`
-    wherever Pillow would fail, warn, or behave in a way not replicated here.
+    packet, and whether JFIF already set the DPI -- or ``None`` for a JPEG without
+    Exif. Raises :class:`~exifbench.extractors.fallback.Fallback` wherever Pillow would
+    fail, warn, or behave in a way not replicated here, and once the header passes
+    :data:`MAX_HEADER` bytes: at most that much is read, in time linear in it.
     """
     buf = fh.read(CHUNK)
     if not buf.startswith(b"\xff\xd8\xff"):
-        raise Unsupported("not-jpeg")
-    exif: bytes | None = None
+        raise Fallback("not-jpeg")
+    exif: list[bytes] = []
     xmp: bytes | None = None
     has_dpi = False
     icc: list[bytes] = []
     size: tuple[int, int] | None = None
     pos, pending = 3, 0xFF  # Pillow has consumed 3 bytes and holds b"\xff"
     while True:
+        if pending != 0xFF:  # junk between markers: Pillow reads on, byte by byte, to the next 0xFF
+            while (found := buf.find(b"\xff", pos)) < 0:
+                pos = len(buf)
+                buf = _fill(fh, buf, pos + 1)
+            pos = found + 1
         if pos >= len(buf):
             buf = _fill(fh, buf, pos + 1)
         byte = buf[pos]
         pos += 1
-        if pending != 0xFF:  # junk between markers is skipped byte by byte
-            pending = byte
-            continue
-        if byte == 0xFF:  # fill byte: the second 0xFF starts the marker
+        pending = 0xFF
+        if byte == 0xFF:  # fill bytes: the last 0xFF of the run starts the marker
+            while (other := _NOT_FF.search(buf, pos)) is None:
+                pos = len(buf)
+                buf = _fill(fh, buf, pos + 1)
+            pos = other.start()
             continue
         if byte == 0x00:  # escaped 0xFF: the next byte is read as a new start
             if pos >= len(buf):
@@ -102,65 +123,71 @@ def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool]:
             pos += 1
             continue
         if byte < 0xC0:
-            raise Unsupported("no-marker")
+            raise Fallback("no-marker")
         if byte not in _NO_PAYLOAD:
             if pos + 2 > len(buf):
                 buf = _fill(fh, buf, pos + 2)
             n = (buf[pos] << 8 | buf[pos + 1]) - 2
             pos += 2
-            s = b""
+            start = pos
             if n > 0:
                 if pos + n > len(buf):
                     buf = _fill(fh, buf, pos + n)
-                s = buf[pos : pos + n]
                 pos += n
             if byte == _SOS:
                 break
             if 0xE0 <= byte <= 0xEF:
+                s = buf[start:pos]
                 if byte == 0xE1 and s.startswith(_EXIF):
-                    exif = s if exif is None else exif + s[6:]
+                    exif.append(s if not exif else s[6:])
                 elif byte == 0xE1 and s.startswith(_XMP):
                     xmp = s.split(b"\x00", 1)[1]
                 elif byte == 0xE0 and s.startswith(b"JFIF"):
                     if len(s) < 7:
-                        raise Unsupported("odd-app-segment")
+                        raise Fallback("odd-app-segment")
                     has_dpi = has_dpi or (len(s) >= 12 and s[7] in (1, 2))
                 elif byte == 0xE2 and s.startswith(b"ICC_PROFILE\0"):
                     icc.append(s)
                 elif byte == 0xE2 and s.startswith(b"MPF\0"):
-                    raise Unsupported("mpo")
+                    raise Fallback("mpo")
                 elif byte == 0xED and s.startswith(b"Photoshop 3.0\x00"):
                     check_photoshop(s)
                 elif byte == 0xEE and s.startswith(b"Adobe") and len(s) < 7:
-                    raise Unsupported("odd-app-segment")
+                    raise Fallback("odd-app-segment")
             elif byte in _SOF:
+                s = buf[start:pos]
                 if len(s) < 6 or s[0] != 8 or s[5] not in (1, 3, 4) or (len(s) - 6) % 3:
-                    raise Unsupported("odd-sof")
+                    raise Fallback("odd-sof")
                 if icc and len(min(icc)) < 14:
-                    raise Unsupported("odd-icc")
+                    raise Fallback("odd-icc")
                 icc = []
                 size = (s[3] << 8 | s[4], s[1] << 8 | s[2])
             elif byte == 0xDB:
-                check_dqt(s)
+                check_dqt(buf[start:pos])
         if pos >= len(buf):
             buf = _fill(fh, buf, pos + 1)
         pending = buf[pos]
         pos += 1
     if size is None or min(size) <= 0:
-        raise Unsupported("no-frame")
+        raise Fallback("no-frame")
     limit = Image.MAX_IMAGE_PIXELS
     if limit is not None and max(1, size[0]) * max(1, size[1]) > limit:
-        raise Unsupported("large-image")
-    if exif is None:
-        raise Unsupported("no-exif")
-    return exif, xmp, has_dpi
+        raise Fallback("large-image")
+    if not exif:
+        return None
+    return b"".join(exif), xmp, has_dpi
 
 
 def _fill(fh: IO[bytes], buf: bytes, end: int) -> bytes:
-    """``buf`` extended by further reads to at least ``end`` bytes; EOF before SOS falls back."""
-    buf += fh.read(max(CHUNK, end - len(buf)))
+    """``buf`` extended to at least ``end`` bytes, never past :data:`MAX_HEADER`; EOF before SOS falls back.
+
+    Each read at least doubles the buffer, so the copies stay linear in the header's size.
+    """
+    if end > MAX_HEADER:
+        raise Fallback("large-header")
+    buf += fh.read(min(max(CHUNK, end - len(buf), len(buf)), MAX_HEADER - len(buf)))
     if end > len(buf):
-        raise Unsupported("truncated-header")
+        raise Fallback("truncated-header")
     return buf
 
 
@@ -170,7 +197,7 @@ def check_dqt(s: bytes) -> None:
     while i < len(s):
         i += 65 if s[i] < 16 else 129
         if i > len(s):
-            raise Unsupported("odd-dqt")
+            raise Fallback("odd-dqt")
 
 
 def check_photoshop(s: bytes) -> None:
@@ -182,7 +209,7 @@ def check_photoshop(s: bytes) -> None:
             return  # code unreadable: Pillow stops quietly
         code = s[offset - 2] << 8 | s[offset - 1]
         if offset == end:
-            raise Unsupported("odd-photoshop")  # name length byte missing: IndexError
+            raise Fallback("odd-photoshop")  # name length byte missing: IndexError
         offset += 1 + s[offset]
         offset += offset & 1
         if offset + 4 > end:
@@ -205,7 +232,7 @@ def merged_exif(exif: bytes, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]
     if data:
         endian = _TIFF_HEADS.get(data[:4], "")
         if not endian or len(data) < 8:
-            raise Unsupported("tiff-header")
+            raise Fallback("tiff-header")
         values = load_ifd(data, int.from_bytes(data[4:8], "little" if endian == "<" else "big"), endian, None)
     # Exif._data: tags set or read before _get_merged_dict, in that order.
     early: dict[int, Any] = {}
@@ -217,7 +244,7 @@ def merged_exif(exif: bytes, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]
                 break
             early[tag] = values.pop(tag)
         if _X_RES in early and type(early[_X_RES]) not in (IFDRational, int, float):
-            raise Unsupported("odd-dpi")
+            raise Fallback("odd-dpi")
     keys = set(early)
     keys.update(iter(set(values) | set()))
     ifd0 = {tag: early[tag] if tag in early else values[tag] for tag in keys}
@@ -234,5 +261,5 @@ def sub_ifd(data: bytes, pointer: Any, endian: str, group: int) -> dict[int, Any
     if type(pointer) is not int:
         return None
     if not 0 <= pointer < 2**63:  # seek raises ValueError / OverflowError: Pillow's problem
-        raise Unsupported("odd-ifd-pointer")
+        raise Fallback("odd-ifd-pointer")
     return pillow_order(load_ifd(data, pointer, endian, group))

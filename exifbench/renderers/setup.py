@@ -17,10 +17,11 @@ def cold_text(config: dict[str, Any]) -> str:
             f"median over {check['files']} files ({verdict})")  # fmt: skip
 
 
-def extractor_text(config: dict[str, Any]) -> str:
-    """The extractor(s) compared, with the fast path's fall-backs to Pillow when it was used."""
+def extractor_text(runs: RunSet) -> str:
+    """The extractor(s) compared, with the fast path's fall-backs to Pillow (its first run's) when it was used."""
+    config = runs.runs[0].config
     name = ", ".join(config.get("extractors") or [str(config.get("extractor", "?"))])
-    fallbacks = dict(config.get("fastpath_fallbacks") or {})
+    fallbacks = dict(next((run.config["fastpath_fallbacks"] for run in runs.runs if "fastpath_fallbacks" in run.config), {}))
     if not fallbacks:
         return name
     files = fallbacks.pop("files", 0)
@@ -38,6 +39,6 @@ def setup(runs: RunSet) -> dict[str, str]:
         "storage": str(config.get("storage", "?")) + (f", {cold_text(config)}" if config.get("cold") else ""),
         "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
         "workers": str(config.get("workers", "?")),
-        "extractor": extractor_text(config),
+        "extractor": extractor_text(runs),
         "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
     }

@@ -75,19 +75,6 @@ def baseline(plan: ReplayPlan, plain_root: str | None = None) -> dict[str, dict[
     return {path: read(root + path[len(plan.root):]).exif for path in plan.targets}
 
 
-def fastpath_fallbacks(paths: list[str]) -> dict[str, int]:
-    """Why the fast path handed which share of ``paths`` to Pillow (counted once, untimed, here)."""
-    from exifbench.extractors.fastpath import fallback_counts, fastpath_exif, reset_fallbacks
-
-    reset_fallbacks()
-    for path in paths:
-        try:
-            fastpath_exif(path)
-        except Exception:  # the fall-back raised exactly as Pillow would; counted all the same
-            pass
-    return {"files": len(paths), **fallback_counts()}
-
-
 def run_bench(
     config: BenchConfig,
     folder: Folder,
@@ -171,8 +158,6 @@ def _iter_runs(
     }
     if config.cold:
         shared_config["cold_check"] = cold_check(plain_plan.targets)
-    if "fastpath" in config.extractors:
-        shared_config["fastpath_fallbacks"] = fastpath_fallbacks(plain_plan.targets)
     in_process = StorageModel() if mount else config.storage
     variants = [
         (variant_name(name, extractor, config.extractors), name, ExifReader(extractor, in_process))
@@ -242,6 +227,9 @@ def _run_one(
             with around as extra:
                 measured = replay(loader, plan, config.on_not_ready, on_call, stop, FrameProbe(config.tick_ms))
     equality = compare(expected, measured.results)
+    run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
+    if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
+        run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
     return RunResult(
         strategy=label,
         repeat=repeat,
@@ -256,7 +244,7 @@ def _run_one(
         equality=equality.to_dict(),
         errors=collector.errors,
         environment=env,
-        config={**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s},
+        config=run_config,
         samples={
             "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
             "at_ms": [round(v, 3) for v in measured.at_ms],

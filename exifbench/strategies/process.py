@@ -86,7 +86,7 @@ class ProcessPoolLoader(BackgroundLoader):
             outcome.set_exception(error)
         elif retry:
             result = read.result()
-            outcome.set_result(ExifRead(result.exif, f"{RETRIED}: {result.error or 'read on retry'}"))
+            outcome.set_result(result._replace(error=f"{RETRIED}: {result.error or 'read on retry'}"))
         else:
             outcome.set_result(read.result())
 

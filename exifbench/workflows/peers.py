@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,8 @@ from typing import IO, Any, NamedTuple
 import PIL
 
 from exifbench.errors import ExifbenchError
-from exifbench.extractors.fastpath import fallback_counts, fastpath_exif, reset_fallbacks
+from exifbench.extractors import ExifReader
+from exifbench.extractors.fastpath import fastpath_exif
 from exifbench.extractors.pillow import pillow_exif
 from exifbench.replay.equality import values_equal
 from exifbench.replay.clock import now_ns
@@ -367,11 +369,8 @@ def measure_peers(paths: list[str], repeats: int = 3) -> PeersReport:
     if repeats < 1:
         raise ExifbenchError("repeats must be at least 1")
     with open_peers() as (peers, missing), _quiet_exifread():
-        outputs: dict[str, list[Any]] = {}
-        reset_fallbacks()
-        for peer in peers:
-            outputs[peer.name] = [_outcome(peer.read, path) for path in paths]
-        fallbacks = fallback_counts()
+        outputs = {peer.name: [_outcome(peer.read, path) for path in paths] for peer in peers}
+        fallbacks = dict(Counter(reason for path in paths if (reason := ExifReader("fastpath")(path).fallback)))
         times: dict[str, list[list[int]]] = {peer.name: [[] for _ in paths] for peer in peers}
         for round_no in range(repeats):
             for i, path in enumerate(paths):
