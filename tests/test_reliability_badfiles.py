@@ -21,7 +21,7 @@ import pytest
 
 from exifbench.dataset.folder import Folder, scan
 from exifbench.dataset.storage import StorageModel
-from exifbench.extractors import ExifReader
+from exifbench.extractors import ExifRead, ExifReader
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.equality import compare
 from exifbench.extractors.error_log import collect_errors
@@ -137,7 +137,7 @@ def test_what_each_generated_case_gives(bad_folder: Path) -> None:
     assert result["bomb-65000x65000.jpg"].error.startswith("DecompressionBombError: Image size (4225000000 pixels)")
     assert result["x.jpg"].error.startswith("IsADirectoryError")
     # Pillow skips a bad IFD with a UserWarning, not an exception: {} or a partial dict, no error entry
-    assert result["ifd0-offset-past-end.jpg"] == ({}, None)
+    assert result["ifd0-offset-past-end.jpg"] == ExifRead({})
     assert result["exif-ifd-pointer-past-end.jpg"].error is None
     assert 0 < len(result["exif-ifd-pointer-past-end.jpg"].exif) < len(result[CAMERA].exif)
     for name in ("L" * 251 + ".jpg", "é" * 125 + ".jpg"):
@@ -243,7 +243,7 @@ def test_heic_without_the_pillow_heif_plugin(corpus_dir: Path, tmp_path: Path) -
         assert sorted(errors) == heic, run["strategy"]
         assert all(error.startswith("UnidentifiedImageError: cannot identify image file") for error in errors.values())
     # with the plugin (this process) the same files also give {}, but without an error: nothing else changes
-    assert all(ExifReader()(path) == ({}, None) for path in heic)
+    assert all(ExifReader()(path) == ExifRead({}) for path in heic)
 
 
 def test_reports_render_runs_with_non_utf8_file_names(bad_folder: Path, tmp_path: Path) -> None:
