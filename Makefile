@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean system
+.PHONY: demo test bench clean system qt-system-libs
 
 # The file-system storage model needs FUSE: Debian's fuse3 (libfuse3 + fusermount3), installed once when missing.
 system:
@@ -13,16 +13,30 @@ system:
 	    echo "note: fusermount3 not found; install FUSE (Debian: apt-get install fuse3, macOS: macFUSE) or exifbench falls back to its in-process storage model" >&2; \
 	  fi; }
 
+# What Qt's offscreen platform loads on Debian (found with ldd on PySide6's QtWidgets and libqoffscreen.so),
+# plus a font for the view's text; installed when missing.
+QT_DEBS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
+
+qt-system-libs:
+	@missing=$$(for deb in $(QT_DEBS); do dpkg-query -W -f='$${Status}\n' $$deb 2>/dev/null | grep -q 'ok installed' || echo $$deb; done); \
+	if [ -n "$$missing" ] && command -v dpkg-query >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: --ui qt needs these Debian packages: apt-get install $$missing" >&2; \
+	  fi; \
+	fi
+
 $(BIN)/exifbench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,qt]'
 	touch $@
 
 demo: system $(BIN)/exifbench
 	$(BIN)/exifbench run --strategy all --out out/
 
-test: system $(BIN)/exifbench
+test: system qt-system-libs $(BIN)/exifbench
 	$(BIN)/python -m pytest -q tests
 
 bench: system $(BIN)/exifbench

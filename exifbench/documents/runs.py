@@ -48,7 +48,7 @@ class RunResult:
     preload_ms: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
     samples: dict[str, list[Any]] = field(default_factory=dict)
-    responsiveness: dict[str, float] = field(default_factory=dict)
+    responsiveness: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True
     io: dict[str, Any] = field(default_factory=dict)

@@ -7,11 +7,13 @@ read untimed in the same process.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from exifbench.dataset.folder import Folder
@@ -26,10 +28,12 @@ from exifbench.replay.overhead import harness_overhead_us
 from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
 from exifbench.replay.plan import ReplayPlan, plan_replay
-from exifbench.replay.replay import replay
+from exifbench.replay.replay import UI_LOOPS, UiLoop, replay
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.analysis.statistics import summarize_blocking
+from exifbench.errors import ExifbenchError
 from exifbench.strategies import create, takes_reader
+from exifbench.strategies.base import ExifLoader
 
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
@@ -57,6 +61,9 @@ class BenchConfig:
     tick_ms: float = FRAME_MS
     switch_interval_s: float | None = None
     around_replay: ReplayWrapper | None = None
+    ui: str = "probe"
+    grab_dir: Path | None = None
+    """Where a real UI loop saves its grabs of the view (none without a directory)."""
 
     def loader_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"workers": self.workers}
@@ -154,6 +161,7 @@ def _iter_runs(
         "io_jitter_ms": config.storage.jitter_ms,
         "cold": config.cold,
         "repeats": config.repeat,
+        "ui": config.ui,
         "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
     }
     if config.cold:
@@ -204,6 +212,17 @@ def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> 
     return strategy if len(extractors) == 1 or extractor == "pillow" else f"{strategy}+{extractor}"
 
 
+def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name: str) -> UiLoop:
+    """The main-thread loop one replay runs in; a real UI's grabs are named after ``run_name``."""
+    if config.ui == "qt":
+        from exifbench.replay.ui_qt import QtFrameLoop  # PySide6 is optional: imported only when asked for
+
+        return QtFrameLoop(loader, plan, config.tick_ms, config.grab_dir, "grab-" + re.sub(r"[^\w.+-]", "_", run_name))
+    if config.ui != "probe":
+        raise ExifbenchError(f"--ui must be one of {', '.join(UI_LOOPS)}, got {config.ui!r}")
+    return FrameProbe(config.tick_ms)
+
+
 def _run_one(
     label: str,
     name: str,
@@ -225,7 +244,8 @@ def _run_one(
     with collect_errors() as collector:
         with create(name, reader, **config.loader_options()) as loader:
             with around as extra:
-                measured = replay(loader, plan, config.on_not_ready, on_call, stop, FrameProbe(config.tick_ms))
+                ui = ui_loop(config, loader, plan, f"{label}-{repeat}")
+                measured = replay(loader, plan, config.on_not_ready, on_call, stop, ui)
     equality = compare(expected, measured.results)
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
     if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
@@ -253,6 +273,6 @@ def _run_one(
             "lag_ms": [round(v, 3) for v in measured.lags_ms],
         },
         responsiveness=measured.probe,
-        extra=extra,
+        extra={**measured.extra, **extra},
         complete=measured.complete,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from exifbench.pattern.pattern import FRAME_MS
 from exifbench.replay.calls import PatternCalls
@@ -75,3 +76,7 @@ class FrameProbe:
             "tick_ms": self.tick_ms,
             "budget_ms": self.budget_ms,
         }
+
+    def extra(self) -> dict[str, Any]:
+        """Nothing to show besides the metrics."""
+        return {}

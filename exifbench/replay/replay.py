@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from exifbench.errors import ExifbenchError
 from exifbench.replay.calls import PatternCalls, Replay
@@ -23,6 +23,8 @@ from exifbench.replay.probe import FrameProbe
 from exifbench.strategies.base import ExifLoader
 
 NOT_READY_POLICIES = ("defaults", "wait", "defer")
+UI_LOOPS = ("probe", "qt")
+"""The main-thread loops a replay can run in: the built-in probe, or a real Qt application."""
 
 
 class UiLoop(Protocol):
@@ -38,8 +40,12 @@ class UiLoop(Protocol):
         """Keep the loop running, idle, until ``done`` is set."""
         ...
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         """The responsiveness block of the run document."""
+        ...
+
+    def extra(self) -> dict[str, Any]:
+        """What the loop showed besides its metrics (e.g. grabs of a real view), for the run's ``extra``."""
         ...
 
 
@@ -63,6 +69,7 @@ def replay(
     out.calls_s = (now_ns() - start) / 1e9
     out.background_s = (_drain(loader, plan.targets, out, ui, stop) - start) / 1e9
     out.probe = ui.summary()
+    out.extra = ui.extra()
     out.lags_ms = ui.lags_ms
     if not out.complete:  # keep, for the equality check, whatever touched file is ready now
         for call in plan.calls[: len(out.blocking_ms)]:
