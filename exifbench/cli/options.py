@@ -38,3 +38,11 @@ def storage_choice(
 Extensions = Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")]
 PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern name (startup-593) or pattern JSON file.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Write the result document (JSON) here.")]
+Ui = Annotated[
+    str,
+    typer.Option(
+        "--ui",
+        help="The main-thread loop the replay runs in: probe (the built-in frame loop) or qt (a real QApplication "
+        "showing the folder in a list view; needs exifbench[qt]; with --out, grabs of the view go into the report).",
+    ),
+]

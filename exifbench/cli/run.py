@@ -10,7 +10,7 @@ import typer
 from exifbench.cli.console import console, dataset_for, err_console, graceful_stop, replay_progress, user_errors
 from exifbench.cli.options import (
     Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile,
-    Workers, storage_choice,
+    Ui, Workers, storage_choice,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.errors import ExifbenchError
@@ -19,7 +19,7 @@ from exifbench.pattern.pattern import FRAME_MS, load_pattern
 from exifbench.renderers.setup import cold_text, extractor_text
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.replay.replay import NOT_READY_POLICIES
+from exifbench.replay.replay import NOT_READY_POLICIES, UI_LOOPS
 from exifbench.strategies import expand_names, resolve
 
 
@@ -48,6 +48,7 @@ def run(
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
     tick_ms: Annotated[float, typer.Option(min=0.1, help="UI probe: main-thread tick interval in ms during think time (default one 60 Hz frame).")] = FRAME_MS,
     switch_interval: Annotated[Optional[float], typer.Option(min=1e-6, help="sys.setswitchinterval (s) for the run; Python's default is 0.005.")] = None,
+    ui: Ui = "probe",
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
     from exifbench.extractors import get_extractor
@@ -60,6 +61,10 @@ def run(
         get_extractor(name)
     if on_not_ready not in NOT_READY_POLICIES:
         raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
+    if ui not in UI_LOOPS:
+        raise ExifbenchError(f"--ui must be one of {', '.join(UI_LOOPS)}, got {ui!r}")
+    if ui == "qt":
+        import exifbench.replay.ui_qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
     if profile and out is None:
         raise ExifbenchError("--profile needs --out DIR to write the profile files into")
     if json_path is not None:
@@ -87,6 +92,8 @@ def run(
         tick_ms=tick_ms,
         switch_interval_s=switch_interval,
         around_replay=profiler,
+        ui=ui,
+        grab_dir=out,
     )
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     with graceful_stop(timeout) as stop, replay_progress(total) as update:

@@ -10,6 +10,7 @@ from pathlib import Path
 from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunSet
 from exifbench.files import write_atomic
+from exifbench.renderers.grabs import grabs_html, read_grabs
 from exifbench.renderers.plots import PLOTS, figure_bytes
 from exifbench.renderers.comparison import NUMERIC_COLUMNS, TABLE_HEADERS, table_rows, verdicts
 from exifbench.renderers.setup import setup
@@ -138,8 +139,9 @@ def _profiles(report: RunReport, available: Collection[str]) -> str:
     )
 
 
-def render_html(report: RunReport, available: Collection[str] = ()) -> str:
-    """The whole report; ``available`` names the profile files that exist beside it (to link)."""
+def render_html(report: RunReport, available: Collection[str] = (), grabs: Mapping[str, bytes] | None = None) -> str:
+    """The whole report; ``available`` names the profile files that exist beside it (to link), ``grabs``
+    the view grabs found beside it (to embed)."""
     runs = report.runs
     facts = setup(runs)
     env = runs.runs[0].environment
@@ -154,6 +156,7 @@ def render_html(report: RunReport, available: Collection[str] = ()) -> str:
         ("Equality with the original loader", _equality(report)),
         ("Errors per file", _errors(runs)),
         ("Plots", _plots(report)),
+        *([("Grabs of the view", view)] if (view := grabs_html(runs, grabs or {})) else []),
         ("Profiles", _profiles(report, available)),
         ("Environment", _kv(env)),
     ]  # fmt: skip
@@ -166,6 +169,6 @@ def render_html(report: RunReport, available: Collection[str] = ()) -> str:
 
 
 def write_html(report: RunReport, out_dir: Path) -> list[Path]:
-    """``report.html``, linking the profile files present in ``out_dir``."""
+    """``report.html``, linking the profile files present in ``out_dir`` and embedding the view grabs there."""
     available = {name for found in report.profiles for name in found.files if (out_dir / name).is_file()}
-    return [write_atomic(out_dir / "report.html", render_html(report, available))]
+    return [write_atomic(out_dir / "report.html", render_html(report, available, read_grabs(report.runs, out_dir)))]

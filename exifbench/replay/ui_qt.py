@@ -8,11 +8,13 @@ Each frame is a precise single-shot ``QTimer`` aimed at the next 60 Hz grid poin
 (a late frame skips the grid points it missed, as a vsync-driven loop does). A
 frame re-asks the placeholders on screen (or, for a loader with a
 ``get_exif_lazy(path, callback)`` API, lets its callbacks fill them through a
-queued signal), makes the pattern's calls that fall due within the frame
-(scrolling the view to each requested cell: a placeholder for ``None``, the
-camera and date line otherwise), runs the fixed UI workload and paints the view
-synchronously. The frame's time runs from its grid point to the end of the paint.
-Grabs of the view (first frame, mid-scroll, end) are saved as PNG files.
+queued signal), makes the pattern's calls that fall due within the frame (the
+page they ask for scrolls to the top; each cell shows a placeholder for ``None``,
+else the camera and date) and paints the view synchronously. The frame's time
+runs from its grid point to the end of the paint: frames missed, long tasks and
+frozen frames are counted from it, tick lag from when the timer really fired.
+Grabs of the view (first frame, mid-scroll, end) are saved as PNG files, their
+time kept out of the frame grid.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from exifbench.analysis.statistics import percentile
 from exifbench.errors import ExifbenchError
 from exifbench.replay.calls import CallMade, PatternCalls
 from exifbench.replay.clock import now_ns
@@ -145,6 +148,8 @@ class QtFrameLoop:
         self._tick_ns = max(1, int(tick_ms * 1e6))
         self.tick_ms = tick_ms
         self._grab_dir = grab_dir
+        if grab_dir is not None:
+            grab_dir.mkdir(parents=True, exist_ok=True)
         self._grab_name = grab_name
         self.model = FolderModel(list(plan.files or plan.targets))
         self.view = _list_view(self.model)
@@ -174,6 +179,7 @@ class QtFrameLoop:
     def run_calls(self, calls: PatternCalls) -> None:
         """Run the event loop until every call was made in the frame it fell due in."""
         self.view.show()
+        self._app.processEvents()  # the window is exposed (so a repaint really paints) before the first frame
         self._origin_ns = self._target_ns = now_ns()
         self._calls = calls
         self._run()
@@ -187,8 +193,6 @@ class QtFrameLoop:
 
     def summary(self) -> dict[str, Any]:
         """Tick lag, frames missed and tasks over the frames, each from its grid point to the end of its paint."""
-        from exifbench.analysis.statistics import percentile
-
         frame_ms = [(end - start) / 1e6 for start, end in self.frames]
         return {
             "ui": "qt",
@@ -300,7 +304,8 @@ def _list_view(model: FolderModel) -> QListView:
     view.setUniformItemSizes(True)
     view.setSelectionMode(QListView.SelectionMode.NoSelection)
     view.setGridSize(GRID)
-    view.setWordWrap(True)
+    view.setWordWrap(False)
+    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     view.setWindowTitle("exifbench: the folder as the viewer shows it")
     view.resize(WINDOW)
     return view
