@@ -19,6 +19,7 @@ try:
 except ImportError as exc:  # a failure, never a skip: CI must run the real Qt loop
     pytest.fail(f"the Qt tests need PySide6: pip install -e '.[qt]' ({exc})", pytrace=False)
 
+from exifbench.analysis.report import analyze
 from exifbench.cli import app
 from exifbench.dataset.folder import scan
 from exifbench.dataset.storage import StorageModel
@@ -96,15 +97,15 @@ def test_placeholders_show_then_fill_and_the_grabs_are_written(qt_run: tuple[dic
 def test_the_html_report_embeds_every_grab(qt_run: tuple[dict[str, Any], Path], monkeypatch: pytest.MonkeyPatch) -> None:
     runs, grab_dir = qt_run
     monkeypatch.setattr(html, "PLOTS", {})  # the plots are tested elsewhere; here only the grabs section
-    html.write_html(RunSet.from_dict({"schema": RUNS_SCHEMA, "runs": list(runs.values())}), grab_dir)
+    html.write_html(analyze(RunSet.from_dict({"schema": RUNS_SCHEMA, "runs": list(runs.values())})), grab_dir)
     report = (grab_dir / "report.html").read_text()
     assert '<h2 id="grabs">Grabs of the view</h2>' in report
     for run in runs.values():
         for grab in run["extra"]["ui_qt"]["grabs"]:
             assert f'<img alt="{grab["file"]}" src="data:image/png;base64,' in report
     (grab_dir / runs["sync"]["extra"]["ui_qt"]["grabs"][0]["file"]).unlink()
-    assert "not found beside the report" in html.render_html(RunSet.from_dict({"schema": RUNS_SCHEMA, "runs": [runs["sync"]]}),
-                                                              grabs=read_grabs(RunSet.from_dict(runs["sync"]), grab_dir))  # fmt: skip
+    sync = RunSet.from_dict(runs["sync"])
+    assert "not found beside the report" in html.render_html(analyze(sync), grabs=read_grabs(sync, grab_dir))
 
 
 def test_run_ui_qt_on_the_command_line(photos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
