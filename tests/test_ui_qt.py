@@ -123,7 +123,7 @@ def test_run_ui_qt_on_the_command_line(photos: Path, tmp_path: Path, monkeypatch
 def test_unknown_ui_is_one_line_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--ui", "gtk"])
     assert result.exit_code == 2
-    assert "--ui must be one of probe, qt, got 'gtk'" in result.output
+    assert "--ui must be one of probe, qt, asyncio, got 'gtk'" in result.output
 
 
 def test_without_pyside6_ui_qt_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,8 @@ Ui = Annotated[
     str,
     typer.Option(
         "--ui",
-        help="The main-thread loop the replay runs in: probe (the built-in frame loop) or qt (a real QApplication "
-        "showing the folder in a list view; needs exifbench[qt]; with --out, grabs of the view go into the report).",
+        help="The main-thread loop the replay runs in: probe (the built-in frame loop), qt (a real QApplication "
+        "showing the folder in a list view; needs exifbench[qt]; with --out, grabs of the view go into the report) "
+        "or asyncio (an asyncio event loop).",
     ),
 ]

@@ -19,7 +19,7 @@ from exifbench.pattern.pattern import FRAME_MS, load_pattern
 from exifbench.renderers.setup import cold_text, extractor_text
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.replay.replay import NOT_READY_POLICIES, UI_LOOPS
+from exifbench.replay.replay import NOT_READY_POLICIES, check_ui
 from exifbench.strategies import expand_names, resolve
 
 
@@ -61,9 +61,7 @@ def run(
         get_extractor(name)
     if on_not_ready not in NOT_READY_POLICIES:
         raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
-    if ui not in UI_LOOPS:
-        raise ExifbenchError(f"--ui must be one of {', '.join(UI_LOOPS)}, got {ui!r}")
-    if ui == "qt":
+    if check_ui(ui) == "qt":
         import exifbench.replay.ui_qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
     if profile and out is None:
         raise ExifbenchError("--profile needs --out DIR to write the profile files into")

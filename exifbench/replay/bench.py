@@ -28,10 +28,9 @@ from exifbench.replay.overhead import harness_overhead_us
 from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
 from exifbench.replay.plan import ReplayPlan, plan_replay
-from exifbench.replay.replay import UI_LOOPS, UiLoop, replay
+from exifbench.replay.replay import UiLoop, check_ui, replay
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.analysis.statistics import summarize_blocking
-from exifbench.errors import ExifbenchError
 from exifbench.strategies import create, takes_reader
 from exifbench.strategies.base import ExifLoader
 
@@ -218,8 +217,11 @@ def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name:
         from exifbench.replay.ui_qt import QtFrameLoop  # PySide6 is optional: imported only when asked for
 
         return QtFrameLoop(loader, plan, config.tick_ms, config.grab_dir, "grab-" + re.sub(r"[^\w.+-]", "_", run_name))
-    if config.ui != "probe":
-        raise ExifbenchError(f"--ui must be one of {', '.join(UI_LOOPS)}, got {config.ui!r}")
+    if config.ui == "asyncio":
+        from exifbench.replay.ui_asyncio import AsyncioFrameLoop
+
+        return AsyncioFrameLoop(loader, config.tick_ms)
+    check_ui(config.ui)
     return FrameProbe(config.tick_ms)
 
 

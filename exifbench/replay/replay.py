@@ -23,14 +23,24 @@ from exifbench.replay.probe import FrameProbe
 from exifbench.strategies.base import ExifLoader
 
 NOT_READY_POLICIES = ("defaults", "wait", "defer")
-UI_LOOPS = ("probe", "qt")
-"""The main-thread loops a replay can run in: the built-in probe, or a real Qt application."""
+UI_LOOPS = ("probe", "qt", "asyncio")
+"""The main-thread loops a replay can run in: the built-in probe, a real Qt application, an asyncio event loop."""
+
+
+def check_ui(name: str) -> str:
+    """``name`` if it is one of :data:`UI_LOOPS`; a user error otherwise."""
+    if name not in UI_LOOPS:
+        raise ExifbenchError(f"--ui must be one of {', '.join(UI_LOOPS)}, got {name!r}")
+    return name
 
 
 class UiLoop(Protocol):
     """The main thread's loop during a replay: makes the calls when due, stays responsive, measures it."""
 
-    lags_ms: list[float]
+    @property
+    def lags_ms(self) -> list[float]:
+        """How late each frame's timer fired, in ms."""
+        ...
 
     def run_calls(self, calls: PatternCalls) -> None:
         """Make every call of ``calls`` when it is due."""

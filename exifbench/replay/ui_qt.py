@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from exifbench.analysis.statistics import percentile
 from exifbench.errors import ExifbenchError
 from exifbench.replay.calls import CallMade, PatternCalls
 from exifbench.replay.clock import now_ns
+from exifbench.replay.frames import FrameClock
 from exifbench.replay.plan import ReplayPlan
 from exifbench.strategies.base import Exif, ExifLoader
 
@@ -145,8 +145,7 @@ class QtFrameLoop:
     ) -> None:
         self._app = application()
         self._loader = loader
-        self._tick_ns = max(1, int(tick_ms * 1e6))
-        self.tick_ms = tick_ms
+        self.clock = FrameClock(tick_ms)
         self._grab_dir = grab_dir
         if grab_dir is not None:
             grab_dir.mkdir(parents=True, exist_ok=True)
@@ -164,15 +163,15 @@ class QtFrameLoop:
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._frame)
         self._loop = QEventLoop()
-        self._origin_ns = 0
-        self._target_ns = 0
         self._calls: PatternCalls | None = None
         self._done: threading.Event | None = None
         self._failure: BaseException | None = None
-        self.lags_ms: list[float] = []
-        self.frames: list[tuple[int, int]] = []
         self.grabs: list[dict[str, Any]] = []
         self.placeholders_shown = 0
+
+    @property
+    def lags_ms(self) -> list[float]:
+        return self.clock.lags_ms
 
     # UiLoop ---------------------------------------------------------------------------
 
@@ -180,7 +179,7 @@ class QtFrameLoop:
         """Run the event loop until every call was made in the frame it fell due in."""
         self.view.show()
         self._app.processEvents()  # the window is exposed (so a repaint really paints) before the first frame
-        self._origin_ns = self._target_ns = now_ns()
+        self.clock.start()
         self._calls = calls
         self._run()
         self._calls = None
@@ -193,18 +192,7 @@ class QtFrameLoop:
 
     def summary(self) -> dict[str, Any]:
         """Tick lag, frames missed and tasks over the frames, each from its grid point to the end of its paint."""
-        frame_ms = [(end - start) / 1e6 for start, end in self.frames]
-        return {
-            "ui": "qt",
-            "ticks": len(self.lags_ms),
-            "tick_ms": self.tick_ms,
-            "lag_p50_ms": percentile(self.lags_ms, 50),
-            "lag_p99_ms": percentile(self.lags_ms, 99),
-            "lag_max_ms": max(self.lags_ms, default=0.0),
-            "frames_missed": sum(int(ms * 1e6 // self._tick_ns) for ms in frame_ms),
-            "long_tasks": sum(ms > 50 for ms in frame_ms),
-            "frozen_frames": sum(ms > 700 for ms in frame_ms),
-        }
+        return self.clock.summary("qt")
 
     def extra(self) -> dict[str, Any]:
         """The grabs saved and how many cells showed a placeholder."""
@@ -220,12 +208,7 @@ class QtFrameLoop:
             raise failure
 
     def _arm(self) -> None:
-        """Aim the timer at the next grid point after now (missed grid points are skipped)."""
-        now = now_ns()
-        if self._target_ns <= now:
-            missed = (now - self._origin_ns) // self._tick_ns + 1
-            self._target_ns = self._origin_ns + missed * self._tick_ns
-        self._timer.start(max(0, -(-(self._target_ns - now) // 1_000_000)))
+        self._timer.start(-(-self.clock.delay_ns() // 1_000_000))
 
     def _frame(self) -> None:
         try:
@@ -240,20 +223,17 @@ class QtFrameLoop:
 
     def _frame_work(self) -> bool:
         """One frame; ``True`` when the phase (calls, or idling until done) is over."""
-        target, fired = self._target_ns, now_ns()
+        target = self.clock.open()
         ending = self._done is not None and self._done.is_set()
         self._fill_ready(ending)
         calls = self._calls
         before = calls.made if calls is not None else 0
-        while calls is not None and (due := calls.next_due_ns()) is not None and due < max(target + self._tick_ns, now_ns()):
-            made = calls.call_next()
-            if calls.made == before + 1:  # the frame's first request: its page scrolls to the top
+        for made in self.clock.due_calls(calls, target) if calls is not None else ():
+            if made.number == before:  # the frame's first request: its page scrolls to the top
                 self.view.scrollTo(self.model.index(self.model.row_of(made.path)), QListView.ScrollHint.PositionAtTop)
             self._show(made)
         self.view.viewport().repaint()
-        end = now_ns()
-        self.lags_ms.append(max(0.0, (fired - target) / 1e6))
-        self.frames.append((target, end))
+        self.clock.close(target)
         if calls is not None:
             if before == 0 and calls.made:
                 self._grab(GRAB_MOMENTS[0])
@@ -288,9 +268,9 @@ class QtFrameLoop:
         begin = now_ns()
         file = f"{self._grab_name}-{moment.replace(' ', '-')}.png"
         self.view.grab().save(str(self._grab_dir / file), "PNG")
-        self.grabs.append({"moment": moment, "file": file, "frame": len(self.frames),
+        self.grabs.append({"moment": moment, "file": file, "frame": len(self.clock.frames),
                            "placeholders": len(self.model.waiting), "filled": self.model.filled})  # fmt: skip
-        self._origin_ns += now_ns() - begin
+        self.clock.pause(now_ns() - begin)
 
 
 def _list_view(model: FolderModel) -> QListView:
