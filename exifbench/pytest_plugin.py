@@ -15,6 +15,7 @@ import pytest
 
 from exifbench.dataset.folder import scan
 from exifbench.dataset.storage import StorageModel
+from exifbench.errors import ExifbenchError
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.pattern.pattern import Pattern, load_pattern
 from exifbench.documents.runs import RunResult
@@ -33,7 +34,10 @@ def replay_runner(
     """Replay ``pattern`` (a name, a file, a :class:`Pattern`; default ``startup-593``) on ``folder`` once."""
     config = BenchConfig([strategy], workers=workers, on_not_ready=on_not_ready, storage=StorageModel(io_latency_ms))
     replayed = pattern if isinstance(pattern, Pattern) else load_pattern(pattern)
-    return run_bench(config, scan(folder), replayed).runs[0]
+    runs = run_bench(config, scan(folder), replayed)
+    for failure in runs.failed:
+        raise ExifbenchError(f"strategy {failure.strategy!r} failed: {failure.error}")
+    return runs.runs[0]
 
 
 @pytest.fixture

@@ -92,6 +92,8 @@ def gate_files(
 
 
 def _check(runs: RunSet, what: str) -> None:
+    for failure in runs.failed:
+        raise ExifbenchError(f"{what}: strategy {failure.strategy!r} failed ({failure.error}); gate only complete results")
     if not runs.runs:
         raise ExifbenchError(f"{what}: no runs to compare")
     if not runs.complete:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from exifbench.cli.console import console, dataset_for, err_console, graceful_stop, replay_progress, user_errors
 from exifbench.cli.options import (
@@ -119,7 +120,10 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False) ->
         console.print(cold_text(config), highlight=False)
     if any("fastpath_fallbacks" in one.config for one in runs.runs):
         console.print(f"extractor: {extractor_text(runs)}", highlight=False)
-    if not runs.complete:
+    for failure in runs.failed:
+        err_console.print(f"[red]failed:[/red] strategy {escape(repr(failure.strategy))} (repeat {failure.repeat}): "
+                          f"{escape(failure.error)}", highlight=False, soft_wrap=True)  # fmt: skip
+    if not runs.complete and not runs.failed:
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:
         runs.save(json_path, force=force)

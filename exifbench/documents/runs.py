@@ -90,12 +90,37 @@ def _check_numbers(data: Any, keys: tuple[str, ...], where: str) -> None:
             raise ExifbenchError(f"{where}.{key}: must be a finite number, got {value!r}")
 
 
+@dataclass(frozen=True)
+class StrategyFailure:
+    """A strategy whose loader raised: which repeat, and one line naming the call and the exception.
+
+    It is not run again; its earlier repeats, if any, are kept; the run set is not complete.
+    """
+
+    strategy: str
+    repeat: int
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> StrategyFailure:
+        if not isinstance(data, dict):
+            raise ExifbenchError(f"{where}: must be an object with strategy, repeat and error")
+        for key, kind in (("strategy", str), ("repeat", int), ("error", str)):
+            if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
+                raise ExifbenchError(f"{where}.{key}: must be a {kind.__name__}, got {data.get(key)!r}")
+        return cls(data["strategy"], data["repeat"], data["error"])
+
+
 @dataclass
 class RunSet:
-    """All runs of one invocation, in the order they ran (interleaved across repeats)."""
+    """All runs of one invocation, in the order they ran (interleaved across repeats), and the strategies that failed."""
 
     runs: list[RunResult] = field(default_factory=list)
     complete: bool = True
+    failed: list[StrategyFailure] = field(default_factory=list)
 
     @property
     def strategies(self) -> list[str]:
@@ -105,9 +130,14 @@ class RunSet:
         return [run for run in self.runs if run.strategy == strategy]
 
     def to_dict(self) -> dict[str, Any]:
-        if len(self.runs) == 1 and self.complete:
+        if len(self.runs) == 1 and self.complete and not self.failed:
             return self.runs[0].to_dict()
-        return {"schema": RUNS_SCHEMA, "complete": self.complete, "runs": [run.to_dict() for run in self.runs]}
+        return {
+            "schema": RUNS_SCHEMA,
+            "complete": self.complete,
+            "failed": [failure.to_dict() for failure in self.failed],
+            "runs": [run.to_dict() for run in self.runs],
+        }
 
     def save(self, path: str | Path, force: bool = True) -> Path:
         return write_atomic(path, json.dumps(self.to_dict(), indent=1, default=str), force=force)
@@ -125,7 +155,11 @@ class RunSet:
             if not isinstance(runs, list):
                 raise ExifbenchError(f"{where}: field 'runs' must be a list")
             parsed = [RunResult.from_dict(run, f"{where}: runs[{i}]") for i, run in enumerate(runs)]
-            return cls(parsed, complete=bool(data.get("complete", True)))
+            failed = data.get("failed", [])
+            if not isinstance(failed, list):
+                raise ExifbenchError(f"{where}: field 'failed' must be a list")
+            failures = [StrategyFailure.from_dict(one, f"{where}: failed[{i}]") for i, one in enumerate(failed)]
+            return cls(parsed, complete=bool(data.get("complete", True)), failed=failures)
         raise ExifbenchError(f"{where}: field 'schema' must be {RUN_SCHEMA!r} or {RUNS_SCHEMA!r}, got {schema!r}")
 
     @classmethod

@@ -20,6 +20,7 @@ from exifbench.dataset.folder import Folder
 from exifbench.dataset.io import IoCounts
 from exifbench.dataset.mount import Mount, StorageFailed, mounted
 from exifbench.dataset.storage import StorageModel, cold_check, evict
+from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
 from exifbench.replay.environment import environment
 from exifbench.replay.equality import compare
@@ -28,8 +29,9 @@ from exifbench.replay.overhead import harness_overhead_us
 from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
 from exifbench.replay.plan import ReplayPlan, plan_replay
+from exifbench.replay.guard import GuardedLoader, LoaderFailure
 from exifbench.replay.replay import UiLoop, check_ui, replay
-from exifbench.documents.runs import RunResult, RunSet
+from exifbench.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.analysis.statistics import summarize_blocking
 from exifbench.strategies import create, takes_reader
 from exifbench.strategies.base import ExifLoader
@@ -93,6 +95,10 @@ def run_bench(
     runs = RunSet()
     try:
         for run in iter_runs(config, folder, pattern, progress, stop, dataset):
+            if isinstance(run, StrategyFailure):
+                runs.failed.append(run)
+                runs.complete = False
+                continue
             runs.runs.append(run)
             if not run.complete:
                 runs.complete = False
@@ -113,8 +119,9 @@ def iter_runs(
     stop: threading.Event | None = None,
     dataset: str | None = None,
     mount: Mount | None = None,
-) -> Iterator[RunResult]:
-    """Yield each run's result as soon as it is measured.
+) -> Iterator[RunResult | StrategyFailure]:
+    """Yield each run's result as soon as it is measured; a strategy whose loader raised yields its
+    :class:`StrategyFailure` instead and is not run again.
 
     With ``storage_via="fuse"`` every run reads through one mount: ``mount`` if given (see
     :func:`storage_mount`), else one made here and unmounted when the iteration ends, however it ends.
@@ -138,7 +145,7 @@ def _iter_runs(
     stop: threading.Event | None,
     dataset: str | None,
     mount: Mount | None,
-) -> Iterator[RunResult]:
+) -> Iterator[RunResult | StrategyFailure]:
     plain_plan = plan_replay(pattern, folder)
     plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
     expected = baseline(plan, plain_plan.root)
@@ -175,11 +182,14 @@ def _iter_runs(
     if config.switch_interval_s is not None:
         sys.setswitchinterval(config.switch_interval_s)
         env["switch_interval_s"] = config.switch_interval_s
+    failed: set[str] = set()
     try:
         for repeat in range(config.repeat):
             for label, name, reader in variants:
                 if stop is not None and stop.is_set():
                     return
+                if label in failed:
+                    continue
                 if config.cold:
                     evict(plain_plan.targets)
                 if mount is not None and config.storage.os_cache:
@@ -188,7 +198,9 @@ def _iter_runs(
                 run_config = {**shared_config, "storage_charged": charged}
                 before = IoCounts.of(mount.counts()) if mount else None
                 run = _run_one(label, name, repeat, reader, config, plan, expected, env, run_config, progress, stop)
-                if mount is not None and before is not None:
+                if isinstance(run, StrategyFailure):
+                    failed.add(label)
+                elif mount is not None and before is not None:
                     mount.check()
                     run.io = (IoCounts.of(mount.counts()) - before).to_dict()
                     _relocate(run, plan.root, plain_plan.root)
@@ -237,17 +249,22 @@ def _run_one(
     shared_config: dict[str, Any],
     progress: ProgressHook | None,
     stop: threading.Event | None,
-) -> RunResult:
+) -> RunResult | StrategyFailure:
     def on_call(index: int) -> None:
         if progress is not None:
             progress(label, repeat, index + 1)
 
     around = config.around_replay(label, repeat) if config.around_replay else nullcontext({})
-    with collect_errors() as collector:
-        with create(name, reader, **config.loader_options()) as loader:
-            with around as extra:
-                ui = ui_loop(config, loader, plan, f"{label}-{repeat}")
-                measured = replay(loader, plan, config.on_not_ready, on_call, stop, ui)
+    try:
+        loader = create(name, reader, **config.loader_options())
+    except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
+        return StrategyFailure(label, repeat, str(exc))
+    try:
+        with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
+            ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
+            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui)
+    except LoaderFailure as exc:
+        return StrategyFailure(label, repeat, str(exc))
     equality = compare(expected, measured.results)
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
     if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them

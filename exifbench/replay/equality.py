@@ -72,8 +72,9 @@ MISSING = "<missing>"
 
 
 def diff_exif(path: str, expected: dict[str, Any] | None, actual: dict[str, Any] | None) -> list[Mismatch]:
-    """Every tag of ``path`` whose value differs between two dicts (``None`` means no dict at all)."""
-    if expected is None or actual is None:
+    """Every tag of ``path`` whose value differs between two dicts (``None`` means no dict at all; a loader
+    that returns something else than a dict differs as a whole)."""
+    if not isinstance(expected, dict) or not isinstance(actual, dict):
         if expected is actual:
             return []
         return [Mismatch(path, "<dict>", short_repr(expected), short_repr(actual))]

@@ -16,7 +16,7 @@ from exifbench.analysis.policy import Policy
 from exifbench.dataset.folder import Folder
 from exifbench.dataset.storage import StorageModel
 from exifbench.documents.decision import REJECT, Decision, PhaseVerdict
-from exifbench.documents.runs import RunSet
+from exifbench.documents.runs import RunSet, StrategyFailure
 from exifbench.errors import ExifbenchError
 from exifbench.pattern.pattern import Pattern, startup_pattern
 from exifbench.replay.bench import BenchConfig, iter_runs, storage_mount
@@ -71,6 +71,8 @@ def run_watched(
                 run = next(steps, None)
             if run is None:
                 break
+            if isinstance(run, StrategyFailure):
+                raise ExifbenchError(f"strategy {run.strategy!r} failed: {run.error}; no decision")
             run.extra["resources"] = watch.usage.to_dict()
             runs.runs.append(run)
     if (stop is not None and stop.is_set()) or not all(run.complete for run in runs.runs):

@@ -1,0 +1,62 @@
+"""User loaders with a bug in one protocol call, named on the command line as ``tests.faulty_loaders:Class``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from exifbench.extractors import ExifReader
+from exifbench.strategies.sync import SyncLoader
+
+
+class LoaderBug(RuntimeError):
+    pass
+
+
+class Faulty(SyncLoader):
+    """``sync`` with a bug in the call named by :attr:`fails_in` (on the 5th ``load_exif`` for ``load_exif``)."""
+
+    fails_in = ""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        if self.fails_in == "__init__":
+            raise LoaderBug("cannot start")
+        super().__init__(reader)
+        self.calls = 0
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        self.calls += 1
+        if self.fails_in == "load_exif" and self.calls == 5:
+            raise LoaderBug("corrupt cache\nentry")  # a multi-line message still gives one line
+        return super().load_exif(path, blocking)
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        if self.fails_in == "preload":
+            raise LoaderBug("no pool")
+
+    def close(self) -> None:
+        if self.fails_in == "close":
+            raise LoaderBug("leaked worker")
+
+
+class FailsInInit(Faulty):
+    fails_in = "__init__"
+
+
+class FailsInPreload(Faulty):
+    fails_in = "preload"
+
+
+class FailsInLoad(Faulty):
+    fails_in = "load_exif"
+
+
+class FailsInClose(Faulty):
+    fails_in = "close"
+
+
+class ReturnsText(SyncLoader):
+    """Breaks the protocol without raising: ``load_exif`` returns a string, not a dict."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> Any:
+        return "not a dict"
