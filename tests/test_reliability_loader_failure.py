@@ -69,3 +69,21 @@ def test_a_loader_returning_something_else_than_a_dict_is_a_mismatch_per_file(co
     (run,) = run_bench(BenchConfig(["tests.faulty_loaders:ReturnsText"]), folder, startup_pattern(len(folder.files))).runs
     assert run.equality["checked"] == len(folder.files) and run.equality["equal"] == 0
     assert {(m["tag"], m["actual"]) for m in run.equality["mismatches"]} == {("<dict>", "'not a dict'")}
+
+
+def test_the_guard_passes_every_other_method_through_guarded() -> None:
+    from exifbench.replay.guard import GuardedLoader, LoaderFailure
+    from exifbench.strategies.base import BackgroundWork
+    from exifbench.strategies.threadpool import ThreadPoolLoader
+    from exifbench.strategies.sync import SyncLoader
+
+    with GuardedLoader(ThreadPoolLoader(workers=1)) as loader:
+        assert isinstance(loader, BackgroundWork) and loader.wait_idle(timeout=5) is True
+    assert not isinstance(GuardedLoader(SyncLoader()), BackgroundWork)
+
+    class BrokenWait(SyncLoader):
+        def wait_idle(self, timeout: float | None = None) -> bool:
+            raise OSError("no")
+
+    with pytest.raises(LoaderFailure, match=r"^wait_idle\(\) raised OSError: no$"):
+        GuardedLoader(BrokenWait()).wait_idle(timeout=1)

@@ -8,9 +8,10 @@ into a failed strategy while the other strategies' measurements are kept.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from exifbench.extractors import describe_error
 from exifbench.strategies.base import Exif, ExifLoader
@@ -26,10 +27,10 @@ class LoaderFailure(Exception):
         return cls(f"{call} raised {describe_error(exc)}")
 
 
-def guarded(call: str, method: Callable[..., Result], *args: object) -> Result:
-    """``method(*args)``, with any exception it raises turned into a :class:`LoaderFailure` naming ``call``."""
+def guarded(call: str, method: Callable[..., Result], *args: object, **kwargs: object) -> Result:
+    """``method(*args, **kwargs)``, with any exception it raises turned into a :class:`LoaderFailure` naming ``call``."""
     try:
-        return method(*args)
+        return method(*args, **kwargs)
     except LoaderFailure:
         raise
     except Exception as exc:
@@ -42,6 +43,11 @@ class GuardedLoader:
 
     def __init__(self, loader: ExifLoader) -> None:
         self._loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else the loader offers (``wait_idle``...), its methods guarded alike."""
+        attribute = getattr(self._loader, name)
+        return functools.partial(guarded, f"{name}()", attribute) if callable(attribute) else attribute
 
     def load_exif(self, path: str, blocking: bool = False) -> Exif | None:
         try:
