@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +200,7 @@ def _iter_runs(
                 run = _run_one(label, name, repeat, reader, config, plan, expected, env, run_config, progress, stop)
                 if isinstance(run, StrategyFailure):
                     failed.add(label)
+                    run = replace(run, error=run.error.replace(plan.root, plain_plan.root))
                 elif mount is not None and before is not None:
                     mount.check()
                     run.io = (IoCounts.of(mount.counts()) - before).to_dict()
