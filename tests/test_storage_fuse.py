@@ -140,8 +140,8 @@ def test_normal_exit_and_exception_unmount_and_leave_no_daemon(corpus_copy: Path
 def test_loader_crash_unmounts(corpus_copy: Path) -> None:
     before = {point for _, point, kind in mounts() if kind == FS_TYPE}
     config = BenchConfig(["tests.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse")
-    with pytest.raises(RuntimeError, match="loader bug"):
-        run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
+    runs = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
+    assert [failure.error for failure in runs.failed] == [f"load_exif({scan(corpus_copy).paths[0]!r}) raised RuntimeError: loader bug"]
     assert {point for _, point, kind in mounts() if kind == FS_TYPE} <= before
 
 
