@@ -86,10 +86,41 @@ def test_record_then_replay_round_trip(corpus_copy: Path, tmp_path: Path) -> Non
     assert [c.path for c in plan.calls] == [str(corpus_copy.resolve() / p.name) for p in [*photos, photos[0], photos[1]]]
 
 
-def test_record_refuses_paths_outside_the_root(corpus_copy: Path, tmp_path: Path) -> None:
+def test_record_saves_what_is_under_the_root_and_names_what_is_not(corpus_copy: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere.jpg"
-    shutil.copyfile(next(corpus_copy.glob("*.jpg")), outside)
-    recorder = exifbench.record(SyncLoader(), tmp_path / "t.json", root=corpus_copy)
+    photo = sorted(corpus_copy.glob("*.jpg"))[0]
+    shutil.copyfile(photo, outside)
+    trace = tmp_path / "t.json"
+    recorder = exifbench.record(SyncLoader(), trace, root=corpus_copy)
     recorder.load_exif(str(outside))
-    with pytest.raises(ExifbenchError, match="outside the dataset root"):
+    with pytest.raises(ExifbenchError, match="none of the 1 recorded calls is under the dataset root"):
         recorder.save()
+    recorder.load_exif(str(photo))
+    with pytest.raises(ExifbenchError, match=rf"saved without 1 path\(s\) recorded outside the dataset root .*elsewhere\.jpg"):
+        recorder.save()
+    assert [call.image for call in Pattern.load(trace).calls] == [photo.name]
+    with pytest.warns(UserWarning, match="saved without 1 path"), pytest.raises(KeyError):  # the app's own error wins
+        with exifbench.record(SyncLoader(), tmp_path / "t2.json", root=corpus_copy) as loader:
+            loader.load_exif(str(photo))
+            loader.load_exif(str(outside))
+            raise KeyError("the app failed")
+    assert [call.image for call in Pattern.load(tmp_path / "t2.json").calls] == [photo.name]
+
+
+@pytest.mark.parametrize("linked", ["root", "paths", "both"])
+def test_record_through_a_symlinked_path(linked: str, corpus_copy: Path, tmp_path: Path) -> None:
+    """``/tmp`` is a symlink on macOS: the root or the app's paths (or both) may come through one."""
+    link = tmp_path / "link"
+    link.symlink_to(corpus_copy.parent)
+    via_link = link / corpus_copy.name
+    root = via_link if linked in ("root", "both") else corpus_copy
+    folder = via_link if linked in ("paths", "both") else corpus_copy
+    photos = sorted(p.name for p in corpus_copy.glob("*.jpg"))[:3]
+    trace = tmp_path / "trace.json"
+    with exifbench.record(SyncLoader(), trace, root=root) as loader:
+        loader.preload([str(folder / photos[2])])
+        for name in photos:
+            loader.load_exif(str(folder / name))
+    pattern = Pattern.load(trace)
+    assert [call.image for call in pattern.calls] == photos and pattern.preload == [photos[2]]
+    assert len(plan_replay(pattern, scan(root)).calls) == 3
