@@ -4,14 +4,18 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench clean system qt-system-libs
 
-# The file-system storage model needs FUSE: Debian's fuse3 (libfuse3 + fusermount3), installed once when missing.
+# System parts, installed once when missing: Debian's fuse3 (libfuse3 + fusermount3) for the file-system
+# storage model, libimage-exiftool-perl for exiftool in `exifbench peers`.
+SYSTEM := fusermount3:fuse3 exiftool:libimage-exiftool-perl
 system:
-	@command -v fusermount3 >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(SYSTEM); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fuse3 >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "note: fusermount3 not found; install FUSE (Debian: apt-get install fuse3, macOS: macFUSE) or exifbench falls back to its in-process storage model" >&2; \
-	  fi; }
+	    echo "note: missing Debian packages:$$missing (without fuse3 exifbench falls back to its in-process storage model; without exiftool peers skips it)" >&2; \
+	  fi; \
+	fi
 
 # What Qt's offscreen platform loads on Debian (found with ldd on PySide6's QtWidgets and libqoffscreen.so),
 # plus a font for the view's text; installed when missing.

@@ -61,3 +61,34 @@ def test_both_extractors_in_one_run_label_the_fast_path_variants(corpus_copy: Pa
     assert [run["config"]["extractor"] for run in runs[:4]] == ["pillow", "fastpath"] * 2
     assert all(run["equality"]["checked"] == run["equality"]["equal"] > 0 for run in runs)
     assert "vs sync" in result.output and "sync+fastpath" in result.output
+
+
+def test_peers_through_a_storage_profile_on_a_real_mount(corpus_dir: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("jpg/gps/DSCN0010.jpg", "jpg/Canon_40D.jpg", "tiff/Arbitro.tiff"):
+        shutil.copyfile(corpus_dir / name, photos / Path(name).name)
+    out = tmp_path / "peers.json"
+    result = runner.invoke(app, ["peers", str(photos), "--storage", "nfs", "--repeats", "1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["context"]["via"] == "fuse" and doc["context"]["storage"].startswith("nfs")
+    tools = {peer["tool"]: peer for peer in doc["peers"]}
+    assert tools["fastpath"]["extra"]["identical_dicts"] == 3
+    assert tools["pillow"]["mean_ms"] >= 0.5  # at least one 0.5 ms request per file, charged by the mount
+
+
+def test_a_saved_peers_report_re_renders(corpus_dir: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    shutil.copytree(corpus_dir / "jpg" / "gps", photos)
+    saved = tmp_path / "peers.json"
+    assert runner.invoke(app, ["peers", str(photos), "--repeats", "1", "--json", str(saved)]).exit_code == 0
+    result = runner.invoke(app, ["report", str(saved), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "as many files per second as pillow" in result.output
+    assert (tmp_path / "out" / "peers.md").read_text().startswith("# EXIF readers side by side")
+
+
+def test_peers_on_an_empty_folder_is_a_user_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["peers", str(tmp_path)])
+    assert result.exit_code == 2 and "no files to read" in result.output

@@ -1,29 +1,35 @@
-"""The peers report: structure, JSON round trip, agreement maths, exiftool absent (and present when installed)."""
+"""The peers report: structure, timing blocks, the document (JSON round trip, nested validation), agreement maths,
+exiftool absent, broken and present (make test installs it)."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from rich.table import Table
 
+import exifbench
+from rich.console import Console, RenderableType
+
+from exifbench.documents import load
+from exifbench.documents.peers import INTERLEAVED, OWN_BLOCK, SCHEMA, FieldAgreement, PeersReport
 from exifbench.errors import ExifbenchError
 from exifbench.extractors.pillow import pillow_exif
+from exifbench.renderers.peers import render_console, render_markdown
 from exifbench.workflows import peers
 from exifbench.workflows.peers import (
     EXIFTOOL_MISSING,
     FIELDS,
-    SCHEMA,
-    FieldAgreement,
-    PeersReport,
+    Peer,
     measure_peers,
     pillow_fields,
     same_value,
+    tally,
 )
-from exifbench.renderers.peers import render_table
 
 FILES = ["jpg/Canon_40D.jpg", "jpg/gps/DSCN0010.jpg", "jpg/orientation/portrait_6.jpg", "tiff/Arbitro.tiff"]
 
@@ -47,9 +53,9 @@ def no_exiftool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name, *args: None if name == "exiftool" else real_which(name, *args))
 
 
-def render(table: Table) -> str:
+def render(view: RenderableType) -> str:
     console = Console(width=200, record=True)
-    console.print(table)
+    console.print(view)
     return console.export_text()
 
 
@@ -59,50 +65,102 @@ def test_report_structure_without_exiftool(photos: list[str], no_exiftool: None)
     assert [p.tool for p in report.peers] == ["pillow", "fastpath", "exifread", "exiftool"]
 
     exiftool = report.peer("exiftool")
-    assert (exiftool.available, exiftool.reason) == (False, EXIFTOOL_MISSING)
-    assert exiftool.median_ms is None and exiftool.agreement == {}
+    assert (exiftool.available, exiftool.reason, exiftool.timing) == (False, EXIFTOOL_MISSING, OWN_BLOCK)
+    assert exiftool.mean_ms is None and exiftool.agreement == {}
 
     for tool in ("pillow", "fastpath", "exifread"):
         peer = report.peer(tool)
-        assert peer.available and peer.files == len(photos)
-        assert peer.median_ms is not None and peer.median_ms > 0
-        assert peer.throughput_fps is not None and peer.throughput_fps > 0
+        assert peer.available and peer.files == len(photos) and peer.timing == INTERLEAVED
+        assert peer.mean_ms is not None and peer.median_ms is not None and 0 < peer.median_ms
+        assert peer.throughput_fps == pytest.approx(1000 / peer.mean_ms)
         assert set(peer.agreement) == set(FIELDS)
     assert report.peer("pillow").errors == report.peer("fastpath").errors == 1  # the junk file
-    assert report.speedup("pillow") == 1.0
+    assert report.throughput_ratio("pillow") == 1.0
+    assert report.peer("fastpath").version == f"exifbench {exifbench.__version__}"  # exifbench's, not Pillow's
+    assert report.peer("fastpath").extra["pillow"] == report.peer("pillow").version
 
 
 def test_fast_path_agrees_completely_with_pillow(photos: list[str], no_exiftool: None) -> None:
     report = measure_peers(photos, repeats=1)
     fast = report.peer("fastpath")
     assert fast.agreement_rate == 1.0
-    assert fast.extra["identical_dicts"] == len(photos) - 1  # all but the junk file
+    assert fast.extra["identical_dicts"] == len(photos)  # the junk file too: {} and an error on both sides
     assert fast.extra["fallbacks"] == {"not-jpeg": 2}  # the TIFF and the junk file
     gps = report.peer("exifread").agreement["GPSPosition"]
     assert gps.agree == 1 and gps.disagree == 0
 
 
-def test_report_json_round_trip(photos: list[str], no_exiftool: None) -> None:
-    report = measure_peers(photos[:2], repeats=1)
+def test_report_is_a_document_saved_loaded_and_rendered(photos: list[str], no_exiftool: None, tmp_path: Path) -> None:
+    report = measure_peers(photos[:2], repeats=1, context={"dataset": "two files"})
     data = json.loads(json.dumps(report.to_dict()))
-    assert data["schema"] == SCHEMA
+    assert data["schema"] == SCHEMA and data["context"] == {"dataset": "two files"}
     assert data["peers"][-1] == {**data["peers"][-1], "available": False, "reason": EXIFTOOL_MISSING}
+    assert data["peers"][0]["throughput_fps"] == report.peers[0].throughput_fps
     assert PeersReport.from_dict(data) == report
+    saved = report.save(tmp_path / "peers.json")
+    assert PeersReport.load(saved) == report == load(saved)  # the one loader for every document knows it
 
 
-def test_from_dict_rejects_other_documents() -> None:
-    with pytest.raises(ExifbenchError, match="schema"):
-        PeersReport.from_dict({"schema": "exifbench.run/1"})
-    with pytest.raises(ExifbenchError, match="malformed"):
-        PeersReport.from_dict({"schema": SCHEMA, "files": 1})
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"schema": "exifbench.run/1"}, "schema"),
+        ({"files": -1}, "files"),
+        ({"peers": {}}, "peers"),
+        ({"peers": [5]}, "peers[0]"),
+        ({"peers": [{"tool": "pillow", "available": "yes"}]}, "peers[0].available"),
+        ({"peers": [{"tool": "pillow", "available": True, "mean_ms": None}]}, "peers[0].mean_ms"),
+        ({"peers": [{"tool": "pillow", "available": True, "mean_ms": float("inf")}]}, "peers[0].mean_ms"),
+        ({"peers": [{"tool": "pillow", "available": True, "mean_ms": 1, "timing": "x"}]}, "peers[0].timing"),
+        ({"peers": [{"tool": "pillow", "available": True, "mean_ms": 1, "agreement": {"Make": {"agree": "1"}}}]},
+         "peers[0].agreement.Make.agree"),
+        ({"peers": [{"tool": "fastpath", "available": True, "mean_ms": 1}]}, "reference"),
+    ],
+)
+def test_bad_nested_fields_are_one_line_naming_the_field(change: dict[str, object], field: str) -> None:
+    good = {"schema": SCHEMA, "files": 1, "repeats": 1, "reference": "pillow",
+            "peers": [{"tool": "pillow", "available": True, "mean_ms": 0.2, "median_ms": 0.2}]}  # fmt: skip
+    assert PeersReport.from_dict(good).peer("pillow").throughput_fps == pytest.approx(5000)
+    with pytest.raises(ExifbenchError, match=re.escape(field)) as caught:
+        PeersReport.from_dict({**good, **change})
+    assert "\n" not in str(caught.value)
 
 
-def test_table_shows_every_tool_and_why_exiftool_is_missing(photos: list[str], no_exiftool: None) -> None:
-    table = render_table(measure_peers(photos[:2], repeats=1))
-    assert table.row_count == 4
-    text = render(table)
-    assert "unavailable: exiftool not installed" in text
-    assert "reference" in text
+def test_console_and_markdown_lead_with_throughput_and_show_exiftool_apart(photos: list[str], no_exiftool: None) -> None:
+    report = measure_peers(photos[:2], repeats=1)
+    for text in (render(render_console(report)), render_markdown(report)):
+        assert "as many files per second as pillow" in text and "higher is better" in text
+        assert text.index("files/s") < text.index("mean/file") < text.index("median/file")
+        assert text.index("In-process readers") < text.index("Own block") < text.index("unavailable: exiftool")
+        assert "fastpath (exifbench" in text and "reference" in text
+
+
+def test_headline_is_the_first_line(photos: list[str], no_exiftool: None) -> None:
+    report = measure_peers(photos[:2], repeats=1)
+    assert render(render_console(report)).startswith("fastpath (exifbench")
+    assert render_markdown(report).splitlines()[2].startswith("fastpath (exifbench")
+
+
+def test_exiftool_is_timed_in_its_own_block_after_the_others(photos: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    log: list[str] = []
+
+    def tool(name: str) -> Peer:
+        def read(path: str) -> dict[str, str]:
+            log.append(name)
+            return {}
+
+        return Peer(name, read, lambda _: {}, timing=OWN_BLOCK if name == "exiftool" else INTERLEAVED)
+
+    @contextmanager
+    def fake_peers() -> Iterator[tuple[list[Peer], list[object]]]:
+        yield [tool("pillow"), tool("fastpath"), tool("exiftool")], []
+
+    monkeypatch.setattr(peers, "open_peers", fake_peers)
+    report = measure_peers(photos, repeats=2)
+    first_exiftool = log.index("exiftool")
+    assert set(log[:first_exiftool]) == {"pillow", "fastpath"} and set(log[first_exiftool:]) == {"exiftool"}
+    assert log.count("exiftool") == log.count("pillow") == len(photos) * 3  # untimed pass + 2 rounds
+    assert report.peer("exiftool").timing == OWN_BLOCK
 
 
 def test_repeats_must_be_positive(photos: list[str]) -> None:
@@ -122,22 +180,22 @@ def test_pillow_fields_decode_gps_and_strip_strings(corpus_dir: Path) -> None:
 
 def test_agreement_counts_and_tolerances() -> None:
     agreement = FieldAgreement()
-    agreement.add("FNumber", {"FNumber": 5.6}, {"FNumber": 5.6000000001})
-    agreement.add("FNumber", {"FNumber": 5.6}, {"FNumber": 4.0})
-    agreement.add("FNumber", {"FNumber": 5.6}, {})
-    agreement.add("FNumber", {}, {"FNumber": 5.6})
-    agreement.add("FNumber", {}, {})
+    tally(agreement, "FNumber", {"FNumber": 5.6}, {"FNumber": 5.6000000001})
+    tally(agreement, "FNumber", {"FNumber": 5.6}, {"FNumber": 4.0})
+    tally(agreement, "FNumber", {"FNumber": 5.6}, {})
+    tally(agreement, "FNumber", {}, {"FNumber": 5.6})
+    tally(agreement, "FNumber", {}, {})
     assert (agreement.agree, agreement.disagree, agreement.only_reference, agreement.only_tool) == (1, 1, 1, 1)
     assert same_value("GPSPosition", (10.0, 20.0), (10.0000001, 19.9999999))
     assert not same_value("GPSPosition", (10.0, 20.0), (10.001, 20.0))
     assert not same_value("Make", "Canon", "canon")
 
 
-@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed")
-def test_exiftool_batch_mode_when_installed(photos: list[str]) -> None:
+def test_exiftool_batch_mode(photos: list[str]) -> None:
+    assert shutil.which("exiftool"), "exiftool missing: make test installs Debian's libimage-exiftool-perl"
     report = measure_peers(photos, repeats=1)
     exiftool = report.peer("exiftool")
-    assert exiftool.available and exiftool.version
+    assert exiftool.available and exiftool.version and exiftool.timing == OWN_BLOCK
     assert exiftool.median_ms is not None and exiftool.median_ms > 0
     assert exiftool.agreement["Make"].agree >= 2
     assert exiftool.agreement["GPSPosition"].agree == 1

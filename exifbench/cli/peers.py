@@ -1,36 +1,39 @@
-"""``exifbench peers``: other EXIF readers side by side on the same files."""
+"""``exifbench peers``: other EXIF readers side by side on the same files; the report is a document."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from exifbench.cli.console import console, dataset_for, user_errors
 from exifbench.cli.options import Extensions, Folder, JsonOut
 from exifbench.dataset.storage import StorageChoice
-from exifbench.files import check_writable, write_atomic
+from exifbench.files import check_writable
 
 
 @user_errors
 def peers(
     folder: Folder = None,
-    repeats: Annotated[int, typer.Option(min=1, help="Rounds over the files; tools interleaved per file.")] = 3,
+    repeats: Annotated[int, typer.Option(min=1, help="Timed rounds over the files.")] = 3,
+    storage: Annotated[Optional[str], typer.Option("--storage", help="Storage profile the tools read through, on a FUSE mount (see exifbench storage profiles) [default: local].")] = None,
     extensions: Extensions = None,
     json_path: JsonOut = None,
 ) -> None:
-    """Pillow, the fast path, exifread and exiftool (-stay_open) side by side on the same files."""
-    import json
+    """Pillow, the fast path, exifread and exiftool (-stay_open) on the same files, throughput first.
 
-    from exifbench.renderers.peers import render_table
-    from exifbench.workflows.peers import measure_peers
+    The in-process tools are interleaved per file; exiftool is timed in its own block after them.
+    """
+    from exifbench.renderers.peers import render_console
+    from exifbench.workflows.peers import measure_dataset
 
     if json_path is not None:
         check_writable(json_path)
-    dataset = dataset_for(folder, StorageChoice("local"), extensions)
+    dataset = dataset_for(folder, StorageChoice(storage or "local"), extensions)
     with console.status(f"reading {len(dataset.folder.files)} files with every tool, {repeats} rounds…"):
-        report = measure_peers(dataset.folder.paths, repeats)
-    console.print(render_table(report))
+        report = measure_dataset(dataset, repeats)
+    console.print(render_console(report))
     if json_path is not None:
-        write_atomic(json_path, json.dumps(report.to_dict(), indent=1))
-        console.print(f"peers report written to {json_path}")
+        report.save(json_path)
+        console.print(f"peers report written to {escape(str(json_path))}", highlight=False)

@@ -1,4 +1,4 @@
-"""``exifbench report``: re-render any saved document (results, gate verdict, decision) without re-running."""
+"""``exifbench report``: re-render any saved document (results, gate verdict, decision, peers) without re-running."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from exifbench.documents.runs import RunSet
 
 @user_errors
 def report(
-    results: Annotated[Path, typer.Argument(help="A saved document: results (run --json, results.json from run --out), a gate verdict (gate --verdict-json) or a decision (decide --json).")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; or decision.md and each phase's reports.")],
+    results: Annotated[Path, typer.Argument(help="A saved document: results (run --json, results.json from run --out), a gate verdict (gate --verdict-json), a decision (decide --json) or a peers report (peers --json).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; decision.md and each phase's reports; or peers.md.")],
 ) -> None:
-    """Re-render any saved document without re-running: results, a gate verdict or a decision.
+    """Re-render any saved document without re-running: results, a gate verdict, a decision or a peers report.
 
     Profiles cannot be regenerated: profile files found beside RESULTS are copied into --out and linked.
     """

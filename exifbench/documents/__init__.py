@@ -11,17 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from exifbench.documents import decision, gate, runs
+from exifbench.documents import decision, gate, peers, runs
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json
 
-Document = runs.RunSet | gate.GateVerdict | decision.Decision
+Document = runs.RunSet | gate.GateVerdict | decision.Decision | peers.PeersReport
 
 KINDS: dict[str, Callable[[Any, str], Document]] = {
     runs.RUN_SCHEMA: runs.RunSet.from_dict,
     runs.RUNS_SCHEMA: runs.RunSet.from_dict,
     gate.SCHEMA: gate.GateVerdict.from_dict,
     decision.SCHEMA: decision.Decision.from_dict,
+    peers.SCHEMA: peers.PeersReport.from_dict,
 }
 """Schema → loader."""
 

@@ -8,6 +8,7 @@ from exifbench.renderers.decision import write_decision
 from exifbench.renderers.gate import write_gate
 from exifbench.renderers.html import write_html
 from exifbench.renderers.markdown import write_markdown
+from exifbench.renderers.peers import write_peers
 from exifbench.renderers.plots import write_plots
 
 RUN_SET = (write_plots, write_html, write_markdown)
@@ -16,3 +17,5 @@ GATE = (write_gate,)
 """A gate verdict's files: ``verdict.md``, ``verdict.html``."""
 DECISION = (write_decision,)
 """A decision's own file, ``decision.md``; each phase's runs are also drawn with :data:`RUN_SET`."""
+PEERS = (write_peers,)
+"""A peers report's file: ``peers.md``."""

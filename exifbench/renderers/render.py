@@ -11,9 +11,10 @@ from exifbench.analysis.report import RunReport, analyze
 from exifbench.documents import Document
 from exifbench.documents.decision import Decision
 from exifbench.documents.gate import GateVerdict
+from exifbench.documents.peers import PeersReport
 from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
-from exifbench.renderers import DECISION, GATE, RUN_SET, decision, gate
+from exifbench.renderers import DECISION, GATE, PEERS, RUN_SET, decision, gate, peers
 from exifbench.renderers.profile import copy_profiles
 
 
@@ -37,7 +38,7 @@ def write_reports(document: Document, out_dir: Path, beside: Path | None = None)
 
     A run set → plots, ``report.html``, ``summary.md``, and the profile files found in ``beside``
     (they cannot be regenerated); a gate verdict → ``verdict.md``, ``verdict.html``; a decision →
-    ``decision.md`` and each phase's run reports in ``phase-<name>/``. Everything is analysed
+    ``decision.md`` and each phase's run reports in ``phase-<name>/``; a peers report → ``peers.md``. Everything is analysed
     before the first file is written.
     """
     check_out_dir(out_dir)
@@ -49,6 +50,8 @@ def write_reports(document: Document, out_dir: Path, beside: Path | None = None)
         return copied + write_run_reports(report, out_dir)
     if isinstance(document, GateVerdict):
         return [path for render in GATE for path in render(document, out_dir)]
+    if isinstance(document, PeersReport):
+        return [path for render in PEERS for path in render(document, out_dir)]
     phases = [(phase.name, analyze(RunSet(list(phase.runs)))) for phase in document.phases if phase.runs]
     written = [path for render in DECISION for path in render(document, out_dir)]
     for name, report in phases:
@@ -57,9 +60,11 @@ def write_reports(document: Document, out_dir: Path, beside: Path | None = None)
 
 
 def console_view(document: Document) -> RenderableType | None:
-    """What ``exifbench report`` prints for ``document``: a verdict or decision; nothing for a run set."""
+    """What ``exifbench report`` prints for ``document``: a verdict, decision or peers report; nothing for a run set."""
     if isinstance(document, GateVerdict):
         return Text.from_markup(gate.render_console(document))
     if isinstance(document, Decision):
         return decision.render_console(document)
+    if isinstance(document, PeersReport):
+        return peers.render_console(document)
     return None

@@ -1,9 +1,11 @@
-"""Peers: Pillow, the fast path, exifread and exiftool timed side by side on the same files.
+"""Peers: Pillow, the fast path, exifread and exiftool timed on the same files; the report is a document.
 
-Tools are interleaved per file (their order rotating per file and round) so cache
-and clock drift hit all alike. Each tool's key fields are compared with Pillow's
-(the reference): Make, Model, DateTimeOriginal, ExposureTime, FNumber, ISO,
-Orientation and the GPS position in decimal degrees.
+The in-process tools are interleaved per file (their order rotating per file and round) so cache
+and clock drift hit all alike; exiftool, an external process, is timed in its own block after
+them (interleaving it cools the in-process tools' caches: +35% on Pillow). Each tool's key fields
+are compared with Pillow's (the reference): Make, Model, DateTimeOriginal, ExposureTime, FNumber,
+ISO, Orientation and the GPS position in decimal degrees; the fast path's whole dicts are compared
+strictly, and its fall-backs are counted from its own reads.
 """
 
 from __future__ import annotations
@@ -16,22 +18,23 @@ import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from statistics import median
+from contextlib import contextmanager, nullcontext
 from typing import IO, Any, NamedTuple
 
 import PIL
 
+from exifbench import __version__
+from exifbench.analysis.statistics import median
+from exifbench.dataset import Dataset
+from exifbench.dataset.mount import mounted
+from exifbench.documents.peers import INTERLEAVED, OWN_BLOCK, REFERENCE, FieldAgreement, PeerResult, PeersReport
 from exifbench.errors import ExifbenchError
-from exifbench.extractors import ExifReader
+from exifbench.extractors import ExifReader, describe_error
 from exifbench.extractors.fastpath import fastpath_exif
 from exifbench.extractors.pillow import pillow_exif
 from exifbench.replay.equality import values_equal
 from exifbench.replay.clock import now_ns
 
-SCHEMA = "exifbench.peers/1"
-REFERENCE = "pillow"
 FIELDS = ("Make", "Model", "DateTimeOriginal", "ExposureTime", "FNumber", "ISO", "Orientation", "GPSPosition")
 TEXT_FIELDS = frozenset({"Make", "Model", "DateTimeOriginal"})
 REL_TOL = 1e-6  # ExposureTime, FNumber, ISO, Orientation
@@ -66,10 +69,10 @@ def _number(value: Any) -> float | None:
 def _degrees(dms: Any, ref: Any) -> float | None:
     if not isinstance(dms, tuple | list) or len(dms) != 3:
         return None
-    parts = [_number(part) for part in dms]
-    if None in parts:
+    d, m, sec = (_number(part) for part in dms)
+    if d is None or m is None or sec is None:
         return None
-    degrees = parts[0] + parts[1] / 60 + parts[2] / 3600
+    degrees = d + m / 60 + sec / 3600
     return -degrees if _text(ref) in ("S", "W") else degrees
 
 
@@ -151,104 +154,60 @@ def same_value(name: str, expected: Any, actual: Any) -> bool:
     return math.isclose(expected, actual, rel_tol=REL_TOL, abs_tol=1e-12)
 
 
-# -- the report ----------------------------------------------------------------------------
-
-
-@dataclass
-class FieldAgreement:
-    """Per field, over files both tools read: equal, different, or present on one side only."""
-
-    agree: int = 0
-    disagree: int = 0
-    only_reference: int = 0
-    only_tool: int = 0
-
-    @property
-    def compared(self) -> int:
-        return self.agree + self.disagree + self.only_reference + self.only_tool
-
-    def add(self, name: str, reference: Fields, tool: Fields) -> None:
-        if name in reference and name in tool:
-            if same_value(name, reference[name], tool[name]):
-                self.agree += 1
-            else:
-                self.disagree += 1
-        elif name in reference:
-            self.only_reference += 1
-        elif name in tool:
-            self.only_tool += 1
-
-
-@dataclass
-class PeerResult:
-    """One tool: availability, per-file median time, throughput, errors, agreement with Pillow."""
-
-    tool: str
-    available: bool
-    reason: str | None = None
-    version: str | None = None
-    files: int = 0
-    errors: int = 0
-    median_ms: float | None = None
-    throughput_fps: float | None = None
-    agreement: dict[str, FieldAgreement] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def agreement_rate(self) -> float | None:
-        """Share of compared (file, field) pairs that agree; ``None`` when nothing was compared."""
-        compared = sum(a.compared for a in self.agreement.values())
-        return sum(a.agree for a in self.agreement.values()) / compared if compared else None
-
-
-@dataclass
-class PeersReport:
-    """All tools measured in one run on the same files."""
-
-    files: int
-    repeats: int
-    peers: list[PeerResult]
-    reference: str = REFERENCE
-
-    def peer(self, tool: str) -> PeerResult:
-        for result in self.peers:
-            if result.tool == tool:
-                return result
-        raise KeyError(tool)
-
-    def speedup(self, tool: str) -> float | None:
-        """How many times faster than the reference ``tool`` is per file (median over medians)."""
-        mine, ref = self.peer(tool).median_ms, self.peer(self.reference).median_ms
-        return ref / mine if mine and ref else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> PeersReport:
-        """Rebuild a report saved by :meth:`to_dict`; a wrong schema is a user error."""
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise ExifbenchError(f"not a peers report: expected schema {SCHEMA!r}")
-        try:
-            peers = [
-                PeerResult(**{**p, "agreement": {k: FieldAgreement(**v) for k, v in p["agreement"].items()}})
-                for p in data["peers"]
-            ]
-            return cls(files=data["files"], repeats=data["repeats"], peers=peers, reference=data["reference"])
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ExifbenchError(f"malformed peers report: {exc}") from None
+def tally(agreement: FieldAgreement, name: str, reference: Fields, tool: Fields) -> None:
+    """Count one file's ``name`` field: equal, different, or present on one side only."""
+    if name in reference and name in tool:
+        if same_value(name, reference[name], tool[name]):
+            agreement.agree += 1
+        else:
+            agreement.disagree += 1
+    elif name in reference:
+        agreement.only_reference += 1
+    elif name in tool:
+        agreement.only_tool += 1
 
 
 # -- the tools -------------------------------------------------------------------------
 
 
+class Outcome(NamedTuple):
+    """What a tool gave for one file in the untimed pass: its output, the error (if any), the fall-back (if any)."""
+
+    value: Any
+    error: str | None = None
+    fallback: str | None = None
+
+
 class Peer(NamedTuple):
-    """A tool under test: read a path (may raise) and pull FIELDS out of what it read."""
+    """A tool under test: read a path (timed; may raise), pull FIELDS out of what it read, how it is timed.
+
+    ``first_read`` (untimed, never raises) gives the outcome compared and counted; by default it wraps ``read``.
+    """
 
     name: str
     read: Callable[[str], Any]
     fields: Callable[[Any], Fields]
     version: str | None = None
+    timing: str = INTERLEAVED
+    first_read: Callable[[str], Outcome] | None = None
+
+    def outcome(self, path: str) -> Outcome:
+        if self.first_read is not None:
+            return self.first_read(path)
+        try:
+            return Outcome(self.read(path))
+        except Exception as exc:
+            return Outcome(None, describe_error(exc))
+
+
+def _through(reader: ExifReader) -> Callable[[str], Outcome]:
+    """The untimed outcome of an exifbench extractor: its read, with the original's error and fall-back reason."""
+
+    def first_read(path: str) -> Outcome:
+        read = reader(path)
+        return Outcome(read.exif, read.error, read.fallback)
+
+    return first_read
 
 
 class ExiftoolBatch:
@@ -319,10 +278,10 @@ def _exifread_peer() -> Peer | str:
 
 @contextmanager
 def open_peers() -> Iterator[tuple[list[Peer], list[PeerResult]]]:
-    """The available tools (Pillow first) and a result for each unavailable one."""
+    """The available tools (Pillow first, exiftool last) and a result for each unavailable one."""
     peers = [
-        Peer(REFERENCE, pillow_exif, pillow_fields, PIL.__version__),
-        Peer("fastpath", fastpath_exif, pillow_fields, PIL.__version__),
+        Peer(REFERENCE, pillow_exif, pillow_fields, PIL.__version__, first_read=_through(ExifReader("pillow"))),
+        Peer("fastpath", fastpath_exif, pillow_fields, f"exifbench {__version__}", first_read=_through(ExifReader("fastpath"))),
     ]
     missing: list[PeerResult] = []
     exifread_peer = _exifread_peer()
@@ -333,14 +292,15 @@ def open_peers() -> Iterator[tuple[list[Peer], list[PeerResult]]]:
     executable = shutil.which("exiftool")
     batch: ExiftoolBatch | None = None
     if executable is None:
-        missing.append(PeerResult("exiftool", available=False, reason=EXIFTOOL_MISSING))
+        missing.append(PeerResult("exiftool", available=False, reason=EXIFTOOL_MISSING, timing=OWN_BLOCK))
     else:
         try:
             batch = ExiftoolBatch(executable)
         except (OSError, RuntimeError) as exc:
-            missing.append(PeerResult("exiftool", available=False, reason=f"exiftool failed to start: {exc}"))
+            reason = f"exiftool failed to start: {describe_error(exc)}"
+            missing.append(PeerResult("exiftool", available=False, reason=reason, timing=OWN_BLOCK))
         else:
-            peers.append(Peer("exiftool", batch.read, exiftool_fields, batch.version))
+            peers.append(Peer("exiftool", batch.read, exiftool_fields, batch.version, OWN_BLOCK))
     try:
         yield peers, missing
     finally:
@@ -360,66 +320,87 @@ def _quiet_exifread() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def measure_peers(paths: list[str], repeats: int = 3) -> PeersReport:
-    """Time every available tool on every path, interleaved, and compare its fields with Pillow's.
+def measure_peers(paths: list[str], repeats: int = 3, context: dict[str, Any] | None = None) -> PeersReport:
+    """Time every available tool on every path and compare what it read with Pillow's.
 
-    A first untimed pass warms the cache and records each tool's output (errors,
-    agreement, the fast path's fall-backs); then ``repeats`` timed rounds follow.
+    A first untimed pass warms the cache and records each tool's outcome (errors, agreement,
+    the fast path's fall-backs and identical dicts); then ``repeats`` timed rounds follow, the
+    in-process tools interleaved per file, then exiftool's rounds in their own block.
     """
     if repeats < 1:
         raise ExifbenchError("repeats must be at least 1")
+    if not paths:
+        raise ExifbenchError("peers: no files to read")
     with open_peers() as (peers, missing), _quiet_exifread():
-        outputs = {peer.name: [_outcome(peer.read, path) for path in paths] for peer in peers}
-        fallbacks = dict(Counter(reason for path in paths if (reason := ExifReader("fastpath")(path).fallback)))
+        interleaved = [peer for peer in peers if peer.timing == INTERLEAVED]
+        outcomes = {peer.name: [peer.outcome(path) for path in paths] for peer in interleaved}
         times: dict[str, list[list[int]]] = {peer.name: [[] for _ in paths] for peer in peers}
         for round_no in range(repeats):
             for i, path in enumerate(paths):
-                shift = (i + round_no) % len(peers)
-                for peer in peers[shift:] + peers[:shift]:
-                    start = now_ns()
-                    try:
-                        peer.read(path)
-                    except Exception:  # counted in the untimed pass
-                        pass
-                    times[peer.name][i].append(now_ns() - start)
-    reference = outputs[REFERENCE]
-    results = [_result(peer, outputs[peer.name], reference, times[peer.name]) for peer in peers]
+                shift = (i + round_no) % len(interleaved)
+                for peer in interleaved[shift:] + interleaved[:shift]:
+                    times[peer.name][i].append(_time_ns(peer.read, path))
+        for peer in peers:
+            if peer.timing == OWN_BLOCK:  # after the in-process tools, never between their reads
+                outcomes[peer.name] = [peer.outcome(path) for path in paths]
+                for _ in range(repeats):
+                    for i, path in enumerate(paths):
+                        times[peer.name][i].append(_time_ns(peer.read, path))
+    reference = outcomes[REFERENCE]
+    results = [_result(peer, outcomes[peer.name], reference, times[peer.name]) for peer in peers]
     fast = next(r for r in results if r.tool == "fastpath")
-    fast.extra["fallbacks"] = fallbacks
-    fast.extra["identical_dicts"] = sum(
-        not isinstance(a, BaseException) and not isinstance(b, BaseException) and values_equal(a, b)
-        for a, b in zip(reference, outputs["fastpath"])
-    )
+    fast.extra["fallbacks"] = dict(sorted(Counter(o.fallback for o in outcomes["fastpath"] if o.fallback).items()))
+    fast.extra["identical_dicts"] = sum(map(_identical, reference, outcomes["fastpath"]))
+    fast.extra["pillow"] = PIL.__version__
     for result in results:
         if result.tool == "exiftool":
             result.extra["args"] = list(EXIFTOOL_ARGS)
-    return PeersReport(files=len(paths), repeats=repeats, peers=results + missing)
+    return PeersReport(files=len(paths), repeats=repeats, peers=results + missing, context=dict(context or {}))
 
 
-def _outcome(read: Callable[[str], Any], path: str) -> Any:
+def _time_ns(read: Callable[[str], Any], path: str) -> int:
+    start = now_ns()
     try:
-        return read(path)
-    except Exception as exc:
-        return exc
+        read(path)
+    except Exception:  # the outcome was recorded in the untimed pass
+        pass
+    return now_ns() - start
 
 
-def _result(peer: Peer, outputs: list[Any], reference: list[Any], times: list[list[int]]) -> PeerResult:
+def _identical(expected: Outcome, actual: Outcome) -> bool:
+    """The same dict (strictly: types, NaN rationals, nesting) and the same failure or success."""
+    return (expected.error is None) == (actual.error is None) and values_equal(expected.value, actual.value)
+
+
+def _result(peer: Peer, outcomes: list[Outcome], reference: list[Outcome], times: list[list[int]]) -> PeerResult:
     per_file_ms = [median(samples) / 1e6 for samples in times]
     agreement = {name: FieldAgreement() for name in FIELDS}
-    for mine, ref in zip(outputs, reference):
-        if isinstance(mine, BaseException) or isinstance(ref, BaseException):
-            continue
-        mine_fields, ref_fields = peer.fields(mine), pillow_fields(ref)
-        for name in FIELDS:
-            agreement[name].add(name, ref_fields, mine_fields)
-    total_s = sum(per_file_ms) / 1000
+    for mine, ref in zip(outcomes, reference):
+        if mine.error is None and ref.error is None:
+            mine_fields, ref_fields = peer.fields(mine.value), pillow_fields(ref.value)
+            for name in FIELDS:
+                tally(agreement[name], name, ref_fields, mine_fields)
     return PeerResult(
         tool=peer.name,
         available=True,
         version=peer.version,
-        files=len(outputs),
-        errors=sum(isinstance(out, BaseException) for out in outputs),
-        median_ms=median(per_file_ms) if per_file_ms else None,
-        throughput_fps=len(per_file_ms) / total_s if total_s else None,
+        timing=peer.timing,
+        files=len(outcomes),
+        errors=sum(outcome.error is not None for outcome in outcomes),
+        mean_ms=sum(per_file_ms) / len(per_file_ms),
+        median_ms=median(per_file_ms),
         agreement=agreement,
     )
+
+
+def measure_dataset(dataset: Dataset, repeats: int = 3) -> PeersReport:
+    """:func:`measure_peers` over ``dataset``'s files, read through a FUSE mount when its storage model charges.
+
+    The tools open the files themselves, so a storage model needs the mount: without FUSE it is a user error.
+    """
+    if dataset.via == "in-process":
+        raise ExifbenchError(f"peers: storage {dataset.storage.describe()} needs a FUSE mount, and {dataset.fallback}")
+    context = {"dataset": dataset.label, "storage": dataset.storage.describe(), "via": dataset.via}
+    with mounted(dataset.folder.root, dataset.storage) if dataset.via == "fuse" else nullcontext(None) as mount:
+        folder = mount.folder(dataset.folder) if mount is not None else dataset.folder
+        return measure_peers(folder.paths, repeats, context)
