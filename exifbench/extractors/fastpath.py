@@ -23,9 +23,10 @@ from PIL.TiffImagePlugin import IFDRational
 
 from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.pillow import pillow_exif
-from exifbench.extractors.tiff_ifd import load_ifd, pillow_order
+from exifbench.extractors.tiff_ifd import Tiff, load_ifd, pillow_order
 
-CHUNK = 64 * 1024
+CHUNK = 16 * 1024
+"""The first read: most cameras' headers fit; a longer one is read on in doubling steps (linear in its size)."""
 MAX_HEADER = 1024 * 1024
 """Bytes read before SOS at most; a longer header (junk, fill, huge segments) is left to Pillow."""
 VERIFIED_PILLOW = frozenset({(13, 0)})
@@ -41,7 +42,17 @@ _XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
 _TIFF_HEADS = {b"II*\0": "<", b"MM\0*": ">"}
 _ORIENTATION, _RES_UNIT, _X_RES = 0x0112, 0x0128, 0x011A
 _EXIF_IFD, _GPS_IFD = int(ExifTags.IFD.Exif), int(ExifTags.IFD.GPSInfo)
-_NAMES = ExifTags.TAGS
+
+
+class _Names(dict[int, str]):
+    """Tag id -> ``ExifTags.TAGS`` name, else ``str(id)`` (kept: ids are 16-bit) -- one lookup per tag."""
+
+    def __missing__(self, tag: int) -> str:
+        name = self[tag] = str(tag)
+        return name
+
+
+_NAMES = _Names(ExifTags.TAGS)
 
 
 @lru_cache(maxsize=8)
@@ -70,7 +81,8 @@ def header_exif(path: str) -> dict[str, Any]:
         raise
     except Exception as exc:
         raise Fallback(f"error:{type(exc).__name__}") from exc
-    return {_NAMES.get(tag, str(tag)): value for tag, value in merged.items()}
+    names = _NAMES
+    return {names[tag]: value for tag, value in merged.items()}
 
 
 def fastpath_exif(path: str) -> dict[str, Any]:
@@ -81,11 +93,12 @@ def fastpath_exif(path: str) -> dict[str, Any]:
         return pillow_exif(path)
 
 
-def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool] | None:
+def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, int, int, bytes | None, bool] | None:
     """Walk the markers up to SOS exactly as ``JpegImageFile._open`` would.
 
-    Returns the Exif payload (segments joined as Pillow joins them), the last XMP
-    packet, and whether JFIF already set the DPI -- or ``None`` for a JPEG without
+    Returns the Exif payload as ``data[start:end]`` (segments joined as Pillow joins them;
+    one segment is not copied out of the header), the last XMP packet, and whether JFIF
+    already set the DPI -- or ``None`` for a JPEG without
     Exif. Raises :class:`~exifbench.extractors.fallback.Fallback` wherever Pillow would
     fail, warn, or behave in a way not replicated here, and once the header passes
     :data:`MAX_HEADER` bytes: at most that much is read, in time linear in it.
@@ -93,7 +106,7 @@ def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool] | None:
     buf = fh.read(CHUNK)
     if not buf.startswith(b"\xff\xd8\xff"):
         raise Fallback("not-jpeg")
-    exif: list[bytes] = []
+    exif: list[tuple[int, int]] = []  # spans of the header: the first segment whole, the others after "Exif\0\0"
     xmp: bytes | None = None
     has_dpi = False
     icc: list[bytes] = []
@@ -136,11 +149,11 @@ def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool] | None:
                 pos += n
             if byte == _SOS:
                 break
-            if 0xE0 <= byte <= 0xEF:
+            if byte == 0xE1 and buf.startswith(_EXIF, start, pos):
+                exif.append((start + 6 if exif else start, pos))
+            elif 0xE0 <= byte <= 0xEF:
                 s = buf[start:pos]
-                if byte == 0xE1 and s.startswith(_EXIF):
-                    exif.append(s if not exif else s[6:])
-                elif byte == 0xE1 and s.startswith(_XMP):
+                if byte == 0xE1 and s.startswith(_XMP):
                     xmp = s.split(b"\x00", 1)[1]
                 elif byte == 0xE0 and s.startswith(b"JFIF"):
                     if len(s) < 7:
@@ -175,7 +188,10 @@ def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, bytes | None, bool] | None:
         raise Fallback("large-image")
     if not exif:
         return None
-    return b"".join(exif), xmp, has_dpi
+    if len(exif) == 1:
+        return buf, exif[0][0], exif[0][1], xmp, has_dpi
+    joined = b"".join(buf[start:end] for start, end in exif)
+    return joined, 0, len(joined), xmp, has_dpi
 
 
 def _fill(fh: IO[bytes], buf: bytes, end: int) -> bytes:
@@ -222,18 +238,22 @@ def check_photoshop(s: bytes) -> None:
         offset += offset & 1
 
 
-def merged_exif(exif: bytes, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]:
-    """``Exif._get_merged_dict`` after ``getexif`` and the DPI probe, keyed by tag id."""
-    data = exif[6:]
-    if data.startswith(_EXIF):
-        data = data[6:]
+def merged_exif(data: bytes, start: int, end: int, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]:
+    """``Exif._get_merged_dict`` after ``getexif`` and the DPI probe, keyed by tag id.
+
+    ``data[start:end]`` is the Exif payload, ``Exif\0\0`` first.
+    """
+    tiff = Tiff(data, start + 6, end)
+    if data.startswith(_EXIF, tiff.base, end):
+        tiff = Tiff(data, tiff.base + 6, end)
     endian = "<"
     values: dict[int, Any] = {}  # IFD0, in file order (Pillow's ``_tagdata``)
-    if data:
-        endian = _TIFF_HEADS.get(data[:4], "")
-        if not endian or len(data) < 8:
+    if tiff.size > 0:
+        endian = _TIFF_HEADS.get(data[tiff.base : tiff.base + 4], "") if tiff.size >= 8 else ""
+        if not endian:
             raise Fallback("tiff-header")
-        values = load_ifd(data, int.from_bytes(data[4:8], "little" if endian == "<" else "big"), endian, None)
+        offset = int.from_bytes(data[tiff.base + 4 : tiff.base + 8], "little" if endian == "<" else "big")
+        values = load_ifd(tiff, offset, endian, None)
     # Exif._data: tags set or read before _get_merged_dict, in that order.
     early: dict[int, Any] = {}
     if _ORIENTATION not in values and xmp and (match := _XMP_ORIENTATION.search(xmp)):
@@ -249,17 +269,17 @@ def merged_exif(exif: bytes, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]
     keys.update(iter(set(values) | set()))
     ifd0 = {tag: early[tag] if tag in early else values[tag] for tag in keys}
     merged = dict(ifd0)
-    if _EXIF_IFD in ifd0 and (sub := sub_ifd(data, ifd0[_EXIF_IFD], endian, _EXIF_IFD)):
+    if _EXIF_IFD in ifd0 and (sub := sub_ifd(tiff, ifd0[_EXIF_IFD], endian, _EXIF_IFD)):
         merged.update(sub)
     if _GPS_IFD in ifd0:
-        merged[_GPS_IFD] = sub_ifd(data, ifd0[_GPS_IFD], endian, _GPS_IFD)
+        merged[_GPS_IFD] = sub_ifd(tiff, ifd0[_GPS_IFD], endian, _GPS_IFD)
     return merged
 
 
-def sub_ifd(data: bytes, pointer: Any, endian: str, group: int) -> dict[int, Any] | None:
+def sub_ifd(tiff: Tiff, pointer: Any, endian: str, group: int) -> dict[int, Any] | None:
     """``Exif._get_ifd_dict``: ``None`` when the pointer is not an int (``seek`` raises TypeError)."""
     if type(pointer) is not int:
         return None
     if not 0 <= pointer < 2**63:  # seek raises ValueError / OverflowError: Pillow's problem
         raise Fallback("odd-ifd-pointer")
-    return pillow_order(load_ifd(data, pointer, endian, group))
+    return pillow_order(load_ifd(tiff, pointer, endian, group))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from PIL import TiffTags
 from PIL.TiffImagePlugin import IFDRational, ImageFileDirectory_v2
@@ -54,18 +54,30 @@ def pillow_order(values: dict[int, Any]) -> dict[int, Any]:
     return {tag: values[tag] for tag in set(values) | set()}
 
 
-def load_ifd(data: bytes, offset: int, endian: str, group: int | None) -> dict[int, Any]:
+class Tiff(NamedTuple):
+    """TIFF data inside a larger buffer, ``data[base:end]``, read in place: offsets count from ``base``."""
+
+    data: bytes
+    base: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.base
+
+
+def load_ifd(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict[int, Any]:
     """The IFD at ``offset`` as ``Exif`` returns its values, in file order.
 
     Mirrors ``ImageFileDirectory_v2.load`` (which entries survive), its
     ``__getitem__``/``_setitem`` decoding and ``Exif._fixup`` (1-tuples collapse).
     Raises :class:`~exifbench.extractors.fallback.Fallback` wherever Pillow would warn or special-case.
     """
-    limit = len(data)
+    data, base, limit = tiff.data, tiff.base, tiff.size
     start = offset + 2
     if start > limit:
         raise Fallback("truncated-ifd")
-    (count,) = _U16[endian].unpack_from(data, offset)
+    (count,) = _U16[endian].unpack_from(data, base + offset)
     end = start + 12 * count
     if end + 4 > limit:  # entries or the next-IFD pointer cut off: Pillow warns
         raise Fallback("truncated-ifd")
@@ -76,7 +88,7 @@ def load_ifd(data: bytes, offset: int, endian: str, group: int | None) -> dict[i
     single, enums = _SPECS[group]
     out: dict[int, Any] = {}
     total = 0
-    for tag, typ, n, inline in _ENTRY[endian].iter_unpack(data[start:end]):
+    for tag, typ, n, inline in _ENTRY[endian].iter_unpack(data[base + start : base + end]):
         if tag in out:
             continue
         unit = unit_size.get(typ)
@@ -90,7 +102,7 @@ def load_ifd(data: bytes, offset: int, endian: str, group: int | None) -> dict[i
             (where,) = pointer(inline)
             if total > limit or where + size > limit:
                 raise Fallback("tag-data-out-of-range")
-            value = data[where : where + size]
+            value = data[base + where : base + where + size]
         elif size:
             value = inline[:size]
         else:
