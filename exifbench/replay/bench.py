@@ -33,7 +33,9 @@ from exifbench.replay.guard import GuardedLoader, LoaderFailure
 from exifbench.replay.replay import UiLoop, check_ui, replay
 from exifbench.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.analysis.statistics import summarize_blocking
-from exifbench.strategies import create, takes_reader
+from exifbench.strategies import create, resolve, takes_reader
+from exifbench.strategies.main_guard import require_main_guard
+from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.base import ExifLoader
 
 ProgressHook = Callable[[str, int, int], None]
@@ -146,6 +148,8 @@ def _iter_runs(
     dataset: str | None,
     mount: Mount | None,
 ) -> Iterator[RunResult | StrategyFailure]:
+    if any(issubclass(resolve(name), ProcessPoolLoader) for name in config.strategies):
+        require_main_guard()  # before any measurement: a user mistake, not a failed strategy
     plain_plan = plan_replay(pattern, folder)
     plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
     expected = baseline(plan, plain_plan.root)

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from exifbench.extractors import ExifRead, ExifReader
 from exifbench.strategies.cache import DictCache
+from exifbench.strategies.main_guard import require_main_guard
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, ExecutorFactory
 
 RETRIED = "retried after a worker crash"
@@ -32,6 +33,7 @@ def _leave_ctrl_c_to_the_parent() -> None:
 
 def process_pool(workers: int) -> ExecutorFactory:
     """A factory of ``workers``-process pools (forkserver: no threads forked) whose workers leave Ctrl-C to us."""
+    require_main_guard()
     context = multiprocessing.get_context("forkserver")
     return lambda: ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent)
 
