@@ -148,7 +148,7 @@ def _iter_runs(
     dataset: str | None,
     mount: Mount | None,
 ) -> Iterator[RunResult | StrategyFailure]:
-    if any(issubclass(resolve(name), ProcessPoolLoader) for name in config.strategies):
+    if any(isinstance(cls := resolve(name), type) and issubclass(cls, ProcessPoolLoader) for name in config.strategies):
         require_main_guard()  # before any measurement: a user mistake, not a failed strategy
     plain_plan = plan_replay(pattern, folder)
     plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
