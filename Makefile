@@ -44,7 +44,7 @@ test: system qt-system-libs $(BIN)/exifbench
 	$(BIN)/python -m pytest -q tests
 
 bench: system $(BIN)/exifbench
-	$(BIN)/python -m pytest benchmarks/ --benchmark-autosave
+	$(BIN)/python -m pytest benchmarks/test_replay_benchmarks.py --benchmark-autosave
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .benchmarks

@@ -29,6 +29,12 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def warm_up_paths() -> list[str]:
+    """Eight real images that are not in the replay (the corpus' own copies): they start a pool's workers."""
+    return [str(CORPUS / relative) for relative in scan(CORPUS).files[:8]]
+
+
+@pytest.fixture(scope="session")
 def plan(photos: Path) -> ReplayPlan:
     """``startup_pattern(images=96)`` (98 calls) resolved against the copy."""
     return plan_replay(startup_pattern(images=IMAGES), scan(photos))
