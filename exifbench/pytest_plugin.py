@@ -17,7 +17,8 @@ from exifbench.dataset.folder import scan
 from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.pattern.pattern import Pattern, load_pattern
+from exifbench.pattern.builtin import load_pattern
+from exifbench.pattern.pattern import Pattern
 from exifbench.documents.runs import RunResult
 
 ReplayRunner = Callable[..., RunResult]

@@ -11,7 +11,8 @@ import pytest
 import exifbench
 from exifbench.dataset.folder import scan
 from exifbench.errors import ExifbenchError
-from exifbench.pattern.pattern import FRAME_MS, Pattern, load_pattern, startup_pattern
+from exifbench.pattern.builtin import load_pattern
+from exifbench.pattern.pattern import FRAME_MS, Pattern, startup_pattern
 from exifbench.replay.plan import plan_replay
 from exifbench.strategies.sync import SyncLoader
 

@@ -15,7 +15,7 @@ from exifbench.cli.options import (
 from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable, write_atomic
-from exifbench.pattern.pattern import load_pattern
+from exifbench.pattern.builtin import load_pattern
 
 CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
                   "storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",

@@ -36,7 +36,7 @@ def storage_choice(
     """The storage options of a command as one value."""
     return StorageChoice(storage, latency, concurrency, bandwidth, jitter, cache or None)  # fmt: skip
 Extensions = Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")]
-PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern name (startup-593) or pattern JSON file.")]
+PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern (startup-593, browse, group-by-date) or a pattern JSON file.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Write the result document (JSON) here.")]
 Ui = Annotated[
     str,

@@ -16,7 +16,8 @@ from exifbench.cli.options import (
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable
-from exifbench.pattern.pattern import FRAME_MS, load_pattern
+from exifbench.pattern.builtin import load_pattern
+from exifbench.pattern.pattern import FRAME_MS
 from exifbench.renderers.setup import cold_text, extractor_text
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench

@@ -92,26 +92,16 @@ def startup_pattern(images: int = 591, page: int = 24, revisits: tuple[int, ...]
     """
     calls = [Call(i, FRAME_MS if i % page == 0 and i else 0.0) for i in range(images)]
     calls += [Call(i, FRAME_MS if n == 0 else 0.0) for n, i in enumerate(revisits)]
-    return Pattern(
-        name=f"startup-{len(calls)}",
-        description=(
-            f"start-up of a {images}-image folder: pre-load all, first page of {page} as priority, "
-            f"then one page of {page} per 16.7 ms frame, then {len(revisits)} revisits"
-        ),
-        calls=calls,
-        preload=list(range(images)),
-        priority=list(range(min(page, images))),
+    description = (
+        f"start-up of a {images}-image folder: pre-load all, first page of {page} as priority, "
+        f"then one page of {page} per 16.7 ms frame, then {len(revisits)} revisits"
     )
+    return preloading_all(f"startup-{len(calls)}", description, calls, images, page)
 
 
-BUILTIN_PATTERNS = {"startup-593": startup_pattern}
-
-
-def load_pattern(spec: str | None) -> Pattern:
-    """A built-in pattern by name (default ``startup-593``) or a pattern file by path."""
-    if spec is None or spec in BUILTIN_PATTERNS:
-        return BUILTIN_PATTERNS[spec or "startup-593"]()
-    return Pattern.load(spec)
+def preloading_all(name: str, description: str, calls: list[Call], images: int, page: int) -> Pattern:
+    """A viewer's pattern whose app pre-loads the whole folder, its first page of ``page`` first."""
+    return Pattern(name, calls, list(range(images)), list(range(min(page, images))), description)
 
 
 def resolve_ref(ref: ImageRef, files: list[str], root: str | Path) -> str:

@@ -1,0 +1,22 @@
+"""The built-in patterns by name, and the one way to get a pattern from a name or a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exifbench.pattern.pattern import Pattern, startup_pattern
+from exifbench.pattern.viewers import browse_pattern, group_by_date_pattern
+
+BUILTIN_PATTERNS: dict[str, Callable[[], Pattern]] = {
+    "startup-593": startup_pattern,
+    "browse": browse_pattern,
+    "group-by-date": group_by_date_pattern,
+}
+"""``--pattern NAME``: the seed's start-up, and how viewers browse and group by date (:mod:`exifbench.pattern.viewers`)."""
+
+
+def load_pattern(spec: str | None) -> Pattern:
+    """A built-in pattern by name (default ``startup-593``) or a pattern file by path."""
+    if spec is None or spec in BUILTIN_PATTERNS:
+        return BUILTIN_PATTERNS[spec or "startup-593"]()
+    return Pattern.load(spec)
