@@ -48,7 +48,7 @@ def test_user_mistakes_are_one_red_line_and_exit_2(corpus_copy: Path, tmp_path: 
     cases = [
         (["run", "-s", "nope", str(corpus_copy)], "unknown strategy 'nope'"),
         (["run", "-s", "tests.user_loaders:NotALoader", str(corpus_copy)], "does not implement the loader protocol"),
-        (["run", str(tmp_path / "missing")], "missing: not a directory"),
+        (["run", str(tmp_path / "missing")], "missing: no such folder"),
         (["run", "--pattern", str(tmp_path / "nope.json"), str(corpus_copy)], "nope.json: cannot read pattern"),
         (["run", "--on-not-ready", "panic", str(corpus_copy)], "--on-not-ready must be one of"),
     ]

@@ -91,7 +91,7 @@ def test_refuses_source_without_images(tmp_path: Path) -> None:
     (src / "notes.txt").write_text("not an image", encoding="utf-8")
     with pytest.raises(ExifbenchError, match="no images"):
         expand(src, tmp_path / "out", 5)
-    with pytest.raises(ExifbenchError, match="not a directory"):
+    with pytest.raises(ExifbenchError, match="missing: no such folder"):
         expand(tmp_path / "missing", tmp_path / "out", 5)
 
 

@@ -37,8 +37,11 @@ def test_unreadable_entries_are_reported_not_fatal(tmp_path: Path, corpus_dir: P
 
 
 def test_scan_of_a_missing_folder_is_a_user_error(tmp_path: Path) -> None:
-    with pytest.raises(ExifbenchError, match="not a directory"):
+    with pytest.raises(ExifbenchError, match="nope: no such folder"):
         scan(tmp_path / "nope")
+    (tmp_path / "file.jpg").write_bytes(b"")
+    with pytest.raises(ExifbenchError, match="file.jpg: not a folder"):
+        scan(tmp_path / "file.jpg")
     with pytest.raises(ExifbenchError, match="no file extensions"):
         scan(tmp_path, " , ")
 

@@ -40,3 +40,10 @@ class NotALoader:
 
     def close(self) -> None:
         pass
+
+
+class HostileValueLoader(DictLoader):
+    """Answers every file with one made-up tag whose value is rich markup and terminal escapes."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        return {"Make": "[/red]\x1b[2J[bold]forged"}

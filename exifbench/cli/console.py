@@ -12,22 +12,24 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from exifbench.dataset import Dataset, open_dataset
+from exifbench.dataset.folder import Skipped
 from exifbench.dataset.storage import StorageChoice
 from exifbench.errors import ExifbenchError
+from exifbench.escape import shown
 
-console = Console(width=None if Console().is_terminal else 200)
-err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200)
+# Markup is ours only: every string from a file or a user goes through ``shown``; no :emoji: codes in file names.
+console = Console(width=None if Console().is_terminal else 200, emoji=False)
+err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200, emoji=False)
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one red line and give the exit to raise."""
-    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {shown(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -89,7 +91,7 @@ def replay_progress(total_calls: int) -> Iterator[Callable[..., None]]:
             assert isinstance(repeat, int) and isinstance(calls, int)
             done[(*labels, repeat)] = calls
             if calls % 24 == 0:
-                description = f"{': '.join(map(str, labels))} #{repeat + 1}"
+                description = shown(f"{': '.join(map(str, labels))} #{repeat + 1}")
                 progress.update(task, completed=sum(done.values()), description=description)
 
         yield update
@@ -103,11 +105,16 @@ def dataset_for(folder: Path | None, storage: StorageChoice = StorageChoice(), e
     with console.status("preparing the dataset…"):
         dataset = open_dataset(folder, storage, extensions)
     if dataset.embedded or dataset.via != "none":
-        console.print(escape(dataset.describe()), highlight=False, soft_wrap=True)
+        console.print(shown(dataset.describe()), highlight=False, soft_wrap=True)
     if dataset.fallback:
-        err_console.print(f"[yellow]{escape(dataset.fallback)}: using the in-process storage model instead — loaders "
+        err_console.print(f"[yellow]{shown(dataset.fallback)}: using the in-process storage model instead — loaders "
                           "without a reader parameter are not charged (marked in the results)[/yellow]",
                           highlight=False, soft_wrap=True)  # fmt: skip
-    for skipped in dataset.folder.skipped:
-        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+    show_skipped(dataset.folder.skipped)
     return dataset
+
+
+def show_skipped(skipped: list[Skipped]) -> None:
+    """One yellow line per entry a folder scan could not use."""
+    for entry in skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {shown(entry.path)}: {shown(entry.reason)}", highlight=False)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from exifbench.cli.console import console, err_console, user_errors
+from exifbench.cli.console import console, show_skipped, user_errors
 from exifbench.cli.options import Extensions
+from exifbench.escape import shown
 
 datasets_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Make and inspect image folders to replay on.")
 
@@ -24,7 +25,7 @@ def synth(
     from exifbench.dataset.synth import synthesize
 
     files = synthesize(dst, count, seed)
-    console.print(f"wrote {len(files)} synthetic images to {dst} (seed {seed})")
+    console.print(f"wrote {len(files)} synthetic images to {shown(dst)} (seed {seed})")
 
 
 @datasets_app.command("expand")
@@ -40,7 +41,7 @@ def expand(
     from exifbench.dataset.expand import MANIFEST_NAME, expand as expand_folder
 
     manifest = expand_folder(src, dst, count, extensions, force=force)
-    console.print(f"wrote {manifest.count} files to {dst}; manifest {dst / MANIFEST_NAME}")
+    console.print(f"wrote {manifest.count} files to {shown(dst)}; manifest {shown(dst / MANIFEST_NAME)}")
 
 
 @datasets_app.command("scan")
@@ -56,6 +57,5 @@ def scan(
 
     images = scan_folder(folder, extensions)
     by_ext = Counter(name.rsplit(".", 1)[-1].lower() for name in images.files)
-    console.print(f"{len(images.files)} images in {images.root}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
-    for skipped in images.skipped:
-        err_console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+    console.print(f"{len(images.files)} images in {shown(images.root)}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
+    show_skipped(images.skipped)

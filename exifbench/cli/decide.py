@@ -11,6 +11,7 @@ from exifbench.cli.console import console, dataset_for, graceful_stop, replay_pr
 from exifbench.cli.options import (
     Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, StorageProfile, Workers, storage_choice,
 )  # fmt: skip
+from exifbench.escape import shown
 from exifbench.files import check_writable, write_atomic
 from exifbench.strategies import resolve
 
@@ -61,7 +62,7 @@ def decide(
     policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
     dataset = dataset_for(folder, storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache))
     if where:
-        console.print(f"settings from {where}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"settings from {shown(where)}", highlight=False, soft_wrap=True)
     phases = plan_phases(dataset.folder, policy)
     with graceful_stop() as stop, replay_progress(total_calls(phases)) as update:
         verdict = rollout(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,

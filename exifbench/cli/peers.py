@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from exifbench.cli.console import console, dataset_for, user_errors
 from exifbench.cli.options import Extensions, Folder, JsonOut
 from exifbench.dataset.storage import StorageChoice
+from exifbench.escape import shown
 from exifbench.files import check_writable
 
 
@@ -36,4 +36,4 @@ def peers(
     console.print(render_console(report))
     if json_path is not None:
         report.save(json_path)
-        console.print(f"peers report written to {escape(str(json_path))}", highlight=False)
+        console.print(f"peers report written to {shown(json_path)}", highlight=False)

@@ -9,6 +9,7 @@ import typer
 
 from exifbench.cli.console import console, user_errors
 from exifbench.documents.runs import RunSet
+from exifbench.escape import shown
 
 
 @user_errors
@@ -28,5 +29,5 @@ def report(
     view = console_view(document)
     if view is not None:
         console.print(view, highlight=False, soft_wrap=True)
-    opening = f"; open {out / 'report.html'}" if isinstance(document, RunSet) else ""
-    console.print(f"{len(written)} files written to {out}{opening}", highlight=False)
+    opening = f"; open {shown(out / 'report.html')}" if isinstance(document, RunSet) else ""
+    console.print(f"{len(written)} files written to {shown(out)}{opening}", highlight=False)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from exifbench.cli.console import console, dataset_for, err_console, graceful_stop, replay_progress, user_errors
 from exifbench.cli.options import (
@@ -15,6 +14,7 @@ from exifbench.cli.options import (
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.errors import ExifbenchError
+from exifbench.escape import shown
 from exifbench.files import check_writable
 from exifbench.pattern.builtin import load_pattern
 from exifbench.pattern.pattern import FRAME_MS
@@ -112,23 +112,23 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False) ->
     console.print(render_table(report))
     for one in runs.runs:
         for error in one.errors[:20] if one.repeat == 0 else []:
-            err_console.print(f"[yellow]{one.strategy}[/yellow] {error['path']}: {error['error']}", highlight=False)
+            err_console.print(f"[yellow]{shown(one.strategy)}[/yellow] {shown(error['path'])}: {shown(error['error'])}", highlight=False)
         for mismatch in one.equality["mismatches"][:10]:
-            console.print(f"[red]mismatch[/red] {one.strategy} {mismatch['path']} {mismatch['tag']}: "
-                          f"expected {mismatch['expected']}, got {mismatch['actual']}", highlight=False)  # fmt: skip
+            console.print(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
+                          f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}", highlight=False)  # fmt: skip
     config = runs.runs[0].config if runs.runs else {}
     if config.get("cold"):
-        console.print(cold_text(config), highlight=False)
+        console.print(shown(cold_text(config)), highlight=False)
     if any("fastpath_fallbacks" in one.config for one in runs.runs):
-        console.print(f"extractor: {extractor_text(runs)}", highlight=False)
+        console.print(f"extractor: {shown(extractor_text(runs))}", highlight=False)
     for failure in runs.failed:
-        err_console.print(f"[red]failed:[/red] strategy {escape(repr(failure.strategy))} (repeat {failure.repeat}): "
-                          f"{escape(failure.error)}", highlight=False, soft_wrap=True)  # fmt: skip
+        err_console.print(f"[red]failed:[/red] strategy {shown(repr(failure.strategy))} (repeat {failure.repeat}): "
+                          f"{shown(failure.error)}", highlight=False, soft_wrap=True)  # fmt: skip
     if not runs.complete and not runs.failed:
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:
         runs.save(json_path, force=force)
-        console.print(f"results written to {json_path}")
+        console.print(f"results written to {shown(json_path)}")
 
 
 def write_out(report: RunReport, out: Path) -> None:
@@ -138,5 +138,5 @@ def write_out(report: RunReport, out: Path) -> None:
     report.runs.save(out / "results.json")
     written = write_run_reports(report, out)
     for found in report.profiles:
-        console.print(f"{found.headline}\n  {found.overhead_text()}", highlight=False)
-    console.print(f"results.json and {len(written)} report files written to {out}; open {out / 'report.html'}", highlight=False)
+        console.print(f"{shown(found.headline)}\n  {shown(found.overhead_text())}", highlight=False)
+    console.print(f"results.json and {len(written)} report files written to {shown(out)}; open {shown(out / 'report.html')}", highlight=False)

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from exifbench.cli.console import console, err_console, user_errors
 from exifbench.cli.options import IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, StorageProfile, storage_choice
 from exifbench.dataset.io import IoCounts
 from exifbench.dataset.storage import PROFILES
+from exifbench.escape import shown
 
 storage_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Storage profiles and mounts.")
 
@@ -27,7 +27,7 @@ def profiles() -> None:
         table.add_column(header)
     for name, entry in PROFILES.items():
         sources = "\n".join(f"• {source}" for source in entry.sources)
-        table.add_row(name, escape(entry.model.describe()), escape(f"{entry.stands_for}\n{sources}"))
+        table.add_row(name, shown(entry.model.describe()), shown(f"{entry.stands_for}\n{sources}"))
     console.print(table)
 
 
@@ -55,7 +55,7 @@ def mount(
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         with mounted(src, model, mnt) as handle:
-            console.print(f"{escape(str(src))} mounted at {escape(str(mnt))} ({escape(model.describe())}); "
+            console.print(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); "
                           "Ctrl-C unmounts", highlight=False, soft_wrap=True)  # fmt: skip
             try:
                 while not stop.wait(0.5):
@@ -65,5 +65,5 @@ def mount(
             counts = IoCounts.of(handle.counts())
     finally:
         signal.signal(signal.SIGTERM, previous)
-    err_console.print(f"unmounted {escape(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read "
+    err_console.print(f"unmounted {shown(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read "
                       f"requests, {counts.total('bytes')} bytes over {len(counts.files)} files", highlight=False)  # fmt: skip

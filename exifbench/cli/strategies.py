@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exifbench.cli.console import console
+from exifbench.escape import shown
 
 
 def strategies() -> None:
@@ -11,4 +12,4 @@ def strategies() -> None:
 
     for name, cls in BUILTIN.items():
         doc = (cls.__doc__ or "").strip().splitlines()[0]
-        console.print(f"[bold]{name:<11}[/bold] {doc}", highlight=False)
+        console.print(f"[bold]{name:<11}[/bold] {shown(doc)}", highlight=False)

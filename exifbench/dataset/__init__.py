@@ -12,6 +12,7 @@ from pathlib import Path
 from exifbench.dataset.folder import Folder, scan
 from exifbench.dataset.mount import fuse_problem
 from exifbench.dataset.storage import StorageChoice, StorageModel
+from exifbench.errors import ExifbenchError
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ def open_dataset(
         folder, label, embedded = scan(root, extensions), f"embedded dataset {root}", True
     else:
         folder, label, embedded = scan(path, extensions), str(path), False
+        if not folder.files:
+            skipped = f" ({len(folder.skipped)} entries skipped)" if folder.skipped else ""
+            raise ExifbenchError(f"{path}: no images found{skipped}")
     model = storage.model(embedded)
     problem = fuse_problem() if model.charges else None
     via = "none" if not model.charges else ("in-process" if problem else "fuse")

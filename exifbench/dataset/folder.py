@@ -56,8 +56,10 @@ def scan(root: str | os.PathLike[str], extensions: str | tuple[str, ...] | list[
     recorded in :attr:`Folder.skipped`; only a missing or non-directory root is an error.
     """
     root_path = Path(root).expanduser()
+    if not root_path.exists():
+        raise ExifbenchError(f"{root}: no such folder")
     if not root_path.is_dir():
-        raise ExifbenchError(f"{root}: not a directory")
+        raise ExifbenchError(f"{root}: not a folder")
     wanted = normalize_extensions(extensions)
     folder = Folder(root=root_path.resolve())
     seen_dirs: set[str] = set()

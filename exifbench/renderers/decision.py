@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from exifbench.documents.decision import ENABLE, HOLD, NOT_RUN, PASSED, REJECT, Decision
+from exifbench.escape import shown
 from exifbench.files import write_atomic
 
 RULES = (
@@ -32,12 +32,12 @@ def _subject(decision: Decision) -> str:
 
 def render_console(decision: Decision) -> RenderableType:
     """One table per phase (criterion, requirement, measured value, result), then the decision and its rules."""
-    parts: list[RenderableType] = [Text.from_markup(f"[bold]exifbench decide[/bold] — {escape(_subject(decision))}")]
+    parts: list[RenderableType] = [Text.from_markup(f"[bold]exifbench decide[/bold] — {shown(_subject(decision))}")]
     for phase in decision.phases:
         colour = _COLOURS[phase.decision]
-        title = escape(f"phase {phase.name}: {phase.images} images, {phase.calls} calls")
+        title = shown(f"phase {phase.name}: {phase.images} images, {phase.calls} calls")
         if phase.not_run:
-            parts.append(Text.from_markup(f"{title} → [{colour}]{phase.decision}[/] ({escape(phase.not_run)})"))
+            parts.append(Text.from_markup(f"{title} → [{colour}]{phase.decision}[/] ({shown(phase.not_run)})"))
             continue
         title += f", {phase.repeats} repeats → "
         table = Table(title=f"{title}[bold {colour}]{phase.decision}[/]", title_justify="left")

@@ -6,11 +6,11 @@ import html
 import json
 from pathlib import Path
 
-from rich.markup import escape
 
 from exifbench.analysis.metrics import UNITS
 from exifbench.analysis.statistics import median
 from exifbench.documents.gate import INCONCLUSIVE, MISMATCH, PASS, REGRESSION, Comparison, GateVerdict
+from exifbench.escape import shown
 from exifbench.files import write_atomic
 from exifbench.format import measured, times
 
@@ -64,11 +64,11 @@ def render_console(verdict: GateVerdict) -> str:
     """Rich markup for one screen: a line per comparison, mismatch examples, the outcome."""
     lines = [f"[bold]exifbench gate[/bold] — {_settings(verdict)}"]
     if verdict.context:
-        lines.append(f"[dim]{escape(_context(verdict))}[/dim]")
+        lines.append(f"[dim]{shown(_context(verdict))}[/dim]")
     for comparison in verdict.comparisons:
-        lines.append(f"[{_COLOURS[comparison.status]}]{escape(headline(comparison))}[/]")
+        lines.append(f"[{_COLOURS[comparison.status]}]{shown(headline(comparison))}[/]")
         for m in comparison.examples:
-            lines.append(escape(f"  {m['path']} {m['tag']}: expected {m['expected']}, got {m['actual']}"))
+            lines.append(shown(f"  {m['path']} {m['tag']}: expected {m['expected']}, got {m['actual']}"))
     colour = "green" if verdict.passed else "red"
     lines.append(f"[bold {colour}]Gate: {summary(verdict)}[/]")
     return "\n".join(lines)

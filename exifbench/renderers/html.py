@@ -9,6 +9,7 @@ from pathlib import Path
 
 from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunSet
+from exifbench.escape import visible
 from exifbench.files import write_atomic
 from exifbench.renderers.grabs import grabs_html, read_grabs
 from exifbench.renderers.plots import PLOTS, figure_bytes
@@ -50,7 +51,7 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Colle
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(
-            f'<td class="{"num" if i in numeric else "path" if i in paths else ""}">{escape(cell)}</td>'
+            f'<td class="{"num" if i in numeric else "path" if i in paths else ""}">{escape(visible(cell))}</td>'
             for i, cell in enumerate(row)
         ) + "</tr>"
         for row in rows

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from exifbench.analysis.report import RunReport
+from exifbench.escape import visible
 from exifbench.files import write_atomic
 from exifbench.renderers.comparison import NUMERIC_COLUMNS, TABLE_HEADERS, table_rows, verdicts
 from exifbench.renderers.setup import setup
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return visible(text).replace("|", "\\|")
 
 
 def markdown_table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
@@ -26,7 +27,7 @@ def render_markdown(report: RunReport) -> str:
     runs = report.runs
     facts = setup(runs)
     out = [
-        f"## exifbench: {facts['pattern']} on {facts['dataset']}",
+        f"## exifbench: {visible(facts['pattern'])} on {visible(facts['dataset'])}",
         "",
         f"Storage: {facts['storage']} · not ready → {facts['not ready'].split()[0]} · "
         f"workers {facts['workers']} · extractor {facts['extractor']} · repeats {facts['repeats']}",

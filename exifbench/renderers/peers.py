@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from exifbench.documents.peers import OWN_BLOCK, PeerResult, PeersReport
+from exifbench.escape import shown
 from exifbench.files import write_atomic
 from exifbench.format import duration, times
 
@@ -74,7 +74,7 @@ def _table(report: PeersReport, peers: list[PeerResult], title: str) -> Table:
     for column in COLUMNS:
         table.add_column(column, justify="left" if column in ("tool", "agreement") else "right")
     for peer in peers:
-        table.add_row(*map(escape, _row(report, peer)))
+        table.add_row(*map(shown, _row(report, peer)))
     return table
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
 
 from exifbench.analysis.report import RunReport
+from exifbench.escape import shown
 from exifbench.renderers.comparison import EQUALITY_COLUMN, NUMERIC_COLUMNS, TABLE_HEADERS, summary_row
 
 
@@ -16,7 +16,7 @@ def render_table(report: RunReport, title: str = "Main-thread blocking per strat
     for i, header in enumerate(TABLE_HEADERS):
         table.add_column(header, justify="right" if i in NUMERIC_COLUMNS else "left")
     for summary in report.summaries:
-        cells = [escape(cell) for cell in summary_row(summary)]
+        cells = [shown(cell) for cell in summary_row(summary)]
         colour = "green" if summary.equal else "red"
         cells[EQUALITY_COLUMN] = f"[{colour}]{cells[EQUALITY_COLUMN]}[/{colour}]"
         table.add_row(*cells)
