@@ -91,4 +91,4 @@ def test_a_saved_peers_report_re_renders(corpus_dir: Path, tmp_path: Path) -> No
 
 def test_peers_on_an_empty_folder_is_a_user_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["peers", str(tmp_path)])
-    assert result.exit_code == 2 and "no files to read" in result.output
+    assert result.exit_code == 2 and "no images found" in result.output
