@@ -103,10 +103,13 @@ def load_ifd(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict[in
             if total > limit or where + size > limit:
                 raise Fallback("tag-data-out-of-range")
             value = data[base + where : base + where + size]
-        elif size:
-            value = inline[:size]
-        else:
+        elif not size:
             continue  # zero-length entries are dropped
+        elif n == 1 and typ in one_number:  # the commonest entry: one number held in the entry itself
+            out[tag] = one_number[typ](inline)[0]
+            continue
+        else:
+            value = inline[:size]
         if typ == _ASCII:  # one trailing NUL dropped, latin-1, enum names become ints
             text = (value[:-1] if value[-1:] == b"\0" else value).decode("latin-1", "replace")
             enum = enums.get(tag)
