@@ -48,8 +48,8 @@ def ratio(value: Ratio, repeats: int) -> str:
 
 def measured(value: float, unit: str) -> str:
     """A metric's value in its unit: ``s`` as a :func:`duration`, ``ms``, a count of ``calls``, or a bare number."""
-    if unit == "calls":
-        return f"{value:g} calls"
+    if unit in ("calls", "bytes", "requests"):
+        return f"{value:g} {unit}"
     if unit == "s":
         return duration(value)
     return f"{value:.3g} ms" if unit == "ms" else f"{value:.3g}"

@@ -8,14 +8,27 @@ from typing import Any
 
 from exifbench.analysis.statistics import Ratio, Spread, bootstrap_ratio, median
 from exifbench.documents.runs import RunResult, RunSet
+from exifbench.errors import ExifbenchError
+
+def io_total(run: RunResult, name: str) -> float:
+    """One of the storage daemon's totals for ``run`` (``opens``, ``reads``, ``bytes``); a user error when not counted."""
+    if name not in run.io:
+        raise ExifbenchError(f"{run.strategy}: no I/O counts in this result (they come from a run through the FUSE "
+                             "mount: any --storage profile but local)")  # fmt: skip
+    return float(run.io[name])
+
 
 METRICS: dict[str, Callable[[RunResult], float]] = {
     "blocking": lambda run: run.blocking["total_s"],
     "background": lambda run: run.background_s,
     "p99": lambda run: run.blocking["p99_ms"],
     "not_ready": lambda run: float(run.not_ready),
+    "bytes_read": lambda run: io_total(run, "bytes"),
+    "read_requests": lambda run: io_total(run, "reads"),
 }
-UNITS = {"blocking": "s", "background": "s", "p99": "ms", "not_ready": "calls"}
+"""Gateable per-run figures; ``bytes_read`` and ``read_requests`` are counted by the storage daemon (deterministic)."""
+UNITS = {"blocking": "s", "background": "s", "p99": "ms", "not_ready": "calls", "bytes_read": "bytes",
+         "read_requests": "requests"}  # fmt: skip
 """Each metric's unit, for :func:`exifbench.format.measured`."""
 
 
@@ -46,6 +59,14 @@ class StrategySummary:
     ratio_to_sync: Ratio | None
     lag_p99_ms: float = 0.0
     frames_over_budget: float = 0.0
+    charged: bool = True
+    io: dict[str, float] | None = None
+    """Median opens, read requests and bytes per run, as counted by the storage daemon (``None``: not mounted)."""
+
+
+def charged(runs: list[RunResult]) -> bool:
+    """Did the storage model charge every one of ``runs`` (false: in-process model, a loader without a reader)?"""
+    return all(run.config.get("storage_charged", True) for run in runs)
 
 
 def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
@@ -74,6 +95,9 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,
                 lag_p99_ms=median([run.responsiveness.get("lag_p99_ms", 0.0) for run in mine]),
                 frames_over_budget=median([run.responsiveness.get("frames_over_budget", 0) for run in mine]),
+                charged=charged(mine),
+                io={key: median([float(run.io[key]) for run in mine]) for key in ("opens", "reads", "bytes")}
+                if all(run.io for run in mine) else None,
             )
         )
     return summaries

@@ -18,7 +18,7 @@ EQUALITY_COLUMN = TABLE_HEADERS.index("equality")
 def summary_row(s: StrategySummary) -> list[str]:
     """One strategy's row of the comparison table as plain strings (columns :data:`TABLE_HEADERS`)."""
     return [
-        s.strategy if s.complete else f"{s.strategy} (incomplete)",
+        s.strategy + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)"),
         str(s.repeats),
         str(s.calls),
         fmt.spread(s.blocking_s, s.repeats),
@@ -52,6 +52,14 @@ def verdicts(report: RunReport) -> list[str]:
     ]
     failed = {e["path"] for run in report.runs.runs for e in run.errors}
     lines.append(f"Errors: {len(failed)} file(s) failed to load (the loader returned {{}} for them).")
+    for s in summaries:
+        if not s.charged:
+            lines.append(f"{s.strategy} was NOT charged the storage model: it reads files itself and FUSE was not "
+                         "available, so its times are not comparable with the others'.")  # fmt: skip
+    io_lines = [f"{s.strategy} {s.io['bytes'] / max(1.0, s.io['opens']):.0f} bytes in "
+                f"{s.io['reads'] / max(1.0, s.io['opens']):.2g} read requests per open" for s in summaries if s.io]
+    if io_lines:
+        lines.append("I/O counted by the storage daemon: " + "; ".join(io_lines) + ".")
     ref = next((s for s in summaries if s.strategy == reference), None)
     for s in summaries:
         if ref is None or s.ratio_to_sync is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exifbench.analysis.metrics import charged
 from exifbench.documents.runs import RunSet
 
 
@@ -29,6 +30,20 @@ def extractor_text(runs: RunSet) -> str:
     return f"{name} (fastpath fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
 
 
+def storage_text(runs: RunSet) -> str:
+    """The storage model and where it was charged: the FUSE mount (with its own cost) or in-process (who was not)."""
+    config, env = runs.runs[0].config, runs.runs[0].environment
+    text = str(config.get("storage", "?"))
+    via = config.get("storage_via")
+    if via == "fuse":
+        overhead = env.get("fuse_overhead_us")
+        text += " through a FUSE mount" + (f" (its own cost: {overhead:g} µs per file read)" if overhead is not None else "")
+    elif via == "in-process":
+        uncharged = [name for name in runs.strategies if not charged(runs.of(name))]
+        text += " charged in-process" + (f"; NOT charged to {', '.join(uncharged)} (no reader parameter)" if uncharged else "")
+    return text
+
+
 def setup(runs: RunSet) -> dict[str, str]:
     """What was measured, from the first run's config (the run set must have runs)."""
     config = runs.runs[0].config
@@ -36,7 +51,7 @@ def setup(runs: RunSet) -> dict[str, str]:
     return {
         "dataset": f"{config.get('dataset', '?')} ({runs.runs[0].images} images)",
         "pattern": str(config.get("pattern", "?")),
-        "storage": str(config.get("storage", "?")) + (f", {cold_text(config)}" if config.get("cold") else ""),
+        "storage": storage_text(runs) + (f", {cold_text(config)}" if config.get("cold") else ""),
         "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
         "workers": str(config.get("workers", "?")),
         "extractor": extractor_text(runs),

@@ -1,0 +1,85 @@
+"""``exifbench storage profiles|mount`` and the storage options of ``run``, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exifbench.cli import app
+from exifbench.dataset.mount import is_mounted
+from exifbench.documents.runs import RunSet
+from exifbench.analysis.metrics import METRICS
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+GENEROUS_S = 30.0
+
+
+def test_profiles_lists_every_profile_with_its_sources() -> None:
+    result = runner.invoke(app, ["storage", "profiles"])
+    assert result.exit_code == 0, result.output
+    for name in ("local", "original", "hdd", "nfs", "smb", "sdcard", "usb2"):
+        assert f"│ {name}" in result.output
+    assert "queue depth 1" in result.output and "datasheet" in result.output
+
+
+def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync,tests.user_loaders:DictLoader", "--storage", "usb2",
+                                 "--io-concurrency", "2", "--json", str(out), str(corpus_copy)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "usb2*: 1 ms per request, queue depth 2, 35 MB/s (FUSE mount)" in result.output
+    assert "not charged" not in result.output
+    runs = RunSet.load(out)
+    sync, mine = runs.runs
+    assert sync.config["storage_model"]["concurrency"] == 2 and mine.config["storage_charged"]
+    assert METRICS["bytes_read"](mine) == METRICS["bytes_read"](sync) > 0
+
+
+def test_without_fuse_the_fallback_is_said_and_marked(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("exifbench.dataset.fuse_problem", lambda: "FUSE is not available: test says so")
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync,tests.user_loaders:DictLoader", "--io-latency", "2", "--json",
+                                 str(out), str(corpus_copy)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "FUSE is not available: test says so: using the in-process storage model" in result.output
+    assert result.output.count("(not charged)") == 1  # on the DictLoader row (JSON below says which)
+    doc = json.loads(out.read_text())
+    assert [run["config"]["storage_charged"] for run in doc["runs"]] == [True, False]
+    assert all(run["config"]["storage_via"] == "in-process" and run["io"] == {} for run in doc["runs"])
+    report = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "report")])
+    assert report.exit_code == 0, report.output
+    assert "NOT charged to tests.user_loaders:DictLoader" in (tmp_path / "report" / "summary.md").read_text()
+
+
+def test_gate_on_bytes_read_needs_counts(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("exifbench.dataset.fuse_problem", lambda: "FUSE is not available: test says so")
+    out = tmp_path / "r.json"
+    assert runner.invoke(app, ["run", "-s", "sync", "--io-latency", "1", "--json", str(out), str(corpus_copy)]).exit_code == 0
+    result = runner.invoke(app, ["gate", "--baseline", str(out), "--current", str(out), "--metric", "bytes_read"])
+    assert result.exit_code == 2 and "no I/O counts" in result.output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_storage_mount_serves_in_the_foreground_until_stopped(corpus_copy: Path, tmp_path: Path, sig: signal.Signals) -> None:
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "exifbench"), "storage", "mount", str(corpus_copy), str(mnt),
+                                "--storage", "hdd"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "COLUMNS": "300"})  # fmt: skip
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    assert "mounted at" in banner and "hdd: 12.7 ms per seek" in banner, banner + process.stderr.read()
+    name = sorted(corpus_copy.iterdir())[0].name
+    assert (mnt / name).read_bytes() == (corpus_copy / name).read_bytes()
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=GENEROUS_S)
+    assert process.returncode == 0, err
+    assert not is_mounted(mnt) and "unmounted" in err and "1 opens" in err
