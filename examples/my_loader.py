@@ -5,7 +5,8 @@
 exifbench passes the constructor only the arguments it names: ``reader`` (reads one
 file's EXIF through the storage model; ``reader.load(path)`` never raises and logs a
 per-file error the way the original loader did) and ``workers``. A loader that ignores
-``reader`` still runs, but then the storage model and per-file errors do not apply to it.
+``reader`` still runs and still pays the storage model (it reads through exifbench's FUSE mount);
+only where FUSE is unavailable is it marked "not charged", and its per-file errors are not collected.
 """
 
 from __future__ import annotations

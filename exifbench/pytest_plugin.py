@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.dataset.folder import scan
-from exifbench.dataset.storage import StorageModel
+from exifbench.dataset import open_dataset
+from exifbench.dataset.storage import StorageChoice
 from exifbench.errors import ExifbenchError
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.pattern.builtin import load_pattern
@@ -32,10 +32,16 @@ def replay_runner(
     workers: int = 4,
     on_not_ready: str = "defaults",
 ) -> RunResult:
-    """Replay ``pattern`` (a name, a file, a :class:`Pattern`; default ``startup-593``) on ``folder`` once."""
-    config = BenchConfig([strategy], workers=workers, on_not_ready=on_not_ready, storage=StorageModel(io_latency_ms))
+    """Replay ``pattern`` (a name, a file, a :class:`Pattern`; default ``startup-593``) on ``folder`` once.
+
+    ``io_latency_ms`` is charged per file open through the FUSE mount where FUSE is available (so a loader
+    that reads files itself pays it too), else in-process (``run.config["storage_charged"]`` says whether it did).
+    """
+    dataset = open_dataset(folder, StorageChoice(latency_ms=io_latency_ms))
+    config = BenchConfig([strategy], workers=workers, on_not_ready=on_not_ready, storage=dataset.storage,
+                         storage_via=dataset.via)  # fmt: skip
     replayed = pattern if isinstance(pattern, Pattern) else load_pattern(pattern)
-    runs = run_bench(config, scan(folder), replayed)
+    runs = run_bench(config, dataset.folder, replayed)
     for failure in runs.failed:
         raise ExifbenchError(f"strategy {failure.strategy!r} failed: {failure.error}")
     return runs.runs[0]

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from exifbench.cli import app
-from exifbench.dataset.mount import is_mounted
+from exifbench.dataset.mount import is_mounted, mounts
 from exifbench.documents.runs import RunSet
 from exifbench.analysis.metrics import METRICS
 
@@ -83,3 +83,11 @@ def test_storage_mount_serves_in_the_foreground_until_stopped(corpus_copy: Path,
     _, err = process.communicate(timeout=GENEROUS_S)
     assert process.returncode == 0, err
     assert not is_mounted(mnt) and "unmounted" in err and "1 opens" in err
+
+
+def test_peers_read_through_a_profile_and_leave_no_mount(corpus_copy: Path) -> None:
+    result = runner.invoke(app, ["peers", str(corpus_copy), "--storage", "nfs", "--repeats", "1"])
+    assert result.exit_code == 0, result.output
+    assert "nfs: 0.5 ms per request, queue depth 16, 110 MB/s (FUSE mount)" in result.output
+    assert "pillow" in result.output
+    assert not any(kind == "fuse.exifbench" and str(os.getpid()) in point for _, point, kind in mounts())

@@ -57,3 +57,4 @@ def open_dataset(
     problem = fuse_problem() if model.charges else None
     via = "none" if not model.charges else ("in-process" if problem else "fuse")
     return Dataset(folder, model, label, embedded, via, problem)
+
