@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from exifbench.dataset.folder import scan
-from exifbench.dataset.mount import FS_TYPE, StorageFailed, clean_stale, fuse_problem, is_mounted, mounted, mounts
+from exifbench.dataset.mount import FS_TYPE, PREFIX, StorageFailed, clean_stale, fuse_problem, is_mounted, mounted, mounts
 from exifbench.dataset.storage import StorageModel
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.replay.bench import BenchConfig, run_bench
@@ -137,12 +137,16 @@ def test_normal_exit_and_exception_unmount_and_leave_no_daemon(corpus_copy: Path
     assert _gone(failing.mountpoint)
 
 
+def _my_mounts() -> list[str]:
+    """exifbench mounts made by this process (other runs on the machine may have theirs)."""
+    return [point for _, point, kind in mounts() if kind == FS_TYPE and f"{PREFIX}{os.getpid()}-" in point]
+
+
 def test_loader_crash_unmounts(corpus_copy: Path) -> None:
-    before = {point for _, point, kind in mounts() if kind == FS_TYPE}
     config = BenchConfig(["tests.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse")
     runs = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
     assert [failure.error for failure in runs.failed] == [f"load_exif({scan(corpus_copy).paths[0]!r}) raised RuntimeError: loader bug"]
-    assert {point for _, point, kind in mounts() if kind == FS_TYPE} <= before
+    assert not _my_mounts()
 
 
 class CrashingLoader:
@@ -185,7 +189,7 @@ def test_daemon_crash_is_a_clear_error_keeping_finished_runs(corpus_copy: Path) 
         run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
     kept = failed.value.runs
     assert [run.strategy for run in kept.runs] == ["sync"] and not kept.complete
-    assert not [point for _, point, kind in mounts() if kind == FS_TYPE and str(os.getpid()) in point]
+    assert not _my_mounts()
 
 
 HOLDER = """
@@ -228,11 +232,13 @@ def test_stale_mount_of_a_killed_run_is_cleaned_next_time(corpus_copy: Path) -> 
     process.kill()
     process.wait(GENEROUS_S)
     daemon.wait(GENEROUS_S)
-    assert is_mounted(mountpoint)
-    with pytest.raises(OSError):
-        os.listdir(mountpoint)  # "Transport endpoint is not connected"
-    assert str(mountpoint) in clean_stale()
+    stale = is_mounted(mountpoint)  # unless another run's clean-up on this machine got there first
+    if stale:
+        with pytest.raises(OSError):
+            os.listdir(mountpoint)  # "Transport endpoint is not connected"
+    cleaned = clean_stale()
     assert not is_mounted(mountpoint) and not mountpoint.parent.exists()
+    assert str(mountpoint) in cleaned or not stale
 
 
 def test_live_mounts_of_other_runs_are_left_alone(corpus_copy: Path) -> None:
