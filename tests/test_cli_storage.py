@@ -91,3 +91,14 @@ def test_peers_read_through_a_profile_and_leave_no_mount(corpus_copy: Path) -> N
     assert "nfs: 0.5 ms per request, queue depth 16, 110 MB/s (FUSE mount)" in result.output
     assert "pillow" in result.output
     assert not any(kind == "fuse.exifbench" and str(os.getpid()) in point for _, point, kind in mounts())
+
+
+def test_daemon_crash_in_run_is_one_line_and_keeps_finished_runs(corpus_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "sync,tests.test_storage_fuse:DaemonKiller", "--io-latency", "1",
+                                 "--json", str(out), str(corpus_copy)])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "storage daemon for" in result.output and "died" in result.output and "1 run(s) finished before are kept" in result.output
+    doc = json.loads(out.read_text())
+    assert doc["complete"] is False and [run["strategy"] for run in doc["runs"]] == ["sync"]
+    assert not any(kind == "fuse.exifbench" and str(os.getpid()) in point for _, point, kind in mounts())

@@ -7,12 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, err_console, graceful_stop, replay_progress, user_errors
+from exifbench.cli.console import console, dataset_for, fail, err_console, graceful_stop, replay_progress, user_errors
 from exifbench.cli.options import (
     Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile,
     Ui, Workers, storage_choice,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
+from exifbench.dataset.mount import StorageFailed
+from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable
@@ -96,14 +98,21 @@ def run(
         grab_dir=out,
     )
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
+    storage_failed: StorageFailed | None = None
     with graceful_stop(timeout) as stop, replay_progress(total) as update:
-        runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
-    if profiler is not None:
-        profiler.finish(runs)
-    report = analyze(runs)
-    show_runs(report, json_path, force)
-    if out is not None:
-        write_out(report, out)
+        try:
+            runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
+        except StorageFailed as failed:  # the storage daemon died: keep the runs it had served
+            runs, storage_failed = failed.runs or RunSet(complete=False), failed
+    if runs.runs:
+        if profiler is not None:
+            profiler.finish(runs)
+        report = analyze(runs)
+        show_runs(report, json_path, force)
+        if out is not None:
+            write_out(report, out)
+    if storage_failed is not None:
+        raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
 
 
 def show_runs(report: RunReport, json_path: Path | None, force: bool = False) -> None:
