@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,3 +63,22 @@ class ReturnsText(SyncLoader):
 
     def load_exif(self, path: str, blocking: bool = False) -> Any:
         return "not a dict"
+
+
+READY = "EXIFBENCH_TEST_READY"
+
+
+class Hangs(SyncLoader):
+    """A loader whose third ``load_exif`` never returns (an hour: longer than any test)."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        self.calls = 0
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls == 3:
+            if READY in os.environ:  # tells a test the replay has started
+                Path(os.environ[READY]).touch()
+            time.sleep(3600)
+        return super().load_exif(path, blocking)

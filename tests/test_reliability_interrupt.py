@@ -184,3 +184,57 @@ def test_an_unwritable_output_path_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     with pytest.raises(ExifbenchError, match="a-file"):
         write_atomic(tmp_path / "a-file" / "results.json", "{}")
+
+
+def sparse_jpeg(path: Path, size: int = 2 * 2**30) -> Path:
+    """A JPEG header, then ``size`` bytes of zeros that take no disk (Pillow scans them for minutes)."""
+    with path.open("wb") as handle:
+        handle.write(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+        handle.truncate(size)
+    return path
+
+
+def wait_for_open(proc: subprocess.Popen[str], path: Path) -> None:
+    """Until ``proc`` has ``path`` open (it is reading it)."""
+    deadline = time.monotonic() + GENEROUS_S
+    while str(path) not in {f.path for f in psutil.Process(proc.pid).open_files()}:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} was never opened"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
+def test_a_2gb_sparse_jpeg_in_the_untimed_baseline_honours_stop(how: str, corpus_copy: Path, tmp_path: Path) -> None:
+    sparse = sparse_jpeg(corpus_copy / "Zz-sparse.jpg")
+    out = tmp_path / "r.json"
+    stop = ["--timeout", "2"] if how == "timeout" else []
+    proc, _ = start([str(corpus_copy), "-s", "sync,threadpool", "--json", str(out), *stop], tmp_path)
+    try:
+        if how == "ctrl-c":
+            wait_for_open(proc, sparse)
+            proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=GENEROUS_S)
+    finally:
+        proc.kill()  # a run that did not stop must not outlive the test
+    assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+    doc = json.loads(out.read_text())
+    assert doc["complete"] is False and doc["runs"] == []  # stopped while the baseline was still reading
+
+
+@pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
+def test_a_loader_stuck_in_one_call_is_interrupted_and_the_rest_written(how: str, corpus_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    stop = ["--timeout", "3"] if how == "timeout" else []
+    proc, ready = start([str(corpus_copy), "-s", "sync,faulty_loaders:Hangs", "--json", str(out), *stop], tmp_path)
+    try:
+        if how == "ctrl-c":
+            wait_ready(proc, ready)
+            proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=GENEROUS_S)
+    finally:
+        proc.kill()  # a run that did not stop must not outlive the test
+    assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+    assert "still inside one call 5 s after stopping: interrupting it" in stderr
+    doc = json.loads(out.read_text())
+    assert doc["complete"] is False
+    assert [(run["strategy"], run["complete"]) for run in doc["runs"]] == [("sync", True)]

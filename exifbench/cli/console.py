@@ -46,30 +46,57 @@ def user_errors(command: Command) -> Command:
     return wrapper  # type: ignore[return-value]
 
 
+STOP_GRACE_S = 5.0
+"""How long a stopped run may stay inside one call (a hung loader, a file that takes minutes) before it is interrupted."""
+
+
 @contextmanager
 def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
-    """SIGINT/SIGTERM (or ``timeout_s``) set an event the harness checks between calls; a second Ctrl-C aborts."""
+    """SIGINT/SIGTERM (or ``timeout_s``) set an event the harness checks between calls; a second Ctrl-C aborts.
+
+    If the block is still running :data:`STOP_GRACE_S` after the stop (stuck inside one call), it is
+    interrupted as by a second Ctrl-C, which the harness turns into "keep what was measured".
+    """
     stop = threading.Event()
-    timer = threading.Timer(timeout_s, stop.set) if timeout_s is not None else None
+    finished = threading.Event()
+    timed_out = threading.Event()
+
+    def time_out() -> None:
+        timed_out.set()
+        stop.set()
+
+    timer = threading.Timer(timeout_s, time_out) if timeout_s is not None else None
 
     def handler(signum: int, frame: object) -> None:
+        if finished.is_set():
+            return
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
         err_console.print(f"[yellow]{signal.Signals(signum).name}: stopping, keeping what was measured…[/yellow]")
 
+    def watchdog() -> None:
+        while not finished.is_set() and not stop.wait(0.1):
+            pass
+        if not finished.wait(STOP_GRACE_S):
+            err_console.print(f"[yellow]still inside one call {STOP_GRACE_S:g} s after stopping: interrupting it[/yellow]")
+            signal.pthread_kill(main, signal.SIGINT)  # a real signal: it also ends a blocking system call
+
+    main = threading.get_ident()
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    threading.Thread(target=watchdog, name="exifbench-stop-watchdog", daemon=True).start()
     if timer is not None:
         timer.daemon = True
         timer.start()
     try:
         yield stop
     finally:
+        finished.set()
         if timer is not None:
             timer.cancel()
         for sig, old in previous.items():
             signal.signal(sig, old)
-    if timer is not None and stop.is_set() and not timer.is_alive():
+    if timed_out.is_set():
         err_console.print(f"[yellow]--timeout {timeout_s:g} s reached: results are incomplete[/yellow]")
 
 

@@ -75,14 +75,32 @@ class BenchConfig:
         return options
 
 
-def baseline(plan: ReplayPlan, plain_root: str | None = None) -> dict[str, dict[str, Any]]:
+def baseline(plan: ReplayPlan, plain_root: str | None = None, stop: threading.Event | None = None) -> dict[str, dict[str, Any]]:
     """The original loader's dict for every file the plan loads: no storage latency, untimed.
 
     With ``plain_root`` the files are read from there (the folder behind a mount), not from the plan's root.
+    The reads run on a daemon thread so that ``stop`` (Ctrl-C, ``--timeout``) ends the wait at once, even in
+    the middle of a file that takes minutes to parse: what was read by then is returned.
     """
     read = ExifReader()
     root = plain_root or plan.root
-    return {path: read(root + path[len(plan.root):]).exif for path in plan.targets}
+    expected: dict[str, dict[str, Any]] = {}
+    guard = threading.Lock()
+
+    def read_all() -> None:
+        for path in plan.targets:
+            if stop is not None and stop.is_set():
+                return
+            exif = read(root + path[len(plan.root):]).exif
+            with guard:
+                expected[path] = exif
+
+    reader = threading.Thread(target=read_all, name="exifbench-baseline", daemon=True)
+    reader.start()
+    while reader.is_alive() and not (stop is not None and stop.is_set()):
+        reader.join(0.05)
+    with guard:
+        return dict(expected)
 
 
 def run_bench(
@@ -93,7 +111,12 @@ def run_bench(
     stop: threading.Event | None = None,
     dataset: str | None = None,
 ) -> RunSet:
-    """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far."""
+    """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far.
+
+    A run still inside one call when ``stop`` is set ends at the next call boundary; if that call never
+    returns, a ``KeyboardInterrupt`` raised into it once ``stop`` is set (the CLI's second Ctrl-C, or
+    its watchdog) ends the run set there, keeping every run measured before.
+    """
     runs = RunSet()
     try:
         for run in iter_runs(config, folder, pattern, progress, stop, dataset):
@@ -108,6 +131,9 @@ def run_bench(
         runs.complete = False
         failed.runs = runs
         raise
+    except KeyboardInterrupt:  # a call still busy after ``stop`` was interrupted (second Ctrl-C): keep what was measured
+        if stop is None or not stop.is_set():
+            raise
     if stop is not None and stop.is_set():
         runs.complete = False
     return runs
@@ -152,7 +178,9 @@ def _iter_runs(
         require_main_guard()  # before any measurement: a user mistake, not a failed strategy
     plain_plan = plan_replay(pattern, folder)
     plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
-    expected = baseline(plan, plain_plan.root)
+    expected = baseline(plan, plain_plan.root, stop)
+    if stop is not None and stop.is_set():
+        return
     env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
     if mount is not None:
         sample = sorted({path[len(plan.root) + 1:] for path in plan.targets})[:: max(1, len(plan.targets) // 32)]
