@@ -50,7 +50,7 @@ def test_user_mistakes_are_one_red_line_and_exit_2(corpus_copy: Path, tmp_path: 
         (["run", "-s", "tests.user_loaders:NotALoader", str(corpus_copy)], "does not implement the loader protocol"),
         (["run", str(tmp_path / "missing")], "missing: no such folder"),
         (["run", "--pattern", str(tmp_path / "nope.json"), str(corpus_copy)], "nope.json: cannot read pattern"),
-        (["run", "--on-not-ready", "panic", str(corpus_copy)], "--on-not-ready must be one of"),
+        (["run", "--on-not-ready", "panic", str(corpus_copy)], "on_not_ready must be one of"),
     ]
     for args, message in cases:
         result = runner.invoke(app, args)

@@ -30,7 +30,7 @@ def hammer(name: str, paths: list[str], log: Path, latency_ms: float) -> list[di
     seen: list[dict[str, dict[str, Any]]] = [{} for _ in range(THREADS)]
     failures: list[BaseException] = []
 
-    with create(name, reader, workers=4, cache_size=len(paths)) as loader:
+    with create(name, reader, workers=4) as loader:
 
         def caller(i: int) -> None:
             try:

@@ -47,3 +47,11 @@ Ui = Annotated[
         "or asyncio (an asyncio event loop).",
     ),
 ]
+CacheSize = Annotated[
+    Optional[int],
+    typer.Option("--cache-size", "--lru-size", min=1, help="Cache entries for strategies with a bounded cache (lazy's LRU)."),
+]
+CacheEnabled = Annotated[
+    Optional[bool],
+    typer.Option("--cache/--no-cache", help="Switch the cache of strategies that have the switch (lazy) on or off.", show_default=False),
+]

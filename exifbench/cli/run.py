@@ -9,8 +9,8 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, fail, err_console, graceful_stop, replay_progress, user_errors
 from exifbench.cli.options import (
-    Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile,
-    Ui, Workers, storage_choice,
+    CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut,
+    PatternName, StorageProfile, Ui, Workers, storage_choice,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.dataset.mount import StorageFailed
@@ -23,8 +23,8 @@ from exifbench.pattern.pattern import FRAME_MS
 from exifbench.renderers.setup import cold_text, extractor_text
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.replay.replay import NOT_READY_POLICIES, check_ui
-from exifbench.strategies import expand_names, resolve
+from exifbench.replay.replay import check_ui
+from exifbench.strategies import expand_names
 
 
 @user_errors
@@ -46,7 +46,8 @@ def run(
     cold: Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")] = False,
     extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original), fastpath, or both as pillow,fastpath (each strategy runs with each).")] = "pillow",
     extensions: Extensions = None,
-    lru_size: Annotated[Optional[int], typer.Option(min=1, help="LRU cache size for the lazy strategy.")] = None,
+    cache_size: CacheSize = None,
+    cache: CacheEnabled = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
@@ -55,16 +56,9 @@ def run(
     ui: Ui = "probe",
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
-    from exifbench.extractors import get_extractor
-
     names = expand_names(strategy)
-    for name in names:
-        resolve(name)
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
-    for name in extractors or (extractor,):
-        get_extractor(name)
-    if on_not_ready not in NOT_READY_POLICIES:
-        raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
+    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache)) if value is not None}
     if check_ui(ui) == "qt":
         import exifbench.replay.ui_qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
     if profile and out is None:
@@ -89,7 +83,7 @@ def run(
         storage=dataset.storage,
         storage_via=dataset.via,
         extractors=extractors,
-        cache_size=lru_size,
+        options=options,
         cold=cold,
         tick_ms=tick_ms,
         switch_interval_s=switch_interval,

@@ -21,7 +21,7 @@ from exifbench.dataset.io import IoCounts
 from exifbench.dataset.mount import Mount, StorageFailed, mounted
 from exifbench.dataset.storage import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
-from exifbench.extractors import ExifReader
+from exifbench.extractors import ExifReader, get_extractor
 from exifbench.replay.environment import environment
 from exifbench.replay.equality import compare
 from exifbench.extractors.error_log import collect_errors
@@ -30,10 +30,10 @@ from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
 from exifbench.replay.plan import ReplayPlan, plan_replay
 from exifbench.replay.guard import GuardedLoader, LoaderFailure
-from exifbench.replay.replay import UiLoop, check_ui, replay
+from exifbench.replay.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
 from exifbench.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.analysis.statistics import summarize_blocking
-from exifbench.strategies import create, resolve, takes_reader
+from exifbench.strategies import accepts, create, resolve, takes_reader
 from exifbench.strategies.main_guard import require_main_guard
 from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.base import ExifLoader
@@ -48,7 +48,12 @@ yields, filled in on exit, lands in the run's ``extra``."""
 
 @dataclass
 class BenchConfig:
-    """Everything that defines a run besides the dataset and the pattern."""
+    """Everything that defines a run besides the dataset and the pattern; checks itself when made.
+
+    ``options`` are the strategy options the user set (``cache_size``, ``cache_enabled``,
+    ``timeout_s``...): each must be taken by at least one of ``strategies`` and goes to those
+    that take it. ``workers`` is offered to every strategy that takes it.
+    """
 
     strategies: list[str]
     workers: int = 4
@@ -59,7 +64,7 @@ class BenchConfig:
     """``fuse``: every loader reads the folder through a mount that charges ``storage`` (the daemon counts
     the I/O); ``in-process``: exifbench's own reader charges it, loaders that read files themselves do not pay."""
     extractors: tuple[str, ...] = ("pillow",)
-    cache_size: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
     cold: bool = False
     tick_ms: float = FRAME_MS
     switch_interval_s: float | None = None
@@ -68,11 +73,28 @@ class BenchConfig:
     grab_dir: Path | None = None
     """Where a real UI loop saves its grabs of the view (none without a directory)."""
 
-    def loader_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"workers": self.workers}
-        if self.cache_size is not None:
-            options["cache_size"] = self.cache_size
-        return options
+    def __post_init__(self) -> None:
+        if not self.strategies:
+            raise ExifbenchError("no strategy given")
+        classes = {name: resolve(name) for name in self.strategies}
+        if not self.extractors:
+            raise ExifbenchError("no extractor given")
+        for extractor in self.extractors:
+            get_extractor(extractor)
+        if self.on_not_ready not in NOT_READY_POLICIES:
+            raise ExifbenchError(f"on_not_ready must be one of {', '.join(NOT_READY_POLICIES)}, got {self.on_not_ready!r}")
+        check_ui(self.ui)
+        for name, minimum in (("workers", 1), ("repeat", 1)):
+            if getattr(self, name) < minimum:
+                raise ExifbenchError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
+        for option in self.options:
+            if not any(accepts(cls, option) for cls in classes.values()):
+                raise ExifbenchError(f"option {option!r} is taken by none of the strategies {', '.join(self.strategies)}")
+
+    def loader_options(self, strategy: str) -> dict[str, Any]:
+        """The options ``strategy`` is built with: ``workers`` and each set option it takes."""
+        cls = resolve(strategy)
+        return {"workers": self.workers, **{key: value for key, value in self.options.items() if accepts(cls, key)}}
 
 
 def baseline(plan: ReplayPlan, plain_root: str | None = None, stop: threading.Event | None = None) -> dict[str, dict[str, Any]]:
@@ -191,6 +213,7 @@ def _iter_runs(
         "pattern": plan.pattern,
         "on_not_ready": config.on_not_ready,
         "workers": config.workers,
+        "options": dict(config.options),
         "extractors": list(config.extractors),
         "storage": config.storage.describe(),
         "storage_model": config.storage.to_dict(),
@@ -266,7 +289,6 @@ def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name:
         from exifbench.replay.ui_asyncio import AsyncioFrameLoop
 
         return AsyncioFrameLoop(loader, config.tick_ms)
-    check_ui(config.ui)
     return FrameProbe(config.tick_ms)
 
 
@@ -289,7 +311,7 @@ def _run_one(
 
     around = config.around_replay(label, repeat) if config.around_replay else nullcontext({})
     try:
-        loader = create(name, reader, **config.loader_options())
+        loader = create(name, reader, **config.loader_options(name))
     except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
         return StrategyFailure(label, repeat, str(exc))
     try:

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from exifbench.errors import ExifbenchError
 from exifbench.replay.calls import PatternCalls, Replay
 from exifbench.replay.clock import now_ns
 from exifbench.replay.plan import ReplayPlan
@@ -68,8 +67,6 @@ def replay(
     ui: UiLoop | None = None,
 ) -> Replay:
     """Replay ``plan`` against ``loader`` in ``ui`` (default: the built-in probe); ``stop`` ends it early (``complete=False``)."""
-    if on_not_ready not in NOT_READY_POLICIES:
-        raise ExifbenchError(f"--on-not-ready must be one of {', '.join(NOT_READY_POLICIES)}, got {on_not_ready!r}")
     out = Replay()
     ui = ui if ui is not None else FrameProbe()
     start = now_ns()

@@ -11,6 +11,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, cast
 
 from exifbench.errors import ExifbenchError
@@ -35,6 +36,9 @@ FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
 
 _PROTOCOL_METHODS = ("load_exif", "preload", "close", "__enter__", "__exit__")
 
+OFFERED = ("reader", "workers")
+"""Options every loader may take or ignore: the harness offers them to whichever class accepts them."""
+
 
 def expand_names(spec: str) -> list[str]:
     """``"all"`` -> every built-in (sync first); ``"sync,lazy"`` -> both; names are not checked here."""
@@ -57,10 +61,8 @@ def resolve(name: str) -> LoaderClass:
         known = ", ".join([*BUILTIN, "all"])
         raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
     module_name, _, class_name = name.partition(":")
-    if os.getcwd() not in sys.path:  # like uvicorn and gunicorn: modules beside the caller are importable
-        sys.path.append(os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        module = _import_beside_caller(module_name)
     except Exception as exc:
         raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
     cls = getattr(module, class_name, None)
@@ -72,24 +74,43 @@ def resolve(name: str) -> LoaderClass:
     return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
 
 
-def _accepts(cls: LoaderClass, key: str) -> bool:
-    """Does ``cls``'s constructor take the keyword ``key`` (by name or through ``**kwargs``)?"""
+def accepts(cls: LoaderClass, option: str) -> bool:
+    """Whether the loader class takes keyword ``option`` (or any keyword at all)."""
     params = inspect.signature(cls).parameters
-    return key in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return option in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def takes_reader(name: str) -> bool:
     """Does strategy ``name`` accept exifbench's ``reader`` (and so the in-process storage model)?"""
-    return _accepts(resolve(name), "reader")
+    return accepts(resolve(name), "reader")
+
+
+def _import_beside_caller(module_name: str) -> ModuleType:
+    """Import ``module_name`` with the current directory importable for this import only (like uvicorn)."""
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.append(cwd)
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        if added and cwd in sys.path:
+            sys.path.remove(cwd)
 
 
 def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
-    """Build strategy ``name``, passing only the options (``workers``, ``cache_size``...) it accepts."""
+    """Build strategy ``name`` with ``options`` (``workers``, ``cache_size``...).
+
+    ``reader`` and ``workers`` (:data:`OFFERED`) go only to a class that takes them; any other
+    option the class does not take is an error naming it, never silently dropped.
+    """
     cls = resolve(name)
+    refused = [key for key in options if key not in OFFERED and not accepts(cls, key)]
+    if refused:
+        raise ExifbenchError(f"strategy {name!r} does not take option {refused[0]!r}")
     offered = {"reader": reader or ExifReader(), **options}
-    accepted = {key: value for key, value in offered.items() if _accepts(cls, key)}
     try:
-        return cls(**accepted)
+        return cls(**{key: value for key, value in offered.items() if accepts(cls, key)})
     except ExifbenchError:
         raise
     except Exception as exc:
@@ -107,4 +128,4 @@ def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
         raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: {exc}") from None
 
 
-__all__ = ["BUILTIN", "ExifLoader", "create", "expand_names", "from_flag", "resolve", "takes_reader"]
+__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "resolve", "takes_reader"]
