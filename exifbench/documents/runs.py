@@ -46,6 +46,8 @@ class RunResult:
     repeat: int = 0
     deferred: int = 0
     preload_ms: float = 0.0
+    startup_ms: float = 0.0
+    """Creating the loader: its pools started (process workers spawned), before the replay began."""
     config: dict[str, Any] = field(default_factory=dict)
     samples: dict[str, list[Any]] = field(default_factory=dict)
     responsiveness: dict[str, Any] = field(default_factory=dict)

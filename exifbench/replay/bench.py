@@ -22,6 +22,7 @@ from exifbench.dataset.mount import Mount, StorageFailed, mounted
 from exifbench.dataset.storage import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader, get_extractor
+from exifbench.replay.clock import now_ns
 from exifbench.replay.environment import environment
 from exifbench.replay.equality import compare
 from exifbench.extractors.error_log import collect_errors
@@ -310,10 +311,12 @@ def _run_one(
             progress(label, repeat, index + 1)
 
     around = config.around_replay(label, repeat) if config.around_replay else nullcontext({})
+    begin = now_ns()
     try:
         loader = create(name, reader, **config.loader_options(name))
     except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
         return StrategyFailure(label, repeat, str(exc))
+    startup_ms = (now_ns() - begin) / 1e6  # pools start here, before the replay
     try:
         with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
             ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
@@ -334,6 +337,7 @@ def _run_one(
         not_ready=sum(measured.not_ready),
         deferred=measured.deferred,
         preload_ms=measured.preload_ms,
+        startup_ms=round(startup_ms, 3),
         background_s=measured.background_s,
         equality=equality.to_dict(),
         errors=collector.errors,

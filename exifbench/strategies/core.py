@@ -180,5 +180,29 @@ def _done(exif: Exif) -> Future[Exif]:
 
 
 def thread_pool(workers: int, name: str) -> ExecutorFactory:
-    """A factory of ``workers``-thread pools whose threads are named ``name``."""
-    return lambda: ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    """A factory of started ``workers``-thread pools whose threads are named ``name``."""
+
+    def make() -> Executor:
+        barrier = threading.Barrier(workers)
+        return started(ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name), workers, barrier.wait, WARM_UP_S)
+
+    return make
+
+
+WARM_UP_S = 60.0
+"""How long a pool may take to start all its workers before the loader's creation fails."""
+
+
+def started(executor: Executor, workers: int, task: Callable[..., object], *args: object) -> Executor:
+    """``executor`` with its ``workers`` workers running: ``task(*args)`` submitted once per worker and waited for.
+
+    ``task`` must keep each worker busy until all have started (e.g. a barrier's ``wait``), so that a
+    pool that spawns workers on demand spawns every one of them now, before the replay, not inside it.
+    """
+    try:
+        for future in [executor.submit(task, *args) for _ in range(workers)]:
+            future.result(timeout=WARM_UP_S)
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    return executor

@@ -10,32 +10,42 @@ rebuilt and every read it took down is retried once; the file's error entry says
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.synchronize import Barrier as BarrierType
 
 from exifbench.extractors import ExifRead, ExifReader
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.main_guard import require_main_guard
-from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, ExecutorFactory
+from exifbench.strategies.core import BLOCKING_TIMEOUT_S, WARM_UP_S, BackgroundLoader, ExecutorFactory, started
 
 RETRIED = "retried after a worker crash"
 
 
-def _leave_ctrl_c_to_the_parent() -> None:
+def _start_worker(everyone_started: BarrierType) -> None:
     """Pool workers ignore the Ctrl-C a terminal sends the whole process group: the parent stops the run.
 
-    Otherwise a worker's ``KeyboardInterrupt`` would come back as the file's result.
+    Otherwise a worker's ``KeyboardInterrupt`` would come back as the file's result. Then each worker
+    waits until every worker of its pool has started, so that warming the pool starts them all.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    everyone_started.wait(WARM_UP_S)
 
 
 def process_pool(workers: int) -> ExecutorFactory:
-    """A factory of ``workers``-process pools (forkserver: no threads forked) whose workers leave Ctrl-C to us."""
+    """A factory of started ``workers``-process pools (forkserver: no threads forked); workers leave Ctrl-C to us."""
     require_main_guard()
     context = multiprocessing.get_context("forkserver")
-    return lambda: ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_leave_ctrl_c_to_the_parent)
+
+    def make() -> Executor:
+        barrier = context.Barrier(workers)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(barrier,))
+        return started(pool, workers, os.getpid)
+
+    return make
 
 
 class ProcessPoolLoader(BackgroundLoader):
