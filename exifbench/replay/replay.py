@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from exifbench.errors import ExifbenchError
 from exifbench.replay.calls import PatternCalls, Replay
 from exifbench.replay.clock import now_ns
 from exifbench.replay.plan import ReplayPlan
