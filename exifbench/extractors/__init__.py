@@ -25,6 +25,7 @@ from exifbench.extractors.pillow import pillow_exif
 Extractor = Callable[[str], dict[str, Any]]
 
 log = logging.getLogger("exifbench.loader")
+log.addHandler(logging.NullHandler())  # shown only where the host configures logging, never by the last-resort handler
 
 EXTRACTORS: dict[str, Extractor] = {"pillow": pillow_exif, "fastpath": header_exif}
 
