@@ -37,10 +37,11 @@ def test_lag_is_actual_minus_scheduled_on_a_controlled_late_wake(monkeypatch: py
 def test_ticks_partition_the_think_time_and_work_lands_in_the_current_frame() -> None:
     probe = FrameProbe(tick_ms=5.0, budget_ms=10.0)
     probe.add_work(3.0)  # before any tick: its own frame
-    probe.wait_until(now_ns() + 12_000_000)  # ticks at +5, +10, +12 ms
+    probe.wait_until(now_ns() + 12_000_000)  # ticks at +5, +10, +12 ms (+5, +10 if it starts over 2 ms late)
     probe.add_work(20.0)
-    assert len(probe.lags_ms) == 4
-    assert probe.frame_work_ms == [3.0, 0.0, 0.0, 20.0]
+    ticks = len(probe.lags_ms) - 1
+    assert ticks in (2, 3)
+    assert probe.frame_work_ms == [3.0, *[0.0] * (ticks - 1), 20.0]
     assert probe.summary()["frames_over_budget"] >= 1
 
 
