@@ -46,7 +46,7 @@ def user_errors(command: Command) -> Command:
     return wrapper  # type: ignore[return-value]
 
 
-STOP_GRACE_S = 5.0
+STOP_GRACE_S = 10.0
 """How long a stopped run may stay inside one call (a hung loader, a file that takes minutes) before it is interrupted."""
 
 

@@ -98,13 +98,12 @@ def run(
             runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         except StorageFailed as failed:  # the storage daemon died: keep the runs it had served
             runs, storage_failed = failed.runs or RunSet(complete=False), failed
-    if runs.runs:
-        if profiler is not None:
-            profiler.finish(runs)
-        report = analyze(runs)
-        show_runs(report, json_path, force)
-        if out is not None:
-            write_out(report, out)
+    if profiler is not None and runs.runs:
+        profiler.finish(runs)
+    report = analyze(runs)
+    show_runs(report, json_path, force)  # even with no run measured: the failures, and complete: false, are written
+    if out is not None and runs.runs:
+        write_out(report, out)
     if storage_failed is not None:
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
 

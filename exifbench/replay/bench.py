@@ -31,6 +31,7 @@ from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.probe import FrameProbe
 from exifbench.replay.plan import ReplayPlan, plan_replay
 from exifbench.replay.guard import GuardedLoader, LoaderFailure
+from exifbench.replay.calls import Replay
 from exifbench.replay.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
 from exifbench.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.analysis.statistics import summarize_blocking
@@ -317,12 +318,16 @@ def _run_one(
     except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
         return StrategyFailure(label, repeat, str(exc))
     startup_ms = (now_ns() - begin) / 1e6  # pools start here, before the replay
+    measured: Replay | None = None
     try:
         with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
             ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
             measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui)
     except LoaderFailure as exc:
         return StrategyFailure(label, repeat, str(exc))
+    except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
+        if measured is None or stop is None or not stop.is_set():
+            raise
     equality = compare(expected, measured.results)
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
     if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
