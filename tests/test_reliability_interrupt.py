@@ -10,9 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -203,38 +204,35 @@ def wait_for_open(proc: subprocess.Popen[str], path: Path) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
-def test_a_2gb_sparse_jpeg_in_the_untimed_baseline_honours_stop(how: str, corpus_copy: Path, tmp_path: Path) -> None:
-    sparse = sparse_jpeg(corpus_copy / "Zz-sparse.jpg")
+def stopped_run(args: list[str], how: str, timeout_s: str, started: Callable[[subprocess.Popen[str], Path], None],
+                tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """Run ``exifbench run ARGS --json``, stopped by ``--timeout`` or by one Ctrl-C once ``started`` returns;
+    it must exit 0 without a traceback. Returns the JSON document and stderr."""
     out = tmp_path / "r.json"
-    stop = ["--timeout", "2"] if how == "timeout" else []
-    proc, _ = start([str(corpus_copy), "-s", "sync,threadpool", "--json", str(out), *stop], tmp_path)
+    stop = ["--timeout", timeout_s] if how == "timeout" else []
+    proc, ready = start([*args, "--json", str(out), *stop], tmp_path)
     try:
         if how == "ctrl-c":
-            wait_for_open(proc, sparse)
+            started(proc, ready)
             proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=GENEROUS_S)
     finally:
         proc.kill()  # a run that did not stop must not outlive the test
     assert proc.returncode == 0 and "Traceback" not in stderr, stderr
-    doc = json.loads(out.read_text())
+    return json.loads(out.read_text()), stderr
+
+
+@pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
+def test_a_2gb_sparse_jpeg_in_the_untimed_baseline_honours_stop(how: str, corpus_copy: Path, tmp_path: Path) -> None:
+    sparse = sparse_jpeg(corpus_copy / "Zz-sparse.jpg")
+    args = [str(corpus_copy), "-s", "sync,threadpool"]
+    doc, _ = stopped_run(args, how, "2", lambda proc, _: wait_for_open(proc, sparse), tmp_path)
     assert doc["complete"] is False and doc["runs"] == []  # stopped while the baseline was still reading
 
 
 @pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
 def test_a_loader_stuck_in_one_call_is_interrupted_and_the_rest_written(how: str, corpus_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "r.json"
-    stop = ["--timeout", "3"] if how == "timeout" else []
-    proc, ready = start([str(corpus_copy), "-s", "sync,faulty_loaders:Hangs", "--json", str(out), *stop], tmp_path)
-    try:
-        if how == "ctrl-c":
-            wait_ready(proc, ready)
-            proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=GENEROUS_S)
-    finally:
-        proc.kill()  # a run that did not stop must not outlive the test
-    assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+    doc, stderr = stopped_run([str(corpus_copy), "-s", "sync,faulty_loaders:Hangs"], how, "3", wait_ready, tmp_path)
     assert "still inside one call 10 s after stopping: interrupting it" in stderr
-    doc = json.loads(out.read_text())
     assert doc["complete"] is False
     assert [(run["strategy"], run["complete"]) for run in doc["runs"]] == [("sync", True)]
