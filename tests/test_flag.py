@@ -46,3 +46,11 @@ def test_unknown_values_are_errors_naming_the_variable(monkeypatch: pytest.Monke
         from_flag()
     assert FLAG_VARIABLE in str(caught.value)
     assert value in str(caught.value)
+
+
+def test_the_choices_offered_are_ones_the_flag_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FLAG_VARIABLE, "turbo")
+    with pytest.raises(ExifbenchError) as caught:
+        from_flag()
+    offered = str(caught.value).split("choose from ")[1].split(", or")[0].split(", ")
+    assert offered == list(BUILTIN) and "all" not in offered

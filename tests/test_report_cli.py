@@ -28,6 +28,7 @@ def run_dir(corpus_copy: Path, tmp_path: Path) -> Path:
             "--io-latency", "2", "--profile", "--out", str(out)]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert f"results.json and {len(list(out.iterdir())) - 1} report files written" in result.output  # profiles counted
     return out
 
 

@@ -7,8 +7,11 @@ consoles, user errors (one red line, exit code 2), progress and graceful stop in
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from exifbench import __version__
 from exifbench.cli import datasets, decide, gate, peers, report, run, storage, strategies
 
 app = typer.Typer(
@@ -16,7 +19,24 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     help="Measure how a photo app should load EXIF: replay its access pattern against interchangeable loaders.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def show_version(value: bool) -> None:
+    """``--version``: print it and stop."""
+    if value:
+        print(f"exifbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Options that come before the command (the app's help text is given to ``typer.Typer``)."""
+
+
 app.command()(run.run)
 app.command()(strategies.strategies)
 app.command()(gate.gate)

@@ -19,6 +19,7 @@ from exifbench.dataset.folder import Skipped
 from exifbench.dataset.storage import StorageChoice
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
+from exifbench.pattern.pattern import Pattern
 
 # Markup is ours only: every string from a file or a user goes through ``shown``; no :emoji: codes in file names.
 console = Console(width=None if Console().is_terminal else 200, emoji=False)
@@ -125,20 +126,22 @@ def replay_progress(total_calls: int) -> Iterator[Callable[..., None]]:
 
 
 def dataset_for(folder: Path | None, storage: StorageChoice = StorageChoice(), extensions: str | None = None) -> Dataset:
-    """Open the folder (or the embedded dataset), say how storage is modelled, report skipped entries.
-
-    Where FUSE cannot be used, one yellow line says so and that loaders without a ``reader`` go uncharged.
+    """Open the folder (or the embedded dataset) and report skipped entries, a line each. Where FUSE cannot be used, one yellow line says so and that loaders without a ``reader`` go uncharged.
     """
     with console.status("preparing the dataset…"):
         dataset = open_dataset(folder, storage, extensions)
-    if dataset.embedded or dataset.via != "none":
-        console.print(shown(dataset.describe()), highlight=False, soft_wrap=True)
     if dataset.fallback:
         err_console.print(f"[yellow]{shown(dataset.fallback)}: using the in-process storage model instead — loaders "
                           "without a reader parameter are not charged (marked in the results)[/yellow]",
                           highlight=False, soft_wrap=True)  # fmt: skip
     show_skipped(dataset.folder.skipped)
     return dataset
+
+
+def show_dataset(dataset: Dataset, pattern: Pattern | None = None) -> None:
+    """One line: what is replayed — images, folder, storage, and the pattern's calls when there is one."""
+    replayed = f"; pattern {pattern.name}: {len(pattern.calls)} calls" if pattern is not None else ""
+    console.print(shown(dataset.describe() + replayed), highlight=False)
 
 
 def show_skipped(skipped: list[Skipped]) -> None:

@@ -17,7 +17,7 @@ datasets_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Ma
 @datasets_app.command("synth")
 @user_errors
 def synth(
-    dst: Annotated[Path, typer.Argument(help="Folder to write the synthetic JPEGs into.")],
+    dst: Annotated[Path, typer.Argument(metavar="DST", help="Folder to write the synthetic JPEGs into.")],
     count: Annotated[int, typer.Option(min=1, help="Number of images.")] = 591,
     seed: Annotated[int, typer.Option(help="Same seed, byte-identical files.")] = 0,
 ) -> None:
@@ -31,8 +31,8 @@ def synth(
 @datasets_app.command("expand")
 @user_errors
 def expand(
-    src: Annotated[Path, typer.Argument(help="A real image folder (scanned recursively).")],
-    dst: Annotated[Path, typer.Argument(help="New folder for the copies.")],
+    src: Annotated[Path, typer.Argument(metavar="SRC", help="A real image folder (scanned recursively).")],
+    dst: Annotated[Path, typer.Argument(metavar="DST", help="New folder for the copies.")],
     count: Annotated[int, typer.Option(min=1, help="Exactly this many distinct files.")] = 591,
     extensions: Extensions = None,
     force: Annotated[bool, typer.Option(help="Replace a previous expansion in DST.")] = False,
@@ -47,7 +47,7 @@ def expand(
 @datasets_app.command("scan")
 @user_errors
 def scan(
-    folder: Annotated[Path, typer.Argument(help="Image folder.")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Image folder.")],
     extensions: Extensions = None,
 ) -> None:
     """List what a run would replay on: image count by extension and skipped entries."""

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, user_errors
+from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, show_dataset, user_errors
 from exifbench.cli.options import (
     Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, StorageProfile, Workers, storage_choice,
 )  # fmt: skip
@@ -61,6 +61,7 @@ def decide(
     policy = Policy().updated(section, lambda key: f"{where}: {key}")
     policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
     dataset = dataset_for(folder, storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache))
+    show_dataset(dataset)
     if where:
         console.print(f"settings from {shown(where)}", highlight=False, soft_wrap=True)
     phases = plan_phases(dataset.folder, policy)

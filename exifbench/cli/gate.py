@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, user_errors
+from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, show_dataset, user_errors
 from exifbench.cli.options import (
     Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, PatternName, StorageProfile, Workers, storage_choice,
 )  # fmt: skip
@@ -74,6 +74,7 @@ def gate(
         replay_pattern = load_pattern(pattern)
         choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
         dataset = dataset_for(folder, choice)
+        show_dataset(dataset, replay_pattern)
         with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeat)) as update:
             verdict = gate_ab(dataset, replay_pattern, candidate, reference, metric, threshold, allow_inconclusive,
                               repeat, workers, update, stop)  # fmt: skip

@@ -11,7 +11,7 @@ from exifbench.dataset.storage import StorageChoice
 
 Folder = Annotated[
     Optional[Path],
-    typer.Argument(help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).", show_default=False),
+    typer.Argument(metavar="DIR", help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).", show_default=False),
 ]
 Workers = Annotated[int, typer.Option(min=1, help="Worker threads/processes per pool.")]
 StorageProfile = Annotated[

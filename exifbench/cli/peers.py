@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, user_errors
+from exifbench.cli.console import console, dataset_for, show_dataset, user_errors
 from exifbench.cli.options import Extensions, Folder, JsonOut
 from exifbench.dataset.storage import StorageChoice
 from exifbench.escape import shown
@@ -31,6 +31,7 @@ def peers(
     if json_path is not None:
         check_writable(json_path)
     dataset = dataset_for(folder, StorageChoice(storage or "local"), extensions)
+    show_dataset(dataset)
     with console.status(f"reading {len(dataset.folder.files)} files with every tool, {repeats} rounds…"):
         report = measure_dataset(dataset, repeats)
     console.print(render_console(report))

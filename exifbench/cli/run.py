@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, fail, err_console, graceful_stop, replay_progress, user_errors
+from exifbench.cli.console import (
+    console, dataset_for, err_console, fail, graceful_stop, replay_progress, show_dataset, user_errors,
+)  # fmt: skip
 from exifbench.cli.options import (
     CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut,
     PatternName, StorageProfile, Ui, Workers, storage_choice,
@@ -51,8 +53,8 @@ def run(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
-    tick_ms: Annotated[float, typer.Option(min=0.1, help="UI probe: main-thread tick interval in ms during think time (default one 60 Hz frame).")] = FRAME_MS,
-    switch_interval: Annotated[Optional[float], typer.Option(min=1e-6, help="sys.setswitchinterval (s) for the run; Python's default is 0.005.")] = None,
+    tick_ms: Annotated[float, typer.Option(min=0.1, show_default=False, help="UI probe: main-thread tick interval in ms during think time [default: 16.7, one 60 Hz frame].")] = FRAME_MS,
+    switch_interval: Annotated[Optional[float], typer.Option(help="sys.setswitchinterval (s, above 0) for the run; Python's default is 0.005.")] = None,
     ui: Ui = "probe",
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
@@ -91,6 +93,7 @@ def run(
         ui=ui,
         grab_dir=out,
     )
+    show_dataset(dataset, replay_pattern)
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     storage_failed: StorageFailed | None = None
     with graceful_stop(timeout) as stop, replay_progress(total) as update:
@@ -98,12 +101,11 @@ def run(
             runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         except StorageFailed as failed:  # the storage daemon died: keep the runs it had served
             runs, storage_failed = failed.runs or RunSet(complete=False), failed
-    if profiler is not None and runs.runs:
-        profiler.finish(runs)
+    profile_files = profiler.finish(runs) if profiler is not None and runs.runs else []
     report = analyze(runs)
     show_runs(report, json_path, force)  # even with no run measured: the failures, and complete: false, are written
     if out is not None and runs.runs:
-        write_out(report, out)
+        write_out(report, out, len(profile_files))
     if storage_failed is not None:
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
 
@@ -133,12 +135,13 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False) ->
         console.print(f"results written to {shown(json_path)}")
 
 
-def write_out(report: RunReport, out: Path) -> None:
-    """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``."""
+def write_out(report: RunReport, out: Path, profile_files: int = 0) -> None:
+    """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``; the count includes
+    the ``profile_files`` already written there."""
     from exifbench.renderers.render import write_run_reports
 
     report.runs.save(out / "results.json")
     written = write_run_reports(report, out)
     for found in report.profiles:
         console.print(f"{shown(found.headline)}\n  {shown(found.overhead_text())}", highlight=False)
-    console.print(f"results.json and {len(written)} report files written to {shown(out)}; open {shown(out / 'report.html')}", highlight=False)
+    console.print(f"results.json and {len(written) + profile_files} report files written to {shown(out)}; open {shown(out / 'report.html')}", highlight=False)

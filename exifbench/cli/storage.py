@@ -34,8 +34,8 @@ def profiles() -> None:
 @storage_app.command("mount")
 @user_errors
 def mount(
-    src: Annotated[Path, typer.Argument(help="The folder to serve.")],
-    mnt: Annotated[Path, typer.Argument(help="An existing, empty directory to mount it on.")],
+    src: Annotated[Path, typer.Argument(metavar="SRC", help="The folder to serve.")],
+    mnt: Annotated[Path, typer.Argument(metavar="MNT", help="An existing, empty directory to mount it on.")],
     storage: StorageProfile = None,
     io_latency: IoLatency = None,
     io_concurrency: IoConcurrency = None,

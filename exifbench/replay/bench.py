@@ -89,6 +89,8 @@ class BenchConfig:
         for name, minimum in (("workers", 1), ("repeat", 1)):
             if getattr(self, name) < minimum:
                 raise ExifbenchError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
+        if self.switch_interval_s is not None and not self.switch_interval_s > 0:
+            raise ExifbenchError(f"switch_interval_s must be above 0 seconds, got {self.switch_interval_s}")
         for option in self.options:
             if not any(accepts(cls, option) for cls in classes.values()):
                 raise ExifbenchError(f"option {option!r} is taken by none of the strategies {', '.join(self.strategies)}")

@@ -58,7 +58,7 @@ def resolve(name: str) -> LoaderClass:
     if name in BUILTIN:
         return BUILTIN[name]
     if ":" not in name:
-        known = ", ".join([*BUILTIN, "all"])
+        known = ", ".join(BUILTIN)
         raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
     module_name, _, class_name = name.partition(":")
     try:
