@@ -173,7 +173,11 @@ class DaemonKiller(CrashingLoader):
 
     def load_exif(self, path: str, blocking: bool = False) -> None:
         for process in psutil.Process().children(recursive=True):
-            if "exifbench.dataset.fuse_daemon" in process.cmdline():
+            try:
+                daemon = "exifbench.dataset.fuse_daemon" in process.cmdline()
+            except psutil.Error:  # another child exited meanwhile (a zombie or gone): not the daemon
+                continue
+            if daemon:
                 process.kill()
                 process.wait(GENEROUS_S)
         try:
