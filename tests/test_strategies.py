@@ -19,9 +19,10 @@ from exifbench.strategies.cache import LRUCache
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.sync import SyncLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
+from exifbench.strategies.viewport import ViewportLoader
 from tests.helpers import GatedReader
 
-BACKGROUND = [ThreadPoolLoader, LazyLoader]
+BACKGROUND = [ThreadPoolLoader, LazyLoader, ViewportLoader]
 PATHS = [f"/photos/{i:03}.jpg" for i in range(10)]
 
 
@@ -62,7 +63,7 @@ def test_blocking_without_a_load_in_flight_reads_on_the_caller(cls: type) -> Non
     assert reader.threads == [threading.current_thread().name]
 
 
-@pytest.mark.parametrize("cls", BACKGROUND)
+@pytest.mark.parametrize("cls", [ThreadPoolLoader, LazyLoader])  # viewport re-orders by request: test_viewport.py
 def test_preload_submits_priority_first_and_never_twice(cls: type) -> None:
     reader = GatedReader()
     with cls(reader, workers=1) as loader:
@@ -196,7 +197,7 @@ def test_process_pool_results_equal_sync_including_nan_rationals(corpus_dir: Pat
 
 
 def test_registry_names_and_errors() -> None:
-    assert expand_names("all") == ["sync", "threadpool", "lazy", "process"]
+    assert expand_names("all") == ["sync", "threadpool", "lazy", "process", "viewport"]
     assert expand_names("lazy, sync,lazy") == ["lazy", "sync"]
     with pytest.raises(ExifbenchError, match="unknown strategy 'nope'"):
         resolve("nope")

@@ -21,6 +21,7 @@ from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.sync import SyncLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
+from exifbench.strategies.viewport import ViewportLoader
 
 LoaderClass = Callable[..., ExifLoader]
 """A loader class: called with its options, it builds a loader."""
@@ -30,6 +31,7 @@ BUILTIN: dict[str, LoaderClass] = {
     "threadpool": ThreadPoolLoader,
     "lazy": LazyLoader,
     "process": ProcessPoolLoader,
+    "viewport": ViewportLoader,
 }
 
 FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
