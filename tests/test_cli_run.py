@@ -20,11 +20,11 @@ def test_run_all_writes_the_result_document(corpus_copy: Path, tmp_path: Path) -
     out = tmp_path / "r.json"
     result = runner.invoke(app, ["run", "--strategy", "all", "--workers", "2", str(corpus_copy), "--json", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("sync", "threadpool", "lazy", "process"):
+    for name in ("sync", "threadpool", "lazy", "process", "viewport"):
         assert name in result.output
     doc = json.loads(out.read_text())
     assert doc["schema"] == "exifbench.runs/1"
-    assert [run["strategy"] for run in doc["runs"]] == ["sync", "threadpool", "lazy", "process"]
+    assert [run["strategy"] for run in doc["runs"]] == ["sync", "threadpool", "lazy", "process", "viewport"]
     images = len(list(corpus_copy.iterdir()))
     for run in doc["runs"]:
         assert KEYS <= set(run) and run["schema"] == "exifbench.run/1"
@@ -32,7 +32,7 @@ def test_run_all_writes_the_result_document(corpus_copy: Path, tmp_path: Path) -
         assert set(run["blocking"]) >= {"total_s", "p50_ms", "p99_ms", "max_ms"}
         assert run["equality"]["checked"] == images == run["equality"]["equal"]
         assert set(run["environment"]) >= {"python", "pillow", "os", "cpu_count"}
-    assert RunSet.load(out).strategies == ["sync", "threadpool", "lazy", "process"]
+    assert RunSet.load(out).strategies == ["sync", "threadpool", "lazy", "process", "viewport"]
 
 
 def test_single_strategy_document_and_user_class(corpus_copy: Path, tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_expanded_real_corpus_replays_with_every_strategy(corpus_dir: Path, tmp_
     result = runner.invoke(app, ["run", "-s", "all", "--workers", "2", str(real591), "--json", str(out)])
     assert result.exit_code == 0, result.output
     runs = json.loads(out.read_text())["runs"]
-    assert [run["strategy"] for run in runs] == ["sync", "threadpool", "lazy", "process"]
+    assert [run["strategy"] for run in runs] == ["sync", "threadpool", "lazy", "process", "viewport"]
     for run in runs:
         assert run["images"] == run["files_touched"] == 591 and run["calls"] == 593
         assert run["equality"] == {"checked": 591, "equal": 591, "mismatches": []}
