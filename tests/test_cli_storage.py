@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from exifbench.cli import app
 from exifbench.dataset.mount import is_mounted, mounts
+from exifbench.extractors.pillow import pillow_exif
 from exifbench.documents.runs import RunSet
 from exifbench.analysis.metrics import METRICS
 
@@ -102,3 +103,41 @@ def test_daemon_crash_in_run_is_one_line_and_keeps_finished_runs(corpus_copy: Pa
     doc = json.loads(out.read_text())
     assert doc["complete"] is False and [run["strategy"] for run in doc["runs"]] == ["sync"]
     assert not any(kind == "fuse.exifbench" and str(os.getpid()) in point for _, point, kind in mounts())
+
+
+class RereadingLoader:
+    """A loader of the user's own that got slower in a way timings may hide: it reads every file twice."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, dict[str, object]] = {}
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, object]:
+        if path not in self.cache:
+            Path(path).read_bytes()  # the regression: a whole extra read before the real one
+            try:
+                self.cache[path] = pillow_exif(path)
+            except Exception:
+                self.cache[path] = {}
+        return self.cache[path]
+
+    def preload(self, paths: object, priority: object = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> RereadingLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def test_gate_on_bytes_read_catches_a_loader_reading_more(corpus_copy: Path, tmp_path: Path) -> None:
+    verdict = tmp_path / "verdict.json"
+    result = runner.invoke(app, ["gate", str(corpus_copy), "--candidate", "tests.test_cli_storage:RereadingLoader",
+                                 "--reference", "tests.user_loaders:DictLoader", "--metric", "bytes_read",
+                                 "--repeat", "4", "--io-latency", "0.1", "--verdict-json", str(verdict)])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "bytes_read" in result.output and "bytes" in result.output
+    assert json.loads(verdict.read_text())["comparisons"][0]["status"] == "regression"
