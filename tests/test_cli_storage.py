@@ -34,7 +34,7 @@ def test_profiles_lists_every_profile_with_its_sources() -> None:
 def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     result = runner.invoke(app, ["run", "-s", "sync,tests.user_loaders:DictLoader", "--storage", "usb2",
-                                 "--io-concurrency", "2", "--json", str(out), str(corpus_copy)])  # fmt: skip
+                                 "--io-concurrency", "2", "--wide", "--json", str(out), str(corpus_copy)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "usb2*: 1 ms per request, queue depth 2, 35 MB/s (FUSE mount)" in result.output
     assert "not charged" not in result.output
@@ -42,6 +42,7 @@ def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy
     sync, mine = runs.runs
     assert sync.config["storage_model"]["concurrency"] == 2 and mine.config["storage_charged"]
     assert METRICS["bytes_read"](mine) == METRICS["bytes_read"](sync) > 0
+    assert "bytes read" in result.output and f"{sync.io['bytes']:,}" in result.output  # --wide: the daemon's counts
 
 
 def test_without_fuse_the_fallback_is_said_and_marked(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:

@@ -50,6 +50,7 @@ def run(
     extensions: Extensions = None,
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Add the storage daemon's I/O counts to the table: opens, read requests, bytes read.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
@@ -103,17 +104,17 @@ def run(
             runs, storage_failed = failed.runs or RunSet(complete=False), failed
     profile_files = profiler.finish(runs) if profiler is not None and runs.runs else []
     report = analyze(runs)
-    show_runs(report, json_path, force)  # even with no run measured: the failures, and complete: false, are written
+    show_runs(report, json_path, force, wide)  # even with no run measured: the failures, and complete: false, are written
     if out is not None and runs.runs:
         write_out(report, out, len(profile_files))
     if storage_failed is not None:
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
 
 
-def show_runs(report: RunReport, json_path: Path | None, force: bool = False) -> None:
+def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wide: bool = False) -> None:
     """Print the table, errors and mismatches; save the document if asked."""
     runs = report.runs
-    console.print(render_table(report))
+    console.print(render_table(report, wide=wide))
     for one in runs.runs:
         for error in one.errors[:20] if one.repeat == 0 else []:
             err_console.print(f"[yellow]{shown(one.strategy)}[/yellow] {shown(error['path'])}: {shown(error['error'])}", highlight=False)

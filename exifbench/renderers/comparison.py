@@ -15,6 +15,17 @@ NUMERIC_COLUMNS = frozenset(i for i, h in enumerate(TABLE_HEADERS) if h not in (
 EQUALITY_COLUMN = TABLE_HEADERS.index("equality")
 
 
+IO_HEADERS = ("opens", "read requests", "bytes read")
+"""Columns the console table adds with ``--wide``: what the storage daemon counted (median per run)."""
+
+
+def io_cells(s: StrategySummary) -> list[str]:
+    """One strategy's :data:`IO_HEADERS` cells ("—" when the run was not read through the mount)."""
+    if s.io is None:
+        return ["—"] * len(IO_HEADERS)
+    return [f"{s.io['opens']:,.0f}", f"{s.io['reads']:,.0f}", f"{s.io['bytes']:,.0f}"]
+
+
 def summary_row(s: StrategySummary) -> list[str]:
     """One strategy's row of the comparison table as plain strings (columns :data:`TABLE_HEADERS`)."""
     return [
