@@ -16,7 +16,7 @@ from exifbench.renderers.html import render_html
 from exifbench.renderers.markdown import render_markdown
 from exifbench.renderers.plots import PLOTS
 from exifbench.analysis.report import analyze
-from exifbench.renderers.comparison import TABLE_HEADERS, table_rows
+from exifbench.renderers.comparison import DETAIL_HEADERS, MAIN_HEADERS, detail_rows, main_rows
 from exifbench.renderers.render import write_reports
 
 
@@ -76,14 +76,18 @@ def parse(html: str) -> Tables:
 
 def test_html_comparison_table_matches_the_summary(runs: RunSet) -> None:
     page = parse(render_html(analyze(runs)))
-    comparison = next(t for t in page.tables if t[0] == list(TABLE_HEADERS))
-    assert comparison[1:] == table_rows(analyze(runs))
+    comparison = next(t for t in page.tables if t[0] == list(MAIN_HEADERS))
+    assert comparison[1:] == main_rows(analyze(runs))
     assert [row[0] for row in comparison[1:]] == ["sync", "threadpool"]
-    equality = TABLE_HEADERS.index("equality")
-    assert all(row[2] == "50" and row[equality].startswith("equal (") for row in comparison[1:])
-    lag = TABLE_HEADERS.index("UI lag p99")
-    assert all(row[lag].endswith(" ms") for row in comparison[1:])
-    assert comparison[2][4].endswith("]") and "×" in comparison[2][4]  # ratio to sync with its interval
+    assert all(row[MAIN_HEADERS.index("EXIF equal")].startswith("all ") for row in comparison[1:])
+    assert comparison[1][2] == "reference" and re.fullmatch(r"[\d,.]+× (less|more)|about the same", comparison[2][2])
+    details = next(t for t in page.tables if t[0] == list(DETAIL_HEADERS))
+    assert details[1:] == detail_rows(analyze(runs))
+    assert all(row[2] == "50" and row[DETAIL_HEADERS.index("UI lag p99")].endswith(" ms") for row in details[1:])
+    change = details[2][DETAIL_HEADERS.index("change (95% CI)")]
+    assert re.fullmatch(r"[−+][\d.,]+% \[[−+][\d.,]+%, [−+][\d.,]+%\]", change), change  # with its interval
+    headings = re.findall(r"<h2 id=\"[^\"]*\">([^<]*)</h2>", render_html(analyze(runs)))
+    assert headings[:2] == ["Verdict", "Comparison"]  # the answer and its caveats before any table
 
 
 def test_html_is_self_contained_with_every_plot(runs: RunSet) -> None:
@@ -113,20 +117,22 @@ def test_html_lists_mismatches_and_errors_escaped(flawed: RunSet) -> None:
 def test_markdown_table_and_verdicts(runs: RunSet) -> None:
     md = render_markdown(analyze(runs))
     lines = md.splitlines()
-    header = lines.index("| " + " | ".join(TABLE_HEADERS) + " |")
+    header = lines.index("| " + " | ".join(MAIN_HEADERS) + " |")
     assert lines[header + 1].startswith("| :--- | ---: |")
     rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[header + 2 : header + 4]]
-    assert rows == table_rows(analyze(runs))
+    assert rows == main_rows(analyze(runs))
+    assert lines[2].startswith("- threadpool blocks the main thread ")  # the verdict before the tables
     assert any(line.startswith("- Equality: every strategy returned exactly") for line in lines)
     assert "- Errors: 0 file(s) failed to load" in md
-    assert re.search(r"^- threadpool blocks the main thread [\d.e-]+× as long as sync \(95% CI ", md, re.M)
+    assert re.search(r"^- threadpool blocks the main thread ([\d,.]+× (less|more)|about the same) than sync: .* \([−+][\d.,]+%, 95% CI ", md, re.M)
+    assert not re.search(r"\d[eE][-+]?\d", md)  # no scientific notation
 
 
 def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
     md = render_markdown(analyze(flawed))
     assert "- Equality: MISMATCHES in threadpool (1 tags)." in md
     assert "- Errors: 1 file(s) failed to load" in md
-    assert "| threadpool | 2 | 50 |" in md and "| 1 mismatches | 1 |" in md
+    assert "| threadpool | 2 | 50 |" in md and "| NO: 1 tags |" in md
 
 
 def test_write_reports_writes_every_renderer(runs: RunSet, tmp_path: Path) -> None:

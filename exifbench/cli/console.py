@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -22,8 +23,9 @@ from exifbench.escape import shown
 from exifbench.pattern.pattern import Pattern
 
 # Markup is ours only: every string from a file or a user goes through ``shown``; no :emoji: codes in file names.
-console = Console(width=None if Console().is_terminal else 200, emoji=False)
-err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 200, emoji=False)
+# The terminal's width (or $COLUMNS); piped output without $COLUMNS gets 200 columns, so logs are not folded at 80.
+console = Console(width=None if Console().is_terminal or os.environ.get("COLUMNS") else 200, emoji=False)
+err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal or os.environ.get("COLUMNS") else 200, emoji=False)
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 

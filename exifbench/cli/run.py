@@ -23,6 +23,7 @@ from exifbench.files import check_writable
 from exifbench.pattern.builtin import load_pattern
 from exifbench.pattern.pattern import FRAME_MS
 from exifbench.renderers.setup import cold_text, extractor_text
+from exifbench.renderers.comparison import verdicts
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.replay import check_ui
@@ -50,13 +51,13 @@ def run(
     extensions: Extensions = None,
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
-    wide: Annotated[bool, typer.Option("--wide", help="Add the storage daemon's I/O counts to the table: opens, read requests, bytes read.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
     tick_ms: Annotated[float, typer.Option(min=0.1, show_default=False, help="UI probe: main-thread tick interval in ms during think time [default: 16.7, one 60 Hz frame].")] = FRAME_MS,
     switch_interval: Annotated[Optional[float], typer.Option(help="sys.setswitchinterval (s, above 0) for the run; Python's default is 0.005.")] = None,
     ui: Ui = "probe",
+    wide: Annotated[bool, typer.Option("--wide", help="Also print the details table: per-call percentiles, background, UI lag, change with its interval, errors, and the storage daemon's I/O counts (opens, read requests, bytes read).")] = False,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking."""
     names = expand_names(strategy)
@@ -114,7 +115,9 @@ def run(
 def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wide: bool = False) -> None:
     """Print the table, errors and mismatches; save the document if asked."""
     runs = report.runs
-    console.print(render_table(report, wide=wide))
+    console.print(render_table(report, wide))
+    for line in verdicts(report):
+        console.print(shown(line), highlight=False)
     for one in runs.runs:
         for error in one.errors[:20] if one.repeat == 0 else []:
             err_console.print(f"[yellow]{shown(one.strategy)}[/yellow] {shown(error['path'])}: {shown(error['error'])}", highlight=False)

@@ -1,4 +1,9 @@
-"""The one comparison table (console, HTML and Markdown draw the same rows) and its verdict sentences."""
+"""The comparison every run-set renderer shows: the verdict and its caveats, then two tables.
+
+The main table holds what a reader needs first and fits an 80-column terminal; the details
+table holds the rest. Console, HTML and Markdown draw the same rows. One direction convention
+everywhere: ``vs sync`` says how much less (or more) the main thread blocked than sync.
+"""
 
 from __future__ import annotations
 
@@ -6,78 +11,122 @@ from exifbench import format as fmt
 from exifbench.analysis.metrics import StrategySummary
 from exifbench.analysis.report import RunReport
 
-TABLE_HEADERS = (
-    "strategy", "repeats", "calls", "blocking total", "vs sync (95% CI)", "p50 ms", "p99 ms", "max ms",
-    "not ready", "background", "UI lag p99", "dropped frames", "equality", "errors",
-)  # fmt: skip
-NUMERIC_COLUMNS = frozenset(i for i, h in enumerate(TABLE_HEADERS) if h not in ("strategy", "equality"))
-"""Columns of :data:`TABLE_HEADERS` to right-align."""
-EQUALITY_COLUMN = TABLE_HEADERS.index("equality")
-
-
+MAIN_HEADERS = ("strategy", "blocking", "vs sync", "placeholders", "frames missed", "EXIF equal")
 IO_HEADERS = ("opens", "read requests", "bytes read")
-"""Columns the console table adds with ``--wide``: what the storage daemon counted (median per run)."""
+"""What the storage daemon counted (median per run), "—" when the run was not read through the mount."""
+DETAIL_HEADERS = ("strategy", "repeats", "calls", "p50 ms", "p99 ms", "max ms", "background", "UI lag p99",
+                  "change (95% CI)", "errors", *IO_HEADERS)  # fmt: skip
+MAIN_NUMERIC = frozenset({1, 2, 3, 4})
+DETAIL_NUMERIC = frozenset(range(1, len(DETAIL_HEADERS)))
+EQUALITY_COLUMN = MAIN_HEADERS.index("EXIF equal")
+CONVENTION = ("blocking: the main thread's total time inside load_exif (median over repeats); vs sync: how much "
+              "less (or more) it blocked than sync; placeholders: calls answered None instead of EXIF; EXIF equal: files whose dict equals the original loader's.")  # fmt: skip
+
+
+def strategy_name(s: StrategySummary) -> str:
+    """The name, marked when the runs were incomplete or not charged the storage model."""
+    return s.strategy + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)")
+
+
+def main_row(s: StrategySummary, reference: str = "sync") -> list[str]:
+    """The figures a reader needs first (columns :data:`MAIN_HEADERS`)."""
+    if s.ratio_to_sync is not None:
+        versus = fmt.less_or_more(s.ratio_to_sync.value)
+    else:
+        versus = "reference" if s.strategy == reference else "—"
+    return [
+        strategy_name(s),
+        fmt.duration(s.blocking_s.median),
+        versus,
+        f"{fmt.number(s.not_ready.median)} of {s.calls}",
+        fmt.number(s.frames_over_budget),
+        f"all {s.checked}" if s.equal else f"NO: {s.mismatches} tags",
+    ]
+
+
+def detail_row(s: StrategySummary) -> list[str]:
+    """Everything else (columns :data:`DETAIL_HEADERS`)."""
+    ratio = s.ratio_to_sync
+    if ratio is None:
+        change = "—"
+    elif s.repeats < 2:
+        change = fmt.change(ratio.value)
+    else:
+        change = f"{fmt.change(ratio.value)} [{fmt.change(ratio.low)}, {fmt.change(ratio.high)}]"
+    return [
+        strategy_name(s),
+        str(s.repeats),
+        str(s.calls),
+        fmt.number(s.p50_ms),
+        fmt.number(s.p99_ms),
+        fmt.number(s.max_ms),
+        fmt.spread(s.background_s, s.repeats),
+        f"{fmt.number(s.lag_p99_ms)} ms",
+        change,
+        str(s.errors),
+        *io_cells(s),
+    ]
 
 
 def io_cells(s: StrategySummary) -> list[str]:
-    """One strategy's :data:`IO_HEADERS` cells ("—" when the run was not read through the mount)."""
+    """One strategy's :data:`IO_HEADERS` cells."""
     if s.io is None:
         return ["—"] * len(IO_HEADERS)
     return [f"{s.io['opens']:,.0f}", f"{s.io['reads']:,.0f}", f"{s.io['bytes']:,.0f}"]
 
 
-def summary_row(s: StrategySummary) -> list[str]:
-    """One strategy's row of the comparison table as plain strings (columns :data:`TABLE_HEADERS`)."""
-    return [
-        s.strategy + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)"),
-        str(s.repeats),
-        str(s.calls),
-        fmt.spread(s.blocking_s, s.repeats),
-        fmt.ratio(s.ratio_to_sync, s.repeats) if s.ratio_to_sync else "—",
-        f"{s.p50_ms:.3f}",
-        f"{s.p99_ms:.3f}",
-        f"{s.max_ms:.3f}",
-        f"{s.not_ready.median:.0f}",
-        fmt.spread(s.background_s, s.repeats),
-        f"{s.lag_p99_ms:.2f} ms",
-        f"{s.frames_over_budget:.0f}",
-        f"equal ({s.checked} files)" if s.equal else f"{s.mismatches} mismatches",
-        str(s.errors),
-    ]
+def main_rows(report: RunReport) -> list[list[str]]:
+    """The main table, one :func:`main_row` per strategy."""
+    return [main_row(s, report.reference) for s in report.summaries]
 
 
-def table_rows(report: RunReport) -> list[list[str]]:
-    """The comparison table, one :func:`summary_row` per strategy."""
-    return [summary_row(s) for s in report.summaries]
+def detail_rows(report: RunReport) -> list[list[str]]:
+    """The details table, one :func:`detail_row` per strategy."""
+    return [detail_row(s) for s in report.summaries]
 
 
 def verdicts(report: RunReport) -> list[str]:
-    """Plain sentences: the equality verdict, the error count, each strategy's blocking relative to the reference."""
+    """The answer first, then what it does not say: blocking vs the reference, placeholders, equality, errors,
+    and what the storage model assumed."""
     summaries, reference = report.summaries, report.reference
+    ref = next((s for s in summaries if s.strategy == reference), None)
+    lines = []
+    for s in summaries:
+        if ref is None or s.ratio_to_sync is None:
+            continue
+        interval = ""
+        if s.repeats > 1:
+            interval = f", 95% CI {fmt.change(s.ratio_to_sync.low)} to {fmt.change(s.ratio_to_sync.high)}"
+        lines.append(
+            f"{s.strategy} blocks the main thread {fmt.less_or_more(s.ratio_to_sync.value)} than {reference}: "
+            f"{fmt.duration(s.blocking_s.median)} vs {fmt.duration(ref.blocking_s.median)} "
+            f"({fmt.change(s.ratio_to_sync.value)}{interval})."
+        )
+    for s in summaries:
+        if s.calls and s.not_ready.median / s.calls >= 0.5:
+            lines.append(
+                f"But {s.strategy} answered {fmt.number(s.not_ready.median)} of {s.calls} calls "
+                f"({s.not_ready.median / s.calls:.0%}) with a placeholder: those images showed no EXIF when asked, "
+                "so less blocking there is not the same as EXIF on screen sooner."
+            )
     unequal = [s for s in summaries if not s.equal]
-    lines = [
+    lines.append(
         "Equality: every strategy returned exactly the original loader's dicts "
         f"({max((s.checked for s in summaries), default=0)} files)."
         if not unequal
         else "Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + "."
-    ]
+    )
     failed = {e["path"] for run in report.runs.runs for e in run.errors}
     lines.append(f"Errors: {len(failed)} file(s) failed to load (the loader returned {{}} for them).")
+    config = report.runs.runs[0].config if report.runs.runs else {}
+    if config.get("storage"):
+        lines.append(f"Storage model: {config['storage']}.")
     for s in summaries:
         if not s.charged:
             lines.append(f"{s.strategy} was NOT charged the storage model: it reads files itself and FUSE was not "
                          "available, so its times are not comparable with the others'.")  # fmt: skip
-    io_lines = [f"{s.strategy} {s.io['bytes'] / max(1.0, s.io['opens']):.0f} bytes in "
-                f"{s.io['reads'] / max(1.0, s.io['opens']):.2g} read requests per open" for s in summaries if s.io]
+    io_lines = [f"{s.strategy} {fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 6)} bytes in "
+                f"{fmt.number(s.io['reads'] / max(1.0, s.io['opens']), 2)} read requests per open" for s in summaries if s.io]  # fmt: skip
     if io_lines:
         lines.append("I/O counted by the storage daemon: " + "; ".join(io_lines) + ".")
-    ref = next((s for s in summaries if s.strategy == reference), None)
-    for s in summaries:
-        if ref is None or s.ratio_to_sync is None:
-            continue
-        interval = f" (95% CI {s.ratio_to_sync.low:.3g}–{s.ratio_to_sync.high:.3g})" if s.repeats > 1 else ""
-        lines.append(
-            f"{s.strategy} blocks the main thread {s.ratio_to_sync.value:.3g}× as long as {reference}{interval}: "
-            f"{fmt.duration(s.blocking_s.median)} vs {fmt.duration(ref.blocking_s.median)} (medians)."
-        )
     return lines

@@ -13,7 +13,9 @@ from exifbench.escape import visible
 from exifbench.files import write_atomic
 from exifbench.renderers.grabs import grabs_html, read_grabs
 from exifbench.renderers.plots import PLOTS, figure_bytes
-from exifbench.renderers.comparison import NUMERIC_COLUMNS, TABLE_HEADERS, table_rows, verdicts
+from exifbench.renderers.comparison import (
+    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, main_rows, verdicts,
+)  # fmt: skip
 from exifbench.renderers.setup import setup
 
 MISMATCH_ROWS = 200
@@ -29,7 +31,8 @@ th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; }
 th { background: #f3f3f3; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.path { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
-table.kv th { width: 11em; } table.summary td { white-space: nowrap; }
+table.kv th { width: 11em; } table.summary td:first-child { white-space: nowrap; }
+ul.verdict li { margin: 0.25em 0; }
 .ok { color: #17752b; } .bad { color: #b3261e; font-weight: bold; } .warn { color: #8a5a00; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 13px; }
@@ -148,12 +151,15 @@ def render_html(report: RunReport, available: Collection[str] = (), grabs: Mappi
     env = runs.runs[0].environment
     title = f"exifbench: {facts['pattern']} on {facts['dataset']}"
     incomplete = "" if runs.complete else '<p class="bad">Interrupted: these results are incomplete.</p>'
-    summary = _table(TABLE_HEADERS, table_rows(report), numeric=NUMERIC_COLUMNS, css_class="summary")
-    sentences = "".join(f"<li>{escape(line)}</li>" for line in verdicts(report))
+    summary = _table(MAIN_HEADERS, main_rows(report), numeric=MAIN_NUMERIC, css_class="summary")
+    details = _table(DETAIL_HEADERS, detail_rows(report), numeric=DETAIL_NUMERIC, css_class="summary")
+    sentences = "".join(f"<li>{escape(visible(line))}</li>" for line in verdicts(report))
     sections = [
+        ("Verdict", f'<ul class="verdict">{sentences}</ul>'),
+        ("Comparison", f"{summary}<p>{escape(CONVENTION)}</p><h3>Details</h3>{details}"
+                       "<p>Per-call times in ms; change: blocking vs sync, with its 95% bootstrap interval over "
+                       "repeats; [min–max] over repeats.</p>"),
         ("Setup", _kv(facts)),
-        ("Comparison", summary + "<p>Times are medians over repeats, [min–max] in brackets; the ratio to sync "
-                                 "has a 95% bootstrap interval over repeats.</p>" + f"<ul>{sentences}</ul>"),
         ("Equality with the original loader", _equality(report)),
         ("Errors per file", _errors(runs)),
         ("Plots", _plots(report)),
