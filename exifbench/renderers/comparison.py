@@ -106,7 +106,7 @@ def verdicts(report: RunReport) -> list[str]:
         if s.calls and s.not_ready.median / s.calls >= 0.5:
             lines.append(
                 f"But {s.strategy} answered {fmt.number(s.not_ready.median)} of {s.calls} calls "
-                f"({s.not_ready.median / s.calls:.0%}) with a placeholder: those images showed no EXIF when asked, "
+                f"({fmt.number(100 * s.not_ready.median / s.calls)}%) with a placeholder: those images showed no EXIF when asked, "
                 "so less blocking there is not the same as EXIF on screen sooner."
             )
     unequal = [s for s in summaries if not s.equal]
@@ -125,7 +125,7 @@ def verdicts(report: RunReport) -> list[str]:
         if not s.charged:
             lines.append(f"{s.strategy} was NOT charged the storage model: it reads files itself and FUSE was not "
                          "available, so its times are not comparable with the others'.")  # fmt: skip
-    io_lines = [f"{s.strategy} {fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 6)} bytes in "
+    io_lines = [f"{s.strategy} {fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 4)} bytes in "
                 f"{fmt.number(s.io['reads'] / max(1.0, s.io['opens']), 2)} read requests per open" for s in summaries if s.io]  # fmt: skip
     if io_lines:
         lines.append("I/O counted by the storage daemon: " + "; ".join(io_lines) + ".")
