@@ -42,7 +42,7 @@ def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy
     sync, mine = runs.runs
     assert sync.config["storage_model"]["concurrency"] == 2 and mine.config["storage_charged"]
     assert METRICS["bytes_read"](mine) == METRICS["bytes_read"](sync) > 0
-    assert "bytes read" in result.output and f"{sync.io['bytes']:,}" in result.output  # --wide: the daemon's counts
+    assert "opens" in result.output and f"{sync.io['bytes']:,}" in result.output  # --wide: the daemon's counts
 
 
 def test_without_fuse_the_fallback_is_said_and_marked(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
