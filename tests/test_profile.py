@@ -12,7 +12,8 @@ from exifbench.pattern.pattern import startup_pattern
 from exifbench.documents.runs import RunSet
 from exifbench.renderers.html import write_html
 from exifbench.renderers.markdown import render_markdown
-from exifbench.renderers.profile import ReplayProfiler, copy_profiles, headline, profile_stem
+from exifbench.renderers.profile import copy_profiles
+from exifbench.replay.profiler import ReplayProfiler, headline, profile_stem
 from exifbench.analysis.profiles import profiles
 from exifbench.analysis.report import analyze
 from exifbench.analysis.statistics import Spread
@@ -24,9 +25,8 @@ def profiled(folder: Path, out: Path, strategies: list[str], repeat: int, on_not
     profiler = ReplayProfiler(out)
     # 5 ms per read keeps sync's load_exif long enough for the sampler to see it
     config = BenchConfig(strategies, repeat=repeat, on_not_ready=on_not_ready, storage=StorageModel(5.0),
-                         around_replay=profiler)  # fmt: skip
+                         hook=profiler)  # fmt: skip
     runs = run_bench(config, scan(folder), startup_pattern(images=48))
-    profiler.finish(runs)
     return runs
 
 

@@ -71,7 +71,7 @@ def run(
         check_writable(json_path, force)
     profiler = None
     if out is not None:
-        from exifbench.renderers.profile import ReplayProfiler
+        from exifbench.replay.profiler import ReplayProfiler
         from exifbench.renderers.render import check_out_dir
 
         check_out_dir(out)
@@ -91,7 +91,7 @@ def run(
         cold=cold,
         tick_ms=tick_ms,
         switch_interval_s=switch_interval,
-        around_replay=profiler,
+        hook=profiler,
         ui=ui,
         grab_dir=out,
     )
@@ -103,7 +103,7 @@ def run(
             runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         except StorageFailed as failed:  # the storage daemon died: keep the runs it had served
             runs, storage_failed = failed.runs or RunSet(complete=False), failed
-    profile_files = profiler.finish(runs) if profiler is not None and runs.runs else []
+    profile_files = profiler.written if profiler is not None else []
     report = analyze(runs)
     show_runs(report, json_path, force, wide)  # even with no run measured: the failures, and complete: false, are written
     if out is not None and runs.runs:

@@ -1,86 +1,17 @@
-"""Profiling each strategy's replay with pyinstrument (repeat 0 only), and the files it leaves.
-
-pyinstrument samples, so it has no call counts: the headline at the top of each
-``profile-<strategy>.txt`` (``load_exif — 13.740 s cumulative, 593 calls``) is
-computed from the run's own per-call measurements, then pyinstrument's tree follows.
-"""
+"""Profile files in reports: they are written at run time (:mod:`exifbench.replay.profiler`) and cannot be
+regenerated, so a re-render copies the ones found beside the saved document."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
 
-from pyinstrument import Profiler
-from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
-from pyinstrument.session import Session
-
-from exifbench.documents.runs import RunResult, RunSet
-from exifbench.files import write_atomic
 from exifbench.analysis.profiles import profiles
-from exifbench.format import duration
-
-INTERVAL_S = 0.001
-NOTE = (
-    "(the pattern's calls, timed one by one on the main thread by the harness. The tree below is pyinstrument's\n"
-    " sampling of the whole replay, which also holds the untimed final wait for background loads:\n"
-    " load_exif(blocking=True) once per file after the pattern, not counted as blocking.)"
-)
-
-
-def profile_stem(strategy: str) -> str:
-    """``profile-<strategy>``, safe as a file name (``module:Class`` names included)."""
-    return "profile-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", strategy)
-
-
-def headline(run: RunResult) -> str:
-    """``load_exif — <time> cumulative, <n> calls``, measured on the main thread during the pattern."""
-    calls = run.calls + (run.not_ready if run.config.get("on_not_ready") == "wait" else 0)
-    total = duration(run.blocking["total_s"])
-    return f"load_exif — {total} cumulative, {calls} calls ({run.strategy}, repeat {run.repeat})"
-
-
-class ReplayProfiler:
-    """A ``BenchConfig.around_replay``: profiles repeat 0 of each strategy; :meth:`finish` writes the files."""
-
-    def __init__(self, out_dir: Path, interval_s: float = INTERVAL_S) -> None:
-        self.out_dir = Path(out_dir)
-        self.interval_s = interval_s
-        self._sessions: dict[str, Session] = {}
-
-    def __call__(self, strategy: str, repeat: int) -> AbstractContextManager[dict[str, Any]]:
-        return self._profile(strategy) if repeat == 0 else nullcontext({})
-
-    @contextmanager
-    def _profile(self, strategy: str) -> Iterator[dict[str, Any]]:
-        stem = profile_stem(strategy)
-        extra: dict[str, Any] = {"profile": {"files": {"html": f"{stem}.html", "text": f"{stem}.txt"}}}
-        profiler = Profiler(interval=self.interval_s)
-        profiler.start()
-        try:
-            yield extra
-        finally:
-            self._sessions[strategy] = profiler.stop()
-
-    def finish(self, runs: RunSet) -> list[Path]:
-        """Write ``profile-<strategy>.html`` and ``.txt`` for every profiled run; store the headline in it."""
-        written = []
-        for run in runs.runs:
-            session = self._sessions.get(run.strategy)
-            info = run.extra.get("profile")
-            if session is None or run.repeat != 0 or not isinstance(info, dict):
-                continue
-            info["headline"] = headline(run)
-            text = ConsoleRenderer(unicode=True, color=False).render(session)
-            written.append(write_atomic(self.out_dir / info["files"]["text"], f"{info['headline']}\n{NOTE}\n\n{text}"))
-            written.append(write_atomic(self.out_dir / info["files"]["html"], HTMLRenderer().render(session)))
-        return written
+from exifbench.documents.runs import RunSet
+from exifbench.files import write_atomic
 
 
 def copy_profiles(runs: RunSet, source_dir: Path, out_dir: Path) -> list[Path]:
-    """Copy the profile files a saved run left in ``source_dir`` into ``out_dir`` (they cannot be regenerated)."""
+    """Copy the profile files a saved run left in ``source_dir`` into ``out_dir``."""
     if source_dir.resolve() == out_dir.resolve():
         return []
     sources = [source_dir / name for found in profiles(runs) for name in found.files]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from exifbench.dataset.folder import Folder
 from exifbench.dataset.io import IoCounts
@@ -43,9 +43,15 @@ from exifbench.strategies.base import ExifLoader
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
 
-ReplayWrapper = Callable[[str, int], AbstractContextManager[dict[str, Any]]]
-"""``wrapper(strategy, repeat)`` is entered around each replay (e.g. a profiler); the dict it
-yields, filled in on exit, lands in the run's ``extra``."""
+
+class ReplayHook(Protocol):
+    """Wraps each replay (e.g. a profiler) and sees each run as soon as it is made."""
+
+    def around(self, strategy: str, repeat: int) -> AbstractContextManager[dict[str, Any]]:
+        """Entered around one replay; the dict it yields, filled in on exit, becomes the run's ``extra``."""
+
+    def measured(self, run: RunResult) -> None:
+        """Called with the run just made (it may add to ``run.extra``)."""
 
 
 @dataclass
@@ -70,7 +76,7 @@ class BenchConfig:
     cold: bool = False
     tick_ms: float = FRAME_MS
     switch_interval_s: float | None = None
-    around_replay: ReplayWrapper | None = None
+    hook: ReplayHook | None = None
     ui: str = "probe"
     grab_dir: Path | None = None
     """Where a real UI loop saves its grabs of the view (none without a directory)."""
@@ -313,7 +319,7 @@ def _run_one(
         if progress is not None:
             progress(label, repeat, index + 1)
 
-    around = config.around_replay(label, repeat) if config.around_replay else nullcontext({})
+    around = config.hook.around(label, repeat) if config.hook else nullcontext({})
     begin = now_ns()
     try:
         loader = create(name, reader, **config.loader_options(name))
@@ -334,7 +340,7 @@ def _run_one(
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
     if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
         run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
-    return RunResult(
+    run = RunResult(
         strategy=label,
         repeat=repeat,
         calls=len(measured.blocking_ms),
@@ -361,3 +367,6 @@ def _run_one(
         extra={**measured.extra, **extra},
         complete=measured.complete,
     )
+    if config.hook is not None:
+        config.hook.measured(run)
+    return run
