@@ -8,6 +8,7 @@ clashing with keys other commands may add under ``[tool.exifbench]``.
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,7 +54,7 @@ def percent(value: Any, where: str) -> float:
     text = value.strip().removesuffix("%").strip() if isinstance(value, str) else value
     try:
         number = float(text) if not isinstance(text, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = math.nan
     if not math.isfinite(number) or number < 0:
         raise ExifbenchError(f"{where}: expected a percentage like 10% or 50%, got {value!r}")
@@ -63,7 +64,7 @@ def percent(value: Any, where: str) -> float:
 def positive(value: Any, where: str, integer: bool = False) -> float:
     """A finite number > 0 (an integer if asked); anything else names ``where``."""
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value <= sys.float_info.max:  # NaN fails
         kind = "a positive integer" if integer else "a positive number"
         raise ExifbenchError(f"{where}: expected {kind}, got {value!r}")
     return value

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from exifbench.config import percent, positive
+from exifbench import fields
 from exifbench.errors import ExifbenchError
 
 FRACTIONS = ("min_blocking_reduction", "max_not_ready")
@@ -40,18 +41,16 @@ class Policy:
         for key in POLICY_KEYS:
             if key not in data:
                 raise ExifbenchError(f"{where}: missing field {key!r}")
-            if key in FRACTIONS:
-                values[key] = _fraction(data[key], f"{where}.{key}")
-            else:
-                values[key] = _parse(key, data[key], f"{where}.{key}")
+            value = (fields.count if key in COUNTS else fields.number)(data[key], f"{where}.{key}")
+            values[key] = _fraction(value, f"{where}.{key}") if key in FRACTIONS else _parse(key, value, f"{where}.{key}")
         return cls(**values)
 
 
 POLICY_KEYS = tuple(Policy.__dataclass_fields__)
 
 
-def _fraction(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+def _fraction(value: float, where: str) -> float:
+    if not 0 <= value <= 1:
         raise ExifbenchError(f"{where}: expected a fraction from 0 to 1, got {value!r}")
     return float(value)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.documents import decision, gate, peers, runs
+from exifbench.fields import brief
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json
 
@@ -34,7 +35,7 @@ def from_dict(data: Any, where: str = "document") -> Document:
     schema = data.get("schema")
     if not isinstance(schema, str) or schema not in KINDS:
         known = ", ".join(repr(name) for name in KINDS)
-        raise ExifbenchError(f"{where}: field 'schema' must be one of {known}, got {schema!r}")
+        raise ExifbenchError(f"{where}: field 'schema' must be one of {known}, got {brief(schema)}")
     return KINDS[schema](data, where)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.analysis.policy import Policy
-from exifbench.documents import fields as f
+from exifbench import fields as f
 from exifbench.documents.runs import RunResult
 from exifbench.files import read_json, write_atomic
 

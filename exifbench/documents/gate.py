@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from exifbench.analysis.statistics import Alternative, Significance, median, median_ratio
-from exifbench.documents import fields as f
+from exifbench import fields as f
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, write_atomic
 

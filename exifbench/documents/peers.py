@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exifbench.documents import fields as f
+from exifbench import fields as f
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, write_atomic
 

@@ -9,12 +9,12 @@ A single run saves as ``exifbench.run/1``; several (strategies × repeats) as
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from exifbench.dataset.io import IoCounts
+from exifbench import fields as f
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, write_atomic
 
@@ -27,6 +27,8 @@ REQUIRED_KEYS = (
 )  # fmt: skip
 BLOCKING_KEYS = ("total_s", "p50_ms", "p99_ms", "max_ms")
 EQUALITY_KEYS = ("checked", "equal", "mismatches")
+PER_CALL = ("blocking_ms", "at_ms", "end_ms", "not_ready")
+"""Samples with one value per call, in call order."""
 
 
 @dataclass
@@ -65,31 +67,83 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "run") -> RunResult:
-        """Validate one run's fields; errors name the bad field."""
+        """Validate every field a renderer or a judgement reads, nested ones included; errors name the field."""
         if not isinstance(data, dict):
             raise ExifbenchError(f"{where}: a run must be a JSON object")
         for key in REQUIRED_KEYS:
             if key not in data:
                 raise ExifbenchError(f"{where}: missing field {key!r}")
-        _check_numbers(data["blocking"], BLOCKING_KEYS, f"{where}.blocking")
-        _check_numbers(data, ("calls", "images", "files_touched", "not_ready", "background_s"), where)
-        if not isinstance(data["equality"], dict) or any(k not in data["equality"] for k in EQUALITY_KEYS):
-            raise ExifbenchError(f"{where}.equality: must have {', '.join(EQUALITY_KEYS)}")
-        if not isinstance(data["errors"], list):
-            raise ExifbenchError(f"{where}.errors: must be a list")
+        for key in BLOCKING_KEYS:
+            f.field(f.mapping(data["blocking"], f"{where}.blocking"), key, f"{where}.blocking", f.number)
+        for key, check in CHECKS.items():
+            if key in data:
+                check(data[key], f"{where}.{key}")
         if data.get("io"):
             IoCounts.from_dict(data["io"], f"{where}.io")
         known = set(cls.__dataclass_fields__)
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
-def _check_numbers(data: Any, keys: tuple[str, ...], where: str) -> None:
-    if not isinstance(data, dict):
-        raise ExifbenchError(f"{where}: must be an object")
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ExifbenchError(f"{where}.{key}: must be a finite number, got {value!r}")
+def _equality(value: Any, where: str) -> dict[str, Any]:
+    data = f.mapping(value, where)
+    if any(key not in data for key in EQUALITY_KEYS):
+        raise ExifbenchError(f"{where}: must have {', '.join(EQUALITY_KEYS)}")
+    return EQUALITY(data, where)
+
+
+def _config(value: Any, where: str) -> dict[str, Any]:
+    """The run's settings; the nested ones a renderer reads are checked when present (empty means absent)."""
+    data = f.mapping(value, where)
+    for key, check in CONFIG_CHECKS.items():
+        if data.get(key):
+            check(data[key], f"{where}.{key}")
+    return data
+
+
+def _samples(value: Any, where: str) -> dict[str, list[float]]:
+    """Lists of numbers; the per-call ones (:data:`PER_CALL`) one value per call, so all of one length."""
+    data = f.values_of(f.list_of(f.number))(value, where)
+    lengths = {key: len(data[key]) for key in PER_CALL if key in data}
+    if len(set(lengths.values())) > 1:
+        counts = ", ".join(f"{key} {n}" for key, n in lengths.items())
+        raise ExifbenchError(f"{where}: per-call samples must have one value per call each, got {counts}")
+    return data
+
+
+def _responsiveness(value: Any, where: str) -> dict[str, Any]:
+    """Figures of the UI probe: numbers, except ``ui`` (which UI loop measured them)."""
+    data = f.mapping(value, where)
+    for key, item in data.items():
+        (f.text if key == "ui" else f.number)(item, f"{where}.{key}")
+    return data
+
+
+MISMATCH = f.record({key: f.text for key in ("path", "tag", "expected", "actual")})
+EQUALITY = f.record({"checked": f.count, "equal": f.count, "mismatches": f.list_of(MISMATCH)})
+CONFIG_CHECKS: dict[str, f.Check[Any]] = {
+    "cold_check": f.record({"cold_median_ms": f.number, "warm_median_ms": f.number, "files": f.count,
+                            "measurably_slower": f.flag}),  # fmt: skip
+    "fastpath_fallbacks": f.values_of(f.count),
+    "extractors": f.list_of(f.text),
+    "skipped": f.list_of(f.record({"path": f.text, "reason": f.text})),
+}
+CHECKS: dict[str, f.Check[Any]] = {
+    "strategy": f.text,
+    **{key: f.number for key in ("calls", "images", "files_touched", "not_ready", "background_s", "preload_ms",
+                                 "startup_ms")},  # fmt: skip
+    "blocking": f.values_of(f.number),
+    "equality": _equality,
+    "errors": f.list_of(f.record({"path": f.text, "error": f.text})),
+    "environment": f.mapping,
+    "repeat": f.count,
+    "deferred": f.count,
+    "config": _config,
+    "samples": _samples,
+    "responsiveness": _responsiveness,
+    "extra": f.mapping,
+    "complete": f.flag,
+}
+"""Each field's check (required fields are also listed in :data:`REQUIRED_KEYS`)."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +164,8 @@ class StrategyFailure:
     def from_dict(cls, data: Any, where: str) -> StrategyFailure:
         if not isinstance(data, dict):
             raise ExifbenchError(f"{where}: must be an object with strategy, repeat and error")
-        for key, kind in (("strategy", str), ("repeat", int), ("error", str)):
-            if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
-                raise ExifbenchError(f"{where}.{key}: must be a {kind.__name__}, got {data.get(key)!r}")
-        return cls(data["strategy"], data["repeat"], data["error"])
+        return cls(f.field(data, "strategy", where, f.text), f.field(data, "repeat", where, f.count),
+                   f.field(data, "error", where, f.text))  # fmt: skip
 
 
 @dataclass
@@ -161,8 +213,8 @@ class RunSet:
             if not isinstance(failed, list):
                 raise ExifbenchError(f"{where}: field 'failed' must be a list")
             failures = [StrategyFailure.from_dict(one, f"{where}: failed[{i}]") for i, one in enumerate(failed)]
-            return cls(parsed, complete=bool(data.get("complete", True)), failed=failures)
-        raise ExifbenchError(f"{where}: field 'schema' must be {RUN_SCHEMA!r} or {RUNS_SCHEMA!r}, got {schema!r}")
+            return cls(parsed, complete=f.field(data, "complete", where, f.flag, True), failed=failures)
+        raise ExifbenchError(f"{where}: field 'schema' must be {RUN_SCHEMA!r} or {RUNS_SCHEMA!r}, got {f.brief(schema)}")
 
     @classmethod
     def load(cls, path: str | Path) -> RunSet:

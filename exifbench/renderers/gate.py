@@ -62,7 +62,7 @@ def _settings(verdict: GateVerdict) -> str:
 
 def render_console(verdict: GateVerdict) -> str:
     """Rich markup for one screen: a line per comparison, mismatch examples, the outcome."""
-    lines = [f"[bold]exifbench gate[/bold] — {_settings(verdict)}"]
+    lines = [f"[bold]exifbench gate[/bold] — {shown(_settings(verdict))}"]
     if verdict.context:
         lines.append(f"[dim]{shown(_context(verdict))}[/dim]")
     for comparison in verdict.comparisons:

@@ -7,7 +7,6 @@ text, got 5``), never a traceback or a half-written report.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,13 +19,14 @@ Check = Callable[[Any, str], T]
 _MISSING: Any = object()
 
 
-def _shown(value: Any) -> str:
+def brief(value: Any) -> str:
+    """``repr(value)``, cut to 40 characters: a hostile document's value never floods the error line."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _fail(where: str, expected: str, value: Any) -> ExifbenchError:
-    return ExifbenchError(f"{where}: must be {expected}, got {_shown(value)}")
+    return ExifbenchError(f"{where}: must be {expected}, got {brief(value)}")
 
 
 def mapping(value: Any, where: str) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def document(value: Any, schema: str, where: str) -> dict[str, Any]:
     """A JSON object whose ``schema`` is ``schema``."""
     data = mapping(value, where)
     if data.get("schema") != schema:
-        raise ExifbenchError(f"{where}: field 'schema' must be {schema!r}, got {_shown(data.get('schema'))}")
+        raise ExifbenchError(f"{where}: field 'schema' must be {schema!r}, got {brief(data.get('schema'))}")
     return data
 
 
@@ -55,17 +55,21 @@ def flag(value: Any, where: str) -> bool:
     return value
 
 
+LIMIT = 1e12
+"""The largest magnitude a figure may have (a trillion ms is 31 years): sums of figures stay finite."""
+
+
 def number(value: Any, where: str) -> float:
-    """A finite number (JSON ``NaN``/``Infinity`` and booleans refused)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(where, "a finite number", value)
+    """A finite number within ±:data:`LIMIT` (JSON ``NaN``/``Infinity`` and booleans refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= LIMIT:  # NaN fails too
+        raise _fail(where, f"a finite number (at most {LIMIT:g} in size)", value)
     return value
 
 
 def count(value: Any, where: str) -> int:
-    """A whole number ≥ 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(where, "a whole number ≥ 0", value)
+    """A whole number from 0 to :data:`LIMIT`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LIMIT:
+        raise _fail(where, f"a whole number from 0 to {LIMIT:g}", value)
     return value
 
 
