@@ -1,4 +1,4 @@
-"""Property-based fuzz of every document loader (issue 13 item 2).
+"""Property-based fuzz of every document loader — run sets, gate verdicts, decisions, peers reports (issue 13 item 2).
 
 Valid documents of each kind are mutated — keys dropped, values swapped for other types,
 NaN, infinities, huge numbers, markup — and loaded: the loader either succeeds (and then
@@ -29,10 +29,12 @@ from exifbench.analysis.report import analyze
 from exifbench.cli import app
 from exifbench.documents.decision import Decision, PhaseVerdict
 from exifbench.documents.gate import GateVerdict
+from exifbench.documents.peers import OWN_BLOCK, FieldAgreement, PeerResult, PeersReport
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.renderers import decision as decision_renderers
 from exifbench.renderers import gate as gate_renderers
+from exifbench.renderers import peers as peers_renderers
 from exifbench.renderers.markdown import render_markdown
 from exifbench.renderers.plots import PLOTS
 from exifbench.renderers.table import render_table
@@ -98,11 +100,22 @@ def decision() -> Decision:
     return Decision("pool", "sync", "photos", "local storage", Policy(), [small, full])
 
 
+def peers_report() -> PeersReport:
+    agree = {"Make": FieldAgreement(agree=3), "GPS": FieldAgreement(agree=1, disagree=1, only_tool=1)}
+    return PeersReport(files=3, repeats=2, peers=[
+        PeerResult("pillow", True, version="11.0", files=3, mean_ms=1.0, median_ms=0.9),
+        PeerResult("fastpath", True, files=3, errors=1, mean_ms=0.4, median_ms=0.3, agreement=agree),
+        PeerResult("exiftool", True, timing=OWN_BLOCK, files=3, mean_ms=5.0, median_ms=4.0, agreement=agree),
+        PeerResult("exifread", False, reason="not installed"),
+    ], context={"dataset": "photos"})  # fmt: skip
+
+
 VALID: dict[str, dict[str, Any]] = {
     "runs": run_set().to_dict(),
     "run": RunSet([full_run("sync", 0.2, 0)]).to_dict(),
     "gate": json.loads(gate_renderers.render_json(gate_verdict())),
     "decision": json.loads(decision_renderers.render_json(decision())),
+    "peers": peers_report().to_dict(),
 }
 
 
@@ -150,6 +163,9 @@ def draw_everything(document: documents.Document) -> None:
         gate_renderers.render_markdown(document)
         gate_renderers.render_html(document)
         gate_renderers.render_json(document)
+    elif isinstance(document, PeersReport):
+        console.print(peers_renderers.render_console(document))
+        peers_renderers.render_markdown(document)
     else:
         console.print(decision_renderers.render_console(document))
         decision_renderers.render_markdown(document)

@@ -101,9 +101,11 @@ def _config(value: Any, where: str) -> dict[str, Any]:
 
 
 def _samples(value: Any, where: str) -> dict[str, list[float]]:
-    """Lists of numbers; the per-call ones (:data:`PER_CALL`) one value per call, so all of one length."""
+    """Lists of numbers; the per-call ones (:data:`PER_CALL`, led by ``blocking_ms``) one value per call each."""
     data = f.values_of(f.list_of(f.number))(value, where)
     lengths = {key: len(data[key]) for key in PER_CALL if key in data}
+    if lengths and PER_CALL[0] not in lengths:
+        raise ExifbenchError(f"{where}: per-call samples ({', '.join(lengths)}) without {PER_CALL[0]!r}")
     if len(set(lengths.values())) > 1:
         counts = ", ".join(f"{key} {n}" for key, n in lengths.items())
         raise ExifbenchError(f"{where}: per-call samples must have one value per call each, got {counts}")
