@@ -144,7 +144,7 @@ def test_write_plots_writes_every_plot(runs: RunSet, tmp_path: Path) -> None:
     assert sorted(p.name for p in written) == sorted(f"{stem}.{ext}" for stem in PLOTS for ext in ("png", "svg"))
 
 
-def test_ui_lag_plots_each_strategys_tick_lags_and_dropped_frames(runs: RunSet) -> None:
+def test_ui_lag_plots_each_strategys_tick_lags_and_frames_missed(runs: RunSet) -> None:
     fig = ui_lag(analyze(runs))
     left, right = fig.axes[:2]
     lines = left.get_lines()
@@ -154,5 +154,5 @@ def test_ui_lag_plots_each_strategys_tick_lags_and_dropped_frames(runs: RunSet) 
         assert len(line.get_ydata()) == len(lags) and list(line.get_ydata()) == sorted(line.get_ydata())
     assert [t.get_text() for t in right.get_xticklabels()] == STRATEGIES
     heights = [bar.get_height() for bar in right.patches]
-    assert heights == [s.frames_over_budget for s in summarize(runs)]
+    assert heights == [s.frames_missed for s in summarize(runs)]
     assert "ms" in left.get_ylabel() and left.get_yscale() == "log"

@@ -58,7 +58,8 @@ class StrategySummary:
     complete: bool
     ratio_to_sync: Ratio | None
     lag_p99_ms: float = 0.0
-    frames_over_budget: float = 0.0
+    frames_missed: float = 0.0
+    time_to_exif_p90_ms: float = 0.0
     charged: bool = True
     io: dict[str, float] | None = None
     """Median opens, read requests and bytes per run, as counted by the storage daemon (``None``: not mounted)."""
@@ -94,7 +95,8 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 complete=all(run.complete for run in mine),
                 ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,
                 lag_p99_ms=median([run.responsiveness.get("lag_p99_ms", 0.0) for run in mine]),
-                frames_over_budget=median([run.responsiveness.get("frames_over_budget", 0) for run in mine]),
+                frames_missed=median([run.responsiveness.get("frames_missed", 0) for run in mine]),
+                time_to_exif_p90_ms=median([run.time_to_exif.get("p90_ms", 0.0) for run in mine]),
                 charged=charged(mine),
                 io={key: median([float(run.io[key]) for run in mine]) for key in ("opens", "reads", "bytes")}
                 if all(run.io for run in mine) else None,

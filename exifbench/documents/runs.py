@@ -53,6 +53,9 @@ class RunResult:
     config: dict[str, Any] = field(default_factory=dict)
     samples: dict[str, list[Any]] = field(default_factory=dict)
     responsiveness: dict[str, Any] = field(default_factory=dict)
+    time_to_exif: dict[str, float] = field(default_factory=dict)
+    first_page_ready_share: float = 1.0
+    first_page_complete_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True
     io: dict[str, Any] = field(default_factory=dict)
@@ -60,7 +63,8 @@ class RunResult:
 
     @property
     def equal(self) -> bool:
-        return bool(self.equality["checked"] == self.equality["equal"])
+        """Every file checked was equal and none went unverified."""
+        return self.equality["checked"] == self.equality["equal"] and not self.equality.get("unverified")
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": RUN_SCHEMA, **asdict(self)}

@@ -45,7 +45,7 @@ CAPTIONS = {
     "cumulative-blocking": "Blocking added up over the replay's wall time: the app's frozen time so far.",
     "strategy-totals": "Medians over repeats; error bars span the fastest to the slowest repeat.",
     "not-ready-pages": "Placeholders the UI had to show (load_exif returned None) next to the blocking they saved.",
-    "ui-lag": "How late the main thread's frame ticks ran while background loads held the GIL, and the frames dropped.",
+    "ui-lag": "How late the main thread's frame ticks ran while background loads held the GIL, and the 60 Hz frames missed.",
 }
 
 

@@ -330,13 +330,13 @@ def _run_one(
     try:
         with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
             ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
-            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui)
+            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui, expected)
     except LoaderFailure as exc:
         return StrategyFailure(label, repeat, str(exc))
     except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
         if measured is None or stop is None or not stop.is_set():
             raise
-    equality = compare(expected, measured.results)
+    equality = compare(expected, measured.results, measured.unverified)
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
     if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
         run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
@@ -362,8 +362,12 @@ def _run_one(
             "end_ms": [round(v, 3) for v in measured.end_ms],
             "not_ready": [int(v) for v in measured.not_ready],
             "lag_ms": [round(v, 3) for v in measured.lags_ms],
+            "time_to_exif_ms": [round(v, 3) for v in measured.time_to_exif_ms],
         },
         responsiveness=measured.probe,
+        time_to_exif=measured.seen["time_to_exif"],
+        first_page_ready_share=measured.seen["first_page_ready_share"],
+        first_page_complete_ms=measured.seen["first_page_complete_ms"],
         extra={**measured.extra, **extra},
         complete=measured.complete,
     )

@@ -4,6 +4,10 @@ Every UI loop (the built-in probe, a real Qt or asyncio loop) asks
 :meth:`PatternCalls.next_due_ns` when the next call is due and makes it with
 :meth:`PatternCalls.call_next`; the loop decides only how the main thread spends
 the time in between. A call is due its think time after the previous one ended.
+
+Every answer goes to the :class:`~exifbench.replay.view.View`, which times what the
+user sees; a UI loop calls :meth:`PatternCalls.reask` once per frame (during the
+calls and while idling after them) to re-ask the placeholders still on screen.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, NamedTuple
 
 from exifbench.replay.clock import now_ns
 from exifbench.replay.plan import PlannedCall
+from exifbench.replay.view import View
 from exifbench.strategies.base import Exif, ExifLoader
 
 
@@ -31,7 +36,10 @@ class Replay:
     calls_s: float = 0.0
     background_s: float = 0.0
     results: dict[str, Exif | None] = field(default_factory=dict)
+    unverified: list[str] = field(default_factory=list)
     probe: dict[str, Any] = field(default_factory=dict)
+    seen: dict[str, Any] = field(default_factory=dict)
+    time_to_exif_ms: list[float] = field(default_factory=list)
     lags_ms: list[float] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True
@@ -44,6 +52,7 @@ class CallMade(NamedTuple):
     path: str
     shown: Exif | None
     blocking_ms: float
+    end_ns: int = 0
 
 
 class PatternCalls:
@@ -68,6 +77,7 @@ class PatternCalls:
         self._stop = stop
         self._index = 0
         self._ready_ns = now_ns()
+        self.view = View(loader, start_ns, first_page_size(calls))
 
     @property
     def made(self) -> int:
@@ -107,6 +117,16 @@ class PatternCalls:
         self._out.at_ms.append((begin - self._start_ns) / 1e6)
         self._out.end_ms.append((end - self._start_ns) / 1e6)
         self._out.not_ready.append(not_ready)
+        self.view.answered(path, shown, begin, end, index)
         if self._on_call is not None:
             self._on_call(index)
-        return CallMade(index, path, shown, blocking_ms)
+        return CallMade(index, path, shown, blocking_ms, end)
+
+    def reask(self) -> list[tuple[str, Exif]]:
+        """Re-ask every placeholder on screen (at most once per 60 Hz frame); the ones now shown."""
+        return self.view.frame()
+
+
+def first_page_size(calls: list[PlannedCall]) -> int:
+    """How many calls the view makes in its first frame: those before the pattern's first think time."""
+    return next((i for i, call in enumerate(calls) if i and call.think_ms > 0), len(calls))

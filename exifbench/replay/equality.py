@@ -54,18 +54,24 @@ class Mismatch:
 
 @dataclass
 class EqualityReport:
-    """How many files were compared, how many matched, and every differing tag."""
+    """How many files were compared, how many matched, every differing tag, and the files never answered."""
 
     checked: int = 0
     equal: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.checked == self.equal
+        return self.checked == self.equal and not self.unverified
 
     def to_dict(self) -> dict[str, Any]:
-        return {"checked": self.checked, "equal": self.equal, "mismatches": [m.to_dict() for m in self.mismatches]}
+        return {
+            "checked": self.checked,
+            "equal": self.equal,
+            "mismatches": [m.to_dict() for m in self.mismatches],
+            "unverified": self.unverified,
+        }
 
 
 MISSING = "<missing>"
@@ -90,9 +96,19 @@ def diff_exif(path: str, expected: dict[str, Any] | None, actual: dict[str, Any]
     ]
 
 
-def compare(baseline: Mapping[str, dict[str, Any]], results: Mapping[str, dict[str, Any] | None]) -> EqualityReport:
-    """Compare every file in ``results`` with the ``baseline`` dict for it."""
-    report = EqualityReport()
+def exif_equal(expected: dict[str, Any] | None, actual: dict[str, Any] | None) -> bool:
+    """True when two whole EXIF dicts are the same, tag by tag, types included."""
+    return not diff_exif("", expected, actual)
+
+
+def compare(
+    baseline: Mapping[str, dict[str, Any]],
+    results: Mapping[str, dict[str, Any] | None],
+    unverified: list[str] | None = None,
+) -> EqualityReport:
+    """Compare every file in ``results`` with the ``baseline`` dict for it; ``unverified`` files are
+    those whose real answer never came (kept apart: neither equal nor a mismatch)."""
+    report = EqualityReport(unverified=list(unverified or []))
     for path, actual in results.items():
         report.checked += 1
         mismatches = diff_exif(path, baseline.get(path), actual)

@@ -4,7 +4,8 @@ A real loop's timer is aimed at the next grid point after now, so a frame that
 overran skips the grid points it missed (as a vsync-driven loop does) instead of
 firing a backlog. Each frame records its lag (how late its timer fired) and its
 span, from its grid point to the end of its work: the probe's fields are
-computed from those.
+computed from those. Every frame also re-asks the view's placeholders
+(:meth:`PatternCalls.reask`), which times what the user sees.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from exifbench.analysis.statistics import percentile
 from exifbench.pattern.pattern import FRAME_MS
 from exifbench.replay.calls import CallMade, PatternCalls
 from exifbench.replay.clock import now_ns
+from exifbench.replay.probe import busy_figures, merge_spans
 
 
 @dataclass
@@ -28,14 +30,16 @@ class FrameClock:
     frames: list[tuple[int, int]] = field(default_factory=list)
     _origin_ns: int = 0
     _target_ns: int = 0
+    _calls: PatternCalls | None = None
 
     @property
     def tick_ns(self) -> int:
         return max(1, int(self.tick_ms * 1e6))
 
-    def start(self) -> None:
-        """Start the grid now (the first frame is one tick later)."""
+    def start(self, calls: PatternCalls) -> None:
+        """Start the grid now (the first frame is one tick later); every frame from now on re-asks ``calls``' placeholders."""
         self._origin_ns = self._target_ns = now_ns()
+        self._calls = calls
 
     def delay_ns(self) -> int:
         """Time until the next frame: the next grid point after now (missed ones skipped)."""
@@ -45,8 +49,10 @@ class FrameClock:
         return self._target_ns - now
 
     def open(self) -> int:
-        """The frame's timer fired: record its lag; returns the frame's grid point."""
+        """The frame's timer fired: record its lag, re-ask the placeholders; returns the frame's grid point."""
         self.lags_ms.append(max(0.0, (now_ns() - self._target_ns) / 1e6))
+        if self._calls is not None:
+            self._calls.reask()
         return self._target_ns
 
     def close(self, target_ns: int) -> None:
@@ -64,7 +70,6 @@ class FrameClock:
 
     def summary(self, ui: str) -> dict[str, Any]:
         """The responsiveness block: tick lag and, from the frame spans, frames missed, long and frozen frames."""
-        frame_ms = [(end - start) / 1e6 for start, end in self.frames]
         return {
             "ui": ui,
             "ticks": len(self.lags_ms),
@@ -72,7 +77,5 @@ class FrameClock:
             "lag_p50_ms": percentile(self.lags_ms, 50),
             "lag_p99_ms": percentile(self.lags_ms, 99),
             "lag_max_ms": max(self.lags_ms, default=0.0),
-            "frames_missed": sum(int(ms * 1e6 // self.tick_ns) for ms in frame_ms),
-            "long_tasks": sum(ms > 50 for ms in frame_ms),
-            "frozen_frames": sum(ms > 700 for ms in frame_ms),
+            **busy_figures(merge_spans(self.frames)),
         }

@@ -4,23 +4,29 @@ Each ``load_exif`` call is timed with ``perf_counter_ns``: the time spent inside
 it is that call's main-thread blocking. What the caller does with ``None`` is
 the ``on_not_ready`` policy. The UI loop (the built-in probe by default, or a
 real event loop) decides how the main thread spends the time between calls and
-measures how responsive it stayed. After the pattern, the replay waits (not
-counted as blocking) until every background load has finished while the UI loop
-keeps running.
+measures how responsive it stayed; every frame it re-asks the placeholders on
+screen (:meth:`PatternCalls.reask`), which times what the user sees. After the
+pattern, the replay waits (not counted as blocking) until every background load
+has given its real result while the UI loop keeps running — see :func:`_drain`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from exifbench.errors import ExifbenchError
 from exifbench.replay.calls import PatternCalls, Replay
-from exifbench.replay.clock import now_ns
+from exifbench.pattern.pattern import FRAME_MS
+from exifbench.replay.clock import now_ns, sleep_until
+from exifbench.replay.equality import exif_equal
 from exifbench.replay.plan import ReplayPlan
 from exifbench.replay.probe import FrameProbe
-from exifbench.strategies.base import ExifLoader
+from exifbench.strategies.base import BackgroundWork, Exif, ExifLoader
+
+DRAIN_DEADLINE_S = 60.0
+"""How long the drain waits for a pool to go idle, and then for a file whose blocking answer differs from the original's."""
 
 NOT_READY_POLICIES = ("defaults", "wait", "defer")
 UI_LOOPS = ("probe", "qt", "asyncio")
@@ -43,11 +49,11 @@ class UiLoop(Protocol):
         ...
 
     def run_calls(self, calls: PatternCalls) -> None:
-        """Make every call of ``calls`` when it is due."""
+        """Make every call of ``calls`` when it is due; call ``calls.reask()`` once per frame."""
         ...
 
     def idle_until(self, done: threading.Event) -> None:
-        """Keep the loop running, idle, until ``done`` is set."""
+        """Keep the loop running, idle, until ``done`` is set (still calling ``calls.reask()`` per frame)."""
         ...
 
     def summary(self) -> dict[str, Any]:
@@ -66,16 +72,28 @@ def replay(
     on_call: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
     ui: UiLoop | None = None,
+    expected: Mapping[str, Exif] | None = None,
+    deadline_s: float = DRAIN_DEADLINE_S,
 ) -> Replay:
-    """Replay ``plan`` against ``loader`` in ``ui`` (default: the built-in probe); ``stop`` ends it early (``complete=False``)."""
+    """Replay ``plan`` against ``loader`` in ``ui`` (default: the built-in probe); ``stop`` ends it early (``complete=False``).
+
+    ``expected`` (the original loader's dicts) tells the drain which answers to confirm;
+    ``deadline_s`` bounds its wait for each of those.
+    """
     out = Replay()
     ui = ui if ui is not None else FrameProbe()
     start = now_ns()
     loader.preload(plan.preload, plan.priority)
     out.preload_ms = (now_ns() - start) / 1e6
-    ui.run_calls(PatternCalls(loader, plan.calls, on_not_ready, out, start, on_call, stop))
+    calls = PatternCalls(loader, plan.calls, on_not_ready, out, start, on_call, stop)
+    ui.run_calls(calls)
     out.calls_s = (now_ns() - start) / 1e9
-    out.background_s = (_drain(loader, plan.targets, out, ui, stop) - start) / 1e9
+    drained = _drain(loader, plan.targets, expected or {}, deadline_s, out, ui, stop)
+    out.background_s = (drained - start) / 1e9
+    calls.view.frame(force=True)
+    end = now_ns()
+    out.seen = calls.view.summary(end)
+    out.time_to_exif_ms = calls.view.times_ms(end)
     out.probe = ui.summary()
     out.extra = ui.extra()
     out.lags_ms = ui.lags_ms
@@ -86,26 +104,67 @@ def replay(
     return out
 
 
-def _drain(loader: ExifLoader, targets: list[str], out: Replay, ui: UiLoop, stop: threading.Event | None) -> int:
-    """Wait for every target's final dict on a drain thread while the UI loop keeps running.
+def _drain(
+    loader: ExifLoader,
+    targets: list[str],
+    expected: Mapping[str, Exif],
+    deadline_s: float,
+    out: Replay,
+    ui: UiLoop,
+    stop: threading.Event | None,
+) -> int:
+    """Get every target's real final dict on a drain thread while the UI loop keeps running.
 
-    Returns the ``perf_counter_ns`` time at which the last load had finished.
+    A loader with ``wait_idle`` (:class:`BackgroundWork`: the built-in pools) is first
+    waited for until its background reads are done, up to ``deadline_s``. Then the
+    drain asks each target with ``blocking=True``. A loader's blocking path may give
+    up (``threadpool`` waits 5 s and answers ``{}`` while the read still runs), so an
+    answer that differs from the original loader's is not taken as final: the drain
+    re-asks that file non-blocking every frame until the loader returns a dict (its
+    real answer, equal or not) or ``deadline_s`` passes; then the file is *unverified*
+    (named in ``out.unverified``, kept apart from equality). Returns the
+    ``perf_counter_ns`` time of the last final answer, never a give-up time.
     """
     done = threading.Event()
-    finished = [0]
+    finished = [now_ns()]
     failure: list[BaseException] = []
+
+    def settle(path: str, exif: Exif) -> None:
+        out.results[path] = exif
+        finished[0] = now_ns()
+
+    def stopped() -> bool:
+        if stop is not None and stop.is_set():
+            out.complete = False
+            return True
+        return False
 
     def wait_for_all() -> None:
         try:
+            if isinstance(loader, BackgroundWork):
+                loader.wait_idle(deadline_s)
+            doubtful: dict[str, int] = {}
             for path in targets:
-                if stop is not None and stop.is_set():
-                    out.complete = False
+                if stopped():
                     return
-                out.results[path] = loader.load_exif(path, blocking=True)
+                exif = loader.load_exif(path, blocking=True)
+                if exif is None or (path in expected and not exif_equal(expected[path], exif)):
+                    doubtful[path] = now_ns() + int(deadline_s * 1e9)
+                else:
+                    settle(path, exif)
+            while doubtful and not stopped():
+                for path, deadline in list(doubtful.items()):
+                    if (exif := loader.load_exif(path)) is not None:
+                        settle(path, exif)
+                    elif now_ns() < deadline:
+                        continue
+                    else:
+                        out.unverified.append(path)
+                    del doubtful[path]
+                sleep_until(now_ns() + int(FRAME_MS * 1e6))
         except BaseException as exc:  # re-raised on the main thread
             failure.append(exc)
         finally:
-            finished[0] = now_ns()
             done.set()
 
     drain = threading.Thread(target=wait_for_all, name="exifbench-drain", daemon=True)

@@ -35,7 +35,7 @@ class AsyncioFrameLoop:
 
     def run_calls(self, calls: PatternCalls) -> None:
         """Run the loop until every call was made in the frame it fell due in."""
-        self.clock.start()
+        self.clock.start(calls)
         self._loop.run_until_complete(self._frames(calls, lambda: calls.next_due_ns() is None))
 
     def idle_until(self, done: threading.Event) -> None:

@@ -179,7 +179,7 @@ class QtFrameLoop:
         """Run the event loop until every call was made in the frame it fell due in."""
         self.view.show()
         self._app.processEvents()  # the window is exposed (so a repaint really paints) before the first frame
-        self.clock.start()
+        self.clock.start(calls)
         self._calls = calls
         self._run()
         self._calls = None

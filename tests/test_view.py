@@ -1,0 +1,105 @@
+"""What the user sees (time-to-EXIF, the first page) and the drain that waits for every real result."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
+from exifbench.extractors import ExifReader
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.replay.bench import baseline
+from exifbench.replay.equality import compare
+from exifbench.replay.probe import FrameProbe
+from exifbench.replay.calls import first_page_size
+from exifbench.replay.plan import plan_replay
+from exifbench.replay.replay import replay
+from exifbench.strategies import create
+from exifbench.strategies.base import ClosingLoader
+from exifbench.strategies.threadpool import ThreadPoolLoader
+
+
+class ShownAfterPolls(ClosingLoader):
+    """Answers ``None`` until a path has been asked ``polls`` times non-blocking, then its dict."""
+
+    def __init__(self, polls: int) -> None:
+        self.polls = polls
+        self.asked: dict[str, int] = {}
+        self.read = ExifReader()
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any] | None:
+        self.asked[path] = self.asked.get(path, 0) + 1
+        if blocking or self.asked[path] > self.polls:
+            return self.read.load(path)
+        return None
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        pass
+
+
+class NeverReady(ClosingLoader):
+    """Never has anything ready; its blocking path gives up at once with ``{}`` (a loader that cannot be verified)."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any] | None:
+        return {} if blocking else None
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        pass
+
+
+def test_a_dict_at_once_has_its_blocking_time_as_time_to_exif(corpus_copy: Path) -> None:
+    plan = plan_replay(startup_pattern(images=12, page=4), scan(corpus_copy))
+    with create("sync", ExifReader(storage=StorageModel(1.0))) as loader:
+        measured = replay(loader, plan)
+    first_calls = {}
+    for call, blocking in zip(plan.calls, measured.blocking_ms):
+        first_calls.setdefault(call.path, blocking)
+    assert measured.time_to_exif_ms == pytest.approx(list(first_calls.values()), abs=1e-6)
+    assert measured.seen["first_page_ready_share"] == 1.0
+    assert measured.seen["time_to_exif"]["never_shown"] == 0
+    assert measured.seen["time_to_exif"]["max_ms"] == pytest.approx(max(first_calls.values()), abs=1e-6)
+
+
+def test_a_placeholder_is_re_asked_every_frame_until_its_exif_shows(corpus_copy: Path) -> None:
+    plan = plan_replay(startup_pattern(images=12, page=4), scan(corpus_copy))
+    assert first_page_size(plan.calls) == 4
+    loader = ShownAfterPolls(polls=3)
+    measured = replay(loader, plan, ui=FrameProbe(tick_ms=5.0))
+    seen = measured.seen
+    assert seen["first_page_ready_share"] == 0.0
+    assert seen["time_to_exif"]["requested"] == 13 and seen["time_to_exif"]["never_shown"] == 0
+    # 12 images and the revisit of image 12; the pattern asked once, the view re-asked until the 4th answer: at least two frames after the request
+    assert all(count >= 4 for count in loader.asked.values())
+    assert min(measured.time_to_exif_ms) > max(measured.blocking_ms)
+    assert seen["first_page_complete_ms"] >= max(measured.time_to_exif_ms[:4])
+
+
+def test_a_placeholder_never_replaced_is_counted_never_shown_and_its_file_unverified(corpus_copy: Path) -> None:
+    folder = scan(corpus_copy)
+    plan = plan_replay(startup_pattern(images=3, page=3, revisits=(0,)), folder)
+    measured = replay(NeverReady(), plan, expected=baseline(plan), deadline_s=0.2)
+    assert measured.seen["time_to_exif"]["never_shown"] == 3
+    exif_files = [path for path, exif in baseline(plan).items() if exif]
+    assert exif_files and sorted(measured.unverified) == sorted(exif_files)
+    report = compare(baseline(plan), measured.results, measured.unverified)
+    assert not report.mismatches and not report.ok
+    assert report.to_dict()["unverified"] == measured.unverified
+    # background_s is the last real answer, never the give-up time
+    assert measured.background_s < measured.calls_s + 0.2
+
+
+def test_a_slow_read_outlasting_the_blocking_timeout_is_no_mismatch(corpus_dir: Path, tmp_path: Path) -> None:
+    """The 6000 ms case in miniature: reads take 600 ms, the loader's blocking path gives up after 100 ms."""
+    shutil.copyfile(corpus_dir / "jpg" / "Canon_40D.jpg", tmp_path / "one.jpg")
+    plan = plan_replay(startup_pattern(images=1, page=1), scan(tmp_path))
+    expected = baseline(plan)
+    with ThreadPoolLoader(ExifReader(storage=StorageModel(600.0)), workers=1, timeout_s=0.1) as loader:
+        measured = replay(loader, plan, expected=expected)
+    report = compare(expected, measured.results, measured.unverified)
+    assert report.ok and report.checked == 1 and not measured.unverified
+    assert measured.background_s >= 0.6  # the real read's end, not the 0.1 s give-up
