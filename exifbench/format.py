@@ -107,9 +107,9 @@ def change(value: float) -> str:
 
 
 def measured(value: float, unit: str) -> str:
-    """A metric's value in its unit: ``s`` as a :func:`duration`, ``ms``, a count of ``calls``, or a bare number."""
-    if unit == "calls":
-        return f"{number(value)} calls"
+    """A metric's value in its unit: ``s`` as a :func:`duration`, ``ms``, or a count (``12 calls``, ``34 frames``, ``5.1 MB``)."""
     if unit == "s":
         return duration(value)
-    return f"{number(value)} ms" if unit == "ms" else number(value)
+    if unit == "ms":
+        return f"{number(value)} ms" if abs(value) < 1000 else duration(value / 1000)
+    return f"{number(value)} {unit}" if unit else number(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -18,6 +19,14 @@ class SlowLoader(SyncLoader):
 
     def load_exif(self, path: str, blocking: bool = False) -> Exif:
         time.sleep(SLOW_MS / 1000)
+        return super().load_exif(path, blocking)
+
+
+class TunableLoader(SyncLoader):
+    """``sync`` plus ``$EXIFBENCH_TEST_SLOWDOWN_MS`` (default 0) of sleep per call: one loader, two versions."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> Exif:
+        time.sleep(float(os.environ.get("EXIFBENCH_TEST_SLOWDOWN_MS", "0")) / 1000)
         return super().load_exif(path, blocking)
 
 

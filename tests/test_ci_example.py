@@ -64,14 +64,20 @@ def test_parser_reads_blocks_and_inline_runs() -> None:
     assert exifbench_commands(text) == [["run", "--repeat", "2"], ["gate", "--metric", "p99"]]
 
 
-def test_workflow_runs_the_gate_on_pull_requests() -> None:
+def test_workflow_gates_the_loader_against_its_own_baseline_both_ways() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
-    assert "\non:\n  pull_request:" in text
+    assert "\non:\n  push:\n    branches: [main]\n  pull_request:" in text
     assert "pip install ." in run_scripts(text)
-    (gate,) = [words for words in exifbench_commands(text) if words[0] == "gate"]
-    assert gate[gate.index("--candidate") + 1] == "threadpool"
-    assert gate[gate.index("--reference") + 1] == "sync"
-    assert "--verdict-md" in gate
+    saved, ab = [words for words in exifbench_commands(text) if words[0] == "gate"]
+    # a saved baseline from main: the same loader's run on main against the pull request's
+    assert saved[saved.index("--baseline") + 1] == "exifbench-baseline/baseline.json"
+    runs = [words for words in exifbench_commands(text) if words[0] == "run"]
+    assert {words[words.index("--json") + 1] for words in runs} == {"exifbench-baseline/baseline.json", "current.json"}
+    assert all(words[words.index("--strategy") + 1] == "$LOADER" for words in runs)
+    # interleaved A/B: the base branch's code checked out beside, in base/, as the reference
+    assert ab[ab.index("--candidate") + 1] == "$LOADER" and ab[ab.index("--reference") + 1] == "base.$LOADER"
+    assert "ref: ${{ github.base_ref }}\n          path: base" in text
+    assert "sync" not in saved + ab
 
 
 def test_every_exifbench_command_and_option_in_the_workflow_exists() -> None:

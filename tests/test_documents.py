@@ -33,7 +33,7 @@ def verdict() -> GateVerdict:
     cur = [fake_run("sync", 0.1 + i / 1000, i) for i in range(4)]
     cur += [fake_run("threadpool", 0.3 + i / 1000, i) for i in range(4)]
     cur += [fake_run("lazy", 0.1, i, mismatches=(MISMATCH,)) for i in range(4)]
-    result = gate_files(RunSet(base), RunSet(cur), "blocking", 0.10)
+    result = gate_files(RunSet(base), RunSet(cur), ("blocking",), 0.10)
     result.context.update(baseline="base.json", current="cur.json")
     return result
 

@@ -35,9 +35,11 @@ def gate(*args: object) -> Result:
     return runner.invoke(app, ["gate", *map(str, args)])
 
 
-def gate_candidate(candidate: str, folder: Path, pattern: Path, *more: object, repeat: int = 4) -> Result:
-    """Candidate vs sync, interleaved, with a 3 ms storage model so that reads dominate."""
-    return gate("--candidate", candidate, folder, "--io-latency", 3, "--repeat", repeat, "--pattern", pattern, *more)
+def gate_candidate(candidate: str, folder: Path, pattern: Path, *more: object, repeat: int = 4,
+                   reference: str = "sync") -> Result:  # fmt: skip
+    """Candidate vs reference, interleaved, with a 3 ms storage model so that reads dominate."""
+    return gate("--candidate", candidate, "--reference", reference, folder, "--io-latency", 3, "--repeat", repeat,
+                "--pattern", pattern, *more)  # fmt: skip
 
 
 def save(tmp_path: Path, name: str, runs: list) -> Path:
@@ -54,7 +56,7 @@ def test_threadpool_passes_against_sync_and_writes_every_verdict(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     verdict_json, verdict_md = tmp_path / "out" / "verdict.json", tmp_path / "out" / "verdict.md"
 
-    outputs = ("--verdict-json", verdict_json, "--verdict-md", verdict_md)
+    outputs = ("--verdict-json", verdict_json, "--verdict-md", verdict_md, "--metric", "blocking")
     result = gate_candidate("threadpool", corpus_copy, pattern_file, *outputs)
 
     assert result.exit_code == 0, result.output
@@ -71,12 +73,33 @@ def test_threadpool_passes_against_sync_and_writes_every_verdict(
 
 
 def test_slowed_strategy_fails_as_a_significant_regression(corpus_copy: Path, pattern_file: Path) -> None:
-    result = gate_candidate("slow_strategies:SlowLoader", corpus_copy, pattern_file)
+    result = gate_candidate("slow_strategies:SlowLoader", corpus_copy, pattern_file, "--metric", "blocking")
 
     assert result.exit_code == 1, result.output
     assert "REGRESSION slow_strategies:SlowLoader: blocking" in result.output
     assert "significant: p=0.0143 < 0.05 (one-sided Mann–Whitney U, 4 vs 4 repeats)" in result.output
     assert "Gate: FAIL — regression (exit 1)" in result.output
+    assert "caution: the reference is the built-in sync, not the candidate's own previous version" in result.output
+
+
+def test_interleaved_against_the_base_branchs_own_code_catches_a_slower_candidate(
+    corpus_copy: Path, pattern_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PR's loader and the base branch's (checked out in base/) replayed A B A B: 3 ms/call slower fails."""
+    source = (
+        "import time\nfrom exifbench.strategies.sync import SyncLoader\n\n\n"
+        "class Loader(SyncLoader):\n    def load_exif(self, path, blocking=False):\n"
+        "        time.sleep({} / 1000)\n        return super().load_exif(path, blocking)\n"
+    )
+    (tmp_path / "base").mkdir()
+    (tmp_path / "ab_app_loader.py").write_text(source.format(3))
+    (tmp_path / "base" / "ab_app_loader.py").write_text(source.format(0))
+    monkeypatch.chdir(tmp_path)
+    result = gate_candidate("ab_app_loader:Loader", corpus_copy, pattern_file, "--metric", "blocking", repeat=6,
+                            reference="base.ab_app_loader:Loader")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "REGRESSION ab_app_loader:Loader: blocking" in result.output
+    assert "caution" not in result.output
 
 
 def test_wrong_strategy_fails_on_equality_whatever_its_speed(corpus_copy: Path, pattern_file: Path) -> None:
@@ -98,7 +121,57 @@ def test_files_mode_regression_needs_threshold_and_significance(tmp_path: Path) 
     assert "REGRESSION threadpool (current): blocking 1.49× threadpool (baseline)" in failed.output
     passed = gate("--baseline", baseline, "--current", similar, "--max-regression", "10")
     assert passed.exit_code == 0, passed.output
-    assert "within +10% allowed" in passed.output
+    assert "within +10% and +10 ms allowed" in passed.output
+
+
+def test_a_significant_change_under_the_minimum_effect_is_no_regression(tmp_path: Path) -> None:
+    """0.39 → 0.70 ms of total blocking over a run: +79%, significant, and nobody's regression."""
+    baseline = save(tmp_path, "base.json", [fake_run("threadpool", 0.00039 + i / 1e6, i) for i in range(5)])
+    current = save(tmp_path, "cur.json", [fake_run("threadpool", 0.00070 + i / 1e6, i) for i in range(5)])
+    assert gate("--baseline", baseline, "--current", current).exit_code == 0
+    strict = gate("--baseline", baseline, "--current", current, "--min-effect", "blocking=0.0001")
+    assert strict.exit_code == 1 and "REGRESSION threadpool (current): blocking" in strict.output
+
+
+def test_every_metric_is_gated_the_same_way(tmp_path: Path) -> None:
+    def runs(frames: int, tte_ms: float) -> list:
+        made = [fake_run("threadpool", 1.0, i) for i in range(5)]
+        for i, run in enumerate(made):
+            run.responsiveness = {"frames_missed": frames + i, "lag_p99_ms": 2.0}
+            run.time_to_exif = {"p50_ms": 1.0, "p90_ms": tte_ms + i, "max_ms": tte_ms * 2}
+        return made
+
+    baseline = save(tmp_path, "base.json", runs(10, 100.0))
+    current = save(tmp_path, "cur.json", runs(40, 400.0))
+    result = gate("--baseline", baseline, "--current", current)
+    assert result.exit_code == 1, result.output
+    assert "REGRESSION threadpool (current): frames" in result.output
+    assert "REGRESSION threadpool (current): time_to_exif" in result.output
+    assert "PASS threadpool (current): blocking" in result.output
+    assert "memory" in result.output  # fake runs carry rss_growth_mb: gated like the rest
+
+
+def test_files_mode_refuses_documents_with_different_fingerprints(tmp_path: Path) -> None:
+    def runs(digest: str, workers: int) -> list:
+        made = [fake_run("sync", 1.0, i) for i in range(4)]
+        for run in made:
+            run.config.update(dataset_digest=digest, workers=workers)
+        return made
+
+    baseline = save(tmp_path, "base.json", runs("aaaa", 4))
+    other = save(tmp_path, "other.json", runs("bbbb", 8))
+    result = gate("--baseline", baseline, "--current", other)
+    assert result.exit_code == 2
+    assert "not comparable: they differ in dataset (aaaa vs bbbb); workers (4 vs 8)" in result.output
+
+
+def test_a_baseline_strategy_missing_from_the_current_run_fails(tmp_path: Path) -> None:
+    baseline = save(tmp_path, "base.json", [fake_run(name, 1.0, i) for i in range(4) for name in ("sync", "lazy")])
+    current = save(tmp_path, "cur.json", [fake_run("sync", 1.0, i) for i in range(4)])
+    result = gate("--baseline", baseline, "--current", current)
+    assert result.exit_code == 1
+    assert "MISSING lazy: in the baseline, not measured in the current run" in result.output
+    assert "Gate: FAIL — missing: the baseline's lazy not measured in the current run (exit 1)" in result.output
 
 
 def test_too_few_repeats_are_inconclusive_not_a_silent_pass(tmp_path: Path) -> None:
@@ -130,11 +203,13 @@ def test_files_mode_mismatch_fails_even_when_faster(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "give --baseline and --current, or --candidate"),
-        (["--candidate", "threadpool", "--baseline", "b.json"], "use either --baseline/--current or --candidate"),
-        (["--candidate", "turbo"], "unknown strategy 'turbo'"),
-        (["--candidate", "sync"], "--candidate and --reference are both 'sync'"),
-        (["--candidate", "threadpool", "--metric", "speed"], "--metric must be one of blocking, background, p99"),
+        ([], "give --baseline and --current, --history DIR, or --candidate"),
+        (["--candidate", "threadpool", "--baseline", "b.json"], "use one of --baseline/--current, --candidate"),
+        (["--candidate", "threadpool"], "--candidate needs --reference: the candidate's own previous version"),
+        (["--candidate", "turbo", "--reference", "sync"], "unknown strategy 'turbo'"),
+        (["--candidate", "sync", "--reference", "sync"], "--candidate and --reference are both 'sync'"),
+        (["--candidate", "threadpool", "--metric", "speed"], "--metric: unknown speed; choose from blocking"),
+        (["--baseline", "b.json", "--current", "c.json", "--min-effect", "speed=3"], "--min-effect: 'speed=3' must be"),
         (["--candidate", "threadpool", "--max-regression", "ten"], "--max-regression: expected a percentage"),
         (["--baseline", "missing.json", "--current", "missing.json"], "missing.json: cannot read result document"),
         (["--baseline", "b.json", "--current", "c.json", "--repeat", "3"], "--repeat: only with --candidate"),

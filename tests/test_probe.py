@@ -75,8 +75,8 @@ def test_ui_work_stretch_is_the_workloads_mean_time_per_frame_over_its_quiet_med
 
 def test_idle_ticks_until_done() -> None:
     done = threading.Event()
-    threading.Timer(0.05, done.set).start()
     probe = FrameProbe(tick_ms=5.0)
+    threading.Timer(0.05, done.set).start()
     probe.idle_until(done)
     assert probe.summary()["ticks"] >= 5
 

@@ -1,94 +1,182 @@
 """The regression gate's judgement: result documents in, a :class:`GateVerdict` document out.
 
-A comparison is a **regression** only if the candidate's median is over
-``reference × (1 + threshold)`` *and* a one-sided Mann–Whitney U test finds the
-candidate greater at ``alpha`` (asv's rule). Over the threshold but not significant —
-including too few repeats to ever be significant — is **inconclusive**: the gate fails
-on it unless ``allow_inconclusive``. Any EXIF **mismatch** fails the gate whatever
-the speed. Exit codes: 0 pass, 1 fail.
+Every gated metric (:data:`~exifbench.analysis.metrics.GATED`: blocking, not-ready,
+time-to-EXIF, frames, lag, background, memory) is judged the same way, by the rule in
+:mod:`exifbench.analysis.regression`: a regression must pass the relative threshold
+AND the metric's minimum absolute effect AND be significant. Over both limits but not
+significant is **inconclusive** (fails unless allowed). Any EXIF **mismatch** or
+unverified file fails whatever the speed.
+
+A candidate is gated against **its own** baseline:
+
+- files mode: each strategy of the current run against the same strategy in the
+  baseline document; documents whose fingerprints differ (machine, Python, Pillow,
+  exifbench, dataset, storage, pattern, workers, extractor) are refused, naming the
+  fields; a baseline strategy missing from the current run fails the gate;
+- history mode: the newest saved run against the last stable segment of its series;
+- interleaved mode: a candidate and a reference replayed here A B A B …; the reference
+  should be the candidate's own previous version (e.g. the base branch's code
+  checked out beside). Against a different strategy (``sync``) it only shows "not
+  slower than that", and the verdict says so.
+
+Exit codes: 0 pass, 1 fail, 2 bad input (incomparable documents).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from exifbench.analysis.metrics import METRICS, unique_mismatches
-from exifbench.analysis.statistics import ALPHA, Significance, mann_whitney, median_ratio
-from exifbench.documents.gate import INCONCLUSIVE, MISMATCH, PASS, REGRESSION, Comparison, GateVerdict
+from exifbench.analysis.history import judge_newest, strategies
+from exifbench.analysis.metrics import METRICS, unique_mismatches, values
+from exifbench.analysis.regression import Change, Limits, judge
+from exifbench.documents.fingerprint import differences, fingerprint_of
+from exifbench.documents.gate import MISMATCH, Comparison, GateVerdict
+from exifbench.documents.history import Series
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
+from exifbench.strategies import BUILTIN
 
 EXAMPLES = 5
 """Mismatch examples kept per comparison."""
 
 
-def judge(candidate: Sequence[float], reference: Sequence[float], threshold: float, significance: Significance,
-          mismatches: int) -> str:  # fmt: skip
-    """Mismatch, pass (within the threshold), regression (over it and significant) or inconclusive."""
-    if mismatches:
-        return MISMATCH
-    if median_ratio(candidate, reference) <= 1 + threshold:
-        return PASS
-    return REGRESSION if significance.significant else INCONCLUSIVE
+def limits_for(metric: str, threshold: float, min_effects: Mapping[str, float] | None = None) -> Limits:
+    """The threshold and ``metric``'s minimum effect (its default unless ``min_effects`` sets it)."""
+    return Limits(threshold, (min_effects or {}).get(metric, METRICS[metric].min_effect))
+
+
+def failures(runs: Sequence[RunResult]) -> list[dict[str, str]]:
+    """Every mismatched tag once, then every unverified file once, as mismatch examples."""
+    unverified = dict.fromkeys(path for run in runs for path in run.equality.get("unverified", []))
+    return unique_mismatches(runs) + [
+        {"path": path, "tag": "<unverified>", "expected": "the loader's real answer", "actual": "none before the deadline"}
+        for path in unverified
+    ]
+
+
+def comparison(
+    change: Change, labels: tuple[str, str], metric: str, checked: int, wrong: list[dict[str, str]]
+) -> Comparison:
+    """A :class:`Comparison` document for one judged change (``wrong``: mismatches found on either side)."""
+    return Comparison(
+        candidate=labels[0],
+        reference=labels[1],
+        metric=metric,
+        candidate_values=change.candidate,
+        reference_values=change.reference,
+        threshold=change.limits.threshold,
+        significance=change.significance,
+        checked=checked,
+        mismatches=len(wrong),
+        status=MISMATCH if wrong else change.status,
+        examples=wrong[:EXAMPLES],
+        min_effect=change.limits.min_effect,
+    )
 
 
 def compare(
     candidate: Sequence[RunResult],
     reference: Sequence[RunResult],
-    metric: str,
+    metrics: Sequence[str],
     threshold: float,
     labels: tuple[str, str],
-    alpha: float = ALPHA,
-) -> Comparison:
-    """Compare two groups of runs; EXIF mismatches on either side count (each differing tag once)."""
-    measure = METRICS[metric]
-    cand_values = [measure(run) for run in candidate]
-    ref_values = [measure(run) for run in reference]
-    mismatched = unique_mismatches([*candidate, *reference])
-    significance = mann_whitney(cand_values, ref_values, "greater", alpha)
-    return Comparison(
-        candidate=labels[0],
-        reference=labels[1],
-        metric=metric,
-        candidate_values=cand_values,
-        reference_values=ref_values,
-        threshold=threshold,
-        significance=significance,
-        checked=max((run.equality["checked"] for run in candidate), default=0),
-        mismatches=len(mismatched),
-        status=judge(cand_values, ref_values, threshold, significance, len(mismatched)),
-        examples=mismatched[:EXAMPLES],
-    )
+    min_effects: Mapping[str, float] | None = None,
+) -> list[Comparison]:
+    """Two groups of runs on every metric both measured; mismatches (either side) go on the first comparison."""
+    wrong = failures([*candidate, *reference])
+    checked = max((run.equality["checked"] for run in candidate), default=0)
+    found: list[Comparison] = []
+    for metric in metrics:
+        cand, ref = values(list(candidate), metric), values(list(reference), metric)
+        if cand and ref:
+            change = judge(cand, ref, limits_for(metric, threshold, min_effects))
+            found.append(comparison(change, labels, metric, checked, [] if found else wrong))
+    if not found:
+        raise ExifbenchError(f"{labels[0]} vs {labels[1]}: none of {', '.join(metrics)} was measured on both sides")
+    return found
 
 
 def gate_interleaved(
-    runs: RunSet, candidate: str, reference: str, metric: str, threshold: float, allow_inconclusive: bool = False
+    runs: RunSet,
+    candidate: str,
+    reference: str,
+    metrics: Sequence[str],
+    threshold: float,
+    allow_inconclusive: bool = False,
+    min_effects: Mapping[str, float] | None = None,
 ) -> GateVerdict:
     """Gate ``candidate`` against ``reference`` measured interleaved in one run set."""
     _check(runs, "measurements")
-    comparison = compare(runs.of(candidate), runs.of(reference), metric, threshold, (candidate, reference))
-    return GateVerdict("interleaved", metric, threshold, [comparison], allow_inconclusive)
+    found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
+    verdict = GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive)
+    if reference in BUILTIN and candidate not in BUILTIN:
+        verdict.context["caution"] = (
+            f"the reference is the built-in {reference}, not the candidate's own previous version: this shows only "
+            f"that {candidate} is not slower than {reference}; gate against its own baseline to catch regressions"
+        )
+    return verdict
 
 
 def gate_files(
-    baseline: RunSet, current: RunSet, metric: str, threshold: float, allow_inconclusive: bool = False
+    baseline: RunSet,
+    current: RunSet,
+    metrics: Sequence[str],
+    threshold: float,
+    allow_inconclusive: bool = False,
+    min_effects: Mapping[str, float] | None = None,
 ) -> GateVerdict:
-    """Gate every strategy found in both documents: current against baseline."""
+    """Gate each strategy of ``current`` against the same strategy in ``baseline``."""
     _check(baseline, "baseline")
     _check(current, "current")
-    common = [name for name in current.strategies if name in baseline.strategies]
-    if not common:
-        raise ExifbenchError(
-            f"baseline ({', '.join(baseline.strategies)}) and current ({', '.join(current.strategies)}) "
-            "have no strategy in common"
-        )
-    comparisons = [
-        compare(current.of(name), baseline.of(name), metric, threshold, (f"{name} (current)", f"{name} (baseline)"))
+    differ = differences(fingerprint_of(baseline, "baseline"), fingerprint_of(current, "current"))
+    if differ:
+        raise ExifbenchError(f"baseline and current are not comparable: they differ in {'; '.join(differ)}")
+    common = [name for name in baseline.strategies if name in current.strategies]
+    found = [
+        comparison_
         for name in common
+        for comparison_ in compare(current.of(name), baseline.of(name), metrics, threshold,
+                                   (f"{name} (current)", f"{name} (baseline)"), min_effects)  # fmt: skip
     ]
-    only = sorted(set(baseline.strategies) ^ set(current.strategies))
-    context = {"not_compared": only} if only else {}
-    return GateVerdict("files", metric, threshold, comparisons, allow_inconclusive, context)
+    missing = [name for name in baseline.strategies if name not in current.strategies]
+    verdict = GateVerdict("files", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
+    new = [name for name in current.strategies if name not in baseline.strategies]
+    if new:
+        verdict.context["no_baseline"] = new
+    return verdict
+
+
+def gate_history(
+    series: Series,
+    metrics: Sequence[str],
+    threshold: float,
+    allow_inconclusive: bool = False,
+    min_effects: Mapping[str, float] | None = None,
+) -> GateVerdict:
+    """Gate the newest run of ``series`` against the last stable segment before it, strategy by strategy."""
+    newest, previous = series.entries[-1], series.entries[-2] if len(series.entries) > 1 else None
+    if previous is None:
+        raise ExifbenchError(f"history series {series.key}: needs at least 2 saved runs to judge the newest")
+    found: list[Comparison] = []
+    segments: dict[str, int] = {}
+    for name in strategies(series):
+        wrong = failures(newest.runs.of(name))
+        checked = max(run.equality["checked"] for run in newest.runs.of(name))
+        for metric in metrics:
+            if not values(newest.runs.of(name), metric):
+                continue
+            try:
+                change, runs = judge_newest(series, name, metric, limits_for(metric, threshold, min_effects))
+            except ExifbenchError:
+                continue  # a metric the history never measured for this strategy
+            segments[name] = runs
+            labels = (f"{name} ({newest.label})", f"{name} (last {runs} stable run(s))")
+            found.append(comparison(change, labels, metric, checked, wrong))
+            wrong = []
+    missing = [name for name in previous.runs.strategies if name not in newest.runs.strategies]
+    verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
+    verdict.context.update(series=series.key, newest=str(newest.path), stable_runs=segments)
+    return verdict
 
 
 def _check(runs: RunSet, what: str) -> None:

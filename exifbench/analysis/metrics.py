@@ -1,4 +1,12 @@
-"""What is measured per strategy: the gateable metrics, and each strategy's figures over its repeats."""
+"""What is measured per strategy: the gated metrics, and each strategy's figures over its repeats.
+
+Every gated metric is read the same way from a run, and higher is worse for all of them.
+``min_effect`` is the default minimum absolute difference of medians for a change to
+count as a regression at all, in the metric's unit: below it a change is noise, however
+significant (0.39 → 0.70 ms of total blocking over 593 calls is nobody's regression). A
+metric a run did not measure (memory outside ``decide``, time-to-EXIF in documents older
+than it) reads as ``None`` and is skipped, never taken as zero.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +16,56 @@ from typing import Any
 
 from exifbench.analysis.statistics import Ratio, Spread, bootstrap_ratio, median
 from exifbench.documents.runs import RunResult, RunSet
-from exifbench.errors import ExifbenchError
+from exifbench.pattern.pattern import FRAME_MS
 
-def io_total(run: RunResult, name: str) -> float:
-    """One of the storage daemon's totals for ``run`` (``opens``, ``reads``, ``bytes``); a user error when not counted."""
-    if name not in run.io:
-        raise ExifbenchError(f"{run.strategy}: no I/O counts in this result (they come from a run through the FUSE "
-                             "mount: any --storage profile but local)")  # fmt: skip
-    return float(run.io[name])
+NO_IO = "no I/O counts in this result (they come from a run through the FUSE mount: any --storage profile but local)"
 
 
-METRICS: dict[str, Callable[[RunResult], float]] = {
-    "blocking": lambda run: run.blocking["total_s"],
-    "background": lambda run: run.background_s,
-    "p99": lambda run: run.blocking["p99_ms"],
-    "not_ready": lambda run: float(run.not_ready),
-    "bytes_read": lambda run: io_total(run, "bytes"),
-    "read_requests": lambda run: io_total(run, "reads"),
+@dataclass(frozen=True)
+class Metric:
+    """One gated metric: how to read it from a run, in which unit, and its default minimum effect."""
+
+    name: str
+    unit: str
+    meaning: str
+    min_effect: float
+    read: Callable[[RunResult], float | None]
+    unmeasured: str = "not measured"
+    """Why a run may lack it, for the error when no run has it."""
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+METRICS: dict[str, Metric] = {
+    metric.name: metric
+    for metric in (
+        Metric("blocking", "s", "total main-thread blocking", 0.010, lambda run: run.blocking["total_s"]),
+        Metric("p99", "ms", "p99 blocking per call", 1.0, lambda run: run.blocking["p99_ms"]),
+        Metric("not_ready", "calls", "calls answered not ready", 20, lambda run: float(run.not_ready)),
+        Metric("time_to_exif", "ms", "time-to-EXIF p90", 50.0, lambda run: _number(run.time_to_exif.get("p90_ms"))),
+        Metric("frames", "frames", "60 Hz frames missed", 5, lambda run: _number(run.responsiveness.get("frames_missed"))),
+        Metric("lag", "ms", "UI tick lag p99", 2 * FRAME_MS, lambda run: _number(run.responsiveness.get("lag_p99_ms"))),
+        Metric("background", "s", "background completion", 0.200, lambda run: run.background_s),
+        Metric("memory", "MB", "peak RSS growth", 20.0,
+               lambda run: _number((run.extra.get("resources") or {}).get("rss_growth_mb")),
+               "not measured (peak RSS is watched by decide's runs)"),
+        Metric("bytes_read", "bytes", "bytes read from storage", 4096, lambda run: _number(run.io.get("bytes")), NO_IO),
+        Metric("read_requests", "requests", "read requests to storage", 1, lambda run: _number(run.io.get("reads")),
+               NO_IO),
+    )  # fmt: skip
 }
-"""Gateable per-run figures; ``bytes_read`` and ``read_requests`` are counted by the storage daemon (deterministic)."""
-UNITS = {"blocking": "s", "background": "s", "p99": "ms", "not_ready": "calls", "bytes_read": "bytes",
-         "read_requests": "requests"}  # fmt: skip
+UNITS = {name: metric.unit for name, metric in METRICS.items()}
 """Each metric's unit, for :func:`exifbench.format.measured`."""
+GATED = tuple(name for name in METRICS if name != "p99")
+"""What ``gate`` and ``history`` judge by default: every metric but p99 (on request); a metric a run did not
+measure (I/O counts without the FUSE mount, memory outside ``decide``) is skipped."""
+
+
+def values(runs: list[RunResult], metric: str) -> list[float]:
+    """``metric`` of every run that measured it."""
+    return [value for run in runs if (value := METRICS[metric].read(run)) is not None]
 
 
 def unique_mismatches(runs: Iterable[RunResult]) -> list[dict[str, Any]]:
@@ -72,11 +108,11 @@ def charged(runs: list[RunResult]) -> bool:
 
 def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
     """One :class:`StrategySummary` per strategy, in run order (a 2,000-round bootstrap each: compute once)."""
-    ref_values = [METRICS["blocking"](run) for run in runs.of(reference)]
+    ref_values = [run.blocking["total_s"] for run in runs.of(reference)]
     summaries = []
     for name in runs.strategies:
         mine = runs.of(name)
-        blocking = [METRICS["blocking"](run) for run in mine]
+        blocking = [run.blocking["total_s"] for run in mine]
         summaries.append(
             StrategySummary(
                 strategy=name,
@@ -109,5 +145,5 @@ def median_run(runs: RunSet, strategy: str) -> RunResult:
     """The repeat of ``strategy`` with the median total blocking, preferring unprofiled repeats."""
     mine = runs.of(strategy)
     pool = [run for run in mine if "profile" not in run.extra] or mine
-    ordered = sorted(pool, key=METRICS["blocking"])
+    ordered = sorted(pool, key=lambda run: run.blocking["total_s"])
     return ordered[(len(ordered) - 1) // 2]

@@ -162,3 +162,30 @@ def mann_whitney(
         if not math.isfinite(p_value):
             p_value = 1.0
     return Significance(alternative, p_value, len(candidate), len(reference), alpha)
+
+
+CHANGE_PENALTY = 4.0
+"""Penalty per change point, in units of ``ln(n)`` on the robustly standardised series."""
+
+
+def change_points(values: Sequence[float], penalty: float = CHANGE_PENALTY) -> list[int]:
+    """Indices where a new level starts in ``values`` (a series over runs), oldest first.
+
+    ruptures' PELT with the L1 cost (medians, robust to outliers) on the series
+    standardised by a robust noise estimate: the median absolute step between
+    neighbours (÷ 0.6745·√2 for a normal's σ), at least 1% of the series' median so
+    that a perfectly flat series does not turn tiny wobbles into changes. Segments
+    have at least 2 points; the penalty is ``penalty · ln(n)``.
+    """
+    import numpy as np
+    import ruptures  # type: ignore[import-untyped]
+
+    if len(values) < 4:
+        return []
+    series = np.asarray(values, dtype=float)
+    center = float(np.median(series))
+    steps = np.abs(np.diff(series))
+    sigma = max(float(np.median(steps)) / (0.6745 * math.sqrt(2)), 0.01 * abs(center), 1e-12)
+    standardised = ((series - center) / sigma).reshape(-1, 1)
+    ends = ruptures.Pelt(model="l1", min_size=2, jump=1).fit(standardised).predict(pen=penalty * math.log(len(series)))
+    return [int(end) for end in ends[:-1]]

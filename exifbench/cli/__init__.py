@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from exifbench import __version__
-from exifbench.cli import datasets, decide, gate, peers, report, run, storage, strategies
+from exifbench.cli import datasets, decide, gate, history, peers, report, run, storage, strategies
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -42,6 +42,7 @@ app.command()(strategies.strategies)
 app.command()(gate.gate)
 app.command()(decide.decide)
 app.command()(report.report)
+app.command()(history.history)
 app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(storage.storage_app, name="storage")
 app.command()(peers.peers)

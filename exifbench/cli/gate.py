@@ -10,7 +10,8 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, show_dataset, user_errors
 from exifbench.cli.options import (
-    Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, PatternName, StorageProfile, Workers, storage_choice,
+    Folder, HistoryDir, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, Metrics, PatternName, StorageProfile,
+    Workers, metric_names, min_effects, storage_choice,
 )  # fmt: skip
 from exifbench.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
@@ -29,10 +30,12 @@ def gate(
     folder: Folder = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Baseline result document (exifbench run --json).")] = None,
     current: Annotated[Optional[Path], typer.Option(help="Current result document, gated against --baseline strategy by strategy.")] = None,
+    history_dir: HistoryDir = None,
     candidate: Annotated[Optional[str], typer.Option(help="Strategy to gate, run here interleaved with --reference (robust on shared CI).")] = None,
-    reference: Annotated[str, typer.Option(help="--candidate mode: the reference strategy.")] = "sync",
-    metric: Annotated[str, typer.Option(help="blocking, background, p99 or not_ready.")] = "blocking",
-    max_regression: Annotated[str, typer.Option(help="Allowed growth of the metric's median, e.g. 10%.")] = "10%",
+    reference: Annotated[Optional[str], typer.Option(help="--candidate mode: the candidate's own previous version, e.g. base.app.loader:Loader from the base branch checked out in base/.")] = None,
+    metric: Metrics = "all",
+    max_regression: Annotated[str, typer.Option(help="Allowed growth of each metric's median, e.g. 10%.")] = "10%",
+    min_effect: Annotated[Optional[str], typer.Option(help="Minimum absolute effects, e.g. blocking=0.02,lag=5 (in each metric's unit: s, ms, calls, frames, MB); defaults in the README.")] = None,
     allow_inconclusive: Annotated[bool, typer.Option(help="Pass when over the threshold but not significant (e.g. too few repeats).")] = False,
     repeat: Annotated[int, typer.Option(min=1, help="--candidate mode: runs per strategy, interleaved (4 is the fewest that can reach p<0.05).")] = 5,
     workers: Workers = 4,
@@ -46,46 +49,58 @@ def gate(
     verdict_json: Annotated[Optional[Path], typer.Option(help="Write the verdict as JSON here.")] = None,
     verdict_md: Annotated[Optional[Path], typer.Option(help="Write the verdict as Markdown here (it is also appended to $GITHUB_STEP_SUMMARY when set).")] = None,
 ) -> None:
-    """Fail on a significant regression or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input.
+    """Fail on a regression against the loader's own baseline, or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input.
 
-    Either gate --current against --baseline (two saved run documents), or run --candidate
-    interleaved with --reference here, on DIR; DIR, --reference, --repeat, --workers,
-    --storage and the --io-* options, and --pattern apply to --candidate mode only.
+    Three ways: gate --current against --baseline (two saved run documents of the same
+    fingerprint; each strategy against itself); gate the newest run of --history DIR
+    against the last stable segment of its series; or run --candidate interleaved with
+    --reference (its own previous version) here, on DIR. DIR, --reference, --repeat,
+    --workers, --storage and the --io-* options, and --pattern apply to --candidate mode only.
 
-    A regression must exceed --max-regression AND be significant (one-sided Mann–Whitney U,
-    alpha 0.05). Over the threshold but not significant — e.g. fewer than 4 repeats per side,
-    which can never reach p<0.05 — is inconclusive and fails unless --allow-inconclusive.
+    A regression must exceed --max-regression AND the metric's minimum effect AND be
+    significant (one-sided Mann–Whitney U, alpha 0.05). Over the limits but not significant
+    — e.g. fewer than 4 repeats per side, which can never reach p<0.05 — is inconclusive
+    and fails unless --allow-inconclusive. Documents whose fingerprints differ are refused
+    (exit 2, the fields named); a baseline strategy missing from the current run fails.
     """
-    from exifbench.analysis.gate import gate_files
-    from exifbench.analysis.metrics import METRICS
+    from exifbench.analysis.gate import gate_files, gate_history
     from exifbench.config import percent
+    from exifbench.documents.history import load
     from exifbench.renderers.gate import render_console, render_json, render_markdown
     from exifbench.workflows.ab import ab_calls, gate_ab
 
-    if metric not in METRICS:
-        raise ExifbenchError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    metrics = metric_names(metric)
+    effects = min_effects(min_effect)
     threshold = percent(max_regression, "--max-regression")
     for path in (verdict_json, verdict_md):
         if path is not None:
             check_writable(path)
+    modes = [flag for flag, on in (("--baseline/--current", baseline is not None or current is not None),
+                                   ("--history", history_dir is not None), ("--candidate", candidate is not None)) if on]  # fmt: skip
+    if len(modes) > 1:
+        raise ExifbenchError(f"use one of {', '.join(modes)}, not several")
     if candidate is not None:
-        if baseline is not None or current is not None:
-            raise ExifbenchError("use either --baseline/--current or --candidate, not both")
+        if reference is None:
+            raise ExifbenchError("--candidate needs --reference: the candidate's own previous version (see exifbench gate --help)")
         replay_pattern = load_pattern(pattern)
         choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
         dataset = dataset_for(folder, choice)
         show_dataset(dataset, replay_pattern)
         with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeat)) as update:
-            verdict = gate_ab(dataset, replay_pattern, candidate, reference, metric, threshold, allow_inconclusive,
-                              repeat, workers, update, stop)  # fmt: skip
+            verdict = gate_ab(dataset, replay_pattern, candidate, reference, metrics, threshold, allow_inconclusive,
+                              repeat, workers, update, stop, effects)  # fmt: skip
     else:
-        if baseline is None or current is None:
-            raise ExifbenchError("give --baseline and --current, or --candidate (see exifbench gate --help)")
         misplaced = [flag for name, flag in CANDIDATE_ONLY.items() if given(ctx, name)]
         if misplaced:
-            raise ExifbenchError(f"{', '.join(misplaced)}: only with --candidate, not with --baseline/--current")
-        verdict = gate_files(RunSet.load(baseline), RunSet.load(current), metric, threshold, allow_inconclusive)
-        verdict.context.update(baseline=str(baseline), current=str(current))
+            raise ExifbenchError(f"{', '.join(misplaced)}: only with --candidate, not with --baseline/--current or --history")
+        if history_dir is not None:
+            verdict = gate_history(load(history_dir)[0], metrics, threshold, allow_inconclusive, effects)
+        elif baseline is None or current is None:
+            raise ExifbenchError("give --baseline and --current, --history DIR, or --candidate (see exifbench gate --help)")
+        else:
+            verdict = gate_files(RunSet.load(baseline), RunSet.load(current), metrics, threshold, allow_inconclusive,
+                                 effects)  # fmt: skip
+            verdict.context.update(baseline=str(baseline), current=str(current))
     console.print(render_console(verdict), highlight=False, soft_wrap=True)
     markdown = render_markdown(verdict)
     if verdict_json is not None:

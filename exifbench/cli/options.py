@@ -55,3 +55,51 @@ CacheEnabled = Annotated[
     Optional[bool],
     typer.Option("--cache/--no-cache", help="Switch the cache of strategies that have the switch (lazy) on or off.", show_default=False),
 ]
+HistoryDir = Annotated[
+    Optional[Path],
+    typer.Option("--history", help="A history directory (see exifbench history): runs are saved into it, keyed by fingerprint."),
+]
+DEFAULT_HISTORY = Path(".exifbench") / "history"
+"""Where ``run --save`` keeps the history when no ``--history DIR`` is given."""
+Metrics = Annotated[
+    str,
+    typer.Option("--metric", help="Comma list of blocking, p99, not_ready, time_to_exif, frames, lag, background, memory; "
+                 "or all (every one but p99)."),
+]  # fmt: skip
+
+
+def metric_names(spec: str) -> tuple[str, ...]:
+    """``all`` or a comma list of metric names, checked."""
+    from exifbench.analysis.metrics import GATED, METRICS
+    from exifbench.errors import ExifbenchError
+
+    if spec.strip() == "all":
+        return GATED
+    names = tuple(dict.fromkeys(part.strip() for part in spec.split(",") if part.strip()))
+    unknown = [name for name in names if name not in METRICS]
+    if unknown or not names:
+        raise ExifbenchError(f"--metric: unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(METRICS)} or all")
+    return names
+
+
+def min_effects(spec: str | None) -> dict[str, float]:
+    """``blocking=0.02,lag=5`` as ``{metric: minimum effect}``, checked."""
+    import math
+
+    from exifbench.analysis.metrics import METRICS
+    from exifbench.errors import ExifbenchError
+
+    effects: dict[str, float] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        name, _, value = (piece.strip() for piece in part.partition("="))
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if name not in METRICS or not math.isfinite(number) or number < 0:
+            raise ExifbenchError(f"--min-effect: {part.strip()!r} must be METRIC=VALUE (a number ≥ 0) with METRIC one "
+                                 f"of {', '.join(METRICS)}")  # fmt: skip
+        effects[name] = number
+    return effects

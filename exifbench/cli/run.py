@@ -12,11 +12,13 @@ from exifbench.cli.console import (
 )  # fmt: skip
 from exifbench.cli.options import (
     CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut,
-    PatternName, StorageProfile, Ui, Workers, storage_choice,
+    PatternName, StorageProfile, Ui, Workers, storage_choice, HistoryDir, DEFAULT_HISTORY,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.dataset.mount import StorageFailed
 from exifbench.documents.runs import RunSet
+from exifbench.analysis.outcome import OK, run_outcome
+from exifbench.documents.history import append
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable
@@ -58,8 +60,15 @@ def run(
     switch_interval: Annotated[Optional[float], typer.Option(help="sys.setswitchinterval (s, above 0) for the run; Python's default is 0.005.")] = None,
     ui: Ui = "probe",
     wide: Annotated[bool, typer.Option("--wide", help="Also print the details table: per-call percentiles, background, UI lag, change with its interval, errors, and the storage daemon's I/O counts (opens, read requests, bytes read).")] = False,
+    history_dir: HistoryDir = None,
+    save: Annotated[bool, typer.Option("--save", help=f"Append the run to the history in {DEFAULT_HISTORY} (or --history DIR).")] = False,
 ) -> None:
-    """Replay the access pattern against each strategy and measure main-thread blocking."""
+    """Replay the access pattern against each strategy and measure main-thread blocking.
+
+    Exit codes: 0 complete and every strategy equal to the original loader; 1 a mismatch or
+    unverified file in any strategy (or a loader that crashed); 2 bad input; 3 interrupted or
+    timed out with no failure so far (partial results still written).
+    """
     names = expand_names(strategy)
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache)) if value is not None}
@@ -110,6 +119,13 @@ def run(
         write_out(report, out, len(profile_files))
     if storage_failed is not None:
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
+    if (save or history_dir is not None) and runs.complete:
+        saved = append(history_dir or DEFAULT_HISTORY, runs)
+        console.print(f"added to the history: {escape(str(saved))}", highlight=False)
+    outcome = run_outcome(runs)
+    if outcome.code != OK:
+        err_console.print(f"[red]exit {outcome.code}:[/red] {escape(outcome.reason)}", highlight=False)
+        raise typer.Exit(outcome.code)
 
 
 def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wide: bool = False) -> None:

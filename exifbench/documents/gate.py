@@ -19,9 +19,12 @@ from exifbench.files import read_json, write_atomic
 
 SCHEMA = "exifbench.gate/1"
 
-PASS, INCONCLUSIVE, REGRESSION, MISMATCH = "pass", "inconclusive", "regression", "mismatch"
-SEVERITY = (PASS, INCONCLUSIVE, REGRESSION, MISMATCH)
+PASS, INCONCLUSIVE, REGRESSION, MISSING, MISMATCH = "pass", "inconclusive", "regression", "missing", "mismatch"
+SEVERITY = (PASS, INCONCLUSIVE, REGRESSION, MISSING, MISMATCH)
 """Comparison outcomes, mildest first."""
+
+MODES = ("interleaved", "files", "history")
+"""Candidate and reference run here interleaved; two saved documents; the newest run of a history."""
 
 MISMATCH_EXAMPLE = f.record({key: f.text for key in ("path", "tag", "expected", "actual")})
 
@@ -41,6 +44,8 @@ class Comparison:
     mismatches: int
     status: str
     examples: list[dict[str, str]] = field(default_factory=list)
+    min_effect: float = 0.0
+    """The smallest difference of medians (in the metric's unit) that could count as a regression."""
 
     @property
     def ratio(self) -> float:
@@ -55,6 +60,7 @@ class Comparison:
             "status": self.status,
             "ratio": self.ratio if not math.isinf(self.ratio) else None,
             "threshold": self.threshold,
+            "min_effect": self.min_effect,
             "candidate_median": median(self.candidate_values),
             "reference_median": median(self.reference_values),
             "candidate_values": self.candidate_values,
@@ -79,6 +85,7 @@ class Comparison:
             mismatches=f.field(equality, "mismatches", f"{where}.equality", f.count),
             status=f.field(data, "status", where, f.one_of(*SEVERITY)),
             examples=f.field(equality, "examples", f"{where}.equality", f.list_of(MISMATCH_EXAMPLE), []),
+            min_effect=f.field(data, "min_effect", where, _threshold, 0.0),
         )
 
 
@@ -110,11 +117,14 @@ class GateVerdict:
     comparisons: list[Comparison]
     allow_inconclusive: bool = False
     context: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    """Strategies the baseline has and the current run lacks: a gate cannot pass over them."""
 
     @property
     def status(self) -> str:
-        """The worst comparison's status."""
-        return max((c.status for c in self.comparisons), key=SEVERITY.index, default=PASS)
+        """The worst comparison's status (``missing`` when a baseline strategy was not measured)."""
+        statuses = [c.status for c in self.comparisons] + [MISSING] * bool(self.missing)
+        return max(statuses, key=SEVERITY.index, default=PASS)
 
     @property
     def passed(self) -> bool:
@@ -135,6 +145,7 @@ class GateVerdict:
             "threshold": self.threshold,
             "allow_inconclusive": self.allow_inconclusive,
             "context": self.context,
+            "missing": self.missing,
             "comparisons": [c.to_dict() for c in self.comparisons],
         }
 
@@ -147,12 +158,13 @@ class GateVerdict:
         data = f.document(data, SCHEMA, where)
         comparisons = f.field(data, "comparisons", where, f.array)
         return cls(
-            mode=f.field(data, "mode", where, f.one_of("interleaved", "files")),
+            mode=f.field(data, "mode", where, f.one_of(*MODES)),
             metric=f.field(data, "metric", where, f.text),
             threshold=f.field(data, "threshold", where, _threshold),
             comparisons=[Comparison.from_dict(c, f"{where}: comparisons[{i}]") for i, c in enumerate(comparisons)],
             allow_inconclusive=f.field(data, "allow_inconclusive", where, f.flag, False),
             context=f.field(data, "context", where, f.mapping, {}),
+            missing=f.field(data, "missing", where, f.list_of(f.text), []),
         )
 
     @classmethod

@@ -9,14 +9,15 @@ from pathlib import Path
 
 from exifbench.analysis.metrics import UNITS
 from exifbench.analysis.statistics import median
-from exifbench.documents.gate import INCONCLUSIVE, MISMATCH, PASS, REGRESSION, Comparison, GateVerdict
+from exifbench.documents.gate import INCONCLUSIVE, MISMATCH, MISSING, PASS, REGRESSION, Comparison, GateVerdict
 from exifbench.escape import shown
 from exifbench.files import write_atomic
 from exifbench.format import measured, times
 
-_COLOURS = {PASS: "green", INCONCLUSIVE: "yellow", REGRESSION: "red", MISMATCH: "red"}
-RULE = ("A regression must exceed the threshold and be significant (one-sided Mann–Whitney U); "
-        "an inconclusive result fails unless allowed; any EXIF mismatch fails.")  # fmt: skip
+_COLOURS = {PASS: "green", INCONCLUSIVE: "yellow", REGRESSION: "red", MISSING: "red", MISMATCH: "red"}
+RULE = ("A regression must exceed the relative threshold AND the metric's minimum absolute effect AND be significant "
+        "(one-sided Mann–Whitney U); an inconclusive result fails unless allowed; any EXIF mismatch or unverified "
+        "file fails; a baseline strategy missing from the current run fails.")  # fmt: skip
 
 
 def headline(c: Comparison) -> str:
@@ -31,13 +32,15 @@ def headline(c: Comparison) -> str:
         f"{c.metric} {times(c.ratio)} {c.reference} "
         f"(median {measured(median(c.candidate_values), unit)} vs {measured(median(c.reference_values), unit)})"
     )
-    limit = f"+{c.threshold * 100:g}% allowed"
+    effect = median(c.candidate_values) - median(c.reference_values)
+    limit = f"+{c.threshold * 100:g}% and +{measured(c.min_effect, unit)} allowed"
     if c.status == PASS:
         return f"PASS {c.candidate}: {figures}, within {limit}"
     change = f"+{c.ratio - 1:.0%}" if c.ratio != float("inf") else "from zero"
+    over = f"{change} (+{measured(effect, unit)}) > {limit}"
     if c.status == REGRESSION:
-        return f"REGRESSION {c.candidate}: {figures}, {change} > {limit}, significant: {c.significance.describe()}"
-    return f"INCONCLUSIVE {c.candidate}: {figures}, {change} > {limit} but not significant: {c.significance.describe()}"
+        return f"REGRESSION {c.candidate}: {figures}, {over}, significant: {c.significance.describe()}"
+    return f"INCONCLUSIVE {c.candidate}: {figures}, {over} but not significant: {c.significance.describe()}"
 
 
 def summary(verdict: GateVerdict) -> str:
@@ -47,6 +50,8 @@ def summary(verdict: GateVerdict) -> str:
     if verdict.passed:
         return "PASS with an inconclusive comparison, allowed by --allow-inconclusive (exit 0)"
     hint = " — rerun with more repeats, or pass --allow-inconclusive" if verdict.status == INCONCLUSIVE else ""
+    if verdict.status == MISSING:
+        hint = f": the baseline's {', '.join(verdict.missing)} not measured in the current run"
     return f"FAIL — {verdict.status}{hint} (exit 1)"
 
 
@@ -57,7 +62,7 @@ def _context(verdict: GateVerdict) -> str:
 def _settings(verdict: GateVerdict) -> str:
     alphas = sorted({c.significance.alpha for c in verdict.comparisons}) or [0.05]
     alpha = ", ".join(f"{a:g}" for a in alphas)
-    return f"{verdict.metric}, threshold +{verdict.threshold * 100:g}%, alpha {alpha}"
+    return f"{verdict.mode} mode, {verdict.metric}, threshold +{verdict.threshold * 100:g}% and a minimum effect per metric, alpha {alpha}"
 
 
 def render_console(verdict: GateVerdict) -> str:
@@ -65,6 +70,8 @@ def render_console(verdict: GateVerdict) -> str:
     lines = [f"[bold]exifbench gate[/bold] — {shown(_settings(verdict))}"]
     if verdict.context:
         lines.append(f"[dim]{shown(_context(verdict))}[/dim]")
+    for name in verdict.missing:
+        lines.append(f"[red]MISSING {shown(name)}: in the baseline, not measured in the current run[/]")
     for comparison in verdict.comparisons:
         lines.append(f"[{_COLOURS[comparison.status]}]{shown(headline(comparison))}[/]")
         for m in comparison.examples:
@@ -79,7 +86,8 @@ def _rows(verdict: GateVerdict) -> list[list[str]]:
     for c in verdict.comparisons:
         unit = UNITS.get(c.metric, "")
         rows.append([c.candidate, c.reference, c.metric, measured(median(c.candidate_values), unit),
-                     measured(median(c.reference_values), unit), times(c.ratio), f"{1 + c.threshold:.2f}×",
+                     measured(median(c.reference_values), unit), times(c.ratio),
+                     f"{1 + c.threshold:.2f}×, +{measured(c.min_effect, unit)}",
                      c.significance.describe(), c.status])  # fmt: skip
     return rows
 
@@ -97,6 +105,7 @@ def render_markdown(verdict: GateVerdict) -> str:
     out += ["| " + " | ".join(HEADERS) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
     out += ["| " + " | ".join([*row[:-1], f"**{row[-1]}**"]) + " |" for row in _rows(verdict)]
     out.append("")
+    out += [f"- MISSING {name}: in the baseline, not measured in the current run" for name in verdict.missing]
     for c in verdict.comparisons:
         out.append(f"- {headline(c)}")
         out += [f"  - `{m['path']}` {m['tag']}: expected `{m['expected']}`, got `{m['actual']}`" for m in c.examples]

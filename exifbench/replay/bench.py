@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from exifbench.dataset.digest import folder_digest
 from exifbench.dataset.folder import Folder
 from exifbench.dataset.io import IoCounts
 from exifbench.dataset.mount import Mount, StorageFailed, mounted
@@ -220,6 +221,7 @@ def _iter_runs(
     via = "fuse" if mount else ("in-process" if config.storage.charges else "none")
     shared_config = {
         "dataset": dataset or plain_plan.root,
+        "dataset_digest": folder_digest(folder),
         "pattern": plan.pattern,
         "on_not_ready": config.on_not_ready,
         "workers": config.workers,

@@ -7,8 +7,10 @@ the robust mode on shared CI runners.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 
 from exifbench.analysis.gate import gate_interleaved
+from exifbench.analysis.metrics import GATED
 from exifbench.dataset import Dataset
 from exifbench.documents.gate import GateVerdict
 from exifbench.errors import ExifbenchError
@@ -29,14 +31,15 @@ def gate_ab(
     dataset: Dataset,
     pattern: Pattern,
     candidate: str,
-    reference: str = "sync",
-    metric: str = "blocking",
+    reference: str,
+    metrics: Sequence[str] = GATED,
     threshold: float = 0.10,
     allow_inconclusive: bool = False,
     repeat: int = 5,
     workers: int = 4,
     progress: ProgressHook | None = None,
     stop: threading.Event | None = None,
+    min_effects: Mapping[str, float] | None = None,
 ) -> GateVerdict:
     """Replay ``reference`` and ``candidate`` interleaved ``repeat`` times each and gate the candidate."""
     for name in (candidate, reference):
@@ -46,7 +49,7 @@ def gate_ab(
     config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=dataset.storage,
                          storage_via=dataset.via)  # fmt: skip
     runs = run_bench(config, dataset.folder, pattern, progress, stop, dataset.label)
-    verdict = gate_interleaved(runs, candidate, reference, metric, threshold, allow_inconclusive)
+    verdict = gate_interleaved(runs, candidate, reference, metrics, threshold, allow_inconclusive, min_effects)
     verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=pattern.name,
                            repeats=repeat, workers=workers)  # fmt: skip
     return verdict

@@ -1,0 +1,33 @@
+"""``exifbench history DIR``: each metric over the saved runs, with change points; a plot if asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from exifbench.cli.console import console, user_errors
+from exifbench.cli.options import DEFAULT_HISTORY, Metrics, metric_names
+from exifbench.documents.history import load
+from exifbench.renderers.history import history_figure, history_text
+from exifbench.renderers.plots import figure_bytes
+from exifbench.files import write_atomic
+
+
+@user_errors
+def history(
+    directory: Annotated[Path, typer.Argument(help="The history directory (run --history DIR, or run --save).")] = DEFAULT_HISTORY,
+    metric: Metrics = "all",
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the newest series' plot (PNG) here.")] = None,
+) -> None:
+    """List each metric over the saved runs of every series, with detected change points."""
+    names = metric_names(metric)
+    found = load(directory)
+    for series in found:
+        for line in history_text(series, names):
+            console.print(escape(line), highlight=False, soft_wrap=True)
+    if plot is not None:
+        write_atomic(plot, figure_bytes(history_figure(found[0], names), "png"))
+        console.print(f"plot of series {found[0].key} written to {escape(str(plot))}", highlight=False)
