@@ -21,7 +21,8 @@ from exifbench.errors import ExifbenchError
 from exifbench.replay.bench import BenchConfig
 from exifbench.analysis.decide import judge_phase
 from exifbench.analysis.policy import Policy
-from exifbench.documents.decision import ENABLE, HOLD, REJECT
+from exifbench.documents.decision import ENABLE, HOLD, REJECT, Decision
+from exifbench.renderers.decision import headline
 from exifbench.workflows.rollout import run_watched
 from exifbench.replay.leaks import Watch
 from exifbench.pattern.pattern import startup_pattern
@@ -29,7 +30,7 @@ from exifbench.documents.runs import RunSet
 from slow_strategies import LeakyLoader, fake_run
 
 runner = CliRunner()
-CRITERIA = ["equality", "leaks", "blocking", "not_ready", "background", "memory"]
+CRITERIA = ["equality", "leaks", "blocking", "not_ready", "time_to_exif", "long_tasks", "frozen_frames", "background", "memory"]
 
 
 def decide(*args: object) -> Result:
@@ -150,6 +151,33 @@ def test_outcome_mapping() -> None:
 
     few = judge_phase("full", runs_of(good[:3], sync[:3]), "pool", "sync", policy)
     assert few.decision == HOLD and few.criteria[2].status == "inconclusive"
+
+
+def test_placeholders_and_their_time_on_screen_hold_by_default_unless_accepted() -> None:
+    sync = [fake_run("sync", 1.0 + i / 100, i) for i in range(4)]
+    placeholders = [fake_run("pool", 0.01 + i / 1000, i, not_ready=49) for i in range(4)]
+    for run in placeholders:
+        run.time_to_exif = {"p50_ms": 900.0, "p90_ms": 1800.0, "max_ms": 2000.0}
+        run.first_page_ready_share = 0.0
+    phase = judge_phase("full", runs_of(placeholders, sync), "pool", "sync", Policy())
+    assert phase.decision == HOLD
+    assert [c.name for c in phase.criteria if c.status != "pass"] == ["not_ready", "time_to_exif"]
+    decision = Decision("pool", "sync", "d", "s", Policy(), [phase])
+    line = headline(decision)
+    assert "\n" not in line
+    assert line.startswith("Decision: HOLD — not_ready: 98.0% of calls showed a placeholder (median 49 of 50)")
+    assert "time_to_exif: p90 1.800 s" in line and "first page 0% ready at first look" in line
+    accepting = Policy().updated({"max_not_ready": "100%", "max_time_to_exif_ms": 5000}, str)
+    assert judge_phase("full", runs_of(placeholders, sync), "pool", "sync", accepting).decision == ENABLE
+
+
+def test_long_tasks_and_frozen_frames_hold() -> None:
+    sync = [fake_run("sync", 1.0 + i / 100, i) for i in range(4)]
+    janky = [fake_run("pool", 0.01 + i / 1000, i) for i in range(4)]
+    for run in janky:
+        run.responsiveness = {"long_tasks": 7, "frozen_frames": 1}
+    phase = judge_phase("full", runs_of(janky, sync), "pool", "sync", Policy())
+    assert [c.name for c in phase.criteria if c.status != "pass"] == ["long_tasks", "frozen_frames"]
 
 
 def test_policy_validation() -> None:

@@ -34,7 +34,7 @@ def test_a_mismatch_is_1_and_named(corpus_copy: Path, tmp_path: Path) -> None:
 
 def test_a_timeout_is_3_and_keeps_the_partial_results(corpus_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    code, output = run("-s", "sync", "--io-latency", 20, "--timeout", 0.5, corpus_copy, "--json", out)
+    code, output = run("-s", "sync", "--io-latency", 200, "--timeout", 2, corpus_copy, "--json", out)
     assert code == INCOMPLETE, output
     assert "exit 3: interrupted or timed out" in output
     doc = json.loads(out.read_text())

@@ -5,7 +5,10 @@
 - ``blocking``   main-thread blocking at least X% below the reference's, significantly
                  (one-sided Mann–Whitney U); reduced enough but not significant is
                  *inconclusive* — HOLD
-- ``not_ready``  share of calls answered "not ready" at most the maximum — HOLD
+- ``not_ready``  share of calls that showed a placeholder at most the maximum (10%) — HOLD
+- ``time_to_exif`` time-to-EXIF p90 (first request → dict shown) at most the maximum — HOLD
+- ``long_tasks`` main-thread stretches over 50 ms per replay at most the maximum — HOLD
+- ``frozen_frames`` stretches over 700 ms per replay at most the maximum — HOLD
 - ``background`` background completion at most Y× the reference's — HOLD
 - ``memory``     peak RSS growth (process + children) during a candidate run at most Z MB — HOLD
 
@@ -36,6 +39,9 @@ def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy:
         _leaks(mine),
         _blocking(mine, ref, reference, policy),
         _not_ready(mine, calls, policy),
+        _time_to_exif(mine, ref, reference, policy),
+        _busy(mine, ref, reference, "long_tasks", "stretches over 50 ms", policy.max_long_tasks),
+        _busy(mine, ref, reference, "frozen_frames", "frozen frames (over 700 ms)", policy.max_frozen_frames),
         _background(mine, ref, reference, policy),
         _memory(mine, ref, reference, policy),
     ]
@@ -97,10 +103,10 @@ def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, polic
 def _not_ready(mine: list[RunResult], calls: int, policy: Policy) -> Criterion:
     count = median([float(run.not_ready) for run in mine])
     share = count / calls if calls else 0.0
-    requirement = f"≤ {policy.max_not_ready * 100:g}% of calls"
+    requirement = f"≤ {policy.max_not_ready * 100:g}% of calls show a placeholder"
     if policy.max_not_ready >= 1:
-        requirement += " (informational)"
-    measured = f"{share:.1%} of calls (median {count:g} of {calls})"
+        requirement += " (placeholders accepted)"
+    measured = f"{share:.1%} of calls showed a placeholder (median {count:g} of {calls})"
     return Criterion("not_ready", requirement, measured, share, _status(share <= policy.max_not_ready), HOLD)
 
 
@@ -118,3 +124,21 @@ def _memory(mine: list[RunResult], ref: list[RunResult], reference: str, policy:
     measured = f"{growth:.1f} MB peak RSS growth, worst run ({reference}: {ref_growth:.1f} MB)"
     requirement = f"≤ {policy.max_rss_growth_mb:g} MB"
     return Criterion("memory", requirement, measured, growth, _status(growth <= policy.max_rss_growth_mb), HOLD)
+
+
+def _time_to_exif(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
+    p90 = median([run.time_to_exif.get("p90_ms", 0.0) for run in mine])
+    ref_p90 = median([run.time_to_exif.get("p90_ms", 0.0) for run in ref])
+    share = median([run.first_page_ready_share for run in mine])
+    complete = median([run.first_page_complete_ms for run in mine])
+    measured = (f"p90 {duration(p90 / 1000)} ({reference}: {duration(ref_p90 / 1000)}); first page {share:.0%} ready "
+                f"at first look, complete after {duration(complete / 1000)} (medians)")  # fmt: skip
+    requirement = f"time-to-EXIF p90 ≤ {duration(policy.max_time_to_exif_ms / 1000)}"
+    return Criterion("time_to_exif", requirement, measured, p90, _status(p90 <= policy.max_time_to_exif_ms), HOLD)
+
+
+def _busy(mine: list[RunResult], ref: list[RunResult], reference: str, field: str, what: str, limit: int) -> Criterion:
+    count = median([float(run.responsiveness.get(field, 0)) for run in mine])
+    ref_count = median([float(run.responsiveness.get(field, 0)) for run in ref])
+    measured = f"{count:g} {what} per replay ({reference}: {ref_count:g}; medians)"
+    return Criterion(field, f"≤ {limit} per replay", measured, count, _status(count <= limit), HOLD)

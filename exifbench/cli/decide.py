@@ -11,6 +11,7 @@ from exifbench.cli.console import console, dataset_for, graceful_stop, replay_pr
 from exifbench.cli.options import (
     Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, StorageProfile, Workers, storage_choice,
 )  # fmt: skip
+from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable, write_atomic
 from exifbench.strategies import resolve
@@ -22,7 +23,11 @@ def decide(
     folder: Folder = None,
     reference: Annotated[str, typer.Option(help="What the candidate would replace.")] = "sync",
     min_blocking_reduction: Annotated[Optional[str], typer.Option(help="Blocking must drop at least this much vs the reference, significantly [default 50%].")] = None,
-    max_not_ready: Annotated[Optional[str], typer.Option(help="Largest share of calls answered not-ready [default 100%: informational].")] = None,
+    max_not_ready: Annotated[Optional[str], typer.Option(help="Largest share of calls that may show a placeholder [default 10%].")] = None,
+    accept_placeholders: Annotated[bool, typer.Option("--accept-placeholders", help="The team accepts placeholders: any not-ready share passes (time-to-EXIF still counts).")] = False,
+    max_time_to_exif_ms: Annotated[Optional[float], typer.Option(help="Time-to-EXIF p90 at most this many ms [default 100: perceived as instant].")] = None,
+    max_long_tasks: Annotated[Optional[int], typer.Option(help="Main-thread stretches over 50 ms per replay (W3C Long Tasks) [default 2].")] = None,
+    max_frozen_frames: Annotated[Optional[int], typer.Option(help="Frozen frames (over 700 ms) per replay [default 0].")] = None,
     max_background_ratio: Annotated[Optional[float], typer.Option(help="Background completion at most this × the reference's [default 1.5].")] = None,
     max_rss_growth_mb: Annotated[Optional[float], typer.Option(help="Peak RSS growth during a candidate run, in MB [default 200].")] = None,
     small_images: Annotated[Optional[int], typer.Option(help="Images in the small phase, fewer than 100 [default 48].")] = None,
@@ -40,8 +45,9 @@ def decide(
 ) -> None:
     """Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT.
 
-    REJECT: EXIF equality below 100% or leaked threads/processes. HOLD: a soft criterion failed or
-    the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
+    REJECT: EXIF equality below 100% or leaked threads/processes. HOLD: a soft criterion failed
+    (blocking reduction, placeholders, time-to-EXIF, long tasks, frozen frames, background,
+    memory) or the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
     Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
     """
     from exifbench.analysis.policy import POLICY_KEYS, Policy
@@ -49,7 +55,12 @@ def decide(
     from exifbench.renderers.decision import render_console, render_json
     from exifbench.workflows.rollout import plan_phases, rollout, total_calls
 
-    options = {"min_blocking_reduction": min_blocking_reduction, "max_not_ready": max_not_ready,
+    if accept_placeholders and max_not_ready is not None:
+        raise ExifbenchError("--accept-placeholders and --max-not-ready: give one")
+    options = {"min_blocking_reduction": min_blocking_reduction,
+               "max_not_ready": "100%" if accept_placeholders else max_not_ready,
+               "max_time_to_exif_ms": max_time_to_exif_ms, "max_long_tasks": max_long_tasks,
+               "max_frozen_frames": max_frozen_frames,
                "max_background_ratio": max_background_ratio, "max_rss_growth_mb": max_rss_growth_mb,
                "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
     for name in (candidate, reference):

@@ -15,8 +15,9 @@ from exifbench.files import write_atomic
 
 RULES = (
     "REJECT: EXIF equality below 100% or a thread/child process left after close() (mandatory criteria). "
-    "HOLD: a soft criterion (blocking reduction, not-ready share, background completion, memory) failed, "
-    "or the blocking reduction is not significant (inconclusive). ENABLE: every criterion met in every phase."
+    "HOLD: a soft criterion (blocking reduction, placeholder share, time-to-EXIF, long tasks, frozen frames, "
+    "background completion, memory) failed, or the blocking reduction is not significant (inconclusive). "
+    "ENABLE: every criterion met in every phase."
 )
 _COLOURS = {ENABLE: "green", HOLD: "yellow", REJECT: "red", NOT_RUN: "dim"}
 _MARKS = {
@@ -24,6 +25,18 @@ _MARKS = {
     "fail": "[red]✗ fail[/red]",
     "inconclusive": "[yellow]? inconclusive[/yellow]",
 }
+
+
+def reasons(decision: Decision) -> str:
+    """Why the decision is not ENABLE, in one line: each failed criterion once, with what was measured."""
+    failed = {c.name: c for phase in decision.phases for c in phase.criteria if c.status != PASSED}
+    return "; ".join(f"{c.name}: {c.measured} (required {c.requirement})" for c in failed.values())
+
+
+def headline(decision: Decision) -> str:
+    """``Decision: HOLD — not_ready: 99.7% of calls showed a placeholder …`` (plain text)."""
+    why = reasons(decision)
+    return f"Decision: {decision.decision}" + (f" — {why}" if why else "")
 
 
 def _subject(decision: Decision) -> str:
@@ -48,7 +61,7 @@ def render_console(decision: Decision) -> RenderableType:
             table.add_row(Text(c.name), Text(c.requirement), Text(c.measured), result)
         parts.append(table)
     colour = _COLOURS[decision.decision]
-    parts.append(Text.from_markup(f"[bold {colour}]Decision: {decision.decision}[/]"))
+    parts.append(Text(headline(decision), style=f"bold {colour}"))
     parts.append(Text(RULES, style="dim"))
     return Group(*parts)
 
@@ -59,7 +72,7 @@ def _cell(text: str) -> str:
 
 def render_markdown(decision: Decision) -> str:
     """The decision as a heading, then per phase a table of criteria; the rules last."""
-    out = [f"## exifbench decide: {decision.decision}", "", _cell(_subject(decision)), ""]
+    out = [f"## exifbench decide: {decision.decision}", "", _cell(_subject(decision)), "", _cell(headline(decision)), ""]
     for phase in decision.phases:
         heading = f"### phase {phase.name}: {phase.images} images, {phase.calls} calls"
         if phase.not_run:
