@@ -41,6 +41,12 @@ def test_a_timeout_is_3_and_keeps_the_partial_results(corpus_copy: Path, tmp_pat
     assert doc["complete"] is False and doc["runs"][0]["calls"] > 0
 
 
+def test_a_loader_that_raised_is_1(corpus_copy: Path) -> None:
+    code, output = run("-s", "sync,tests.test_storage_fuse:CrashingLoader", corpus_copy)
+    assert code == FAILED, output
+    assert "loader raised: tests.test_storage_fuse:CrashingLoader" in output
+
+
 def test_bad_input_is_2(corpus_copy: Path) -> None:
     code, output = run("-s", "no-such-strategy", corpus_copy)
     assert code == BAD_INPUT, output

@@ -1,8 +1,9 @@
 """What a run's exit code says, like pytest's: 0 only when complete and correct.
 
 - ``0`` every strategy ran to the end and every file it loaded equals the original loader's;
-- ``1`` a mismatch, or a file whose real answer never came (unverified), in any strategy —
-  whether or not the run was complete: a wrong answer found is a failure;
+- ``1`` a mismatch, or a file whose real answer never came (unverified), in any strategy, or a
+  strategy whose loader raised (``failed``) — whether or not the run was complete: a failure
+  found is a failure;
 - ``2`` bad input (a one-line error, nothing run) — raised before any measurement;
 - ``3`` interrupted (Ctrl-C, SIGTERM) or ``--timeout`` reached, with no failure among what
   was measured: the partial results are still written, marked ``"complete": false``.
@@ -27,9 +28,12 @@ class Outcome:
 
 def run_outcome(runs: RunSet) -> Outcome:
     """The exit code of ``exifbench run`` for ``runs``."""
+    crashed = list(dict.fromkeys(failure.strategy for failure in runs.failed))
     wrong = [f"{name} ({failures})" for name in runs.strategies if (failures := _failures(runs, name))]
-    if wrong:
-        return Outcome(FAILED, f"not equal to the original loader: {', '.join(wrong)}")
+    if wrong or crashed:
+        reasons = [f"not equal to the original loader: {', '.join(wrong)}"] * bool(wrong)
+        reasons += [f"loader raised: {', '.join(crashed)}"] * bool(crashed)
+        return Outcome(FAILED, "; ".join(reasons))
     if not runs.complete or not all(run.complete for run in runs.runs):
         return Outcome(INCOMPLETE, "interrupted or timed out: the results are partial")
     return Outcome(OK, f"complete; every strategy equal to the original loader ({len(runs.strategies)} compared)")
