@@ -229,3 +229,19 @@ def test_exact_test_limits() -> None:
     separated = mann_whitney([2.0, 2.1, 2.2, 2.3], [1.0, 1.1, 1.2, 1.3], "greater")
     assert separated.significant and separated.p_value == pytest.approx(1 / 70)
     assert not mann_whitney([2.0, 2.1, 2.2], [1.0, 1.1, 1.2], "greater").significant
+
+
+def test_unchanged_code_on_a_9_file_folder_passes_against_its_saved_baseline(corpus_dir: Path, tmp_path: Path) -> None:
+    """Two runs of the same code, gated on every metric: only the minimum effects keep noise from failing it."""
+    folder = tmp_path / "nine"
+    folder.mkdir()
+    for image in sorted((corpus_dir / "jpg").glob("*.jpg"))[:9]:
+        (folder / image.name).write_bytes(image.read_bytes())
+    for name in ("base.json", "cur.json"):
+        result = runner.invoke(app, ["run", "-s", "sync,threadpool", "--repeat", "4", str(folder), "--json",
+                                     str(tmp_path / name)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    result = gate("--baseline", tmp_path / "base.json", "--current", tmp_path / "cur.json")
+    assert result.exit_code == 0, result.output
+    passes = [line for line in result.output.splitlines() if line.startswith("PASS ")]
+    assert len(passes) == 2 * 6  # 2 strategies × blocking … background (memory is not measured by run)

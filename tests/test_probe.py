@@ -28,10 +28,11 @@ def test_lag_is_actual_minus_scheduled_and_late_ticks_merge(monkeypatch: pytest.
 
     monkeypatch.setattr(probe_module, "sleep_until", late_by_5ms)
     probe = FrameProbe(tick_ms=2.0)
-    probe.wait_until(now_ns() + 20_000_000)
+    probe.wait_until(now_ns() + 60_000_000)
     assert min(probe.lags_ms) >= 5.0  # every tick woke at least 5 ms late
-    # a backlog would fire 10 ticks of 2 ms (the late ones at once); merged, each late wake re-schedules from now
-    assert 2 <= len(probe.lags_ms) <= 4
+    # a backlog would fire 30 ticks of 2 ms (the late ones at once); merged, each late wake re-schedules
+    # from now: at most one tick per 7 ms (5 ms late + 2 ms), however slow the machine
+    assert 1 <= len(probe.lags_ms) <= 60 // 7 + 1
 
 
 def test_frames_missed_long_tasks_and_frozen_frames_follow_the_ui_standards() -> None:

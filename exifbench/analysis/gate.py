@@ -158,7 +158,6 @@ def gate_history(
     if previous is None:
         raise ExifbenchError(f"history series {series.key}: needs at least 2 saved runs to judge the newest")
     found: list[Comparison] = []
-    segments: dict[str, int] = {}
     for name in strategies(series):
         wrong = failures(newest.runs.of(name))
         checked = max(run.equality["checked"] for run in newest.runs.of(name))
@@ -169,13 +168,12 @@ def gate_history(
                 change, runs = judge_newest(series, name, metric, limits_for(metric, threshold, min_effects))
             except ExifbenchError:
                 continue  # a metric the history never measured for this strategy
-            segments[name] = runs
             labels = (f"{name} ({newest.label})", f"{name} (last {runs} stable run(s))")
             found.append(comparison(change, labels, metric, checked, wrong))
             wrong = []
     missing = [name for name in previous.runs.strategies if name not in newest.runs.strategies]
     verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
-    verdict.context.update(series=series.key, newest=str(newest.path), stable_runs=segments)
+    verdict.context.update(series=series.key, newest=str(newest.path))
     return verdict
 
 

@@ -3,7 +3,9 @@
 Every gated metric is read the same way from a run, and higher is worse for all of them.
 ``min_effect`` is the default minimum absolute difference of medians for a change to
 count as a regression at all, in the metric's unit: below it a change is noise, however
-significant (0.39 → 0.70 ms of total blocking over 593 calls is nobody's regression). A
+significant (0.39 → 0.70 ms of total blocking over 593 calls is nobody's regression). The
+defaults sit above what unchanged code moved between runs on a busy shared 2-core machine
+(README, "CI regression gate"). A
 metric a run did not measure (memory outside ``decide``, time-to-EXIF in documents older
 than it) reads as ``None`` and is skipped, never taken as zero.
 """

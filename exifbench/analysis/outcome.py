@@ -32,7 +32,7 @@ def run_outcome(runs: RunSet) -> Outcome:
     wrong = [f"{name} ({failures})" for name in runs.strategies if (failures := _failures(runs, name))]
     if wrong or crashed:
         reasons = [f"not equal to the original loader: {', '.join(wrong)}"] * bool(wrong)
-        reasons += [f"loader raised: {', '.join(crashed)}"] * bool(crashed)
+        reasons += [f"{len(crashed)} strategy(ies) failed: the loader raised (see above)"] * bool(crashed)
         return Outcome(FAILED, "; ".join(reasons))
     if not runs.complete or not all(run.complete for run in runs.runs):
         return Outcome(INCOMPLETE, "interrupted or timed out: the results are partial")

@@ -142,7 +142,10 @@ def _drain(
     def wait_for_all() -> None:
         try:
             if isinstance(loader, BackgroundWork):
-                loader.wait_idle(deadline_s)
+                idle_by = now_ns() + int(deadline_s * 1e9)
+                while not loader.wait_idle(FRAME_MS / 1000) and now_ns() < idle_by:
+                    if stopped():
+                        return
             doubtful: dict[str, int] = {}
             for path in targets:
                 if stopped():
