@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from exifbench.cli.console import console, user_errors
 from exifbench.cli.options import DEFAULT_HISTORY, Metrics, metric_names
 from exifbench.documents.history import load
+from exifbench.escape import shown
+from exifbench.files import write_atomic
 from exifbench.renderers.history import history_figure, history_text
 from exifbench.renderers.plots import figure_bytes
-from exifbench.files import write_atomic
 
 
 @user_errors
@@ -27,7 +27,7 @@ def history(
     found = load(directory)
     for series in found:
         for line in history_text(series, names):
-            console.print(escape(line), highlight=False, soft_wrap=True)
+            console.print(shown(line), highlight=False, soft_wrap=True)
     if plot is not None:
         write_atomic(plot, figure_bytes(history_figure(found[0], names), "png"))
-        console.print(f"plot of series {found[0].key} written to {escape(str(plot))}", highlight=False)
+        console.print(f"plot of series {found[0].key} written to {shown(plot)}", highlight=False)

@@ -121,10 +121,10 @@ def run(
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
     if (save or history_dir is not None) and runs.complete:
         saved = append(history_dir or DEFAULT_HISTORY, runs)
-        console.print(f"added to the history: {escape(str(saved))}", highlight=False)
+        console.print(f"added to the history: {shown(saved)}", highlight=False)
     outcome = run_outcome(runs)
     if outcome.code != OK:
-        err_console.print(f"[red]exit {outcome.code}:[/red] {escape(outcome.reason)}", highlight=False)
+        err_console.print(f"[red]exit {outcome.code}:[/red] {shown(outcome.reason)}", highlight=False)
         raise typer.Exit(outcome.code)
 
 
