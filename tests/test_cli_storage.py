@@ -41,7 +41,7 @@ def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy
     runs = RunSet.load(out)
     sync, mine = runs.runs
     assert sync.config["storage_model"]["concurrency"] == 2 and mine.config["storage_charged"]
-    assert METRICS["bytes_read"](mine) == METRICS["bytes_read"](sync) > 0
+    assert METRICS["bytes_read"].read(mine) == METRICS["bytes_read"].read(sync) > 0
     assert "opens" in result.output and f"{sync.io['bytes']:,}" in result.output  # --wide: the daemon's counts
 
 

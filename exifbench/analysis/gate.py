@@ -92,7 +92,8 @@ def compare(
             change = judge(cand, ref, limits_for(metric, threshold, min_effects))
             found.append(comparison(change, labels, metric, checked, [] if found else wrong))
     if not found:
-        raise ExifbenchError(f"{labels[0]} vs {labels[1]}: none of {', '.join(metrics)} was measured on both sides")
+        why = "; ".join(f"{metric}: {METRICS[metric].unmeasured}" for metric in metrics)
+        raise ExifbenchError(f"{labels[0]} vs {labels[1]}: nothing to compare on both sides ({why})")
     return found
 
 
