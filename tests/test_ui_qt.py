@@ -74,7 +74,7 @@ def test_sync_misses_frames_in_proportion_to_its_blocking(qt_run: tuple[dict[str
     assert 0.6 * expected <= sync["responsiveness"]["frames_missed"] <= 1.5 * expected + 3
     assert sync["responsiveness"]["long_tasks"] >= 1  # a page of 3 reads blocks one frame for ~360 ms
     for background in ("threadpool", "lazy"):
-        assert runs[background]["responsiveness"]["frames_missed"] < sync["responsiveness"]["frames_missed"] / 4
+        assert runs[background]["responsiveness"]["frames_missed"] < sync["responsiveness"]["frames_missed"] / 2
 
 
 def test_placeholders_show_then_fill_and_the_grabs_are_written(qt_run: tuple[dict[str, Any], Path]) -> None:
