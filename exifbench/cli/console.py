@@ -149,4 +149,4 @@ def show_dataset(dataset: Dataset, pattern: Pattern | None = None) -> None:
 def show_skipped(skipped: list[Skipped]) -> None:
     """One yellow line per entry a folder scan could not use."""
     for entry in skipped:
-        err_console.print(f"[yellow]skipped[/yellow] {shown(entry.path)}: {shown(entry.reason)}", highlight=False)
+        err_console.print(f"[yellow]skipped[/yellow] {shown(entry.path)}: {shown(entry.reason)}", highlight=False, soft_wrap=True)

@@ -136,10 +136,10 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
         console.print(shown(line), highlight=False)
     for one in runs.runs:
         for error in one.errors[:20] if one.repeat == 0 else []:
-            err_console.print(f"[yellow]{shown(one.strategy)}[/yellow] {shown(error['path'])}: {shown(error['error'])}", highlight=False)
+            err_console.print(f"[yellow]{shown(one.strategy)}[/yellow] {shown(error['path'])}: {shown(error['error'])}", highlight=False, soft_wrap=True)
         for mismatch in one.equality["mismatches"][:10]:
             console.print(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
-                          f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}", highlight=False)  # fmt: skip
+                          f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}", highlight=False, soft_wrap=True)  # fmt: skip
     config = runs.runs[0].config if runs.runs else {}
     if config.get("cold"):
         console.print(shown(cold_text(config)), highlight=False)
@@ -152,7 +152,7 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
         err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
     if json_path is not None:
         runs.save(json_path, force=force)
-        console.print(f"results written to {shown(json_path)}")
+        console.print(f"results written to {shown(json_path)}", highlight=False, soft_wrap=True)
 
 
 def write_out(report: RunReport, out: Path, profile_files: int = 0) -> None:
