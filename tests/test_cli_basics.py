@@ -15,7 +15,7 @@ runner = CliRunner()
 
 COMMANDS = [["run"], ["gate"], ["decide"], ["report"], ["peers"], ["strategies"], ["datasets"], ["datasets", "synth"],
             ["datasets", "expand"], ["datasets", "scan"], ["storage"]]  # fmt: skip
-SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
+SCIENTIFIC = re.compile(r"(?<![\w.])\d+(\.\d+)?[eE][-+]?\d+(?!\w)")  # a number, not part of a hex digest
 
 
 def test_version() -> None:

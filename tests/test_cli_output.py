@@ -10,7 +10,7 @@ from pathlib import Path
 
 EXIFBENCH = str(Path(sys.executable).with_name("exifbench"))
 REPO = Path(__file__).resolve().parents[1]
-SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
+SCIENTIFIC = re.compile(r"(?<![\w.])\d+(\.\d+)?[eE][-+]?\d+(?!\w)")  # a number, not part of a hex digest
 LONG_NAME = "tests.user_loaders:DictLoader"
 
 

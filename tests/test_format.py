@@ -7,7 +7,7 @@ import re
 
 from exifbench import format as fmt
 
-SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
+SCIENTIFIC = re.compile(r"(?<![\w.])\d+(\.\d+)?[eE][-+]?\d+(?!\w)")  # a number, not part of a hex digest
 
 
 def test_ratios_in_words_with_one_direction() -> None:
