@@ -41,6 +41,7 @@ demo: system $(BIN)/exifbench
 	$(BIN)/exifbench run --strategy all --out out/
 
 test: system qt-system-libs $(BIN)/exifbench
+	$(BIN)/mypy --strict exifbench
 	$(BIN)/python -m pytest -q tests
 
 bench: system $(BIN)/exifbench

@@ -178,7 +178,7 @@ def change_points(values: Sequence[float], penalty: float = CHANGE_PENALTY) -> l
     have at least 2 points; the penalty is ``penalty · ln(n)``.
     """
     import numpy as np
-    import ruptures  # type: ignore[import-untyped]
+    import ruptures  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     if len(values) < 4:
         return []
