@@ -34,7 +34,7 @@ qt-system-libs:
 $(BIN)/exifbench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,qt,peers]'
+	$(BIN)/pip install -q -e '.[test,qt,peers,dask]'
 	touch $@
 
 demo: system $(BIN)/exifbench

@@ -39,7 +39,7 @@ from exifbench.analysis.statistics import summarize_blocking
 from exifbench.strategies import accepts, create, resolve, takes_reader
 from exifbench.strategies.main_guard import require_main_guard
 from exifbench.strategies.process import ProcessPoolLoader
-from exifbench.strategies.base import ExifLoader
+from exifbench.strategies.base import ExifLoader, ReportsFigures
 
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
@@ -370,7 +370,7 @@ def _run_one(
         time_to_exif=measured.seen["time_to_exif"],
         first_page_ready_share=measured.seen["first_page_ready_share"],
         first_page_complete_ms=measured.seen["first_page_complete_ms"],
-        extra={**measured.extra, **extra},
+        extra={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})},
         complete=measured.complete,
     )
     if config.hook is not None:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader
 from exifbench.strategies.base import ExifLoader
+from exifbench.strategies.dask import DaskLoader
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.sync import SyncLoader
@@ -32,7 +33,11 @@ BUILTIN: dict[str, LoaderClass] = {
     "lazy": LazyLoader,
     "process": ProcessPoolLoader,
     "viewport": ViewportLoader,
+    "dask": DaskLoader,
 }
+
+NOT_IN_ALL = ("dask",)
+"""Built-ins that ``all`` leaves out: they start a cluster, so they are asked for by name."""
 
 FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
 
@@ -43,13 +48,13 @@ OFFERED = ("reader", "workers")
 
 
 def expand_names(spec: str) -> list[str]:
-    """``"all"`` -> every built-in (sync first); ``"sync,lazy"`` -> both; names are not checked here."""
+    """``"all"`` -> every built-in but :data:`NOT_IN_ALL` (sync first); ``"sync,lazy"`` -> both; names are not checked here."""
     names = [name.strip() for name in spec.split(",") if name.strip()]
     if not names:
         raise ExifbenchError("no strategy given")
     expanded: list[str] = []
     for name in names:
-        for one in BUILTIN if name == "all" else [name]:
+        for one in [b for b in BUILTIN if b not in NOT_IN_ALL] if name == "all" else [name]:
             if one not in expanded:
                 expanded.append(one)
     return expanded

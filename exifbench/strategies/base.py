@@ -52,6 +52,15 @@ class BackgroundWork(Protocol):
         ...
 
 
+@runtime_checkable
+class ReportsFigures(Protocol):
+    """A loader with figures of its own for the run document (optional; e.g. ``dask``'s scheduler overhead)."""
+
+    def figures(self) -> dict[str, Any]:
+        """Figures to keep in the run's ``extra``, read after the replay (and after ``close``)."""
+        ...
+
+
 class ClosingLoader:
     """Context-manager use for loaders: ``with Loader() as loader: ...`` closes on exit."""
 
