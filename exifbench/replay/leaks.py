@@ -4,7 +4,9 @@
 before and after the block, and samples the RSS of the process and its children on a
 thread of its own (excluded from the counts). Multiprocessing's own long-lived helpers
 (the forkserver and the resource tracker, started once per interpreter) are neither
-leaks nor part of the RSS; the workers the forkserver forks are both.
+leaks nor part of the RSS; the workers the forkserver forks are both. Likewise Dask's offload
+thread (one per interpreter, started by the first client, reused by every later one) is not a
+leak; a cluster's processes and loop threads are.
 """
 
 from __future__ import annotations
@@ -18,7 +20,19 @@ from typing import Any, Self
 import psutil
 
 MP_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+INTERPRETER_THREADS = ("Dask-Offload",)
+"""Name prefixes of threads a library starts once per interpreter and keeps for the next user."""
 MB = 1024 * 1024
+
+
+def helper_threads() -> set[int]:
+    """Native ids of the live :data:`INTERPRETER_THREADS`."""
+    return {t.native_id for t in threading.enumerate() if t.name.startswith(INTERPRETER_THREADS) and t.native_id is not None}
+
+
+def thread_count() -> int:
+    """Live Python threads of this process, interpreter-wide helpers left out."""
+    return threading.active_count() - len(helper_threads())
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,7 @@ class Watch:
         return threads, children
 
     def _snapshot(self) -> Snapshot:
-        threads = {t.id for t in self._process.threads()} - {self._sampler.native_id}
+        threads = {t.id for t in self._process.threads()} - {self._sampler.native_id} - helper_threads()
         return Snapshot(frozenset(threads), frozenset(child.pid for child in child_processes(self._process)))
 
     def _rss(self) -> int:
