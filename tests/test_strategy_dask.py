@@ -79,3 +79,39 @@ def test_an_unreachable_scheduler_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(dask_strategy, "CONNECT_TIMEOUT_S", 1.0)
     with pytest.raises(ExifbenchError, match=r"dask: cannot start or reach tcp://127\.0\.0\.1:9"):
         DaskLoader(ExifReader())
+
+
+def test_a_running_cluster_named_by_scheduler_is_used_and_left_running(cluster_loader: DaskLoader, photos: list[str]) -> None:
+    address = cluster_loader._cluster.client.scheduler.address
+    with DaskLoader(ExifReader(), scheduler=address) as remote:
+        remote.preload(photos[:6])
+        assert remote.wait_idle(timeout=60)
+        assert remote.figures()["dask"]["scheduler"] == address and remote.figures()["dask"]["tasks"] == 1
+        assert [remote.load_exif(path) for path in photos[:6]] == [ExifReader()(path).exif for path in photos[:6]]
+    assert cluster_loader._cluster.client.submit(len, "abc").result(timeout=30) == 3  # the cluster still serves
+
+
+def test_cli_run_dask_reports_its_overhead_per_file(corpus_copy: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exifbench.cli import app
+    from exifbench.documents.runs import RunSet
+
+    out = tmp_path / "dask.json"
+    result = CliRunner().invoke(app, ["run", "-s", "threadpool,dask", "--workers", "2", str(corpus_copy), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    runs = RunSet.load(out)
+    assert [run.strategy for run in runs.runs] == ["threadpool", "dask"] and all(run.equal for run in runs.runs)
+    figures = runs.of("dask")[0].extra["dask"]
+    assert figures["files"] == runs.of("dask")[0].images and figures["overhead_per_file_ms"] > 0
+
+
+def test_cli_run_dask_with_an_unreachable_scheduler_is_one_line(corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from exifbench.cli import app
+
+    monkeypatch.setattr(dask_strategy, "CONNECT_TIMEOUT_S", 1.0)
+    result = CliRunner().invoke(app, ["run", "-s", "dask", str(corpus_copy), "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "strategy 'dask' failed: dask: cannot start or reach tcp://127.0.0.1:9" in result.output

@@ -103,3 +103,8 @@ def min_effects(spec: str | None) -> dict[str, float]:
                                  f"of {', '.join(METRICS)}")  # fmt: skip
         effects[name] = number
     return effects
+Scheduler = Annotated[
+    Optional[str],
+    typer.Option("--scheduler", help="dask: the scheduler of a running cluster, tcp://HOST:PORT (default: $EXIFBENCH_DASK_SCHEDULER, "
+                 "else a LocalCluster of --workers processes); its workers must see the files at the same paths."),
+]  # fmt: skip

@@ -12,7 +12,7 @@ from exifbench.cli.console import (
 )  # fmt: skip
 from exifbench.cli.options import (
     CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut,
-    PatternName, StorageProfile, Ui, Workers, storage_choice, HistoryDir, DEFAULT_HISTORY,
+    PatternName, Scheduler, StorageProfile, Ui, Workers, storage_choice, HistoryDir, DEFAULT_HISTORY,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.dataset.mount import StorageFailed
@@ -53,6 +53,7 @@ def run(
     extensions: Extensions = None,
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
+    scheduler: Scheduler = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
     timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
@@ -71,7 +72,7 @@ def run(
     """
     names = expand_names(strategy)
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
-    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache)) if value is not None}
+    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler)) if value is not None}
     if check_ui(ui) == "qt":
         import exifbench.replay.ui_qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
     if profile and out is None:
