@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from exifbench import __version__
-from exifbench.cli import datasets, decide, gate, history, peers, report, run, storage, strategies
+from exifbench.cli import datasets, decide, gate, history, peers, report, run, storage, strategies, sweep
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -39,6 +39,7 @@ def main(
 
 app.command()(run.run)
 app.command()(strategies.strategies)
+app.command()(sweep.sweep)
 app.command()(gate.gate)
 app.command()(decide.decide)
 app.command()(report.report)

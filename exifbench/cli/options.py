@@ -108,3 +108,6 @@ Scheduler = Annotated[
     typer.Option("--scheduler", help="dask: the scheduler of a running cluster, tcp://HOST:PORT (default: $EXIFBENCH_DASK_SCHEDULER, "
                  "else a LocalCluster of --workers processes); its workers must see the files at the same paths."),
 ]  # fmt: skip
+OnNotReady = Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")]
+Repeat = Annotated[int, typer.Option(min=1, help="Runs per strategy (per configuration), interleaved A B C A B C.")]
+Timeout = Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")]

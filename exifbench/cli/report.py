@@ -14,8 +14,8 @@ from exifbench.escape import shown
 
 @user_errors
 def report(
-    results: Annotated[Path, typer.Argument(metavar="FILE", help="A saved document: results (run --json, results.json from run --out), a gate verdict (gate --verdict-json), a decision (decide --json) or a peers report (peers --json).")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; decision.md and each phase's reports; or peers.md.")],
+    results: Annotated[Path, typer.Argument(metavar="FILE", help="A saved document: results (run --json, results.json from run --out), a gate verdict (gate --verdict-json), a decision (decide --json), a peers report (peers --json) or a sweep (sweep.json from sweep --out).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; decision.md and each phase's reports; peers.md; or sweep.md and pareto.png.")],
 ) -> None:
     """Re-render any saved document without re-running: results, a gate verdict, a decision or a peers report.
 

@@ -12,7 +12,7 @@ from exifbench.cli.console import (
 )  # fmt: skip
 from exifbench.cli.options import (
     CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut,
-    PatternName, Scheduler, StorageProfile, Ui, Workers, storage_choice, HistoryDir, DEFAULT_HISTORY,
+    OnNotReady, PatternName, Repeat, Scheduler, StorageProfile, Timeout, Ui, Workers, storage_choice, HistoryDir, DEFAULT_HISTORY,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.dataset.mount import StorageFailed
@@ -38,8 +38,8 @@ def run(
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, all, a comma list, or module:Class.")] = "all",
     workers: Workers = 4,
     pattern: PatternName = None,
-    on_not_ready: Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")] = "defaults",
-    repeat: Annotated[int, typer.Option(min=1, help="Runs per strategy, interleaved A B C A B C.")] = 1,
+    on_not_ready: OnNotReady = "defaults",
+    repeat: Repeat = 1,
     json_path: JsonOut = None,
     force: Annotated[bool, typer.Option(help="Let --json replace an existing file.")] = False,
     storage: StorageProfile = None,
@@ -56,7 +56,7 @@ def run(
     scheduler: Scheduler = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
-    timeout: Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")] = None,
+    timeout: Timeout = None,
     tick_ms: Annotated[float, typer.Option(min=0.1, show_default=False, help="UI probe: main-thread tick interval in ms during think time [default: 16.7, one 60 Hz frame].")] = FRAME_MS,
     switch_interval: Annotated[Optional[float], typer.Option(help="sys.setswitchinterval (s, above 0) for the run; Python's default is 0.005.")] = None,
     ui: Ui = "probe",

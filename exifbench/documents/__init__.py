@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from exifbench.documents import decision, gate, peers, runs
+from exifbench.documents import decision, gate, peers, runs, sweep
 from exifbench.fields import brief
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json
 
-Document = runs.RunSet | gate.GateVerdict | decision.Decision | peers.PeersReport
+Document = runs.RunSet | gate.GateVerdict | decision.Decision | peers.PeersReport | sweep.SweepResults
 
 KINDS: dict[str, Callable[[Any, str], Document]] = {
     runs.RUN_SCHEMA: runs.RunSet.from_dict,
@@ -24,6 +24,7 @@ KINDS: dict[str, Callable[[Any, str], Document]] = {
     gate.SCHEMA: gate.GateVerdict.from_dict,
     decision.SCHEMA: decision.Decision.from_dict,
     peers.SCHEMA: peers.PeersReport.from_dict,
+    sweep.SCHEMA: sweep.SweepResults.from_dict,
 }
 """Schema → loader."""
 

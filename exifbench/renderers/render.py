@@ -13,8 +13,10 @@ from exifbench.documents.decision import Decision
 from exifbench.documents.gate import GateVerdict
 from exifbench.documents.peers import PeersReport
 from exifbench.documents.runs import RunSet
+from exifbench.documents.sweep import SweepResults
 from exifbench.errors import ExifbenchError
-from exifbench.renderers import DECISION, GATE, PEERS, RUN_SET, decision, gate, peers
+from exifbench.analysis.sweep import analyze_sweep
+from exifbench.renderers import DECISION, GATE, PEERS, RUN_SET, SWEEP, decision, gate, peers, sweep
 from exifbench.renderers.profile import copy_profiles
 
 
@@ -38,7 +40,8 @@ def write_reports(document: Document, out_dir: Path, beside: Path | None = None)
 
     A run set → plots, ``report.html``, ``summary.md``, and the profile files found in ``beside``
     (they cannot be regenerated); a gate verdict → ``verdict.md``, ``verdict.html``; a decision →
-    ``decision.md`` and each phase's run reports in ``phase-<name>/``; a peers report → ``peers.md``. Everything is analysed
+    ``decision.md`` and each phase's run reports in ``phase-<name>/``; a peers report → ``peers.md``; a sweep →
+    ``sweep.md`` and ``pareto.png``/``.svg``. Everything is analysed
     before the first file is written.
     """
     check_out_dir(out_dir)
@@ -52,6 +55,9 @@ def write_reports(document: Document, out_dir: Path, beside: Path | None = None)
         return [path for render in GATE for path in render(document, out_dir)]
     if isinstance(document, PeersReport):
         return [path for render in PEERS for path in render(document, out_dir)]
+    if isinstance(document, SweepResults):
+        analysis = analyze_sweep(document)
+        return [path for render in SWEEP for path in render(analysis, out_dir)]
     phases = [(phase.name, analyze(RunSet(list(phase.runs)))) for phase in document.phases if phase.runs]
     written = [path for render in DECISION for path in render(document, out_dir)]
     for name, report in phases:
@@ -67,4 +73,6 @@ def console_view(document: Document) -> RenderableType | None:
         return decision.render_console(document)
     if isinstance(document, PeersReport):
         return peers.render_console(document)
+    if isinstance(document, SweepResults):
+        return sweep.render_console(analyze_sweep(document))
     return None

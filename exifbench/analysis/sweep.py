@@ -1,0 +1,131 @@
+"""A sweep analysed: each configuration's figures, the Pareto front per storage, and what to ship.
+
+The three objectives, all lower-is-better: main-thread **blocking** (total per replay),
+**time-to-EXIF p50** (first request → dict ready) and **UI lag p99**. A configuration is on the
+front when no other on the same storage (and pattern) is at least as good on all three and
+better on one; configurations whose dicts differ from the original's are never candidates.
+What to ship is the front member that meets the team's thresholds (not-ready share and
+blocking relative to ``sync`` on the same storage) with the lowest time-to-EXIF p50 — or
+nothing, said so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from exifbench.analysis.statistics import median
+from exifbench.documents.runs import RunResult
+from exifbench.documents.sweep import Configuration, SweepResults, Thresholds
+
+
+@dataclass(frozen=True)
+class Point:
+    """One configuration's figures: medians over its repeats."""
+
+    label: str
+    group: str
+    """The storage (and pattern, when it varied) the configuration is compared within."""
+    blocking_s: float
+    not_ready_share: float
+    time_to_exif_p50_ms: float | None
+    lag_p99_ms: float
+    equal: bool
+    blocking_ratio: float | None = None
+    """Blocking ÷ ``sync``'s in the same group (``None`` without a sync run or when sync did not block)."""
+
+    def objectives(self, with_time_to_exif: bool) -> tuple[float, ...]:
+        tte = (self.time_to_exif_p50_ms if self.time_to_exif_p50_ms is not None else 0.0,) if with_time_to_exif else ()
+        return (self.blocking_s, *tte, self.lag_p99_ms)
+
+    def meets(self, thresholds: Thresholds) -> bool:
+        """Equal dicts, not-ready share and blocking ratio within the thresholds."""
+        return (
+            self.equal
+            and self.not_ready_share <= thresholds.max_not_ready
+            and self.blocking_ratio is not None
+            and self.blocking_ratio <= thresholds.max_blocking_ratio
+        )
+
+
+@dataclass(frozen=True)
+class GroupVerdict:
+    """One storage's front and what to ship on it (``None``: nothing meets the thresholds)."""
+
+    group: str
+    front: list[Point]
+    ship: Point | None
+
+
+@dataclass(frozen=True)
+class SweepAnalysis:
+    """Every configuration's point and each group's verdict."""
+
+    sweep: SweepResults
+    points: list[Point]
+    verdicts: list[GroupVerdict]
+
+
+def pareto_front(objectives: Sequence[Sequence[float]]) -> list[int]:
+    """Indices of the points no other point dominates (all objectives lower is better), in input order.
+
+    ``a`` dominates ``b`` when ``a`` is no worse on every objective and better on at least one;
+    identical points are all on the front.
+    """
+
+    def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+        return all(x <= y for x, y in zip(a, b, strict=True)) and any(x < y for x, y in zip(a, b, strict=True))
+
+    return [i for i, one in enumerate(objectives) if not any(dominates(other, one) for other in objectives)]
+
+
+def time_to_exif_p50(run: RunResult) -> float | None:
+    """The run's time-to-EXIF p50 in ms; ``None`` for documents made before time-to-EXIF was measured."""
+    measured = getattr(run, "time_to_exif", None) or {}
+    value = measured.get("p50_ms")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def group_of(configuration: Configuration, varied: list[str]) -> str:
+    """The storage, plus the pattern when the sweep varied it."""
+    pattern = f" · {configuration.settings['pattern']}" if "pattern" in varied and "pattern" in configuration.settings else ""
+    return configuration.storage + pattern
+
+
+def point(configuration: Configuration, varied: list[str]) -> Point:
+    """Medians over the configuration's runs."""
+    runs = configuration.runs
+    ttes = [value for value in map(time_to_exif_p50, runs) if value is not None]
+    return Point(
+        label=configuration.label(varied),
+        group=group_of(configuration, varied),
+        blocking_s=median([run.blocking["total_s"] for run in runs]),
+        not_ready_share=median([run.not_ready / run.calls if run.calls else 0.0 for run in runs]),
+        time_to_exif_p50_ms=median(ttes) if ttes else None,
+        lag_p99_ms=median([float(run.responsiveness.get("lag_p99_ms", 0.0)) for run in runs]),
+        equal=all(run.equal for run in runs),
+    )
+
+
+def _ship_order(p: Point) -> tuple[float, float, float]:
+    """Among front members meeting the thresholds: what the user sees first (time-to-EXIF), then lag, then blocking."""
+    return (p.time_to_exif_p50_ms or 0.0, p.lag_p99_ms, p.blocking_s)
+
+
+def analyze_sweep(sweep: SweepResults) -> SweepAnalysis:
+    """Points with their blocking ratios to ``sync``, and each group's front and choice."""
+    measured = [one for one in sweep.configurations if one.runs]
+    points = [point(one, sweep.varied) for one in measured]
+    sync_blocking = {p.group: p.blocking_s for one, p in zip(measured, points, strict=True) if one.strategy == "sync"}
+    points = [
+        Point(**{**vars(p), "blocking_ratio": p.blocking_s / sync_blocking[p.group] if sync_blocking.get(p.group) else None})
+        for p in points
+    ]
+    verdicts = []
+    for group in dict.fromkeys(p.group for p in points):
+        candidates = [p for p in points if p.group == group and p.equal]
+        with_tte = all(p.time_to_exif_p50_ms is not None for p in candidates)
+        front = [candidates[i] for i in pareto_front([p.objectives(with_tte) for p in candidates])]
+        meeting = sorted((p for p in front if p.meets(sweep.thresholds)), key=_ship_order)
+        verdicts.append(GroupVerdict(group, front, meeting[0] if meeting else None))
+    return SweepAnalysis(sweep, points, verdicts)

@@ -1,0 +1,122 @@
+"""Renderers for a sweep: the answer per storage, a table of every configuration, the Pareto plot.
+
+Fed only by :class:`~exifbench.analysis.sweep.SweepAnalysis`: console (rich), ``sweep.md`` and
+``pareto.png``/``.svg`` (blocking against time-to-EXIF p50, lag p99 as the marker's colour, the
+front joined and named).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from exifbench.analysis.sweep import GroupVerdict, Point, SweepAnalysis
+from exifbench.documents.sweep import Thresholds
+from exifbench.escape import shown
+from exifbench.files import write_atomic
+from exifbench.format import duration, times
+from exifbench.renderers.plots import LOG_FLOOR_MS, save_figure
+
+COLUMNS = ("configuration", "storage", "blocking", "vs sync", "not ready", "TTE p50", "lag p99", "equal", "front")
+
+
+def thresholds_text(thresholds: Thresholds) -> str:
+    return (f"not-ready ≤ {thresholds.max_not_ready:.0%} of calls and blocking ≤ "
+            f"{thresholds.max_blocking_ratio:.0%} of sync's, with equal dicts")  # fmt: skip
+
+
+def verdict_line(verdict: GroupVerdict, thresholds: Thresholds) -> str:
+    """What to ship on one storage, or that nothing meets the thresholds; then the front by name."""
+    front = ", ".join(p.label for p in verdict.front) or "none (no configuration returned equal dicts)"
+    if verdict.ship is None:
+        answer = f"{verdict.group}: nothing meets the thresholds ({thresholds_text(thresholds)})"
+    else:
+        answer = f"{verdict.group}: ship {verdict.ship.label} — {_facts(verdict.ship)}"
+    return f"{answer}. Pareto front: {front}."
+
+
+def _facts(p: Point) -> str:
+    tte = f"time-to-EXIF p50 {duration(p.time_to_exif_p50_ms / 1000)}, " if p.time_to_exif_p50_ms is not None else ""
+    ratio = f" ({times(p.blocking_ratio)} sync's)" if p.blocking_ratio is not None else ""
+    return f"{tte}not ready {p.not_ready_share:.0%} of calls, blocking {duration(p.blocking_s)}{ratio}, lag p99 {p.lag_p99_ms:.3g} ms"
+
+
+def _row(p: Point, on_front: bool) -> list[str]:
+    return [
+        p.label,
+        p.group,
+        duration(p.blocking_s),
+        times(p.blocking_ratio) if p.blocking_ratio is not None else "—",
+        f"{p.not_ready_share:.0%}",
+        duration(p.time_to_exif_p50_ms / 1000) if p.time_to_exif_p50_ms is not None else "—",
+        f"{p.lag_p99_ms:.3g} ms",
+        "yes" if p.equal else "NO",
+        "front" if on_front else "",
+    ]
+
+
+def _on_front(analysis: SweepAnalysis) -> set[int]:
+    return {id(p) for verdict in analysis.verdicts for p in verdict.front}
+
+
+def render_console(analysis: SweepAnalysis) -> RenderableType:
+    """The verdict per storage first, then every configuration."""
+    front = _on_front(analysis)
+    table = Table(title=f"Sweep: {len(analysis.points)} configurations, {analysis.sweep.repeats} repeat(s)", title_justify="left")
+    for column in COLUMNS:
+        table.add_column(column, justify="left" if column in ("configuration", "storage") else "right")
+    for p in analysis.points:
+        table.add_row(*map(shown, _row(p, id(p) in front)))
+    lines = [Text(verdict_line(v, analysis.sweep.thresholds)) for v in analysis.verdicts]
+    failed = [one for one in analysis.sweep.configurations if one.failed is not None]
+    lines += [Text(f"failed: {one.label(analysis.sweep.varied)}: {one.failed.error}", style="red") for one in failed if one.failed]
+    if not analysis.sweep.complete:
+        lines.append(Text("interrupted or failed: the sweep is incomplete (complete: false)", style="yellow"))
+    return Group(*lines, table)
+
+
+def render_markdown(analysis: SweepAnalysis) -> str:
+    """``sweep.md``: the same verdicts and table."""
+    front = _on_front(analysis)
+    lines = ["# Sweep", "", *(f"- {verdict_line(v, analysis.sweep.thresholds)}" for v in analysis.verdicts), ""]
+    lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(p, id(p) in front)) + " |" for p in analysis.points]
+    lines += ["", f"![Pareto front](pareto.png)", "", f"Thresholds: {thresholds_text(analysis.sweep.thresholds)}.", ""]
+    return "\n".join(lines)
+
+
+def pareto_figure(analysis: SweepAnalysis) -> Figure:
+    """One panel per storage: blocking (log) against time-to-EXIF p50, colour = lag p99; the front joined and named."""
+    groups = analysis.verdicts
+    fig = Figure(figsize=(6 * max(1, len(groups)), 4.8), layout="constrained")
+    axes = fig.subplots(1, max(1, len(groups)), squeeze=False)[0]
+    lags = [p.lag_p99_ms for p in analysis.points] or [0.0]
+    for ax, verdict in zip(axes, groups, strict=False):
+        mine = [p for p in analysis.points if p.group == verdict.group]
+        xs = [max(p.blocking_s * 1000, LOG_FLOOR_MS) for p in mine]
+        ys = [p.time_to_exif_p50_ms if p.time_to_exif_p50_ms is not None else 0.0 for p in mine]
+        dots = ax.scatter(xs, ys, c=[p.lag_p99_ms for p in mine], cmap="viridis", vmin=min(lags), vmax=max(lags),
+                          s=60, edgecolors=["black" if p.equal else "red" for p in mine])  # fmt: skip
+        front = sorted(verdict.front, key=lambda p: p.blocking_s)
+        ax.plot([max(p.blocking_s * 1000, LOG_FLOOR_MS) for p in front],
+                [p.time_to_exif_p50_ms or 0.0 for p in front], color="grey", linestyle="--", linewidth=1)  # fmt: skip
+        for p in front:
+            ax.annotate(p.label, (max(p.blocking_s * 1000, LOG_FLOOR_MS), p.time_to_exif_p50_ms or 0.0), fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")  # fmt: skip
+        ship = f"ship: {verdict.ship.label}" if verdict.ship else "nothing meets the thresholds"
+        ax.set_title(f"{verdict.group} — {ship}", fontsize=9)
+        ax.set_xscale("log")
+        ax.set_xlabel("main-thread blocking per replay (ms, log)")
+        ax.set_ylabel("time-to-EXIF p50 (ms)")
+        fig.colorbar(dots, ax=ax, label="UI lag p99 (ms)")
+    return fig
+
+
+def write_sweep(analysis: SweepAnalysis, out_dir: Path) -> list[Path]:
+    """``sweep.md`` and ``pareto.png``/``.svg`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write_atomic(out_dir / "sweep.md", render_markdown(analysis)), *save_figure(pareto_figure(analysis), out_dir, "pareto")]

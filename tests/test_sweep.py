@@ -1,0 +1,129 @@
+"""exifbench sweep: the Pareto front (pure), the analysis on constructed documents, the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from exifbench.analysis.sweep import analyze_sweep, pareto_front
+from exifbench.cli import app
+from exifbench.documents import load
+from exifbench.documents.runs import RunResult
+from exifbench.documents.sweep import Configuration, SweepResults, Thresholds
+from exifbench.errors import ExifbenchError
+from exifbench.workflows.sweep import Matrix
+
+
+def test_pareto_front_keeps_exactly_the_undominated_points() -> None:
+    points = [
+        (1.0, 10.0, 5.0),  # 0: best blocking
+        (2.0, 5.0, 5.0),  # 1: best time-to-EXIF
+        (2.0, 10.0, 5.0),  # 2: dominated by 0 (and 1)
+        (1.0, 10.0, 5.0),  # 3: identical to 0: both stay
+        (3.0, 20.0, 1.0),  # 4: best lag
+        (3.0, 20.0, 2.0),  # 5: dominated by 4
+    ]
+    assert pareto_front(points) == [0, 1, 3, 4]
+    assert pareto_front([]) == []
+    assert pareto_front([(5.0, 5.0)]) == [0]
+
+
+def run(blocking_s: float, not_ready: int, tte_ms: float, lag_ms: float, equal: bool = True) -> RunResult:
+    result = RunResult(
+        strategy="x", calls=100, images=50, files_touched=50,
+        blocking={"total_s": blocking_s, "p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0},
+        not_ready=not_ready, background_s=1.0,
+        equality={"checked": 50, "equal": 50 if equal else 49, "mismatches": []},
+        errors=[], environment={}, responsiveness={"lag_p99_ms": lag_ms},
+    )  # fmt: skip
+    result.time_to_exif = {"p50_ms": tte_ms}  # type: ignore[attr-defined]  # set as a run document has it
+    return result
+
+
+def configuration(strategy: str, workers: int, storage: str, *runs: RunResult) -> Configuration:
+    return Configuration({"strategy": strategy, "workers": workers, "extractor": "pillow", "storage": storage, "pattern": "p"}, list(runs))
+
+
+def constructed(thresholds: Thresholds = Thresholds()) -> SweepResults:
+    return SweepResults(
+        [
+            configuration("sync", 4, "original", run(10.0, 0, 20.0, 30.0)),
+            configuration("threadpool", 4, "original", run(0.001, 59, 900.0, 2.0)),  # blocks little, 59% not ready
+            configuration("threadpool", 64, "original", run(0.05, 8, 90.0, 3.0), run(0.07, 6, 110.0, 5.0)),  # meets
+            configuration("threadpool", 16, "original", run(0.08, 9, 120.0, 6.0)),  # dominated by ×64
+            configuration("lazy", 64, "original", run(0.0001, 1, 1.0, 0.1, equal=False)),  # best everywhere, wrong dicts
+            configuration("sync", 4, "hdd", run(20.0, 0, 40.0, 60.0)),
+            configuration("threadpool", 4, "hdd", run(0.01, 80, 2000.0, 2.0)),
+        ],
+        varied=["strategy", "workers", "storage"],
+        thresholds=thresholds,
+    )
+
+
+def test_analysis_names_the_front_and_what_to_ship_per_storage() -> None:
+    analysis = analyze_sweep(constructed())
+    original, hdd = analysis.verdicts
+    assert original.group == "original" and hdd.group == "hdd"
+    assert [p.label for p in original.front] == ["sync ×4 original", "threadpool ×4 original", "threadpool ×64 original"]
+    assert original.ship is not None and original.ship.label == "threadpool ×64 original"
+    assert original.ship.blocking_ratio == pytest.approx(0.06 / 10.0)  # the median of its two repeats over sync's
+    assert original.ship.not_ready_share == pytest.approx(0.07)
+    assert hdd.ship is None and {p.label for p in hdd.front} == {"sync ×4 hdd", "threadpool ×4 hdd"}
+
+
+def test_stricter_thresholds_leave_nothing_to_ship() -> None:
+    analysis = analyze_sweep(constructed(Thresholds(max_not_ready=0.05, max_blocking_ratio=0.01)))
+    assert [verdict.ship for verdict in analysis.verdicts] == [None, None]
+
+
+def test_document_round_trip_and_bad_fields() -> None:
+    sweep = constructed()
+    again = SweepResults.from_dict(json.loads(json.dumps(sweep.to_dict())))
+    assert again.to_dict() == sweep.to_dict()
+    broken = sweep.to_dict()
+    broken["configurations"][2]["settings"]["storage"] = 5
+    with pytest.raises(ExifbenchError, match=r"configurations\[2\]\.settings\.storage: must be text"):
+        SweepResults.from_dict(broken)
+
+
+def test_matrix_adds_one_sync_reference_per_storage() -> None:
+    matrix = Matrix(["threadpool", "lazy"], [2, 4], ["pillow"], ["local", "hdd"], ["startup-593"])
+    found = matrix.configurations()
+    assert len(found) == 2 * 2 * 2 + 2
+    assert [(one.strategy, one.storage) for one in found if one.reference] == [("sync", "local"), ("sync", "hdd")]
+    assert matrix.varied == ["strategy", "workers", "storage"]
+
+
+@pytest.fixture
+def tiny(corpus_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for src in sorted((corpus_dir / "jpg").glob("*.jpg"))[:6]:
+        shutil.copyfile(src, folder / src.name)
+    return folder
+
+
+def test_cli_sweep_runs_a_2x2_matrix_and_names_the_front(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["sweep", str(tiny), "-s", "threadpool,lazy", "--workers", "2,4", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    document = load(out / "sweep.json")
+    assert isinstance(document, SweepResults)
+    assert len(document.configurations) == 5 and sum(one.reference for one in document.configurations) == 1
+    assert all(len(one.runs) == 1 and one.runs[0].equal for one in document.configurations)
+    assert document.varied == ["strategy", "workers"]
+    assert "local: " in result.output and "Pareto front: " in result.output
+    assert (out / "pareto.png").stat().st_size > 0 and "Pareto front" in (out / "sweep.md").read_text()
+    again = CliRunner().invoke(app, ["report", str(out / "sweep.json"), "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again" / "sweep.md").read_text() == (out / "sweep.md").read_text()
+
+
+def test_cli_sweep_refuses_a_bad_worker_list(tiny: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["sweep", str(tiny), "--workers", "4,x", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--workers: expected whole numbers" in result.output
