@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import exifbench
 from exifbench.cli import app
-from exifbench.strategies import BUILTIN
+from exifbench.strategies import BUILTIN, expand_names
 
 runner = CliRunner()
 
@@ -37,7 +37,7 @@ def test_strategies_lists_each_builtin_all_and_module_class() -> None:
     assert result.exit_code == 0 and "``" not in result.output
     names = [line.split()[0] for line in result.output.splitlines()]
     assert names == [*BUILTIN, "all", "module:Class"]
-    assert f"all           {', '.join(BUILTIN)}, in that order" in result.output
+    assert f"all           {', '.join(expand_names('all'))}, in that order" in result.output
 
 
 def test_a_run_on_a_folder_says_what_it_replays(corpus_copy: Path) -> None:
