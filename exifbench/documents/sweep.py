@@ -61,10 +61,11 @@ class Configuration:
         return str(self.settings["storage"])
 
     def label(self, varied: list[str]) -> str:
-        """``threadpool ×16 fastpath``: the strategy, then the value of every other varied dimension."""
+        """``threadpool ×16 fastpath``: the strategy, then the value of every other varied dimension (a reference
+        ``sync`` has no workers)."""
         parts = [self.strategy]
         for key in varied:
-            if key == "strategy" or key not in self.settings:
+            if key == "strategy" or key not in self.settings or (key == "workers" and self.reference):
                 continue
             value = self.settings[key]
             parts.append(f"×{value}" if key == "workers" else str(value))

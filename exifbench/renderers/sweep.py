@@ -90,28 +90,30 @@ def render_markdown(analysis: SweepAnalysis) -> str:
 
 
 def pareto_figure(analysis: SweepAnalysis) -> Figure:
-    """One panel per storage: blocking (log) against time-to-EXIF p50, colour = lag p99; the front joined and named."""
+    """One panel per storage: blocking (log) against time-to-EXIF p50 — or lag p99 for documents without
+    time-to-EXIF — with lag p99 as the colour; the front joined and named."""
     groups = analysis.verdicts
+    with_tte = all(p.time_to_exif_p50_ms is not None for p in analysis.points)
     fig = Figure(figsize=(6 * max(1, len(groups)), 4.8), layout="constrained")
     axes = fig.subplots(1, max(1, len(groups)), squeeze=False)[0]
     lags = [p.lag_p99_ms for p in analysis.points] or [0.0]
+
+    def xy(p: Point) -> tuple[float, float]:
+        return max(p.blocking_s * 1000, LOG_FLOOR_MS), (p.time_to_exif_p50_ms or 0.0) if with_tte else p.lag_p99_ms
+
     for ax, verdict in zip(axes, groups, strict=False):
         mine = [p for p in analysis.points if p.group == verdict.group]
-        xs = [max(p.blocking_s * 1000, LOG_FLOOR_MS) for p in mine]
-        ys = [p.time_to_exif_p50_ms if p.time_to_exif_p50_ms is not None else 0.0 for p in mine]
-        dots = ax.scatter(xs, ys, c=[p.lag_p99_ms for p in mine], cmap="viridis", vmin=min(lags), vmax=max(lags),
-                          s=60, edgecolors=["black" if p.equal else "red" for p in mine])  # fmt: skip
+        dots = ax.scatter([xy(p)[0] for p in mine], [xy(p)[1] for p in mine], c=[p.lag_p99_ms for p in mine], cmap="viridis",
+                          vmin=min(lags), vmax=max(lags), s=60, edgecolors=["black" if p.equal else "red" for p in mine])  # fmt: skip
         front = sorted(verdict.front, key=lambda p: p.blocking_s)
-        ax.plot([max(p.blocking_s * 1000, LOG_FLOOR_MS) for p in front],
-                [p.time_to_exif_p50_ms or 0.0 for p in front], color="grey", linestyle="--", linewidth=1)  # fmt: skip
-        for p in front:
-            ax.annotate(p.label, (max(p.blocking_s * 1000, LOG_FLOOR_MS), p.time_to_exif_p50_ms or 0.0), fontsize=7,
-                        xytext=(4, 4), textcoords="offset points")  # fmt: skip
+        ax.plot([xy(p)[0] for p in front], [xy(p)[1] for p in front], color="grey", linestyle="--", linewidth=1)
+        for i, p in enumerate(front):
+            ax.annotate(p.label, xy(p), fontsize=7, xytext=(4, 4 + 9 * i), textcoords="offset points")
         ship = f"ship: {verdict.ship.label}" if verdict.ship else "nothing meets the thresholds"
         ax.set_title(f"{verdict.group} — {ship}", fontsize=9)
         ax.set_xscale("log")
         ax.set_xlabel("main-thread blocking per replay (ms, log)")
-        ax.set_ylabel("time-to-EXIF p50 (ms)")
+        ax.set_ylabel("time-to-EXIF p50 (ms)" if with_tte else "UI lag p99 (ms) — no time-to-EXIF in this document")
         fig.colorbar(dots, ax=ax, label="UI lag p99 (ms)")
     return fig
 
