@@ -42,7 +42,7 @@ def verdict_line(verdict: GroupVerdict, thresholds: Thresholds) -> str:
 def _facts(p: Point) -> str:
     tte = f"time-to-EXIF p50 {duration(p.time_to_exif_p50_ms / 1000)}, " if p.time_to_exif_p50_ms is not None else ""
     ratio = f" ({times(p.blocking_ratio)} sync's)" if p.blocking_ratio is not None else ""
-    return f"{tte}not ready {p.not_ready_share:.0%} of calls, blocking {duration(p.blocking_s)}{ratio}, lag p99 {p.lag_p99_ms:.3g} ms"
+    return f"{tte}not ready {p.not_ready_share:.1%} of calls, blocking {duration(p.blocking_s)}{ratio}, lag p99 {p.lag_p99_ms:.3g} ms"
 
 
 def _row(p: Point, on_front: bool) -> list[str]:
@@ -51,7 +51,7 @@ def _row(p: Point, on_front: bool) -> list[str]:
         p.group,
         duration(p.blocking_s),
         times(p.blocking_ratio) if p.blocking_ratio is not None else "—",
-        f"{p.not_ready_share:.0%}",
+        f"{p.not_ready_share:.1%}",
         duration(p.time_to_exif_p50_ms / 1000) if p.time_to_exif_p50_ms is not None else "—",
         f"{p.lag_p99_ms:.3g} ms",
         "yes" if p.equal else "NO",
