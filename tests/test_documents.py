@@ -120,3 +120,23 @@ def test_statistics_are_computed_once_per_report(tmp_path: Path, monkeypatch: py
     runs = RunSet([fake_run(name, 0.1 + i / 100, i) for i in range(3) for name in ("sync", "threadpool", "lazy")])
     written = write_reports(runs, tmp_path)
     assert len(written) > 3 and len(calls) == 2  # one bootstrap per strategy compared with sync, for every file
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("time_to_exif", None, "time_to_exif"),
+        ("time_to_exif", {"p90_ms": "slow"}, "time_to_exif.p90_ms"),
+        ("first_page_ready_share", "all", "first_page_ready_share"),
+        ("unverified", 5, "equality.unverified"),
+        ("unverified", [3], "equality.unverified[0]"),
+    ],
+)
+def test_the_user_visible_fields_are_checked_when_loaded(field: str, value: object, named: str) -> None:
+    doc = fake_run("sync", 0.1, 0).to_dict()
+    if field == "unverified":
+        doc["equality"]["unverified"] = value
+    else:
+        doc[field] = value
+    with pytest.raises(ExifbenchError, match=named.replace("[", r"\[")):
+        RunSet.from_dict(doc)

@@ -87,7 +87,7 @@ def gate_verdict() -> GateVerdict:
     mismatch = {"path": "/p/a.jpg", "tag": "Make", "expected": "'Canon'", "actual": "'Nikon'"}
     cur = RunSet([fake_run("sync", 0.3 + i / 1000, i) for i in range(4)]
                  + [fake_run("lazy", 0.1, i, mismatches=(mismatch,)) for i in range(4)])  # fmt: skip
-    verdict = gate_files(base, cur, "blocking", 0.10)
+    verdict = gate_files(base, cur, ("blocking",), 0.10)
     verdict.context.update(baseline="base.json", current="cur.json")
     return verdict
 

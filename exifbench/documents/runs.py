@@ -92,6 +92,8 @@ def _equality(value: Any, where: str) -> dict[str, Any]:
     data = f.mapping(value, where)
     if any(key not in data for key in EQUALITY_KEYS):
         raise ExifbenchError(f"{where}: must have {', '.join(EQUALITY_KEYS)}")
+    if "unverified" in data:
+        f.list_of(f.text)(data["unverified"], f"{where}.unverified")
     return EQUALITY(data, where)
 
 
@@ -136,7 +138,7 @@ CONFIG_CHECKS: dict[str, f.Check[Any]] = {
 CHECKS: dict[str, f.Check[Any]] = {
     "strategy": f.text,
     **{key: f.number for key in ("calls", "images", "files_touched", "not_ready", "background_s", "preload_ms",
-                                 "startup_ms")},  # fmt: skip
+                                 "startup_ms", "first_page_ready_share", "first_page_complete_ms")},  # fmt: skip
     "blocking": f.values_of(f.number),
     "equality": _equality,
     "errors": f.list_of(f.record({"path": f.text, "error": f.text})),
@@ -146,6 +148,7 @@ CHECKS: dict[str, f.Check[Any]] = {
     "config": _config,
     "samples": _samples,
     "responsiveness": _responsiveness,
+    "time_to_exif": f.values_of(f.number),
     "extra": f.mapping,
     "complete": f.flag,
 }
