@@ -32,7 +32,7 @@ from exifbench.replay.bench import BenchConfig, run_bench
 FILES = 6
 LATENCY_MS = 120
 RESPONSIVENESS = ("ui", "ticks", "tick_ms", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "frames_missed", "long_tasks",
-                  "frozen_frames")  # fmt: skip
+                  "frozen_frames", "ui_work_stretch")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,7 @@ def test_the_run_document_records_the_qt_loop_with_the_probe_s_fields(qt_run: tu
         assert run["responsiveness"]["ticks"] > 0
         assert run["calls"] == 2 * FILES + 1
         assert run["equality"]["checked"] == run["equality"]["equal"] == FILES
+        assert run["time_to_exif"]["requested"] == FILES and run["time_to_exif"]["never_shown"] == 0
 
 
 def test_sync_misses_frames_in_proportion_to_its_blocking(qt_run: tuple[dict[str, Any], Path]) -> None:

@@ -300,7 +300,7 @@ def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name:
     if config.ui == "asyncio":
         from exifbench.replay.ui_asyncio import AsyncioFrameLoop
 
-        return AsyncioFrameLoop(loader, config.tick_ms)
+        return AsyncioFrameLoop(config.tick_ms)
     return FrameProbe(config.tick_ms)
 
 

@@ -3,8 +3,9 @@
 A real loop's timer is aimed at the next grid point after now, so a frame that
 overran skips the grid points it missed (as a vsync-driven loop does) instead of
 firing a backlog. Each frame records its lag (how late its timer fired) and its
-span, from its grid point to the end of its work: the probe's fields are
-computed from those. Every frame also re-asks the view's placeholders
+span, from its grid point to the end of its work, and runs the probe's fixed UI
+workload: the probe's fields are computed from those, by the probe's own
+function. Every frame also re-asks the view's placeholders
 (:meth:`PatternCalls.reask`), which times what the user sees.
 """
 
@@ -12,13 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from exifbench.analysis.statistics import percentile
 from exifbench.pattern.pattern import FRAME_MS
 from exifbench.replay.calls import CallMade, PatternCalls
 from exifbench.replay.clock import now_ns
-from exifbench.replay.probe import busy_figures, merge_spans
+from exifbench.replay.probe import quiet_ui_ms, responsiveness, time_ui_work
+from exifbench.strategies.base import Exif
+
+
+class Frame(NamedTuple):
+    """An opened frame: its grid point, and the placeholders its re-ask found ready (path, dict)."""
+
+    target_ns: int
+    shown: list[tuple[str, Exif]]
 
 
 @dataclass
@@ -28,9 +36,14 @@ class FrameClock:
     tick_ms: float = FRAME_MS
     lags_ms: list[float] = field(default_factory=list)
     frames: list[tuple[int, int]] = field(default_factory=list)
+    ui_work_ms: list[float] = field(default_factory=list)
+    quiet_ui_ms: float = 0.0
     _origin_ns: int = 0
     _target_ns: int = 0
     _calls: PatternCalls | None = None
+
+    def __post_init__(self) -> None:
+        self.quiet_ui_ms = quiet_ui_ms()  # made before the loader works: the UI workload's quiet time
 
     @property
     def tick_ns(self) -> int:
@@ -48,12 +61,11 @@ class FrameClock:
             self._target_ns = self._origin_ns + ((now - self._origin_ns) // self.tick_ns + 1) * self.tick_ns
         return self._target_ns - now
 
-    def open(self) -> int:
-        """The frame's timer fired: record its lag, re-ask the placeholders; returns the frame's grid point."""
+    def open(self) -> Frame:
+        """The frame's timer fired: record its lag, run the fixed UI workload, re-ask the placeholders."""
         self.lags_ms.append(max(0.0, (now_ns() - self._target_ns) / 1e6))
-        if self._calls is not None:
-            self._calls.reask()
-        return self._target_ns
+        self.ui_work_ms.append(time_ui_work())
+        return Frame(self._target_ns, self._calls.reask() if self._calls is not None else [])
 
     def close(self, target_ns: int) -> None:
         """The frame's work is done: record its span."""
@@ -69,13 +81,5 @@ class FrameClock:
             yield calls.call_next()
 
     def summary(self, ui: str) -> dict[str, Any]:
-        """The responsiveness block: tick lag and, from the frame spans, frames missed, long and frozen frames."""
-        return {
-            "ui": ui,
-            "ticks": len(self.lags_ms),
-            "tick_ms": self.tick_ms,
-            "lag_p50_ms": percentile(self.lags_ms, 50),
-            "lag_p99_ms": percentile(self.lags_ms, 99),
-            "lag_max_ms": max(self.lags_ms, default=0.0),
-            **busy_figures(merge_spans(self.frames)),
-        }
+        """The responsiveness block, computed as the probe's is."""
+        return responsiveness(ui, self.tick_ms, self.lags_ms, self.frames, self.ui_work_ms, self.quiet_ui_ms)

@@ -67,6 +67,37 @@ def busy_figures(stretches_ms: Sequence[float], frame_ms: float = FRAME_MS) -> d
     }
 
 
+def quiet_ui_ms(rounds: int = QUIET_ROUNDS) -> float:
+    """The UI workload's quiet time: the median of ``rounds`` warmed-up runs (measure before the loader works)."""
+    for _ in range(rounds // 4):
+        ui_frame_work()
+    return percentile([time_ui_work() for _ in range(rounds)], 50)
+
+
+def responsiveness(
+    ui: str,
+    tick_ms: float,
+    lags_ms: Sequence[float],
+    frames: Sequence[tuple[int, int]],
+    ui_work_ms: Sequence[float],
+    quiet_ms: float,
+) -> dict[str, float | int | str]:
+    """The run document's ``responsiveness`` block, from any UI loop's ticks: their lags, their frames as
+    ``(scheduled_ns, end_ns)`` spans, and the UI workload's time in each frame against its quiet time."""
+    loaded = sum(ui_work_ms) / len(ui_work_ms) if ui_work_ms else 0.0
+    return {
+        "ui": ui,
+        "ticks": len(lags_ms),
+        "tick_ms": tick_ms,
+        "lag_p50_ms": percentile(lags_ms, 50),
+        "lag_p99_ms": percentile(lags_ms, 99),
+        "lag_max_ms": max(lags_ms, default=0.0),
+        **busy_figures(merge_spans(frames)),
+        "ui_work_stretch": loaded / quiet_ms if quiet_ms and loaded else 1.0,
+        "ui_work_quiet_ms": quiet_ms,
+    }
+
+
 def merge_spans(spans: Sequence[tuple[int, int]]) -> list[float]:
     """Durations (ms) of the busy stretches made of ``(start_ns, end_ns)`` spans, overlapping ones merged."""
     stretches: list[list[int]] = []
@@ -93,11 +124,8 @@ class FrameProbe:
         self.calibrate()
 
     def calibrate(self, rounds: int = QUIET_ROUNDS) -> None:
-        """Measure the UI workload's quiet time: the median of ``rounds`` warmed-up runs (done on
-        creation: make the probe before the loader starts working)."""
-        for _ in range(rounds // 4):
-            ui_frame_work()
-        self.quiet_ui_ms = percentile([time_ui_work() for _ in range(rounds)], 50)
+        """Measure the UI workload's quiet time (done on creation: make the probe before the loader starts working)."""
+        self.quiet_ui_ms = quiet_ui_ms(rounds)
 
     def run_calls(self, calls: PatternCalls) -> None:
         """Tick until each call is due, make it, and charge it to the current frame; every frame
@@ -148,19 +176,8 @@ class FrameProbe:
 
     def summary(self) -> dict[str, float | int | str]:
         """The run document's ``responsiveness`` block."""
-        quiet = self.quiet_ui_ms
-        loaded = sum(self.ui_work_ms) / len(self.ui_work_ms) if self.ui_work_ms else 0.0
-        return {
-            "ui": "probe",
-            "ticks": len(self.lags_ms),
-            "tick_ms": self.tick_ms,
-            "lag_p50_ms": percentile(self.lags_ms, 50),
-            "lag_p99_ms": percentile(self.lags_ms, 99),
-            "lag_max_ms": max(self.lags_ms, default=0.0),
-            **busy_figures(merge_spans([(start, end) for start, end in self.frames])),
-            "ui_work_stretch": loaded / quiet if quiet and loaded else 1.0,
-            "ui_work_quiet_ms": quiet,
-        }
+        spans = [(start, end) for start, end in self.frames]
+        return responsiveness("probe", self.tick_ms, self.lags_ms, spans, self.ui_work_ms, self.quiet_ui_ms)
 
     def extra(self) -> dict[str, Any]:
         """Nothing to show besides the metrics."""

@@ -6,13 +6,14 @@ nor ``WAYLAND_DISPLAY``) Qt's ``offscreen`` platform is used.
 
 Each frame is a precise single-shot ``QTimer`` aimed at the next 60 Hz grid point
 (a late frame skips the grid points it missed, as a vsync-driven loop does). A
-frame re-asks the placeholders on screen (or, for a loader with a
-``get_exif_lazy(path, callback)`` API, lets its callbacks fill them through a
-queued signal), makes the pattern's calls that fall due within the frame (the
-page they ask for scrolls to the top; each cell shows a placeholder for ``None``,
-else the camera and date) and paints the view synchronously. The frame's time
-runs from its grid point to the end of the paint: frames missed, long tasks and
-frozen frames are counted from it, tick lag from when the timer really fired.
+frame runs the probe's fixed UI workload, re-asks the placeholders on screen and
+fills the ready ones (a loader with a ``get_exif_lazy(path, callback)`` API also
+fills them as soon as they load, through a queued signal), makes the pattern's
+calls that fall due within the frame (the page they ask for scrolls to the top;
+each cell shows a placeholder for ``None``, else the camera and date) and paints
+the view synchronously. The frame's time runs from its grid point to the end of
+the paint: frames missed, long tasks and frozen frames are counted from it, as
+the probe's are, tick lag from when the timer really fired.
 Grabs of the view (first frame, mid-scroll, end) are saved as PNG files, their
 time kept out of the frame grid.
 """
@@ -144,7 +145,6 @@ class QtFrameLoop:
         grab_name: str = "qt",
     ) -> None:
         self._app = application()
-        self._loader = loader
         self.clock = FrameClock(tick_ms)
         self._grab_dir = grab_dir
         if grab_dir is not None:
@@ -223,9 +223,11 @@ class QtFrameLoop:
 
     def _frame_work(self) -> bool:
         """One frame; ``True`` when the phase (calls, or idling until done) is over."""
-        target = self.clock.open()
+        frame = self.clock.open()
+        target = frame.target_ns
         ending = self._done is not None and self._done.is_set()
-        self._fill_ready(ending)
+        for path, exif in frame.shown:
+            self.model.show(path, exif)
         calls = self._calls
         before = calls.made if calls is not None else 0
         for made in self.clock.due_calls(calls, target) if calls is not None else ():
@@ -251,15 +253,6 @@ class QtFrameLoop:
             if self._subscribe is not None:
                 self._subscribe(made.path, self._deliveries.ready.emit)
         self.model.show(made.path, made.shown)
-
-    def _fill_ready(self, ending: bool) -> None:
-        """Re-ask each placeholder on screen and fill the ready ones (a callback loader's fill themselves)."""
-        if self._subscribe is not None and not ending:
-            return
-        for path in list(self.model.waiting):
-            exif = self._loader.load_exif(path)
-            if exif is not None:
-                self.model.show(path, exif)
 
     def _grab(self, moment: str) -> None:
         """Save the view as ``<name>-<moment>.png`` (its time is kept out of the frame grid)."""
