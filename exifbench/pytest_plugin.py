@@ -29,7 +29,7 @@ def replay_runner(
     folder: str | Path,
     pattern: str | Pattern | None = None,
     io_latency_ms: float = 0.0,
-    workers: int = 4,
+    workers: int | None = None,
     on_not_ready: str = "defaults",
 ) -> RunResult:
     """Replay ``pattern`` (a name, a file, a :class:`Pattern`; default ``startup-593``) on ``folder`` once.

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from exifbench.cli import app
 from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.replay.bench import BenchConfig, run_bench
@@ -46,8 +47,17 @@ def test_run_bench_refuses_a_misspelt_extractor_instead_of_reporting_every_file(
 
 def test_an_option_goes_only_to_the_strategies_that_take_it() -> None:
     config = BenchConfig(["threadpool", "lazy"], workers=3, options={"cache_size": 7, "cache_enabled": False})
-    assert config.loader_options("threadpool") == {"workers": 3}
-    assert config.loader_options("lazy") == {"workers": 3, "cache_size": 7, "cache_enabled": False}
+    storage = {"storage": config.storage}  # offered to all: a strategy may size itself to it
+    assert config.loader_options("threadpool") == {**storage, "workers": 3}
+    assert config.loader_options("lazy") == {**storage, "workers": 3, "cache_size": 7, "cache_enabled": False}
+
+
+def test_workers_not_given_leave_each_strategy_its_own_default() -> None:
+    hdd = StorageModel(12.7, per="seek", concurrency=1)
+    config = BenchConfig(["threadpool", "viewport"], storage=hdd)
+    assert "workers" not in config.loader_options("threadpool")
+    with create("threadpool", **config.loader_options("threadpool")) as plan, create("viewport", **config.loader_options("viewport")) as sized:
+        assert (plan.workers, sized.workers) == (4, 1)  # type: ignore[attr-defined]
 
 
 def test_create_refuses_an_option_the_class_does_not_take_and_offers_reader_and_workers() -> None:

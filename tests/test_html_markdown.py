@@ -78,7 +78,7 @@ def test_html_comparison_table_matches_the_summary(runs: RunSet) -> None:
     page = parse(render_html(analyze(runs)))
     comparison = next(t for t in page.tables if t[0] == list(MAIN_HEADERS))
     assert comparison[1:] == main_rows(analyze(runs))
-    assert [row[0] for row in comparison[1:]] == ["sync", "threadpool"]
+    assert [row[0] for row in comparison[1:]] == ["sync", "threadpool ×4"]  # a pool is named with its size; sync has none
     assert all(row[MAIN_HEADERS.index("EXIF equal")].startswith("all ") for row in comparison[1:])
     assert comparison[1][2] == "reference" and re.fullmatch(r"[\d,.]+× (less|more)|about the same", comparison[2][2])
     details = next(t for t in page.tables if t[0] == list(DETAIL_HEADERS))
@@ -132,7 +132,7 @@ def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
     md = render_markdown(analyze(flawed))
     assert "- Equality: MISMATCHES in threadpool (1 tags)." in md
     assert "- Errors: 1 file(s) failed to load" in md
-    assert "| threadpool | 2 | 50 |" in md and "| NO: 1 tags |" in md
+    assert "| threadpool ×4 | 2 | 50 |" in md and "| NO: 1 tags |" in md
 
 
 def test_write_reports_writes_every_renderer(runs: RunSet, tmp_path: Path) -> None:

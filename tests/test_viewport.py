@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from exifbench.cli import app
 from exifbench.dataset.folder import scan
+from exifbench.documents.runs import RunSet
 from exifbench.dataset.storage import StorageModel
+from exifbench.dataset.synth import synthesize
 from exifbench.extractors import ExifReader
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.strategies.viewport import DEFAULT_WORKERS, ViewportLoader
+from exifbench.strategies.viewport import CPU_WORKERS, MAX_WORKERS, ViewportLoader
 from tests.helpers import GatedReader
 
 PATHS = [f"/photos/{i:03}.jpg" for i in range(10)]
@@ -71,9 +76,17 @@ def test_a_blocking_request_is_served_before_the_queue() -> None:
 
 
 def test_workers_follow_the_storage_queue_depth() -> None:
-    queue_of_3 = ExifReader(storage=StorageModel(1.0, concurrency=3))
-    with ViewportLoader(queue_of_3) as sized, ViewportLoader(ExifReader()) as default, ViewportLoader(queue_of_3, workers=5) as given:
-        assert (sized.workers, default.workers, given.workers) == (3, DEFAULT_WORKERS, 5)
+    queue_of_3 = StorageModel(1.0, concurrency=3)
+    with (
+        ViewportLoader(ExifReader(storage=queue_of_3)) as in_process,  # the reader's own model
+        ViewportLoader(ExifReader(), storage=queue_of_3) as mounted,  # the model the harness names (a FUSE mount)
+        ViewportLoader(storage=StorageModel(23.0)) as unlimited,
+        ViewportLoader(storage=StorageModel(1.0, concurrency=1000)) as deep,
+        ViewportLoader(ExifReader()) as local,
+        ViewportLoader(storage=queue_of_3, workers=5) as given,
+    ):
+        sizes = [loader.workers for loader in (in_process, mounted, unlimited, deep, local, given)]
+    assert sizes == [3, 3, MAX_WORKERS, MAX_WORKERS, CPU_WORKERS, 5]
 
 
 def test_viewport_equals_the_original_on_real_files(corpus_copy: Path) -> None:
@@ -83,3 +96,34 @@ def test_viewport_equals_the_original_on_real_files(corpus_copy: Path) -> None:
     assert [run.strategy for run in runs] == ["sync", "viewport"]
     for run in runs:
         assert run.complete and run.equality["checked"] == run.equality["equal"] == len(folder.files), run.equality
+
+
+def test_sized_to_the_storage_viewport_shows_exif_sooner_than_the_plans_four_workers(tmp_path: Path) -> None:
+    """Issue 14's done-when in small (240 synthetic images, 20 ms per read, no queue limit): workers not given, the
+    plan's pool keeps 4 and viewport sizes itself to the storage; its median time-to-EXIF is at most half of
+    threadpool(4)'s (here it was ~0 against ~570 ms)."""
+    synthesize(tmp_path, 240)
+    folder = scan(tmp_path)
+    runs = run_bench(BenchConfig(["threadpool", "viewport"], storage=StorageModel(20.0)), folder, startup_pattern(len(folder.files))).runs
+    by_name = {run.strategy: run for run in runs}
+    assert {name: run.config["pool_workers"] for name, run in by_name.items()} == {"threadpool": 4, "viewport": MAX_WORKERS}
+    assert by_name["viewport"].time_to_exif["p50_ms"] <= 0.5 * by_name["threadpool"].time_to_exif["p50_ms"]
+
+
+def test_the_table_and_json_name_each_pool_size_chosen_for_the_mount(corpus_copy: Path, tmp_path: Path) -> None:
+    """Through the FUSE mount the reader charges nothing itself: viewport is sized by the storage the harness names."""
+    out = tmp_path / "runs.json"
+    args = ["run", str(corpus_copy), "-s", "sync,threadpool,viewport", "--io-latency", "2", "--io-concurrency", "3", "--json", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows: dict[str, str] = {}
+    for line in result.output.splitlines():  # the table's rows come before the sentences naming the strategies
+        if line.strip().startswith(("sync ", "threadpool ", "viewport ")):
+            rows.setdefault(line.split()[0], line.split()[1])
+    assert rows["threadpool"] == "×4" and rows["viewport"] == "×3" and not rows["sync"].startswith("×")
+    runs = RunSet.load(out).runs
+    assert [(run.config["workers"], run.config["pool_workers"]) for run in runs] == [(None, None), (None, 4), (None, 3)]
+    assert all(run.config["storage_via"] == "fuse" for run in runs)
+    given = CliRunner().invoke(app, [*args[:-2], "--workers", "2", "--json", str(tmp_path / "given.json")])
+    assert given.exit_code == 0, given.output
+    assert [run.config["pool_workers"] for run in RunSet.load(tmp_path / "given.json").runs] == [None, 2, 2]

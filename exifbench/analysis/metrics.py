@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exifbench.analysis.statistics import Ratio, Spread, bootstrap_ratio, median
-from exifbench.documents.runs import RunResult, RunSet
+from exifbench.documents.runs import RunResult, RunSet, pool_workers
 from exifbench.pattern.pattern import FRAME_MS
 
 NO_IO = "no I/O counts in this result (they come from a run through the FUSE mount: any --storage profile but local)"
@@ -97,10 +97,13 @@ class StrategySummary:
     ratio_to_sync: Ratio | None
     lag_p99_ms: float = 0.0
     frames_missed: float = 0.0
+    time_to_exif_p50_ms: float = 0.0
     time_to_exif_p90_ms: float = 0.0
     charged: bool = True
     io: dict[str, float] | None = None
     """Median opens, read requests and bytes per run, as counted by the storage daemon (``None``: not mounted)."""
+    workers: int | None = None
+    """The pool's size as the strategy chose it or was given it (``None``: no pool, or not recorded)."""
 
 
 def charged(runs: list[RunResult]) -> bool:
@@ -134,10 +137,12 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,
                 lag_p99_ms=median([run.responsiveness.get("lag_p99_ms", 0.0) for run in mine]),
                 frames_missed=median([run.responsiveness.get("frames_missed", 0) for run in mine]),
+                time_to_exif_p50_ms=median([run.time_to_exif.get("p50_ms", 0.0) for run in mine]),
                 time_to_exif_p90_ms=median([run.time_to_exif.get("p90_ms", 0.0) for run in mine]),
                 charged=charged(mine),
                 io={key: median([float(run.io[key]) for run in mine]) for key in ("opens", "reads", "bytes")}
                 if all(run.io for run in mine) else None,
+                workers=pool_workers(mine),
             )
         )
     return summaries

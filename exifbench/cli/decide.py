@@ -33,7 +33,7 @@ def decide(
     small_images: Annotated[Optional[int], typer.Option(help="Images in the small phase, fewer than 100 [default 48].")] = None,
     repeat_small: Annotated[Optional[int], typer.Option(help="Repeats per strategy in the small phase [default 4: the fewest that can reach p<0.05].")] = None,
     repeat_full: Annotated[Optional[int], typer.Option(help="Repeats per strategy on the full folder [default 4].")] = None,
-    workers: Workers = 4,
+    workers: Workers = None,
     storage: StorageProfile = None,
     io_latency: IoLatency = None,
     io_concurrency: IoConcurrency = None,

@@ -38,7 +38,7 @@ def gate(
     min_effect: Annotated[Optional[str], typer.Option(help="Minimum absolute effects, e.g. blocking=0.02,lag=5 (in each metric's unit: s, ms, calls, frames, MB); defaults in the README.")] = None,
     allow_inconclusive: Annotated[bool, typer.Option(help="Pass when over the threshold but not significant (e.g. too few repeats).")] = False,
     repeat: Annotated[int, typer.Option(min=1, help="--candidate mode: runs per strategy, interleaved (4 is the fewest that can reach p<0.05).")] = 5,
-    workers: Workers = 4,
+    workers: Workers = None,
     storage: StorageProfile = None,
     io_latency: IoLatency = None,
     io_concurrency: IoConcurrency = None,

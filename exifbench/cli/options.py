@@ -13,7 +13,12 @@ Folder = Annotated[
     Optional[Path],
     typer.Argument(metavar="DIR", help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).", show_default=False),
 ]
-Workers = Annotated[int, typer.Option(min=1, help="Worker threads/processes per pool.")]
+Workers = Annotated[
+    Optional[int],
+    typer.Option(min=1, show_default=False, help="Worker threads/processes per pool [default: each strategy's own: 4 for threadpool, "
+                 "lazy and process, 2 for dask; viewport sizes itself to the storage's queue depth, 64 with no queue limit, "
+                 "4 on local storage]."),
+]  # fmt: skip
 StorageProfile = Annotated[
     Optional[str],
     typer.Option("--storage", help="Storage profile: local, original, hdd, nfs, smb, sdcard, usb2 (see exifbench storage profiles) "

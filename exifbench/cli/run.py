@@ -36,7 +36,7 @@ from exifbench.strategies import expand_names
 def run(
     folder: Folder = None,
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, all, a comma list, or module:Class.")] = "all",
-    workers: Workers = 4,
+    workers: Workers = None,
     pattern: PatternName = None,
     on_not_ready: OnNotReady = "defaults",
     repeat: Repeat = 1,

@@ -33,13 +33,17 @@ def comma_list(value: str | None, option: str) -> list[str | None]:
     return list(dict.fromkeys(parts))
 
 
-def counts(value: str, option: str) -> list[int]:
-    """``"4,16,64"`` -> ``[4, 16, 64]``, each at least 1."""
-    found = []
+def counts(value: str | None, option: str) -> list[int | None]:
+    """``"4,16,64"`` -> ``[4, 16, 64]``, each at least 1; ``default`` (or nothing given) -> ``None``: each
+    strategy's own."""
+    found: list[int | None] = []
     for part in comma_list(value, option):
-        if part is None or not part.isdigit() or int(part) < 1:
-            raise ExifbenchError(f"{option}: expected whole numbers ≥ 1 like 4,16,64, got {part!r}")
-        found.append(int(part))
+        if part is None or part == "default":
+            found.append(None)
+        elif not part.isdigit() or int(part) < 1:
+            raise ExifbenchError(f"{option}: expected whole numbers ≥ 1 or default, like default,4,64, got {part!r}")
+        else:
+            found.append(int(part))
     return found
 
 
@@ -47,7 +51,7 @@ def counts(value: str, option: str) -> list[int]:
 def sweep(
     folder: Folder = None,
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategies to sweep: a comma list (sync is added on each storage as the reference).")] = "threadpool",
-    workers: Annotated[str, typer.Option(help="Worker counts to sweep, a comma list like 4,16,64.")] = "4",
+    workers: Annotated[Optional[str], typer.Option(help="Worker counts to sweep, a comma list like 4,16,64; default: each strategy's own (viewport sizes itself to the storage).", show_default=False)] = None,
     extractor: Annotated[str, typer.Option(help="Extractors to sweep: pillow, fastpath or pillow,fastpath.")] = "pillow",
     storage: StorageProfile = None,
     pattern: PatternName = None,
@@ -88,7 +92,7 @@ def sweep(
         loaded = load_pattern(spec)
         patterns[spec or loaded.name] = loaded
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler)) if value is not None}
-    base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), workers=max(sizes), repeat=repeat, on_not_ready=on_not_ready,
+    base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), workers=None, repeat=repeat, on_not_ready=on_not_ready,
                        extractors=tuple(extractors), options=options, ui=ui)  # fmt: skip  # checks every name and option once
     datasets: dict[str, Dataset] = {}
     for profile in comma_list(storage, "--storage"):

@@ -31,7 +31,7 @@ def fingerprint(run: RunResult) -> Fingerprint:
         "dataset": str(config.get("dataset_digest") or f"{config.get('dataset', '?')} ({run.images} images)"),
         "storage": str(config.get("storage", "?")),
         "pattern": str(config.get("pattern", "?")),
-        "workers": str(config.get("workers", "?")),
+        "workers": "default" if config.get("workers", "?") is None else str(config.get("workers", "?")),
         "extractor": ",".join(config.get("extractors") or [str(config.get("extractor", "?"))]),
     }
 

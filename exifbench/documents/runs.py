@@ -133,6 +133,7 @@ CONFIG_CHECKS: dict[str, f.Check[Any]] = {
                             "measurably_slower": f.flag}),  # fmt: skip
     "fastpath_fallbacks": f.values_of(f.count),
     "extractors": f.list_of(f.text),
+    "pool_workers": f.count,
     "skipped": f.list_of(f.record({"path": f.text, "reason": f.text})),
 }
 CHECKS: dict[str, f.Check[Any]] = {
@@ -153,6 +154,13 @@ CHECKS: dict[str, f.Check[Any]] = {
     "complete": f.flag,
 }
 """Each field's check (required fields are also listed in :data:`REQUIRED_KEYS`)."""
+
+
+def pool_workers(runs: list[RunResult]) -> int | None:
+    """The pool size ``runs`` recorded (``config.pool_workers``), if they all agree on one (``None``: no pool)."""
+    sizes = {run.config.get("pool_workers") for run in runs}
+    size = sizes.pop() if len(sizes) == 1 else None
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
 
 
 @dataclass(frozen=True)

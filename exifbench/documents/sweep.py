@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench import fields as f
-from exifbench.documents.runs import RunResult, StrategyFailure
+from exifbench.documents.runs import RunResult, StrategyFailure, pool_workers
 from exifbench.files import read_json, write_atomic
 
 SCHEMA = "exifbench.sweep/1"
@@ -61,14 +61,15 @@ class Configuration:
         return str(self.settings["storage"])
 
     def label(self, varied: list[str]) -> str:
-        """``threadpool ×16 fastpath``: the strategy, then the value of every other varied dimension (a reference
-        ``sync`` has no workers)."""
+        """``threadpool ×16 fastpath``: the strategy, its workers, then the value of every other varied dimension.
+
+        Workers are named by the pool size the runs recorded, when the sweep varied them and also when the
+        strategy chose its own (so ``viewport ×64`` says what it ran with); a reference ``sync`` has none."""
         parts = [self.strategy]
-        for key in varied:
-            if key == "strategy" or key not in self.settings or (key == "workers" and self.reference):
-                continue
-            value = self.settings[key]
-            parts.append(f"×{value}" if key == "workers" else str(value))
+        given, pool = self.settings.get("workers"), pool_workers(self.runs)
+        if not self.reference and (pool is not None or ("workers" in varied and given is not None)):
+            parts.append(f"×{pool if pool is not None else given}")
+        parts += [str(self.settings[key]) for key in varied if key not in ("strategy", "workers") and key in self.settings]
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:

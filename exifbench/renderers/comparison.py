@@ -14,7 +14,7 @@ from exifbench.analysis.report import RunReport
 MAIN_HEADERS = ("strategy", "blocking", "vs sync", "placeholders", "frames missed", "EXIF equal")
 IO_HEADERS = ("opens", "read requests", "bytes read")
 """What the storage daemon counted (median per run), "—" when the run was not read through the mount."""
-DETAIL_HEADERS = ("strategy", "repeats", "calls", "p50 ms", "p99 ms", "max ms", "time to EXIF p90", "background", "UI lag p99",
+DETAIL_HEADERS = ("strategy", "repeats", "calls", "p50 ms", "p99 ms", "max ms", "time to EXIF p50", "time to EXIF p90", "background", "UI lag p99",
                   "change (95% CI)", "errors", *IO_HEADERS)  # fmt: skip
 MAIN_NUMERIC = frozenset({1, 2, 3, 4})
 DETAIL_NUMERIC = frozenset(range(1, len(DETAIL_HEADERS)))
@@ -24,8 +24,10 @@ CONVENTION = ("blocking: the main thread's total time inside load_exif (median o
 
 
 def strategy_name(s: StrategySummary) -> str:
-    """The name, marked when the runs were incomplete or not charged the storage model."""
-    return s.strategy + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)")
+    """The name with its pool size (``threadpool ×4``), marked when the runs were incomplete or not charged the
+    storage model."""
+    pool = "" if s.workers is None else f" ×{s.workers}"
+    return s.strategy + pool + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)")
 
 
 def main_row(s: StrategySummary, reference: str = "sync") -> list[str]:
@@ -60,6 +62,7 @@ def detail_row(s: StrategySummary) -> list[str]:
         fmt.number(s.p50_ms),
         fmt.number(s.p99_ms),
         fmt.number(s.max_ms),
+        fmt.duration(s.time_to_exif_p50_ms / 1000),
         fmt.duration(s.time_to_exif_p90_ms / 1000),
         fmt.spread(s.background_s, s.repeats),
         f"{fmt.number(s.lag_p99_ms)} ms",

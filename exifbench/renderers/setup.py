@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exifbench.analysis.metrics import charged
-from exifbench.documents.runs import RunSet
+from exifbench.documents.runs import RunSet, pool_workers
 
 
 def cold_text(config: dict[str, Any]) -> str:
@@ -44,6 +44,15 @@ def storage_text(runs: RunSet) -> str:
     return text
 
 
+def workers_text(runs: RunSet) -> str:
+    """Each pooled strategy's workers, and who chose them: ``threadpool 4, viewport 64 (each strategy's default)``."""
+    given = runs.runs[0].config.get("workers", "?")
+    sizes = [f"{name} {size}" for name in runs.strategies if (size := pool_workers(runs.of(name))) is not None]
+    if not sizes:  # no pool, or a document from before pools recorded their size
+        return "each strategy's default" if given is None else str(given)
+    return ", ".join(sizes) + (" (each strategy's default)" if given is None else f" (--workers {given})")
+
+
 def setup(runs: RunSet) -> dict[str, str]:
     """What was measured, from the first run's config (the run set must have runs)."""
     config = runs.runs[0].config
@@ -53,7 +62,7 @@ def setup(runs: RunSet) -> dict[str, str]:
         "pattern": str(config.get("pattern", "?")),
         "storage": storage_text(runs) + (f", {cold_text(config)}" if config.get("cold") else ""),
         "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
-        "workers": str(config.get("workers", "?")),
+        "workers": workers_text(runs),
         "extractor": extractor_text(runs),
         "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
     }

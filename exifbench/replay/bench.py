@@ -39,7 +39,7 @@ from exifbench.analysis.statistics import summarize_blocking
 from exifbench.strategies import accepts, create, resolve, takes_reader
 from exifbench.strategies.main_guard import require_main_guard
 from exifbench.strategies.process import ProcessPoolLoader
-from exifbench.strategies.base import ExifLoader, ReportsFigures
+from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
 
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
@@ -61,11 +61,13 @@ class BenchConfig:
 
     ``options`` are the strategy options the user set (``cache_size``, ``cache_enabled``,
     ``timeout_s``...): each must be taken by at least one of ``strategies`` and goes to those
-    that take it. ``workers`` is offered to every strategy that takes it.
+    that take it. ``workers`` is offered to every strategy that takes it; ``None`` leaves each
+    strategy its own default (the plan's pools 4, ``viewport`` sized to ``storage``). ``storage``
+    is offered too, so a strategy can size itself to what it reads through.
     """
 
     strategies: list[str]
-    workers: int = 4
+    workers: int | None = None
     repeat: int = 1
     on_not_ready: str = "defaults"
     storage: StorageModel = field(default_factory=StorageModel)
@@ -94,7 +96,7 @@ class BenchConfig:
             raise ExifbenchError(f"on_not_ready must be one of {', '.join(NOT_READY_POLICIES)}, got {self.on_not_ready!r}")
         check_ui(self.ui)
         for name, minimum in (("workers", 1), ("repeat", 1)):
-            if getattr(self, name) < minimum:
+            if getattr(self, name) is not None and getattr(self, name) < minimum:
                 raise ExifbenchError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
         if self.switch_interval_s is not None and not self.switch_interval_s > 0:
             raise ExifbenchError(f"switch_interval_s must be above 0 seconds, got {self.switch_interval_s}")
@@ -103,9 +105,10 @@ class BenchConfig:
                 raise ExifbenchError(f"option {option!r} is taken by none of the strategies {', '.join(self.strategies)}")
 
     def loader_options(self, strategy: str) -> dict[str, Any]:
-        """The options ``strategy`` is built with: ``workers`` and each set option it takes."""
+        """The options ``strategy`` is built with: ``storage``, ``workers`` if set, and each set option it takes."""
         cls = resolve(strategy)
-        return {"workers": self.workers, **{key: value for key, value in self.options.items() if accepts(cls, key)}}
+        given = {"storage": self.storage} | ({} if self.workers is None else {"workers": self.workers})
+        return given | {key: value for key, value in self.options.items() if accepts(cls, key)}
 
 
 def baseline(plan: ReplayPlan, plain_root: str | None = None, stop: threading.Event | None = None) -> dict[str, dict[str, Any]]:
@@ -328,6 +331,7 @@ def _run_one(
     except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
         return StrategyFailure(label, repeat, str(exc))
     startup_ms = (now_ns() - begin) / 1e6  # pools start here, before the replay
+    pool = loader.workers if isinstance(loader, Pooled) else None
     measured: Replay | None = None
     try:
         with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
@@ -339,7 +343,8 @@ def _run_one(
         if measured is None or stop is None or not stop.is_set():
             raise
     equality = compare(expected, measured.results, measured.unverified)
-    run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s}
+    run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
+                  "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None}  # fmt: skip
     if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
         run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
     run = RunResult(

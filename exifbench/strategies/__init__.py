@@ -43,8 +43,9 @@ FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
 
 _PROTOCOL_METHODS = ("load_exif", "preload", "close", "__enter__", "__exit__")
 
-OFFERED = ("reader", "workers")
-"""Options every loader may take or ignore: the harness offers them to whichever class accepts them."""
+OFFERED = ("reader", "workers", "storage")
+"""Options every loader may take or ignore: the harness offers them to whichever class accepts them
+(``storage``: the :class:`~exifbench.dataset.storage.StorageModel` the reads go through)."""
 
 
 def expand_names(spec: str) -> list[str]:
@@ -108,7 +109,7 @@ def _import_beside_caller(module_name: str) -> ModuleType:
 def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
     """Build strategy ``name`` with ``options`` (``workers``, ``cache_size``...).
 
-    ``reader`` and ``workers`` (:data:`OFFERED`) go only to a class that takes them; any other
+    ``reader``, ``workers`` and ``storage`` (:data:`OFFERED`) go only to a class that takes them; any other
     option the class does not take is an error naming it, never silently dropped.
     """
     cls = resolve(name)

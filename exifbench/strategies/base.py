@@ -61,6 +61,17 @@ class ReportsFigures(Protocol):
         ...
 
 
+@runtime_checkable
+class Pooled(Protocol):
+    """A loader with a pool of background workers (optional; the built-in pools have it): its size, as chosen
+    (``workers`` given, or the loader's own default), is shown beside its results."""
+
+    @property
+    def workers(self) -> int:
+        """How many reads the pool runs at once."""
+        ...
+
+
 class ClosingLoader:
     """Context-manager use for loaders: ``with Loader() as loader: ...`` closes on exit."""
 

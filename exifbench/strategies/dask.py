@@ -125,6 +125,11 @@ class DaskLoader(BackgroundLoader):
             self._cluster.close()
             raise
 
+    @property
+    def workers(self) -> int:
+        """The cluster's workers (a named cluster's own count, not ``workers``)."""
+        return self._cluster.workers
+
     def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
         """Submit ``paths`` (``priority`` first) in tasks of ``batch_size`` files, in that order."""
         with self._batch_lock:

@@ -35,6 +35,7 @@ class LazyLoader(BackgroundLoader):
         timeout_s: float = BLOCKING_TIMEOUT_S,
     ) -> None:
         cache = LRUCache(cache_size) if cache_enabled else NoCache()
+        self.workers = workers
         super().__init__(reader, cache, thread_pool(workers, "lazy-exif"), timeout_s)
         self.cache = cache
         self.cache_enabled = cache_enabled

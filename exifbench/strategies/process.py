@@ -52,6 +52,7 @@ class ProcessPoolLoader(BackgroundLoader):
     """Same cache, in-flight map and timeouts as ``threadpool``; reads happen in child processes."""
 
     def __init__(self, reader: ExifReader | None = None, workers: int = 4, timeout_s: float = BLOCKING_TIMEOUT_S) -> None:
+        self.workers = workers
         super().__init__(reader, DictCache(), process_pool(workers), timeout_s)
         self._pool_lock = threading.Lock()
         self._retired: list[Executor] = []

@@ -20,4 +20,5 @@ class ThreadPoolLoader(BackgroundLoader):
     """Cache under an ``RLock``; in-flight ``Future``s under their own lock; 4 workers by default."""
 
     def __init__(self, reader: ExifReader | None = None, workers: int = 4, timeout_s: float = BLOCKING_TIMEOUT_S) -> None:
+        self.workers = workers
         super().__init__(reader, DictCache(), thread_pool(workers, "exif-loader"), timeout_s)

@@ -10,9 +10,11 @@ only as many reads as it has workers:
 2. then the pre-load's ``priority`` paths, in order;
 3. then the rest of the pre-load, in order.
 
-Workers are sized to the storage's concurrency (its queue depth, when the storage model
-has one), else :data:`DEFAULT_WORKERS`. Cache, in-flight map, blocking path and timeout
-are the background-loader core's (:mod:`exifbench.strategies.core`).
+Workers are sized to the storage it reads (:func:`default_workers`) unless given: as
+many as the storage serves at once (its queue depth), :data:`MAX_WORKERS` where it has no
+queue limit, :data:`CPU_WORKERS` where it adds no latency (the reads are then CPU work).
+Cache, in-flight map, blocking path and timeout are the background-loader core's
+(:mod:`exifbench.strategies.core`).
 """
 
 from __future__ import annotations
@@ -24,13 +26,17 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 
+from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifRead, ExifReader
 from exifbench.strategies.base import Exif
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool
 
-DEFAULT_WORKERS = 16
-"""Without a storage queue depth: 16 workers keep up with the page-per-frame view under the 23 ms model."""
+MAX_WORKERS = 64
+"""Storage with latency and no queue limit: reads overlap, so the pool is as large as is sane to start at once.
+A page of 24 per 16.7 ms frame at 23 ms a read needs ~33 reads in flight to keep up."""
+CPU_WORKERS = 4
+"""Storage that adds no latency: a read is CPU work under the GIL, so more threads only contend."""
 
 REQUESTED, PRIORITY, PRELOAD = 0, 1, 2
 
@@ -38,18 +44,30 @@ Rank = tuple[int, int]
 """Smaller goes first: (tier, order within the tier)."""
 
 
-def default_workers(reader: ExifReader | None) -> int:
-    """The storage model's concurrency (queue depth) if it has one, else :data:`DEFAULT_WORKERS`."""
-    storage = getattr(reader, "storage", None)
-    concurrency = getattr(storage, "concurrency", 0)
-    return concurrency if isinstance(concurrency, int) and concurrency > 0 else DEFAULT_WORKERS
+def default_workers(storage: StorageModel) -> int:
+    """Workers for ``storage``: its queue depth (at most :data:`MAX_WORKERS`), :data:`MAX_WORKERS` with no
+    queue limit, :data:`CPU_WORKERS` when it charges nothing."""
+    if not storage.charges:
+        return CPU_WORKERS
+    return min(storage.concurrency, MAX_WORKERS) if storage.concurrency else MAX_WORKERS
 
 
 class ViewportLoader(BackgroundLoader):
     """Reads in the order the view needs them: newest request first, then priority, then the rest."""
 
-    def __init__(self, reader: ExifReader | None = None, workers: int | None = None, timeout_s: float = BLOCKING_TIMEOUT_S) -> None:
-        self.workers = workers if workers is not None else default_workers(reader)
+    def __init__(
+        self,
+        reader: ExifReader | None = None,
+        workers: int | None = None,
+        storage: StorageModel | None = None,
+        timeout_s: float = BLOCKING_TIMEOUT_S,
+    ) -> None:
+        """``storage``: what the reads go through (the harness gives it: under a FUSE mount ``reader`` charges
+        nothing itself); without it, ``reader``'s in-process model, if it has one. It sizes the pool when
+        ``workers`` is not given."""
+        if workers is None:
+            workers = default_workers(storage or getattr(reader, "storage", None) or StorageModel())  # any callable may read
+        self.workers = workers
         super().__init__(reader, DictCache(), thread_pool(self.workers, "exif-viewport"), timeout_s)
         self._queue_lock = threading.Lock()
         self._order = itertools.count()

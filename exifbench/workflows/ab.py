@@ -36,7 +36,7 @@ def gate_ab(
     threshold: float = 0.10,
     allow_inconclusive: bool = False,
     repeat: int = 5,
-    workers: int = 4,
+    workers: int | None = None,
     progress: ProgressHook | None = None,
     stop: threading.Event | None = None,
     min_effects: Mapping[str, float] | None = None,

@@ -86,7 +86,7 @@ def rollout(
     reference: str = "sync",
     policy: Policy = Policy(),
     storage: StorageModel = StorageModel(),
-    workers: int = 4,
+    workers: int | None = None,
     progress: PhaseProgress | None = None,
     stop: threading.Event | None = None,
     dataset: str | None = None,

@@ -35,7 +35,8 @@ class Matrix:
     """The values of each dimension, in the order the user gave them."""
 
     strategies: list[str]
-    workers: list[int]
+    workers: list[int | None]
+    """``None``: each strategy's own default."""
     extractors: list[str]
     storages: list[str]
     patterns: list[str]
@@ -64,7 +65,7 @@ def bench_config(base: BenchConfig, configuration: Configuration, dataset: Datas
     return replace(
         base,
         strategies=[configuration.strategy],
-        workers=int(settings["workers"]),
+        workers=settings["workers"],
         extractors=(str(settings["extractor"]),),
         storage=dataset.storage,
         storage_via=dataset.via,
