@@ -25,7 +25,7 @@ from exifbench.documents.decision import ENABLE, HOLD, REJECT, Decision
 from exifbench.renderers.decision import headline
 from exifbench.workflows.rollout import run_watched
 from exifbench.replay.leaks import Watch
-from exifbench.pattern.pattern import startup_pattern
+from exifbench.pattern.pattern import Call, Pattern, startup_pattern
 from exifbench.documents.runs import RunSet
 from slow_strategies import LeakyLoader, fake_run
 
@@ -234,3 +234,26 @@ def test_a_leaking_loader_is_caught_in_a_real_run(corpus_copy: Path) -> None:
     assert leaks.name == "leaks" and leaks.status == "fail" and leaks.outcome == REJECT
     assert leaks.measured.startswith("1 thread(s), 0 child process(es) left after close()")
     assert phase.decision == REJECT
+
+
+def test_decide_replays_the_pattern_asked_for_sized_to_each_phase_and_names_it(corpus_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decision.json"
+    decide("--candidate", "threadpool", corpus_copy, "--pattern", "group-by-date", "--small-images", 12,
+           "--repeat-small", 1, "--repeat-full", 1, "--json", out)  # fmt: skip
+    decision = Decision.load(out)
+    assert decision.pattern == "group-by-date"
+    # group-by-date: every image's date first (blocking calls), then the first page
+    assert [(p.name, p.images, p.calls) for p in decision.phases] == [("small", 12, 24), ("full", 23, 46)]
+    assert all(run.config["pattern"].startswith("group-by-date") for p in decision.phases for run in p.runs)
+
+
+def test_decide_replays_a_recorded_pattern_as_recorded_in_one_phase(corpus_copy: Path, tmp_path: Path) -> None:
+    names = sorted(path.name for path in corpus_copy.glob("*.jpg"))[:5]
+    trace = tmp_path / "trace.json"
+    Pattern("my-app", [Call(name, 5.0) for name in names], preload=list(names)).save(trace)
+    result = decide("--candidate", "threadpool", corpus_copy, "--pattern", trace, "--repeat-full", 1, "--small-images", 2,
+                    "--json", tmp_path / "decision.json")  # fmt: skip
+    decision = Decision.load(tmp_path / "decision.json")
+    assert decision.pattern == str(trace) and f"pattern {trace}" in result.output.replace("\n", "")
+    assert [(p.name, p.calls) for p in decision.phases] == [("full", 5)]
+    assert decide("--candidate", "threadpool", corpus_copy, "--pattern", tmp_path / "none.json").exit_code == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from exifbench.analysis.sweep import analyze_sweep, pareto_front
 from exifbench.cli import app
 from exifbench.documents import load
-from exifbench.documents.runs import RunResult
+from exifbench.documents.runs import RunResult, RunSet
 from exifbench.documents.sweep import Configuration, SweepResults, Thresholds
 from exifbench.errors import ExifbenchError
 from exifbench.workflows.sweep import Matrix
@@ -127,3 +128,32 @@ def test_cli_sweep_runs_a_2x2_matrix_and_names_the_front(tiny: Path, tmp_path: P
 def test_cli_sweep_refuses_a_bad_worker_list(tiny: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sweep", str(tiny), "--workers", "4,x", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "--workers: expected whole numbers" in result.output
+
+
+def test_sweep_takes_every_option_run_takes() -> None:
+    """Issue 14: sweep accepts every option of run (those that vary take a comma list); a new run option fails here."""
+    from exifbench.cli.run import run
+    from exifbench.cli.sweep import sweep
+
+    assert set(inspect.signature(run).parameters) <= set(inspect.signature(sweep).parameters)
+
+
+def test_cli_sweep_passes_run_options_to_every_configuration(tiny: Path, tmp_path: Path) -> None:
+    out, copy, history = tmp_path / "out", tmp_path / "copy.json", tmp_path / "history"
+    copy.write_text("{}")
+    args = ["sweep", str(tiny), "-s", "threadpool,viewport", "--cold", "--tick-ms", "5", "--switch-interval", "0.002",
+            "--profile", "--wide", "--json", str(copy), "--force", "--history", str(history), "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    document = SweepResults.load(copy)
+    assert SweepResults.load(out / "sweep.json").to_dict() == document.to_dict()
+    runs = [run for one in document.configurations for run in one.runs]
+    assert len(runs) == 3 and all(run.config["cold"] and "cold_check" in run.config for run in runs)
+    assert {run.environment["switch_interval_s"] for run in runs} == {0.002}
+    assert {run.responsiveness["tick_ms"] for run in runs} == {5.0}
+    labels = [one.label(document.varied) for one in document.configurations]
+    assert labels == ["threadpool ×4", "viewport ×4", "sync"]  # pools named by the size each chose (local storage: 4)
+    assert len({path.name for path in out.glob("profile-*.html")}) == 3  # one per configuration, none overwritten
+    assert "local: every configuration" in result.output and "background" in result.output  # --wide: run's details table
+    series = [path for path in history.iterdir() if path.is_dir()]  # one fingerprint: local storage, default workers
+    assert len(series) == 1 and RunSet.load(next(series[0].glob("2*.json"))).strategies == ["threadpool", "viewport", "sync"]

@@ -12,10 +12,11 @@ nothing, said so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from exifbench.analysis.report import RunReport, analyze
 from exifbench.analysis.statistics import median
-from exifbench.documents.runs import RunResult
+from exifbench.documents.runs import RunResult, RunSet
 from exifbench.documents.sweep import Configuration, SweepResults, Thresholds
 
 
@@ -129,3 +130,19 @@ def analyze_sweep(sweep: SweepResults) -> SweepAnalysis:
         meeting = sorted((p for p in front if p.meets(sweep.thresholds)), key=_ship_order)
         verdicts.append(GroupVerdict(group, front, meeting[0] if meeting else None))
     return SweepAnalysis(sweep, points, verdicts)
+
+
+def group_reports(sweep: SweepResults) -> list[tuple[str, RunReport]]:
+    """Each group's configurations as one run set — every run named by its configuration's label — analysed as
+    ``run`` analyses one, against the group's ``sync``: the details ``--wide`` shows."""
+    groups: dict[str, list[tuple[Configuration, list[RunResult]]]] = {}
+    for one in sweep.configurations:
+        if one.runs:
+            label = one.label(sweep.varied)
+            groups.setdefault(group_of(one, sweep.varied), []).append((one, [replace(run, strategy=label) for run in one.runs]))
+    reports = []
+    for group, members in groups.items():
+        reference = next((runs[0].strategy for one, runs in members if one.strategy == "sync"), "sync")
+        runs = RunSet([run for _, mine in members for run in mine], complete=sweep.complete)
+        reports.append((group, analyze(runs, reference)))
+    return reports

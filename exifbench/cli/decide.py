@@ -9,11 +9,13 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, show_dataset, user_errors
 from exifbench.cli.options import (
-    Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, StorageProfile, Workers, storage_choice,
+    Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile, Workers,
+    storage_choice,
 )  # fmt: skip
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable, write_atomic
+from exifbench.pattern.builtin import load_pattern
 from exifbench.strategies import resolve
 
 
@@ -34,6 +36,7 @@ def decide(
     repeat_small: Annotated[Optional[int], typer.Option(help="Repeats per strategy in the small phase [default 4: the fewest that can reach p<0.05].")] = None,
     repeat_full: Annotated[Optional[int], typer.Option(help="Repeats per strategy on the full folder [default 4].")] = None,
     workers: Workers = None,
+    pattern: PatternName = None,
     storage: StorageProfile = None,
     io_latency: IoLatency = None,
     io_concurrency: IoConcurrency = None,
@@ -49,6 +52,8 @@ def decide(
     (blocking reduction, placeholders, time-to-EXIF, long tasks, frozen frames, background,
     memory) or the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
     Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
+    The verdict holds for --pattern (default startup-593; a built-in is sized to each phase's folder, a
+    recorded pattern file is replayed as recorded in one full phase); the decision names it.
     """
     from exifbench.analysis.policy import POLICY_KEYS, Policy
     from exifbench.config import check_keys, load_section
@@ -65,6 +70,7 @@ def decide(
                "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
     for name in (candidate, reference):
         resolve(name)
+    load_pattern(pattern)  # a bad pattern is one line now, before the dataset is made
     if json_path is not None:
         check_writable(json_path)
     section, where = load_section("decide", config)
@@ -75,10 +81,10 @@ def decide(
     show_dataset(dataset)
     if where:
         console.print(f"settings from {shown(where)}", highlight=False, soft_wrap=True)
-    phases = plan_phases(dataset.folder, policy)
+    phases = plan_phases(dataset.folder, policy, pattern)
     with graceful_stop() as stop, replay_progress(total_calls(phases)) as update:
         verdict = rollout(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
-                          dataset.label, phases, dataset.via)  # fmt: skip
+                          dataset.label, phases, dataset.via, pattern)  # fmt: skip
     console.print(render_console(verdict))
     if json_path is not None:
         write_atomic(json_path, render_json(verdict))

@@ -9,6 +9,15 @@ import typer
 
 from exifbench.dataset.storage import StorageChoice
 
+Strategies = Annotated[
+    str,
+    typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, viewport, dask, all (every one but dask), "
+                 "module:Class, or a comma list of them."),
+]  # fmt: skip
+Extractors = Annotated[
+    str,
+    typer.Option(help="EXIF extraction: pillow (the original), fastpath, or both as pillow,fastpath (each strategy runs with each)."),
+]
 Folder = Annotated[
     Optional[Path],
     typer.Argument(metavar="DIR", help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).", show_default=False),
@@ -43,6 +52,28 @@ def storage_choice(
 Extensions = Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")]
 PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern (startup-593, browse, group-by-date) or a pattern JSON file.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Write the result document (JSON) here.")]
+Force = Annotated[bool, typer.Option(help="Let --json replace an existing file.")]
+OutDir = Annotated[
+    Optional[Path],
+    typer.Option("--out", help="Directory for the result document and its reports (run: results.json, plots, report.html, "
+                 "summary.md; sweep: sweep.json, sweep.md, pareto.png) [sweep default: sweep-out]."),
+]  # fmt: skip
+Profile = Annotated[
+    bool,
+    typer.Option("--profile", help="Profile repeat 0 of each strategy (of each configuration, in a sweep) with pyinstrument "
+                 "into --out (profile-<name>.html/.txt)."),
+]  # fmt: skip
+Cold = Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")]
+TickMs = Annotated[
+    float,
+    typer.Option(min=0.1, show_default=False, help="UI probe: main-thread tick interval in ms during think time [default: 16.7, one 60 Hz frame]."),
+]
+SwitchInterval = Annotated[Optional[float], typer.Option(help="sys.setswitchinterval (s, above 0) for the run; Python's default is 0.005.")]
+Wide = Annotated[
+    bool,
+    typer.Option("--wide", help="Also print the details table: per-call percentiles, time-to-EXIF, background, UI lag, change with "
+                 "its interval, errors, and the storage daemon's I/O counts (opens, read requests, bytes read)."),
+]  # fmt: skip
 Ui = Annotated[
     str,
     typer.Option(
@@ -66,6 +97,7 @@ HistoryDir = Annotated[
 ]
 DEFAULT_HISTORY = Path(".exifbench") / "history"
 """Where ``run --save`` keeps the history when no ``--history DIR`` is given."""
+Save = Annotated[bool, typer.Option("--save", help=f"Append the runs to the history in {DEFAULT_HISTORY} (or --history DIR).")]
 Metrics = Annotated[
     str,
     typer.Option("--metric", help="Comma list of blocking, p99, not_ready, time_to_exif, frames, lag, background, memory; "

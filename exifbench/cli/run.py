@@ -11,8 +11,9 @@ from exifbench.cli.console import (
     console, dataset_for, err_console, fail, graceful_stop, replay_progress, show_dataset, user_errors,
 )  # fmt: skip
 from exifbench.cli.options import (
-    CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut,
-    OnNotReady, PatternName, Repeat, Scheduler, StorageProfile, Timeout, Ui, Workers, storage_choice, HistoryDir, DEFAULT_HISTORY,
+    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
+    IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, storage_choice,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.dataset.mount import StorageFailed
@@ -35,34 +36,34 @@ from exifbench.strategies import expand_names
 @user_errors
 def run(
     folder: Folder = None,
-    strategy: Annotated[str, typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, all, a comma list, or module:Class.")] = "all",
+    strategy: Strategies = "all",
     workers: Workers = None,
     pattern: PatternName = None,
     on_not_ready: OnNotReady = "defaults",
     repeat: Repeat = 1,
     json_path: JsonOut = None,
-    force: Annotated[bool, typer.Option(help="Let --json replace an existing file.")] = False,
+    force: Force = False,
     storage: StorageProfile = None,
     io_latency: IoLatency = None,
     io_concurrency: IoConcurrency = None,
     io_bandwidth: IoBandwidth = None,
     io_jitter: IoJitter = None,
     io_cache: IoCache = False,
-    cold: Annotated[bool, typer.Option(help="Evict the dataset from the page cache before each run (best effort).")] = False,
-    extractor: Annotated[str, typer.Option(help="EXIF extraction: pillow (the original), fastpath, or both as pillow,fastpath (each strategy runs with each).")] = "pillow",
+    cold: Cold = False,
+    extractor: Extractors = "pillow",
     extensions: Extensions = None,
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
     scheduler: Scheduler = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write plots, report.html, summary.md and results.json into this directory.")] = None,
-    profile: Annotated[bool, typer.Option("--profile", help="Profile repeat 0 of each strategy with pyinstrument into --out (profile-<strategy>.html/.txt).")] = False,
+    out: OutDir = None,
+    profile: Profile = False,
     timeout: Timeout = None,
-    tick_ms: Annotated[float, typer.Option(min=0.1, show_default=False, help="UI probe: main-thread tick interval in ms during think time [default: 16.7, one 60 Hz frame].")] = FRAME_MS,
-    switch_interval: Annotated[Optional[float], typer.Option(help="sys.setswitchinterval (s, above 0) for the run; Python's default is 0.005.")] = None,
+    tick_ms: TickMs = FRAME_MS,
+    switch_interval: SwitchInterval = None,
     ui: Ui = "probe",
-    wide: Annotated[bool, typer.Option("--wide", help="Also print the details table: per-call percentiles, background, UI lag, change with its interval, errors, and the storage daemon's I/O counts (opens, read requests, bytes read).")] = False,
+    wide: Wide = False,
     history_dir: HistoryDir = None,
-    save: Annotated[bool, typer.Option("--save", help=f"Append the run to the history in {DEFAULT_HISTORY} (or --history DIR).")] = False,
+    save: Save = False,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking.
 

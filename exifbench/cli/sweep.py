@@ -9,18 +9,23 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, fail, graceful_stop, replay_progress, user_errors
 from exifbench.cli.options import (
-    CacheEnabled, CacheSize, Extensions, Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, OnNotReady,
-    PatternName, Repeat, Scheduler, StorageProfile, Timeout, Ui, storage_choice,
+    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
+    IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, storage_choice,
 )  # fmt: skip
 from exifbench.config import percent
 from exifbench.dataset import Dataset
 from exifbench.documents.sweep import MAX_BLOCKING_RATIO, MAX_NOT_READY, Thresholds
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
+from exifbench.files import check_writable
 from exifbench.pattern.builtin import load_pattern
-from exifbench.pattern.pattern import Pattern
+from exifbench.pattern.pattern import FRAME_MS, Pattern
 from exifbench.replay.bench import BenchConfig
 from exifbench.strategies import expand_names
+
+
+DEFAULT_OUT = Path("sweep-out")
 
 
 def comma_list(value: str | None, option: str) -> list[str | None]:
@@ -50,39 +55,54 @@ def counts(value: str | None, option: str) -> list[int | None]:
 @user_errors
 def sweep(
     folder: Folder = None,
-    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategies to sweep: a comma list (sync is added on each storage as the reference).")] = "threadpool",
-    workers: Annotated[Optional[str], typer.Option(help="Worker counts to sweep, a comma list like 4,16,64; default: each strategy's own (viewport sizes itself to the storage).", show_default=False)] = None,
-    extractor: Annotated[str, typer.Option(help="Extractors to sweep: pillow, fastpath or pillow,fastpath.")] = "pillow",
-    storage: StorageProfile = None,
+    strategy: Strategies = "threadpool",
+    workers: Annotated[Optional[str], typer.Option(help="Worker counts to sweep, a comma list like 4,16,64 (default: each strategy's own, e.g. viewport sized to the storage; 'default' in the list means the same).", show_default=False)] = None,
     pattern: PatternName = None,
     on_not_ready: OnNotReady = "defaults",
     repeat: Repeat = 1,
+    json_path: JsonOut = None,
+    force: Force = False,
+    storage: StorageProfile = None,
     io_latency: IoLatency = None,
     io_concurrency: IoConcurrency = None,
     io_bandwidth: IoBandwidth = None,
     io_jitter: IoJitter = None,
     io_cache: IoCache = False,
+    cold: Cold = False,
+    extractor: Extractors = "pillow",
     extensions: Extensions = None,
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
     scheduler: Scheduler = None,
-    ui: Ui = "probe",
+    out: OutDir = None,
+    profile: Profile = False,
     timeout: Timeout = None,
+    tick_ms: TickMs = FRAME_MS,
+    switch_interval: SwitchInterval = None,
+    ui: Ui = "probe",
+    wide: Wide = False,
+    history_dir: HistoryDir = None,
+    save: Save = False,
     max_not_ready: Annotated[str, typer.Option(help="Threshold: share of calls that may get a placeholder.")] = f"{MAX_NOT_READY:.0%}",
     max_blocking_ratio: Annotated[str, typer.Option(help="Threshold: main-thread blocking as a share of sync's on the same storage.")] = f"{MAX_BLOCKING_RATIO:.0%}",
-    out: Annotated[Path, typer.Option("--out", help="Directory for sweep.json, sweep.md and pareto.png/.svg.")] = Path("sweep-out"),
 ) -> None:
     """Replay every configuration of a matrix (strategy × workers × extractor × storage × pattern), interleaved;
     name the Pareto front (blocking, time-to-EXIF p50, lag p99) and what to ship on each storage.
 
-    Options given as a comma list vary; every other option is shared by all configurations, as in run.
+    --strategy, --workers, --extractor, --storage and --pattern take a comma list (sync is added on each
+    storage as the reference); every other option is run's, shared by all configurations. Exit 0 when
+    every configuration ran; 1 when one failed (the others are kept); 2 bad input.
     """
-    from exifbench.analysis.sweep import analyze_sweep
+    from exifbench.analysis.sweep import analyze_sweep, group_reports
     from exifbench.renderers.render import check_out_dir
     from exifbench.renderers.sweep import render_console, write_sweep
-    from exifbench.workflows.sweep import Matrix, run_sweep
+    from exifbench.renderers.table import render_table
+    from exifbench.workflows.sweep import Matrix, run_sweep, save_to_history
 
+    out = out or DEFAULT_OUT
     check_out_dir(out)
+    if json_path is not None:
+        check_writable(json_path, force)
     thresholds = Thresholds(percent(max_not_ready, "--max-not-ready"), percent(max_blocking_ratio, "--max-blocking-ratio"))
     names = expand_names(strategy)
     sizes = counts(workers, "--workers")
@@ -92,19 +112,36 @@ def sweep(
         loaded = load_pattern(spec)
         patterns[spec or loaded.name] = loaded
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler)) if value is not None}
-    base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), workers=None, repeat=repeat, on_not_ready=on_not_ready,
-                       extractors=tuple(extractors), options=options, ui=ui)  # fmt: skip  # checks every name and option once
+    profiler = None
+    if profile:
+        from exifbench.replay.profiler import ReplayProfiler
+
+        profiler = ReplayProfiler(out)
+    base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), repeat=repeat, on_not_ready=on_not_ready,
+                       extractors=tuple(extractors), options=options, cold=cold, tick_ms=tick_ms,
+                       switch_interval_s=switch_interval, hook=profiler, ui=ui, grab_dir=out)  # fmt: skip  # checks every name and option once
     datasets: dict[str, Dataset] = {}
-    for profile in comma_list(storage, "--storage"):
-        dataset = dataset_for(folder, storage_choice(profile, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache), extensions)
-        datasets[profile or ("original" if dataset.embedded else "local")] = dataset
+    for spec in comma_list(storage, "--storage"):
+        dataset = dataset_for(folder, storage_choice(spec, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache), extensions)
+        datasets[spec or ("original" if dataset.embedded else "local")] = dataset
     matrix = Matrix(names, sizes, extractors, list(datasets), list(patterns))
     total = sum(len(patterns[str(one.settings["pattern"])].calls) for one in matrix.configurations()) * repeat
     with graceful_stop(timeout) as stop, replay_progress(total) as update:
         results = run_sweep(matrix, base, datasets, patterns, thresholds, update, stop)
     analysis = analyze_sweep(results)
     console.print(render_console(analysis), highlight=False, soft_wrap=True)
+    if wide:
+        for group, report in group_reports(results):
+            console.print(render_table(report, wide=True, title=f"{group}: every configuration"))
     written = [results.save(out / "sweep.json"), *write_sweep(analysis, out)]
-    console.print(f"{len(written)} files written to {shown(out)}: sweep.json, sweep.md, pareto.png", highlight=False)
+    profiles = len(profiler.written) if profiler is not None else 0
+    console.print(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png"
+                  + (f" and {profiles} profile files" if profiles else ""), highlight=False)  # fmt: skip
+    if json_path is not None:
+        results.save(json_path, force=force)
+        console.print(f"results written to {shown(json_path)}", highlight=False, soft_wrap=True)
+    if (save or history_dir is not None) and results.complete:
+        saved = save_to_history(results, history_dir or DEFAULT_HISTORY)
+        console.print(f"added to the history: {len(saved)} run documents in {shown(history_dir or DEFAULT_HISTORY)}", highlight=False)
     if any(one.failed is not None for one in results.configurations):
         raise fail("a configuration failed (named above); the others were measured and written", code=1)

@@ -121,6 +121,9 @@ class Decision:
     storage: str
     policy: Policy
     phases: list[PhaseVerdict] = field(default_factory=list)
+    pattern: str = "startup-593"
+    """The access pattern every phase replayed (a built-in's name or a pattern file): a verdict is per pattern.
+    Documents from before it was recorded were all ``startup-593``."""
 
     @property
     def decision(self) -> str:
@@ -138,6 +141,7 @@ class Decision:
             "reference": self.reference,
             "dataset": self.dataset,
             "storage": self.storage,
+            "pattern": self.pattern,
             "decision": self.decision,
             "policy": self.policy.to_dict(),
             "phases": [phase.to_dict() for phase in self.phases],
@@ -158,6 +162,7 @@ class Decision:
             storage=f.field(data, "storage", where, f.text),
             policy=Policy.from_dict(f.field(data, "policy", where, f.mapping), f"{where}.policy"),
             phases=[PhaseVerdict.from_dict(p, f"{where}: phases[{i}]") for i, p in enumerate(phases)],
+            pattern=f.field(data, "pattern", where, f.text, "startup-593"),
         )
 
     @classmethod

@@ -7,16 +7,20 @@ from collections.abc import Callable
 from exifbench.pattern.pattern import Pattern, startup_pattern
 from exifbench.pattern.viewers import browse_pattern, group_by_date_pattern
 
-BUILTIN_PATTERNS: dict[str, Callable[[], Pattern]] = {
+BUILTIN_PATTERNS: dict[str, Callable[..., Pattern]] = {
     "startup-593": startup_pattern,
     "browse": browse_pattern,
     "group-by-date": group_by_date_pattern,
 }
-"""``--pattern NAME``: the seed's start-up, and how viewers browse and group by date (:mod:`exifbench.pattern.viewers`)."""
+"""``--pattern NAME``: the seed's start-up, and how viewers browse and group by date (:mod:`exifbench.pattern.viewers`).
+Each builds its pattern for a folder of ``images`` images (its first parameter, 591 by default)."""
+DEFAULT_PATTERN = "startup-593"
 
 
-def load_pattern(spec: str | None) -> Pattern:
-    """A built-in pattern by name (default ``startup-593``) or a pattern file by path."""
+def load_pattern(spec: str | None, images: int | None = None) -> Pattern:
+    """A built-in pattern by name (default ``startup-593``), sized to a folder of ``images`` when given, or a
+    pattern file by path (a recorded trace: as recorded, whatever ``images``)."""
     if spec is None or spec in BUILTIN_PATTERNS:
-        return BUILTIN_PATTERNS[spec or "startup-593"]()
+        build = BUILTIN_PATTERNS[spec or DEFAULT_PATTERN]
+        return build() if images is None else build(images)
     return Pattern.load(spec)

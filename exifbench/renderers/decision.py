@@ -40,7 +40,7 @@ def headline(decision: Decision) -> str:
 
 
 def _subject(decision: Decision) -> str:
-    return f"{decision.candidate} vs {decision.reference} on {decision.dataset} ({decision.storage})"
+    return f"{decision.candidate} vs {decision.reference} on {decision.dataset} ({decision.storage}), pattern {decision.pattern}"
 
 
 def render_console(decision: Decision) -> RenderableType:

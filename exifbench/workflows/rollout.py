@@ -18,7 +18,8 @@ from exifbench.dataset.storage import StorageModel
 from exifbench.documents.decision import REJECT, Decision, PhaseVerdict
 from exifbench.documents.runs import RunSet, StrategyFailure
 from exifbench.errors import ExifbenchError
-from exifbench.pattern.pattern import Pattern, startup_pattern
+from exifbench.pattern.builtin import BUILTIN_PATTERNS, DEFAULT_PATTERN, load_pattern
+from exifbench.pattern.pattern import Pattern
 from exifbench.replay.bench import BenchConfig, iter_runs, storage_mount
 from exifbench.replay.leaks import Watch
 
@@ -36,13 +37,19 @@ class Phase:
     repeat: int
 
 
-def plan_phases(folder: Folder, policy: Policy) -> list[Phase]:
-    """``small`` (the first ``small_images`` files) when the folder is larger, then ``full``."""
+def plan_phases(folder: Folder, policy: Policy, pattern: str | None = None) -> list[Phase]:
+    """``small`` (the first ``small_images`` files) when the folder is larger, then ``full``, each replaying the
+    built-in ``pattern`` (default ``startup-593``) sized to its own folder.
+
+    A pattern file (a recorded trace) names its own calls: it is replayed as recorded, in one ``full`` phase.
+    """
+    if pattern is not None and pattern not in BUILTIN_PATTERNS:
+        return [Phase("full", folder, load_pattern(pattern), policy.repeat_full)]
     sizes = []
     if len(folder.files) > policy.small_images:
         sizes.append(("small", Folder(folder.root, folder.files[: policy.small_images]), policy.repeat_small))
     sizes.append(("full", folder, policy.repeat_full))
-    return [Phase(name, files, startup_pattern(images=len(files.files)), repeat) for name, files, repeat in sizes]
+    return [Phase(name, files, load_pattern(pattern, len(files.files)), repeat) for name, files, repeat in sizes]
 
 
 def total_calls(phases: list[Phase], strategies: int = 2) -> int:
@@ -92,12 +99,14 @@ def rollout(
     dataset: str | None = None,
     phases: list[Phase] | None = None,
     storage_via: str = "in-process",
+    pattern: str | None = None,
 ) -> Decision:
-    """Run the phases (default :func:`plan_phases`) in order and judge each; stop after a REJECTed phase."""
+    """Run the phases (default :func:`plan_phases` of ``pattern``) in order and judge each; stop after a REJECTed
+    phase. The decision names ``pattern``: a verdict holds for the pattern it was measured on."""
     if candidate == reference:
         raise ExifbenchError(f"the candidate and the reference are both {candidate!r}")
-    verdict = Decision(candidate, reference, dataset or str(folder.root), storage.describe(), policy)
-    for phase in phases if phases is not None else plan_phases(folder, policy):
+    verdict = Decision(candidate, reference, dataset or str(folder.root), storage.describe(), policy, pattern=pattern or DEFAULT_PATTERN)
+    for phase in phases if phases is not None else plan_phases(folder, policy, pattern):
         if verdict.phases and verdict.decision == REJECT:
             verdict.phases.append(PhaseVerdict(phase.name, len(phase.folder.files), len(phase.pattern.calls), 0,
                                                not_run="an earlier phase was rejected"))  # fmt: skip

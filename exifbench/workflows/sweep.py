@@ -12,15 +12,19 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 from exifbench.dataset import Dataset
 from exifbench.dataset.mount import Mount, StorageFailed
-from exifbench.documents.runs import StrategyFailure
+from exifbench.documents.fingerprint import fingerprint, key
+from exifbench.documents.history import append
+from exifbench.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.documents.sweep import Configuration, SweepResults, Thresholds
 from exifbench.pattern.pattern import Pattern
-from exifbench.replay.bench import BenchConfig, iter_runs, storage_mount
+from exifbench.replay.bench import BenchConfig, ReplayHook, iter_runs, storage_mount
 from exifbench.strategies import accepts, resolve
 
 DIMENSIONS = ("strategy", "workers", "extractor", "storage", "pattern")
@@ -56,6 +60,22 @@ class Matrix:
                 settings = {"strategy": REFERENCE, "workers": self.workers[0], "extractor": "pillow", "storage": storage, "pattern": pattern}
                 found.append(Configuration(settings, reference=True))
         return found
+
+
+@dataclass(frozen=True)
+class LabelledHook:
+    """``base.hook`` (e.g. the profiler) seeing each run under its configuration's label and the sweep's repeat,
+    so ``threadpool ×4`` and ``threadpool ×64`` get files of their own and only repeat 0 is profiled."""
+
+    hook: ReplayHook
+    label: str
+    repeat: int
+
+    def around(self, strategy: str, repeat: int) -> AbstractContextManager[dict[str, Any]]:
+        return self.hook.around(self.label, self.repeat)
+
+    def measured(self, run: RunResult) -> None:
+        self.hook.measured(replace(run, strategy=self.label, repeat=self.repeat))  # ``extra`` is shared: what the hook adds stays
 
 
 def bench_config(base: BenchConfig, configuration: Configuration, dataset: Dataset) -> BenchConfig:
@@ -131,6 +151,8 @@ def _run_once(
             progress(label, repeat, calls)
 
     config = bench_config(base, configuration, dataset)
+    if base.hook is not None:
+        config = replace(config, hook=LabelledHook(base.hook, label, repeat))
     pattern = patterns[str(configuration.settings["pattern"])]
     runs = iter_runs(config, dataset.folder, pattern, hook, stop, dataset.label, mounts[configuration.storage])
     for run in runs:
@@ -140,3 +162,13 @@ def _run_once(
         else:
             configuration.runs.append(replace(run, repeat=repeat))
             sweep.complete = sweep.complete and run.complete
+
+
+def save_to_history(sweep: SweepResults, directory: Path) -> list[Path]:
+    """Append the sweep's runs to the history at ``directory``: one run document per fingerprint — the runs one
+    ``run --save`` with those settings would add (its strategies side by side) — and the files written."""
+    by_fingerprint: dict[str, RunSet] = {}
+    for one in sweep.configurations:
+        for run in one.runs:
+            by_fingerprint.setdefault(key(fingerprint(run)), RunSet()).runs.append(run)
+    return [append(directory, runs) for runs in by_fingerprint.values()]
