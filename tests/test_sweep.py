@@ -155,5 +155,6 @@ def test_cli_sweep_passes_run_options_to_every_configuration(tiny: Path, tmp_pat
     assert labels == ["threadpool ×4", "viewport ×4", "sync"]  # pools named by the size each chose (local storage: 4)
     assert len({path.name for path in out.glob("profile-*.html")}) == 3  # one per configuration, none overwritten
     assert "local: every configuration" in result.output and "background" in result.output  # --wide: run's details table
+    assert "threadpool ×4 " in result.output and "×4 ×4" not in result.output  # the pool named once
     series = [path for path in history.iterdir() if path.is_dir()]  # one fingerprint: local storage, default workers
     assert len(series) == 1 and RunSet.load(next(series[0].glob("2*.json"))).strategies == ["threadpool", "viewport", "sync"]

@@ -133,13 +133,15 @@ def analyze_sweep(sweep: SweepResults) -> SweepAnalysis:
 
 
 def group_reports(sweep: SweepResults) -> list[tuple[str, RunReport]]:
-    """Each group's configurations as one run set — every run named by its configuration's label — analysed as
-    ``run`` analyses one, against the group's ``sync``: the details ``--wide`` shows."""
+    """Each group's configurations as one run set, analysed as ``run`` analyses one, against the group's ``sync``:
+    the tables ``--wide`` shows. Each run is named by its configuration's label within the group (``threadpool ×16``;
+    the group names the storage and pattern), which already names the pool's size."""
+    within = [key for key in sweep.varied if key not in ("storage", "pattern")]
     groups: dict[str, list[tuple[Configuration, list[RunResult]]]] = {}
     for one in sweep.configurations:
         if one.runs:
-            label = one.label(sweep.varied)
-            groups.setdefault(group_of(one, sweep.varied), []).append((one, [replace(run, strategy=label) for run in one.runs]))
+            named = [replace(run, strategy=one.label(within), config={**run.config, "pool_workers": None}) for run in one.runs]
+            groups.setdefault(group_of(one, sweep.varied), []).append((one, named))
     reports = []
     for group, members in groups.items():
         reference = next((runs[0].strategy for one, runs in members if one.strategy == "sync"), "sync")
