@@ -23,10 +23,13 @@ from PIL.TiffImagePlugin import IFDRational
 
 from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.pillow import pillow_exif
+from exifbench.extractors.plugin_open import no_getexif_exif
 from exifbench.extractors.tiff_ifd import Tiff, load_ifd, pillow_order
 
-CHUNK = 16 * 1024
-"""The first read: most cameras' headers fit; a longer one is read on in doubling steps (linear in its size)."""
+FIRST_READ = 4096
+"""The first read: the whole header of most small JPEGs, the magic bytes of any file; one request."""
+LOOKAHEAD = 1024
+"""Read beyond what the next segment needs, so the few short segments after it (DQT, SOF, DHT, SOS) come in the same request."""
 MAX_HEADER = 1024 * 1024
 """Bytes read before SOS at most; a longer header (junk, fill, huge segments) is left to Pillow."""
 VERIFIED_PILLOW = frozenset({(13, 0)})
@@ -75,7 +78,10 @@ def header_exif(path: str) -> dict[str, Any]:
         raise Fallback(unverified)
     try:
         with open(path, "rb", buffering=0) as fh:  # plain reads into one buffer; no second copy
-            found = scan_jpeg(fh)
+            head = fh.read(FIRST_READ)
+            if not head.startswith(b"\xff\xd8\xff"):
+                return no_getexif_exif(path, fh.fileno(), head)
+            found = scan_jpeg(fh, head)
         merged = {} if found is None else merged_exif(*found)  # no Exif: ``_getexif`` gives None
     except Fallback:
         raise
@@ -93,7 +99,7 @@ def fastpath_exif(path: str) -> dict[str, Any]:
         return pillow_exif(path)
 
 
-def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, int, int, bytes | None, bool] | None:
+def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None, bool] | None:
     """Walk the markers up to SOS exactly as ``JpegImageFile._open`` would.
 
     Returns the Exif payload as ``data[start:end]`` (segments joined as Pillow joins them;
@@ -101,11 +107,9 @@ def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, int, int, bytes | None, bool] | Non
     already set the DPI -- or ``None`` for a JPEG without
     Exif. Raises :class:`~exifbench.extractors.fallback.Fallback` wherever Pillow would
     fail, warn, or behave in a way not replicated here, and once the header passes
-    :data:`MAX_HEADER` bytes: at most that much is read, in time linear in it.
+    :data:`MAX_HEADER` bytes: at most that much is read, in time linear in it. ``buf`` holds the
+    bytes read from ``fh`` so far (the first read, a JPEG's SOI first).
     """
-    buf = fh.read(CHUNK)
-    if not buf.startswith(b"\xff\xd8\xff"):
-        raise Fallback("not-jpeg")
     exif: list[tuple[int, int]] = []  # spans of the header: the first segment whole, the others after "Exif\0\0"
     xmp: bytes | None = None
     has_dpi = False
@@ -195,13 +199,13 @@ def scan_jpeg(fh: IO[bytes]) -> tuple[bytes, int, int, bytes | None, bool] | Non
 
 
 def _fill(fh: IO[bytes], buf: bytes, end: int) -> bytes:
-    """``buf`` extended to at least ``end`` bytes, never past :data:`MAX_HEADER`; EOF before SOS falls back.
+    """``buf`` extended to at least ``end`` bytes (plus :data:`LOOKAHEAD`), never past :data:`MAX_HEADER`; EOF before SOS falls back.
 
-    Each read at least doubles the buffer, so the copies stay linear in the header's size.
+    Each read grows the buffer by half at least, so the copies stay linear in the header's size.
     """
     if end > MAX_HEADER:
         raise Fallback("large-header")
-    buf += fh.read(min(max(CHUNK, end - len(buf), len(buf)), MAX_HEADER - len(buf)))
+    buf += fh.read(min(max(end - len(buf) + LOOKAHEAD, len(buf) // 2), MAX_HEADER - len(buf)))
     if end > len(buf):
         raise Fallback("truncated-header")
     return buf

@@ -1,0 +1,68 @@
+"""Files Pillow opens with a plugin that has no ``_getexif`` (TIFF, HEIF, AVIF...): the original's ``{}`` without ``Image.open``.
+
+For such a file the original loader's outcome is decided by the plugin's open alone: ``{}`` when it
+succeeds, an error when it fails. :func:`no_getexif_exif` runs exactly that open -- the plugin
+``Image.open`` would try first, on the same bytes -- and skips only ``Image.open``'s own overhead
+and, for pillow-heif, its growing read of the whole file (one read of the file's size instead). Whatever
+``Image.open`` would do beyond that -- a plugin failing (Pillow then tries the next one), an earlier
+plugin accepting the file, a warning, a decompression-bomb check that fires -- is a
+:class:`~exifbench.extractors.fallback.Fallback`: Pillow itself then gives the outcome, error text and all.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import IO, Any
+
+from PIL import Image
+
+import exifbench.extractors.pillow  # noqa: F401  (registers pillow-heif's opener, as the original loader has it)
+from exifbench.extractors.fallback import Fallback
+
+Image.init()  # every plugin imported now, so ``Image.ID`` is the order ``Image.open`` tries them in from now on
+
+_WHOLE_FILE = frozenset({"HEIF"})
+"""Plugins that read the whole file (pillow-heif): given it in one exact-size read, as a ``BytesIO``."""
+
+
+def first_plugin(prefix: bytes) -> str:
+    """The format whose plugin ``Image.open`` tries first on a file starting with ``prefix`` (its first 16 bytes)."""
+    for name in Image.ID:
+        factory_accept = Image.OPEN.get(name)
+        if factory_accept is None:
+            raise Fallback("pillow-plugins")
+        accept = factory_accept[1]
+        result = True if accept is None else accept(prefix)
+        if isinstance(result, str):  # Image.open warns and goes on: left to Pillow
+            raise Fallback("plugin-warning")
+        if result:
+            return name
+    raise Fallback("unidentified")
+
+
+def no_getexif_exif(path: str, fd: int, head: bytes) -> dict[str, Any]:
+    """``pillow_exif(path)``'s ``{}`` for a file whose plugin has no ``_getexif``; raises :class:`Fallback` otherwise.
+
+    ``head`` is the file's first bytes (at least 16 unless the file is shorter), read from ``fd`` already;
+    ``fd`` is left open (its position moves).
+    """
+    name = first_plugin(head[:16])
+    factory = Image.OPEN[name][0]
+    if callable(getattr(factory, "_getexif", None)):
+        raise Fallback(f"{name.lower()}-exif")
+    if name in _WHOLE_FILE:
+        size = os.fstat(fd).st_size  # one read of it all from the start: no copy of a large file onto the head
+        fp: IO[bytes] = io.BytesIO(os.pread(fd, size, 0) if size > len(head) else head)
+    else:  # read as Image.open reads it (buffered, from the start); only the head is read twice
+        os.lseek(fd, 0, os.SEEK_SET)
+        fp = open(os.dup(fd), "rb")
+    try:
+        with fp, factory(fp, path) as image:
+            width, height = image.size
+    except Exception as exc:  # Image.open would try the next plugin or raise: Pillow's call
+        raise Fallback(f"{name.lower()}-open") from exc
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and max(1, width) * max(1, height) > limit:
+        raise Fallback("large-image")
+    return {}
