@@ -114,6 +114,8 @@ def test_io_counts_are_identical_across_repeats_and_extractors_differ(corpus_cop
     assert len(pillow) == len(fast) == 5
     assert all(io == pillow[0] for io in pillow) and all(io == fast[0] for io in fast)
     assert pillow[0]["bytes"] > 0 and fast[0]["bytes"] > 0 and fast[0] != pillow[0]
+    # each read exactly its header (no 16 KiB first read, no second read of a file): never more than Pillow
+    assert fast[0]["bytes"] <= pillow[0]["bytes"] and fast[0]["reads"] <= pillow[0]["reads"], (fast[0], pillow[0])
 
 
 def test_in_process_fallback_marks_loaders_without_reader(corpus_copy: Path) -> None:

@@ -201,11 +201,11 @@ def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None,
 def _fill(fh: IO[bytes], buf: bytes, end: int) -> bytes:
     """``buf`` extended to at least ``end`` bytes (plus :data:`LOOKAHEAD`), never past :data:`MAX_HEADER`; EOF before SOS falls back.
 
-    Each read grows the buffer by half at least, so the copies stay linear in the header's size.
+    Each read grows the buffer by an eighth at least, so the copies stay linear in the header's size.
     """
     if end > MAX_HEADER:
         raise Fallback("large-header")
-    buf += fh.read(min(max(end - len(buf) + LOOKAHEAD, len(buf) // 2), MAX_HEADER - len(buf)))
+    buf += fh.read(min(max(end - len(buf) + LOOKAHEAD, len(buf) // 8), MAX_HEADER - len(buf)))
     if end > len(buf):
         raise Fallback("truncated-header")
     return buf

@@ -33,12 +33,14 @@ def first_plugin(prefix: bytes) -> str:
         if factory_accept is None:
             raise Fallback("pillow-plugins")
         accept = factory_accept[1]
-        result = True if accept is None else accept(prefix)
+        if accept is None:  # no magic bytes matched: Image.open now tries the plugins that guess
+            raise Fallback("not-identified")
+        result = accept(prefix)
         if isinstance(result, str):  # Image.open warns and goes on: left to Pillow
             raise Fallback("plugin-warning")
         if result:
             return name
-    raise Fallback("unidentified")
+    raise Fallback("not-identified")
 
 
 def no_getexif_exif(path: str, fd: int, head: bytes) -> dict[str, Any]:
