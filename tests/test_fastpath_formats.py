@@ -7,6 +7,7 @@ every variant below -- truncated, bytes flipped, empty -- must give the Pillow r
 
 from __future__ import annotations
 
+import io
 import random
 import shutil
 from pathlib import Path
@@ -14,13 +15,15 @@ from pathlib import Path
 import PIL
 import pytest
 from PIL import Image
+from pillow_heif.heif import HeifFile
 
 from exifbench.extractors import ExifReader
 from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.fastpath import header_exif
+from exifbench.extractors.heif_layout import sparse_heif
 from exifbench.replay.equality import values_equal
 
-SAMPLES = {"tiff": "tiff/Arbitro.tiff", "heif": "heic/samplefilehub.heif"}
+SAMPLES = {"tiff": "tiff/Arbitro.tiff", "heif": "heic/samplefilehub.heif", "heic": "heic/IMG_5195.HEIC"}
 
 
 @pytest.fixture(scope="module")
@@ -33,23 +36,24 @@ def samples(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     return found
 
 
-def variants(data: bytes) -> list[tuple[str, bytes]]:
-    """The clean file, cut at several places, bytes flipped in its header, and empty."""
-    cuts = sorted({4, 12, 16, 64, 256, len(data) // 2, len(data) - 1} - {len(data)})
+def variants(data: bytes, header: int = 600) -> list[tuple[str, bytes]]:
+    """The clean file, cut at several places, bytes flipped in its first ``header`` bytes, and empty."""
+    cuts = sorted({4, 12, 16, 64, 256, header // 2, header + 8, len(data) // 2, len(data) - 1} - {len(data)})
     found = [("clean", data), ("empty", b"")] + [(f"cut at {n}", data[:n]) for n in cuts if n < len(data)]
     rng = random.Random(len(data))
-    for position in rng.sample(range(min(len(data), 600)), 12):
+    for position in rng.sample(range(min(len(data), header)), 16):
         flipped = bytearray(data)
         flipped[position] ^= 0xFF
         found.append((f"byte {position} flipped", bytes(flipped)))
     return found
 
 
-@pytest.mark.parametrize("kind", ["tiff", "heif", "avif"])
+@pytest.mark.parametrize("kind", ["tiff", "heif", "heic", "avif"])
 def test_corrupt_variants_give_the_original_dict_and_error(samples: dict[str, bytes], tmp_path: Path, kind: str) -> None:
     fast, original = ExifReader("fastpath"), ExifReader("pillow")
     outcomes = []
-    for name, data in variants(samples[kind]):
+    header = 3015 if kind == "heic" else 600  # IMG_5195.HEIC: ftyp and meta, then mdat
+    for name, data in variants(samples[kind], header):
         path = tmp_path / f"{name.replace(' ', '-')}.{kind}"
         path.write_bytes(data)
         mine, theirs = fast(str(path)), original(str(path))
@@ -69,6 +73,20 @@ def test_corpus_tiff_and_heic_are_answered_without_pillow(corpus_dir: Path, tmp_
         copy = tmp_path / path.name
         shutil.copyfile(path, copy)
         assert fast(str(copy)) == original(str(copy)) == (({}, None, None)), path.name
+
+
+@pytest.mark.parametrize("relative", ["heic/IMG_5195.HEIC", "heic/mobile/HMD_Nokia_8.3_5G.heif", "heic/mobile/iphone_13_pro_max.HEIC"])
+def test_pillow_heif_opens_the_sparse_file_as_the_whole_file(corpus_dir: Path, relative: str) -> None:
+    whole = (corpus_dir / relative).read_bytes()
+    with open(corpus_dir / relative, "rb") as fh:
+        sparse = sparse_heif(fh.fileno(), whole[:4096], len(whole))
+    assert sparse is not None and len(sparse) == len(whole)
+
+    def opened(data: bytes) -> str:
+        heif = HeifFile(io.BytesIO(data), convert_hdr_to_8bit=True, hdr_to_16bit=True, remove_stride=False)
+        return repr([(image.size, image.mode, image.info) for image in heif._images])
+
+    assert opened(sparse) == opened(whole)  # sizes, modes, Exif and XMP blocks, thumbnails, depth and aux images
 
 
 def test_unverified_pillow_falls_back_for_tiff_too(samples: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,8 @@
 For such a file the original loader's outcome is decided by the plugin's open alone: ``{}`` when it
 succeeds, an error when it fails. :func:`no_getexif_exif` runs exactly that open -- the plugin
 ``Image.open`` would try first, on the same bytes -- and skips only ``Image.open``'s own overhead
-and, for pillow-heif, its growing read of the whole file (one read of the file's size instead). Whatever
+and, for pillow-heif, its read of the whole file: it is handed the file as its open reads it, every
+box but the coded image data (:func:`~exifbench.extractors.heif_layout.sparse_heif`). Whatever
 ``Image.open`` would do beyond that -- a plugin failing (Pillow then tries the next one), an earlier
 plugin accepting the file, a warning, a decompression-bomb check that fires -- is a
 :class:`~exifbench.extractors.fallback.Fallback`: Pillow itself then gives the outcome, error text and all.
@@ -19,12 +20,9 @@ from PIL import Image
 
 import exifbench.extractors.pillow  # noqa: F401  (registers pillow-heif's opener, as the original loader has it)
 from exifbench.extractors.fallback import Fallback
+from exifbench.extractors.heif_layout import sparse_heif
 
 Image.init()  # every plugin imported now, so ``Image.ID`` is the order ``Image.open`` tries them in from now on
-
-_WHOLE_FILE = frozenset({"HEIF"})
-"""Plugins that read the whole file (pillow-heif): given it in one exact-size read, as a ``BytesIO``."""
-
 
 def first_plugin(prefix: bytes) -> str:
     """The format whose plugin ``Image.open`` tries first on a file starting with ``prefix`` (its first 16 bytes)."""
@@ -53,9 +51,10 @@ def no_getexif_exif(path: str, fd: int, head: bytes) -> dict[str, Any]:
     factory = Image.OPEN[name][0]
     if callable(getattr(factory, "_getexif", None)):
         raise Fallback(f"{name.lower()}-exif")
-    if name in _WHOLE_FILE:
-        size = os.fstat(fd).st_size  # one read of it all from the start: no copy of a large file onto the head
-        fp: IO[bytes] = io.BytesIO(os.pread(fd, size, 0) if size > len(head) else head)
+    if name == "HEIF":  # pillow-heif reads the whole file: give it the parts its open reads (else all, in one read)
+        size = os.fstat(fd).st_size
+        data = sparse_heif(fd, head, size) or (os.pread(fd, size, 0) if size > len(head) else head)
+        fp: IO[bytes] = io.BytesIO(data)
     else:  # read as Image.open reads it (buffered, from the start); only the head is read twice
         os.lseek(fd, 0, os.SEEK_SET)
         fp = open(os.dup(fd), "rb")
