@@ -4,7 +4,9 @@
 returns (keys, key order, value types) without ``Image.open``. It replays the
 checks ``JpegImageFile._open`` makes on every marker up to SOS, then the
 ``Image.Exif`` logic (XMP orientation, DPI probe, Exif/GPS sub-IFD merge).
-Whenever it cannot vouch for Pillow's outcome -- not a JPEG, MPO, odd markers,
+A file that is not a JPEG goes to :mod:`~exifbench.extractors.plugin_open` (TIFF, HEIF, AVIF: their
+plugin's own open decides between ``{}`` and an error). Whenever it cannot vouch for Pillow's
+outcome -- MPO, odd markers,
 a header over :data:`MAX_HEADER` bytes, a Pillow release it was not verified
 against, anything Pillow would warn or raise about -- it raises
 :class:`~exifbench.extractors.fallback.Fallback` naming the reason, and the

@@ -4,9 +4,9 @@ pillow-heif opens a file by handing libheif the whole file as one ``bytes`` obje
 the boxes (``ftyp``, ``meta`` with its item tables and properties), reads the data of the items
 it interprets at open (Exif and XMP blocks, grid and overlay descriptors) and leaves the coded
 images (``hvc1``, ``av01``... tiles, thumbnails, depth maps) for decoding. :func:`sparse_heif`
-builds that same ``bytes`` object with only those regions read from the file (where coded image
-data sits it holds whatever the allocator gave), so the open sees exactly the bytes it would read from the file, without
-reading megabytes of pixels. Anything this module does not follow (odd box sizes, ``iloc``
+builds a ``bytes`` object of the file's length with every other region read from the file (where
+coded image data sits it holds whatever the allocator gave), so the open sees the bytes it reads
+from the file, without megabytes of pixels being read. Anything this module does not follow (odd box sizes, ``iloc``
 construction methods other than file offsets, external data references) makes it answer ``None``:
 the caller then reads the whole file.
 """
@@ -68,6 +68,7 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
 
 
 def _item_types(iinf: bytes) -> dict[int, bytes]:
+    """Item id -> item type, from ``iinf`` (``infe`` versions 2 and 3 only)."""
     version = iinf[0]
     pos = 4 + (2 if version == 0 else 4)
     types = {}

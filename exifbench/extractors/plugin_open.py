@@ -24,6 +24,7 @@ from exifbench.extractors.heif_layout import sparse_heif
 
 Image.init()  # every plugin imported now, so ``Image.ID`` is the order ``Image.open`` tries them in from now on
 
+
 def first_plugin(prefix: bytes) -> str:
     """The format whose plugin ``Image.open`` tries first on a file starting with ``prefix`` (its first 16 bytes)."""
     for name in Image.ID:
