@@ -21,6 +21,7 @@ from exifbench.extractors import ExifReader
 from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.fastpath import header_exif
 from exifbench.extractors.heif_layout import sparse_heif
+from exifbench.extractors.pillow import pillow_exif
 from exifbench.replay.equality import values_equal
 
 SAMPLES = {"tiff": "tiff/Arbitro.tiff", "heif": "heic/samplefilehub.heif", "heic": "heic/IMG_5195.HEIC"}
@@ -34,6 +35,11 @@ def samples(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     Image.new("RGB", (32, 24), (200, 30, 90)).save(avif)
     found["avif"] = avif.read_bytes()
     return found
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 def variants(data: bytes, header: int = 600) -> list[tuple[str, bytes]]:
@@ -53,6 +59,7 @@ def test_corrupt_variants_give_the_original_dict_and_error(samples: dict[str, by
     fast, original = ExifReader("fastpath"), ExifReader("pillow")
     outcomes = []
     header = 3015 if kind == "heic" else 600  # IMG_5195.HEIC: ftyp and meta, then mdat
+    pillow_exif(str(write(tmp_path / f"first.{kind}", samples[kind])))  # Pillow has met the format (its plugin loaded)
     for name, data in variants(samples[kind], header):
         path = tmp_path / f"{name.replace(' ', '-')}.{kind}"
         path.write_bytes(data)
@@ -101,6 +108,8 @@ def test_a_plugin_tried_earlier_leaves_the_file_to_pillow(samples: dict[str, byt
     path = tmp_path / "a.heif"
     path.write_bytes(samples["heif"])
     assert header_exif(str(path)) == {}
-    monkeypatch.setattr(Image, "ID", ["IM", *Image.ID])  # a guessing plugin first: Image.open would try it first
+    from PIL import ImImagePlugin  # noqa: F401  (registers IM, a plugin that guesses: no magic bytes)
+
+    monkeypatch.setattr(Image, "ID", ["IM", *Image.ID])  # tried first: Image.open would try IM's open first
     with pytest.raises(Fallback, match="not-identified"):
         header_exif(str(path))

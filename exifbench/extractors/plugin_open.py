@@ -22,11 +22,13 @@ import exifbench.extractors.pillow  # noqa: F401  (registers pillow-heif's opene
 from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.heif_layout import sparse_heif
 
-Image.init()  # every plugin imported now, so ``Image.ID`` is the order ``Image.open`` tries them in from now on
-
 
 def first_plugin(prefix: bytes) -> str:
-    """The format whose plugin ``Image.open`` tries first on a file starting with ``prefix`` (its first 16 bytes)."""
+    """The format whose plugin ``Image.open`` tries first on a file starting with ``prefix`` (its first 16 bytes).
+
+    Plugins registered later (``Image.open`` imports more as it goes) join the end of ``Image.ID``, so the first
+    match among those registered now is the first ``Image.open`` tries; no match leaves the file to Pillow.
+    """
     for name in Image.ID:
         factory_accept = Image.OPEN.get(name)
         if factory_accept is None:
