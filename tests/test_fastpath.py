@@ -315,7 +315,7 @@ def test_fill_before_exif_reads_a_bounded_header_in_a_bounded_buffer(tmp_path: P
     tracemalloc.start()
     try:
         with pytest.raises(Fallback, match="large-header"):
-            scan_jpeg(counting, counting.read(FIRST_READ))
+            scan_jpeg(counting.read, counting.read(FIRST_READ))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -15,9 +15,11 @@ reader asks Pillow (:func:`fastpath_exif` does the same for direct callers).
 
 from __future__ import annotations
 
+import os
 import re
-from functools import lru_cache
-from typing import IO, Any
+from collections.abc import Callable
+from functools import lru_cache, partial
+from typing import Any
 
 import PIL
 from PIL import ExifTags, Image
@@ -79,11 +81,14 @@ def header_exif(path: str) -> dict[str, Any]:
     if unverified := unverified_pillow(PIL.__version__):
         raise Fallback(unverified)
     try:
-        with open(path, "rb", buffering=0) as fh:  # plain reads into one buffer; no second copy
-            head = fh.read(FIRST_READ)
+        fd = os.open(path, os.O_RDONLY)  # plain reads into one buffer; no second copy
+        try:
+            head = os.read(fd, FIRST_READ)
             if not head.startswith(b"\xff\xd8\xff"):
-                return no_getexif_exif(path, fh.fileno(), head)
-            found = scan_jpeg(fh, head)
+                return no_getexif_exif(path, fd, head)
+            found = scan_jpeg(partial(os.read, fd), head)
+        finally:
+            os.close(fd)
         merged = {} if found is None else merged_exif(*found)  # no Exif: ``_getexif`` gives None
     except Fallback:
         raise
@@ -101,7 +106,7 @@ def fastpath_exif(path: str) -> dict[str, Any]:
         return pillow_exif(path)
 
 
-def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None, bool] | None:
+def scan_jpeg(read: Callable[[int], bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None, bool] | None:
     """Walk the markers up to SOS exactly as ``JpegImageFile._open`` would.
 
     Returns the Exif payload as ``data[start:end]`` (segments joined as Pillow joins them;
@@ -110,7 +115,7 @@ def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None,
     Exif. Raises :class:`~exifbench.extractors.fallback.Fallback` wherever Pillow would
     fail, warn, or behave in a way not replicated here, and once the header passes
     :data:`MAX_HEADER` bytes: at most that much is read, in time linear in it. ``buf`` holds the
-    bytes read from ``fh`` so far (the first read, a JPEG's SOI first).
+    bytes read so far (the first read, a JPEG's SOI first); ``read(n)`` reads on (at most ``n`` bytes, fewer at EOF).
     """
     exif: list[tuple[int, int]] = []  # spans of the header: the first segment whole, the others after "Exif\0\0"
     xmp: bytes | None = None
@@ -122,22 +127,22 @@ def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None,
         if pending != 0xFF:  # junk between markers: Pillow reads on, byte by byte, to the next 0xFF
             while (found := buf.find(b"\xff", pos)) < 0:
                 pos = len(buf)
-                buf = _fill(fh, buf, pos + 1)
+                buf = _fill(read, buf, pos + 1)
             pos = found + 1
         if pos >= len(buf):
-            buf = _fill(fh, buf, pos + 1)
+            buf = _fill(read, buf, pos + 1)
         byte = buf[pos]
         pos += 1
         pending = 0xFF
         if byte == 0xFF:  # fill bytes: the last 0xFF of the run starts the marker
             while (other := _NOT_FF.search(buf, pos)) is None:
                 pos = len(buf)
-                buf = _fill(fh, buf, pos + 1)
+                buf = _fill(read, buf, pos + 1)
             pos = other.start()
             continue
         if byte == 0x00:  # escaped 0xFF: the next byte is read as a new start
             if pos >= len(buf):
-                buf = _fill(fh, buf, pos + 1)
+                buf = _fill(read, buf, pos + 1)
             pending = buf[pos]
             pos += 1
             continue
@@ -145,13 +150,13 @@ def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None,
             raise Fallback("no-marker")
         if byte not in _NO_PAYLOAD:
             if pos + 2 > len(buf):
-                buf = _fill(fh, buf, pos + 2)
+                buf = _fill(read, buf, pos + 2)
             n = (buf[pos] << 8 | buf[pos + 1]) - 2
             pos += 2
             start = pos
             if n > 0:
                 if pos + n > len(buf):
-                    buf = _fill(fh, buf, pos + n)
+                    buf = _fill(read, buf, pos + n)
                 pos += n
             if byte == _SOS:
                 break
@@ -184,7 +189,7 @@ def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None,
             elif byte == 0xDB:
                 check_dqt(buf[start:pos])
         if pos >= len(buf):
-            buf = _fill(fh, buf, pos + 1)
+            buf = _fill(read, buf, pos + 1)
         pending = buf[pos]
         pos += 1
     if size is None or min(size) <= 0:
@@ -200,14 +205,14 @@ def scan_jpeg(fh: IO[bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None,
     return joined, 0, len(joined), xmp, has_dpi
 
 
-def _fill(fh: IO[bytes], buf: bytes, end: int) -> bytes:
+def _fill(read: Callable[[int], bytes], buf: bytes, end: int) -> bytes:
     """``buf`` extended to at least ``end`` bytes (plus :data:`LOOKAHEAD`), never past :data:`MAX_HEADER`; EOF before SOS falls back.
 
     Each read grows the buffer by an eighth at least, so the copies stay linear in the header's size.
     """
     if end > MAX_HEADER:
         raise Fallback("large-header")
-    buf += fh.read(min(max(end - len(buf) + LOOKAHEAD, len(buf) // 8), MAX_HEADER - len(buf)))
+    buf += read(min(max(end - len(buf) + LOOKAHEAD, len(buf) // 8), MAX_HEADER - len(buf)))
     if end > len(buf):
         raise Fallback("truncated-header")
     return buf
