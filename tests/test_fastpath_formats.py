@@ -113,3 +113,16 @@ def test_a_plugin_tried_earlier_leaves_the_file_to_pillow(samples: dict[str, byt
     monkeypatch.setattr(Image, "ID", ["IM", *Image.ID])  # tried first: Image.open would try IM's open first
     with pytest.raises(Fallback, match="not-identified"):
         header_exif(str(path))
+
+
+def test_heif_layouts_the_sparse_read_does_not_follow_are_read_whole(samples: dict[str, bytes], tmp_path: Path) -> None:
+    whole = samples["heic"]  # IMG_5195.HEIC: meta at 24, its iloc box at 2279, mdat at 3015
+    assert whole[2283:2287] == b"iloc"
+    odd_iloc = whole[:2287] + b"\x03" + whole[2288:]  # an iloc version this module does not know
+    second_meta = whole + whole[24:3015]  # a second meta box at the end
+    for name, data in [("odd iloc", odd_iloc), ("second meta", second_meta)]:
+        path = write(tmp_path / f"{name.replace(' ', '-')}.heic", data)
+        with open(path, "rb") as fh:
+            assert sparse_heif(fh.fileno(), data[:4096], len(data)) is None, name
+        mine, theirs = ExifReader("fastpath")(str(path)), ExifReader("pillow")(str(path))
+        assert values_equal(mine.exif, theirs.exif) and mine.error == theirs.error, (name, mine, theirs)

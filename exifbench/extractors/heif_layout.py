@@ -20,6 +20,8 @@ from functools import lru_cache
 
 CODED = frozenset({b"hvc1", b"av01", b"avc1", b"jpeg", b"vvc1", b"j2k1", b"unci", b"evc1"})
 """Item types whose data is a coded image: read only when decoding, never at open."""
+MAX_TOP_BOXES = 64
+"""More top-level boxes than this (a HEIF has a handful) and the whole file is read instead."""
 _U16, _U32, _U64 = struct.Struct(">H"), struct.Struct(">I"), struct.Struct(">Q")
 
 
@@ -33,6 +35,7 @@ class _Reader:
     def __init__(self, fd: int, head: bytes, size: int) -> None:
         self.fd, self.head, self.size = fd, head, size
         self.regions: list[tuple[int, bytes]] = [(0, head)]
+        self.bytes_read = len(head)
 
     def get(self, start: int, length: int) -> bytes:
         if start < 0 or length < 0 or start + length > self.size:
@@ -43,6 +46,7 @@ class _Reader:
         if len(data) != length:
             raise _Unsure
         self.regions.append((start, data))
+        self.bytes_read += length
         return data
 
 
@@ -123,27 +127,32 @@ def _extents(iloc: bytes, types: dict[int, bytes]) -> list[tuple[int, int]]:
 
 
 def sparse_heif(fd: int, head: bytes, size: int) -> bytes | None:
-    """The file as pillow-heif's open reads it (coded image data zeroed), or ``None`` where unsure."""
+    """The file as pillow-heif's open reads it (coded image data not read), or ``None`` where unsure or not worth it."""
     if size <= len(head):  # small enough to read whole (and ``bytes`` of length 0 or 1 are shared objects)
         return None
     reader = _Reader(fd, head, size)
     try:
-        pos, meta = 0, None
+        pos, metas, count = 0, [], 0
         while pos < size:
-            header = reader.get(pos, min(16, size - pos))
-            kind, start, end = _top_box(header, pos, size)
+            count += 1
+            if count > MAX_TOP_BOXES:
+                return None
+            kind, start, end = _top_box(reader.get(pos, min(16, size - pos)), pos, size)
             if kind != b"mdat":
                 box = reader.get(pos, end - pos)
                 if kind == b"meta":
-                    meta = box[start - pos :]
+                    metas.append(box[start - pos :])
             pos = end
-        if meta is None:
+        if len(metas) != 1:
             return None
-        children = {kind: meta[s:e] for kind, s, e in _boxes(meta, 4, len(meta))}
-        if b"iinf" not in children or b"iloc" not in children:
+        children = [(kind, metas[0][s:e]) for kind, s, e in _boxes(metas[0], 4, len(metas[0]))]
+        tables = {kind: box for kind, box in children if kind in (b"iinf", b"iloc")}
+        if len(tables) != 2 or sum(kind in tables for kind, _ in children) != 2:  # each exactly once
             return None
-        for start, length in _extents(children[b"iloc"], _item_types(children[b"iinf"])):
+        for start, length in _extents(tables[b"iloc"], _item_types(tables[b"iinf"])):
             reader.get(start, length)
+            if reader.bytes_read > size // 2:  # mostly read anyway: one read of it all is cheaper
+                return None
     except (_Unsure, IndexError, struct.error):
         return None
     return _assemble(size, reader.regions)
