@@ -97,6 +97,7 @@ def test_matrix_adds_one_sync_reference_per_storage() -> None:
     found = matrix.configurations()
     assert len(found) == 2 * 2 * 2 + 2
     assert [(one.strategy, one.storage) for one in found if one.reference] == [("sync", "local"), ("sync", "hdd")]
+    assert all(one.settings["workers"] is None for one in found if one.reference)  # sync has no pool to size
     assert matrix.varied == ["strategy", "workers", "storage"]
 
 

@@ -57,7 +57,7 @@ class Matrix:
         found = [Configuration(dict(zip(DIMENSIONS, values, strict=True))) for values in product]
         for storage, pattern in itertools.product(self.storages, self.patterns):
             if not any(one.strategy == REFERENCE and one.storage == storage and one.settings["pattern"] == pattern for one in found):
-                settings = {"strategy": REFERENCE, "workers": self.workers[0], "extractor": "pillow", "storage": storage, "pattern": pattern}
+                settings = {"strategy": REFERENCE, "workers": None, "extractor": "pillow", "storage": storage, "pattern": pattern}
                 found.append(Configuration(settings, reference=True))
         return found
 
