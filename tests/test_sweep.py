@@ -77,6 +77,20 @@ def test_analysis_names_the_front_and_what_to_ship_per_storage() -> None:
     assert hdd.ship is None and {p.label for p in hdd.front} == {"sync ×4 hdd", "threadpool ×4 hdd"}
 
 
+def test_a_configuration_meeting_the_thresholds_is_shipped_even_when_one_that_does_not_dominates_it() -> None:
+    sweep = SweepResults(
+        [
+            configuration("sync", 4, "original", run(10.0, 0, 20.0, 30.0)),
+            configuration("threadpool", 64, "original", run(0.01, 20, 1.0, 1.0)),  # the front alone; 20% not ready
+            configuration("viewport", 128, "original", run(0.02, 9, 2.0, 2.0)),  # dominated by it, but meets
+        ],
+        varied=["strategy", "workers"],
+    )
+    (verdict,) = analyze_sweep(sweep).verdicts
+    assert [p.label for p in verdict.front] == ["threadpool ×64"]
+    assert verdict.ship is not None and verdict.ship.label == "viewport ×128"
+
+
 def test_stricter_thresholds_leave_nothing_to_ship() -> None:
     analysis = analyze_sweep(constructed(Thresholds(max_not_ready=0.05, max_blocking_ratio=0.01)))
     assert [verdict.ship for verdict in analysis.verdicts] == [None, None]
