@@ -20,6 +20,7 @@ from pillow_heif.heif import HeifFile
 from exifbench.extractors import ExifReader
 from exifbench.extractors.fallback import Fallback
 from exifbench.extractors.fastpath import header_exif
+from exifbench.extractors import heif_layout
 from exifbench.extractors.heif_layout import sparse_heif
 from exifbench.extractors.pillow import pillow_exif
 from exifbench.replay.equality import values_equal
@@ -94,6 +95,18 @@ def test_pillow_heif_opens_the_sparse_file_as_the_whole_file(corpus_dir: Path, r
         return repr([(image.size, image.mode, image.info) for image in heif._images])
 
     assert opened(sparse) == opened(whole)  # sizes, modes, Exif and XMP blocks, thumbnails, depth and aux images
+
+
+def test_an_unverified_libheif_reads_the_whole_file(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = (corpus_dir / "heic/IMG_5195.HEIC").read_bytes()
+    with open(corpus_dir / "heic/IMG_5195.HEIC", "rb") as fh:
+        assert sparse_heif(fh.fileno(), whole[:4096], len(whole)) is not None
+        monkeypatch.setattr(heif_layout, "VERIFIED_LIBHEIF", frozenset({(0, 1)}))
+        heif_layout.libheif_verified.cache_clear()
+        try:
+            assert sparse_heif(fh.fileno(), whole[:4096], len(whole)) is None
+        finally:
+            heif_layout.libheif_verified.cache_clear()
 
 
 def test_unverified_pillow_falls_back_for_tiff_too(samples: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,8 @@ images (``hvc1``, ``av01``... tiles, thumbnails, depth maps) for decoding. :func
 builds a ``bytes`` object of the file's length with every other region read from the file (where
 coded image data sits it holds whatever the allocator gave), so the open sees the bytes it reads
 from the file, without megabytes of pixels being read. Anything this module does not follow (odd box sizes, ``iloc``
-construction methods other than file offsets, external data references) makes it answer ``None``:
+construction methods other than file offsets, external data references), or a libheif whose open
+was not verified to read only these regions (:data:`VERIFIED_LIBHEIF`), makes it answer ``None``:
 the caller then reads the whole file.
 """
 
@@ -20,6 +21,8 @@ from functools import lru_cache
 
 CODED = frozenset({b"hvc1", b"av01", b"avc1", b"jpeg", b"vvc1", b"j2k1", b"unci", b"evc1"})
 """Item types whose data is a coded image: read only when decoding, never at open."""
+VERIFIED_LIBHEIF = frozenset({(1, 23)})
+"""libheif versions (major, minor) whose open was checked to read no coded image data (the corpus tests)."""
 MAX_TOP_BOXES = 64
 """More top-level boxes than this (a HEIF has a handful) and the whole file is read instead."""
 _U16, _U32, _U64 = struct.Struct(">H"), struct.Struct(">I"), struct.Struct(">Q")
@@ -126,9 +129,18 @@ def _extents(iloc: bytes, types: dict[int, bytes]) -> list[tuple[int, int]]:
     return ranges
 
 
+@lru_cache(maxsize=1)
+def libheif_verified() -> bool:
+    """Whether the installed libheif's open is one verified to read no coded image data."""
+    from pillow_heif import libheif_version
+
+    major, minor = (int(part) for part in libheif_version().split(".")[:2])
+    return (major, minor) in VERIFIED_LIBHEIF
+
+
 def sparse_heif(fd: int, head: bytes, size: int) -> bytes | None:
     """The file as pillow-heif's open reads it (coded image data not read), or ``None`` where unsure or not worth it."""
-    if size <= len(head):  # small enough to read whole (and ``bytes`` of length 0 or 1 are shared objects)
+    if size <= len(head) or not libheif_verified():  # small enough to read whole (bytes of length 0 or 1 are shared)
         return None
     reader = _Reader(fd, head, size)
     try:
