@@ -10,6 +10,12 @@ import pytest
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "exif-samples"
 
 
+@pytest.fixture(autouse=True)
+def private_metadata_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test's ``persistent`` loaders keep their database in the test's own folder, never the user's cache."""
+    monkeypatch.setattr("exifbench.strategies.store.cache_dir", lambda: tmp_path / "user-cache")
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The read-only real corpus; its absence is a failure, not a skip."""

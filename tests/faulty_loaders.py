@@ -82,3 +82,12 @@ class Hangs(SyncLoader):
                 Path(os.environ[READY]).touch()
             time.sleep(3600)
         return super().load_exif(path, blocking)
+
+
+class DiesInLoad(Hangs):
+    """``Hangs``, but its process dies on the third ``load_exif`` instead (``os._exit``): no exception, nothing flushed."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        if self.calls == 2:
+            os._exit(7)
+        return super().load_exif(path, blocking)

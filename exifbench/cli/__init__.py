@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from exifbench import __version__
-from exifbench.cli import datasets, decide, gate, history, peers, report, run, storage, strategies, sweep
+from exifbench.cli import cache, datasets, decide, gate, history, peers, report, run, storage, strategies, sweep
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -46,6 +46,7 @@ app.command()(report.report)
 app.command()(history.history)
 app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(storage.storage_app, name="storage")
+app.add_typer(cache.cache_app, name="cache")
 app.command()(peers.peers)
 
 __all__ = ["app"]

@@ -11,8 +11,8 @@ from exifbench.dataset.storage import StorageChoice
 
 Strategies = Annotated[
     str,
-    typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, viewport, dask, all (every one but dask), "
-                 "module:Class, or a comma list of them."),
+    typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, viewport, dask, persistent, all (every one but dask "
+                 "and persistent), module:Class, or a comma list of them."),
 ]  # fmt: skip
 Extractors = Annotated[
     str,
@@ -148,3 +148,19 @@ Scheduler = Annotated[
 OnNotReady = Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")]
 Repeat = Annotated[int, typer.Option(min=1, help="Runs per strategy (per configuration), interleaved A B C A B C.")]
 Timeout = Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")]
+CacheDir = Annotated[
+    Optional[Path],
+    typer.Option("--cache-dir", help="persistent: the folder of its metadata database [default: run and sweep: a new, "
+                 "empty one per run, removed after it; cache info/clear: the user cache dir ($EXIFBENCH_CACHE_DIR, else "
+                 "$XDG_CACHE_HOME/exifbench or ~/.cache/exifbench), where an app's persistent loader keeps it]."),
+]  # fmt: skip
+Launches = Annotated[
+    int,
+    typer.Option(min=1, help="Replay N app launches, every strategy once per launch, each in a fresh Python process; persistent's "
+                 "run-private cache starts empty for launch 1 (cold) and is kept for the next ones (warm) unless --cache-dir names one."),
+]  # fmt: skip
+Touch = Annotated[
+    Optional[list[Path]],
+    typer.Option("--touch", help="With --launches: before each launch after the first, set this file's modification time to now "
+                 "(its bytes are untouched), to see persistent read a changed file again. Repeatable; relative to DIR."),
+]  # fmt: skip

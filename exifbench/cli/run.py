@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Optional
 
 import typer
 
@@ -13,7 +16,7 @@ from exifbench.cli.console import (
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
     IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
-    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, storage_choice,
+    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, storage_choice, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.analysis.report import RunReport, analyze
 from exifbench.dataset.mount import StorageFailed
@@ -25,10 +28,13 @@ from exifbench.escape import shown
 from exifbench.files import check_writable
 from exifbench.pattern.builtin import load_pattern
 from exifbench.pattern.pattern import FRAME_MS
-from exifbench.renderers.setup import cold_text, extractor_text
+from exifbench.renderers.setup import cold_text, extractor_text, persistent_text
 from exifbench.renderers.comparison import verdicts
 from exifbench.renderers.table import render_table
+from exifbench.dataset import Dataset
+from exifbench.pattern.pattern import Pattern
 from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.replay.launches import Launch, run_launches
 from exifbench.replay.replay import check_ui
 from exifbench.strategies import expand_names
 
@@ -64,6 +70,9 @@ def run(
     wide: Wide = False,
     history_dir: HistoryDir = None,
     save: Save = False,
+    cache_dir: CacheDir = None,
+    launches: Launches = 1,
+    touch: Touch = None,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking.
 
@@ -73,7 +82,12 @@ def run(
     """
     names = expand_names(strategy)
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
-    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler)) if value is not None}
+    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
+                                             ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
+    if launches > 1 and (repeat > 1 or profile):
+        raise ExifbenchError(f"--launches replays each strategy once per launch, in its own process: drop {'--repeat' if repeat > 1 else '--profile'}")
+    if touch and launches < 2:
+        raise ExifbenchError("--touch changes files between launches: give --launches 2 or more")
     if check_ui(ui) == "qt":
         import exifbench.replay.ui_qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
     if profile and out is None:
@@ -109,9 +123,13 @@ def run(
     show_dataset(dataset, replay_pattern)
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     storage_failed: StorageFailed | None = None
-    with graceful_stop(timeout) as stop, replay_progress(total) as update:
+    touched = [touched_file(dataset.folder.root, path) for path in touch or []]
+    with graceful_stop(timeout) as stop, (nullcontext(no_progress) if launches > 1 else replay_progress(total)) as update:
         try:
-            runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
+            if launches > 1:
+                runs = replay_launches(config, dataset, replay_pattern, launches, stop, touched)
+            else:
+                runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         except StorageFailed as failed:  # the storage daemon died: keep the runs it had served
             runs, storage_failed = failed.runs or RunSet(complete=False), failed
     profile_files = profiler.written if profiler is not None else []
@@ -130,6 +148,36 @@ def run(
         raise typer.Exit(outcome.code)
 
 
+def no_progress(*run: object) -> None:
+    """Launches run in child processes: each launch is announced instead of a progress bar."""
+
+
+def touched_file(root: Path, path: Path) -> Path:
+    """``path`` (relative to the dataset folder, or absolute) if it is a file; a user error otherwise."""
+    full = path if path.is_absolute() else root / path
+    if not full.is_file():
+        raise ExifbenchError(f"--touch {path}: no such file in {root}")
+    return full
+
+
+def replay_launches(config: BenchConfig, dataset: Dataset, pattern: Pattern, launches: int, stop: threading.Event, touched: list[Path]) -> RunSet:
+    """``run --launches``: one line per child started, its warnings passed on, the files to change touched between launches."""
+
+    def between(number: int) -> None:
+        for path in touched:
+            os.utime(path)
+        if touched:
+            console.print(f"before launch {number}: touched {', '.join(shown(str(p)) for p in touched)}", highlight=False)
+
+    def started(launch: Launch) -> None:
+        console.print(f"launch {launch.number}/{launches}: {shown(launch.strategy)} ({shown(launch.extractor)}) in a new process", highlight=False)
+
+    def notice(line: str) -> None:
+        err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False, soft_wrap=True)
+
+    return run_launches(config, dataset.folder, pattern, launches, stop, dataset.label, between, started, notice)
+
+
 def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wide: bool = False) -> None:
     """Print the table, errors and mismatches; save the document if asked."""
     runs = report.runs
@@ -142,6 +190,9 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
         for mismatch in one.equality["mismatches"][:10]:
             console.print(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
                           f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}", highlight=False, soft_wrap=True)  # fmt: skip
+    for one in runs.runs:
+        if "persistent" in one.extra and one.repeat == 0:
+            console.print(shown(persistent_text(one)), highlight=False, soft_wrap=True)
     config = runs.runs[0].config if runs.runs else {}
     if config.get("cold"):
         console.print(shown(cold_text(config)), highlight=False)

@@ -11,7 +11,7 @@ from exifbench.cli.console import console, dataset_for, fail, graceful_stop, rep
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
     IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
-    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, storage_choice,
+    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, storage_choice, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.config import percent
 from exifbench.dataset import Dataset
@@ -83,6 +83,9 @@ def sweep(
     wide: Wide = False,
     history_dir: HistoryDir = None,
     save: Save = False,
+    cache_dir: CacheDir = None,
+    launches: Launches = 1,
+    touch: Touch = None,
     max_not_ready: Annotated[str, typer.Option(help="Threshold: share of calls that may get a placeholder.")] = f"{MAX_NOT_READY:.0%}",
     max_blocking_ratio: Annotated[str, typer.Option(help="Threshold: main-thread blocking as a share of sync's on the same storage.")] = f"{MAX_BLOCKING_RATIO:.0%}",
 ) -> None:
@@ -111,7 +114,10 @@ def sweep(
     for spec in comma_list(pattern, "--pattern"):
         loaded = load_pattern(spec)
         patterns[spec or loaded.name] = loaded
-    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler)) if value is not None}
+    if launches > 1 or touch:
+        raise ExifbenchError("sweep replays every configuration in this process: --launches and --touch are exifbench run's")
+    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
+                                             ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
     profiler = None
     if profile:
         from exifbench.replay.profiler import ReplayProfiler

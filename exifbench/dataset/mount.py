@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from exifbench.dataset.folder import Folder
 from exifbench.dataset.storage import StorageModel, evict, read_heads_ms
@@ -128,6 +128,43 @@ def clean_stale() -> list[str]:
                 (leftover / "mnt").rmdir()
                 leftover.rmdir()
     return cleaned
+
+
+class Mounted(Protocol):
+    """What a replay needs of a mount: :class:`Mount` (which owns its daemon) or :class:`Borrowed`."""
+
+    def folder(self, folder: Folder) -> Folder: ...
+    def check(self) -> None: ...
+    def counts(self) -> dict[str, list[int]]: ...
+    def drop_cache(self, paths: list[str]) -> None: ...
+    def overhead_us(self, relative: list[str], rounds: int = 3) -> float: ...
+
+
+@dataclass(frozen=True)
+class Borrowed:
+    """A mount another process owns and keeps (``run --launches``: the parent's, reused by every launch).
+
+    Reads go through it; its daemon's counts, health and cache stay with the owner: here they are
+    empty or no-ops, and the owner fills them in (``overhead_us`` is the owner's measurement).
+    """
+
+    mountpoint: Path
+    measured_overhead_us: float = 0.0
+
+    def folder(self, folder: Folder) -> Folder:
+        return Folder(self.mountpoint, list(folder.files), list(folder.skipped))
+
+    def check(self) -> None:
+        """The owner checks the daemon."""
+
+    def counts(self) -> dict[str, list[int]]:
+        return {}
+
+    def drop_cache(self, paths: list[str]) -> None:
+        """The owner drops the cache before the launch."""
+
+    def overhead_us(self, relative: list[str], rounds: int = 3) -> float:
+        return self.measured_overhead_us
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exifbench.analysis.metrics import charged
-from exifbench.documents.runs import RunSet, pool_workers
+from exifbench.documents.runs import RunResult, RunSet, pool_workers
 
 
 def cold_text(config: dict[str, Any]) -> str:
@@ -66,3 +66,12 @@ def setup(runs: RunSet) -> dict[str, str]:
         "extractor": extractor_text(runs),
         "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
     }
+
+
+def persistent_text(run: RunResult) -> str:
+    """What the metadata cache answered in one ``persistent`` run (its ``extra.persistent``), and what was read instead."""
+    cached = run.extra["persistent"]
+    read = cached["missing"] + cached["stale"] + cached["refused"]
+    rebuilt = f"; rebuilt empty ({cached['rebuilt']})" if cached.get("rebuilt") else ""
+    return (f"{run.strategy}: {cached['answered']} files answered by the metadata cache, {read} read from storage "
+            f"({cached['stale']} changed since cached, {cached['refused']} rows refused), {cached['stored']} stored{rebuilt}")

@@ -8,7 +8,9 @@ read untimed in the same process.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
@@ -19,7 +21,7 @@ from typing import Any, Protocol
 from exifbench.dataset.digest import folder_digest
 from exifbench.dataset.folder import Folder
 from exifbench.dataset.io import IoCounts
-from exifbench.dataset.mount import Mount, StorageFailed, mounted
+from exifbench.dataset.mount import Mount, Mounted, StorageFailed, mounted
 from exifbench.dataset.storage import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
 from exifbench.extractors import ExifReader, get_extractor
@@ -146,8 +148,11 @@ def run_bench(
     progress: ProgressHook | None = None,
     stop: threading.Event | None = None,
     dataset: str | None = None,
+    mount: Mounted | None = None,
 ) -> RunSet:
     """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far.
+
+    ``mount``: read through this mount (see :func:`iter_runs`).
 
     A run still inside one call when ``stop`` is set ends at the next call boundary; if that call never
     returns, a ``KeyboardInterrupt`` raised into it once ``stop`` is set (the CLI's second Ctrl-C, or
@@ -155,7 +160,7 @@ def run_bench(
     """
     runs = RunSet()
     try:
-        for run in iter_runs(config, folder, pattern, progress, stop, dataset):
+        for run in iter_runs(config, folder, pattern, progress, stop, dataset, mount):
             if isinstance(run, StrategyFailure):
                 runs.failed.append(run)
                 runs.complete = False
@@ -182,18 +187,34 @@ def iter_runs(
     progress: ProgressHook | None = None,
     stop: threading.Event | None = None,
     dataset: str | None = None,
-    mount: Mount | None = None,
+    mount: Mounted | None = None,
 ) -> Iterator[RunResult | StrategyFailure]:
     """Yield each run's result as soon as it is measured; a strategy whose loader raised yields its
     :class:`StrategyFailure` instead and is not run again.
 
     With ``storage_via="fuse"`` every run reads through one mount: ``mount`` if given (see
     :func:`storage_mount`), else one made here and unmounted when the iteration ends, however it ends.
+    A strategy that keeps a cache on disk gets a run-private one (see :func:`private_cache`).
     """
     with ExitStack() as stack:
         if mount is None:
             mount = stack.enter_context(storage_mount(config, folder))
+        config = private_cache(config, stack)
         yield from _iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+
+
+CACHE_OPTION = "cache_dir"
+
+
+def private_cache(config: BenchConfig, stack: ExitStack) -> BenchConfig:
+    """``config`` with a new, empty cache folder (removed when ``stack`` closes) for the strategies that take
+    ``cache_dir`` (``persistent``), unless the options name one: a benchmark starts cold and never writes into
+    the user's cache unless asked to."""
+    if CACHE_OPTION in config.options or not any(accepts(resolve(name), CACHE_OPTION) for name in config.strategies):
+        return config
+    private = tempfile.mkdtemp(prefix="exifbench-cache-")
+    stack.callback(shutil.rmtree, private, True)
+    return replace(config, options={**config.options, CACHE_OPTION: private})
 
 
 def storage_mount(config: BenchConfig, folder: Folder) -> AbstractContextManager[Mount | None]:
@@ -208,7 +229,7 @@ def _iter_runs(
     progress: ProgressHook | None,
     stop: threading.Event | None,
     dataset: str | None,
-    mount: Mount | None,
+    mount: Mounted | None,
 ) -> Iterator[RunResult | StrategyFailure]:
     if any(isinstance(cls := resolve(name), type) and issubclass(cls, ProcessPoolLoader) for name in config.strategies):
         require_main_guard()  # before any measurement: a user mistake, not a failed strategy
@@ -219,8 +240,7 @@ def _iter_runs(
         return
     env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
     if mount is not None:
-        sample = sorted({path[len(plan.root) + 1:] for path in plan.targets})[:: max(1, len(plan.targets) // 32)]
-        env["fuse_overhead_us"] = round(mount.overhead_us(sample), 1)
+        env["fuse_overhead_us"] = fuse_overhead_us(mount, plan)
     via = "fuse" if mount else ("in-process" if config.storage.charges else "none")
     shared_config = {
         "dataset": dataset or plain_plan.root,
@@ -278,6 +298,12 @@ def _iter_runs(
                 yield run
     finally:
         sys.setswitchinterval(switch_interval)
+
+
+def fuse_overhead_us(mount: Mounted, plan: ReplayPlan) -> float:
+    """Microseconds the mount adds to reading one file, on a sample of about 32 of ``plan``'s files."""
+    sample = sorted({path[len(plan.root) + 1:] for path in plan.targets})[:: max(1, len(plan.targets) // 32)]
+    return round(mount.overhead_us(sample), 1)
 
 
 def _relocate(run: RunResult, mount_root: str, plain_root: str) -> None:

@@ -19,6 +19,7 @@ from exifbench.extractors import ExifReader
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.dask import DaskLoader
 from exifbench.strategies.lazy import LazyLoader
+from exifbench.strategies.persistent import PersistentLoader
 from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.sync import SyncLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
@@ -34,10 +35,12 @@ BUILTIN: dict[str, LoaderClass] = {
     "process": ProcessPoolLoader,
     "viewport": ViewportLoader,
     "dask": DaskLoader,
+    "persistent": PersistentLoader,
 }
 
-NOT_IN_ALL = ("dask",)
-"""Built-ins that ``all`` leaves out: they start a cluster, so they are asked for by name."""
+NOT_IN_ALL = ("dask", "persistent")
+"""Built-ins that ``all`` leaves out, asked for by name: ``dask`` starts a cluster; ``persistent`` writes a
+database into the user cache, and its next run answers from it (warm), unlike every other strategy."""
 
 FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
 

@@ -1,0 +1,50 @@
+"""``exifbench cache``: what the ``persistent`` strategy's metadata database holds, and removing it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from exifbench.cli.console import console, user_errors
+from exifbench.cli.options import CacheDir
+from exifbench.escape import shown
+from exifbench.strategies.store import FILE_NAME, CacheInfo, clear, default_path, inspect
+
+cache_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="The persistent strategy's metadata cache: show it, clear it.")
+
+
+def database(cache_dir: Path | None) -> Path:
+    """The database in ``cache_dir``, else in the user cache dir."""
+    return cache_dir.expanduser() / FILE_NAME if cache_dir is not None else default_path()
+
+
+def held(info: CacheInfo) -> str:
+    """``N rows (reader: n, ...), S KiB``, or why the rows could not be counted."""
+    kib = f"{info.size_bytes / 1024:,.1f} KiB"
+    if info.problem is not None:
+        return f"{kib}, unreadable ({info.problem}): the next persistent run rebuilds it"
+    readers = ", ".join(f"{reader}: {rows:,}" for reader, rows in info.rows.items())
+    return f"{sum(info.rows.values()):,} rows{f' ({readers})' if readers else ''}, {kib}"
+
+
+def say(path: Path, found: CacheInfo | None, verb: str = "", absent: str = "") -> None:
+    """One line: ``[verb ]path: what it holds``, or that there is no database there."""
+    text = f"{verb}{path}: {held(found)}" if found is not None else f"{absent}no metadata cache at {path}"
+    console.print(shown(text), highlight=False, soft_wrap=True)
+
+
+@cache_app.command("info")
+@user_errors
+def info(cache_dir: CacheDir = None) -> None:
+    """Where the metadata database is and what it holds."""
+    path = database(cache_dir)
+    say(path, inspect(path))
+
+
+@cache_app.command("clear")
+@user_errors
+def clear_cache(cache_dir: CacheDir = None) -> None:
+    """Delete the metadata database (and its WAL files); the next persistent run starts cold."""
+    path = database(cache_dir)
+    say(path, clear(path), "removed ", "nothing to remove: ")
