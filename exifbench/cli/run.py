@@ -6,7 +6,6 @@ import os
 import threading
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Optional
 
 import typer
 
