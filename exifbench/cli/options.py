@@ -161,6 +161,6 @@ Launches = Annotated[
 ]  # fmt: skip
 Touch = Annotated[
     Optional[list[Path]],
-    typer.Option("--touch", help="With --launches: before each launch after the first, set this file's modification time to now "
+    typer.Option("--touch", metavar="FILE", help="With --launches: before each launch after the first, set this file's modification time to now "
                  "(its bytes are untouched), to see persistent read a changed file again. Repeatable; relative to DIR."),
 ]  # fmt: skip
