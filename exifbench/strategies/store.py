@@ -65,7 +65,7 @@ def default_path() -> Path:
 
 def reader_id(extractor: str) -> str:
     """Whose dicts a row holds: the extractor and the Pillow version (its dicts change across versions)."""
-    return f"{extractor} Pillow {PIL.__version__}"
+    return f"{extractor} on Pillow {PIL.__version__}"
 
 
 def database_files(path: Path) -> list[Path]:
