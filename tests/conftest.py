@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,14 @@ import pytest
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "exif-samples"
 
 
-@pytest.fixture(autouse=True)
-def private_metadata_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Every test's ``persistent`` loaders keep their database in the test's own folder, never the user's cache."""
-    monkeypatch.setattr("exifbench.strategies.store.cache_dir", lambda: tmp_path / "user-cache")
+@pytest.fixture(autouse=True, scope="session")
+def private_metadata_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """``persistent`` loaders made with the default place keep their database in the session's own folder (module
+    fixtures included), never in the user's cache."""
+    user_cache = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("exifbench.strategies.store.cache_dir", lambda: user_cache)
+        yield
 
 
 @pytest.fixture(scope="session")
