@@ -127,3 +127,16 @@ def test_the_table_and_json_name_each_pool_size_chosen_for_the_mount(corpus_copy
     given = CliRunner().invoke(app, [*args[:-2], "--workers", "2", "--json", str(tmp_path / "given.json")])
     assert given.exit_code == 0, given.output
     assert [run.config["pool_workers"] for run in RunSet.load(tmp_path / "given.json").runs] == [None, 2, 2]
+
+
+def test_at_queue_depth_one_no_pool_beats_the_device_and_viewport_starts_one_worker(corpus_copy: Path) -> None:
+    """Issue 11: through the mount at queue depth 1 the background reads take at least 0.9 × N × latency, however
+    many workers (a lower bound: the device's sleeps never end early); viewport sizes itself to that one worker."""
+    folder = scan(corpus_copy)
+    depth_one = StorageModel(10.0, per="open", concurrency=1)
+    config = BenchConfig(["threadpool", "viewport"], storage=depth_one, storage_via="fuse")
+    runs = run_bench(config, folder, startup_pattern(len(folder.files))).runs
+    assert [(run.strategy, run.config["pool_workers"]) for run in runs] == [("threadpool", 4), ("viewport", 1)]
+    for run in runs:
+        assert run.io["opens"] == len(folder.files)  # every read reached the device, once per file
+        assert run.background_s >= 0.9 * len(folder.files) * 0.010, run.strategy
