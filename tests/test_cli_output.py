@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from exifbench.cli.console import line_spans
 
 EXIFBENCH = str(Path(sys.executable).with_name("exifbench"))
 REPO = Path(__file__).resolve().parents[1]
@@ -15,18 +18,38 @@ LONG_NAME = "tests.user_loaders:DictLoader"
 
 
 def test_run_fits_80_columns_with_names_whole_and_plain_numbers(corpus_copy: Path, tmp_path: Path) -> None:
-    for bad in corpus_copy.glob("bad-*"):  # per-file error lines are records, one per line, never wrapped
-        bad.unlink()
+    long_bad = corpus_copy / ("bad-" + "x" * 90 + ".jpg")  # a path longer than a line: folded, never cut
+    long_bad.write_bytes(b"not an image")
     out = tmp_path / "out"
+    json_path = tmp_path / ("results-" + "y" * 80 + ".json")
     env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run([EXIFBENCH, "run", "-s", f"all,{LONG_NAME}", "--wide", "--out", str(out), str(corpus_copy)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    proc = subprocess.run([EXIFBENCH, "run", "-s", f"all,{LONG_NAME}", "--wide", "--out", str(out), "--json", str(json_path),
+                           str(corpus_copy)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     lines = (proc.stdout + proc.stderr).splitlines()
     assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    unbroken = "".join((proc.stdout + proc.stderr).split())  # a break drops a space or folds a word: no cut
+    assert f"{long_bad}:UnidentifiedImageError" in unbroken and "(sync,threadpool,lazy,processandviewport)" in unbroken
+    failed = {error["path"] for run in json.loads(json_path.read_text())["runs"] for error in run["errors"]}
+    assert str(long_bad) in failed and len(re.findall(r"^error ", proc.stderr, re.M)) == len(failed)  # a record per file
+    assert f"resultswrittento{json_path}" in unbroken
     for name in ("sync", "threadpool", "lazy", "process", LONG_NAME):
         assert any(line.split()[:1] == [name] for line in lines), name  # each row starts with the whole name
     assert "× less" in proc.stdout or "× more" in proc.stdout
     html = re.sub(r"data:image/png;base64,[^\"]*", "", (out / "report.html").read_text())
     for text in (proc.stdout, proc.stderr, (out / "summary.md").read_text(), html):
         assert not SCIENTIFIC.search(text), SCIENTIFIC.findall(text)
+
+
+def test_line_spans_break_at_spaces_fold_long_words_and_keep_every_character() -> None:
+    text = "error /a/folder with spaces/" + "p" * 100 + ".jpg: OSError: Truncated File Read (every strategy)"
+    spans = line_spans(text, 40)
+    lines = [text[start:end] for start, end in spans]
+    assert len(lines[0]) <= 40 and all(len(line) <= 38 for line in lines[1:])  # the rest indented two spaces
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing cut
+    assert all(spans[i][1] <= spans[i + 1][0] <= spans[i][1] + 1 for i in range(len(spans) - 1))  # only a break's space dropped
+    assert lines[0] == "error /a/folder with spaces/" + "p" * 12  # a word too long for any line fills the line
+    assert lines[-1].endswith("(every strategy)") and not any(line.startswith(" ") or line.endswith(" ") for line in lines)
+    assert line_spans("short", 40) == [(0, 5)]
+    wide = "写真" * 30  # two cells per character
+    assert all(2 * (end - start) <= 40 for start, end in line_spans(wide, 40))

@@ -6,14 +6,18 @@ import functools
 import os
 import signal
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from rich.cells import get_character_cell_size
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from exifbench.dataset import Dataset, open_dataset
 from exifbench.dataset.folder import Skipped
@@ -30,9 +34,45 @@ err_console = Console(stderr=True, width=None if Console(stderr=True).is_termina
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
+INDENT = "  "
+
+
+def line_spans(plain: str, width: int, indent: int = len(INDENT)) -> list[tuple[int, int]]:
+    """Where ``plain`` breaks into lines of at most ``width`` cells, the lines after the first ``indent`` cells
+    narrower: at the last space that fits, unless the next word is too long for any line (a path), which is
+    then folded where the line is full. Every character is kept except the spaces broken at."""
+    cells = list(accumulate((get_character_cell_size(char) for char in plain), initial=0))
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        room = width if not spans else max(10, width - indent)
+        if cells[-1] - cells[start] <= room:
+            spans.append((start, len(plain)))
+            return spans
+        end = max(start + 1, bisect_right(cells, cells[start] + room) - 1)
+        space = plain.rfind(" ", start + 1, end + 1)
+        if space > start:
+            word_end = plain.find(" ", space + 1)
+            if cells[len(plain) if word_end < 0 else word_end] - cells[space + 1] <= max(10, width - indent):
+                spans.append((start, space))
+                start = space + 1
+                continue
+        spans.append((start, end))
+        start = end
+
+
+def say(markup: str, target: Console = console) -> None:
+    """Print ``markup`` (ours; every string from a file or a user already :func:`shown`) within the console's
+    width: each line wrapped by :func:`line_spans`, its continuation lines indented — never cut, so every name
+    stays whole."""
+    for line in Text.from_markup(markup).split("\n"):
+        for i, (start, end) in enumerate(line_spans(line.plain, target.width)):
+            target.print(Text(INDENT) + line[start:end] if i else line[start:end], highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one red line and give the exit to raise."""
-    err_console.print(f"[red]error:[/red] {shown(message)}", highlight=False, soft_wrap=True)
+    """Print one red error (wrapped to the terminal) and give the exit to raise."""
+    say(f"[red]error:[/red] {shown(message)}", err_console)
     return typer.Exit(code)
 
 
@@ -133,9 +173,8 @@ def dataset_for(folder: Path | None, storage: StorageChoice = StorageChoice(), e
     with console.status("preparing the dataset…"):
         dataset = open_dataset(folder, storage, extensions)
     if dataset.fallback:
-        err_console.print(f"[yellow]{shown(dataset.fallback)}: using the in-process storage model instead — loaders "
-                          "without a reader parameter are not charged (marked in the results)[/yellow]",
-                          highlight=False, soft_wrap=True)  # fmt: skip
+        say(f"[yellow]{shown(dataset.fallback)}: using the in-process storage model instead — loaders without a "
+            "reader parameter are not charged (marked in the results)[/yellow]", err_console)  # fmt: skip
     show_skipped(dataset.folder.skipped)
     return dataset
 
@@ -143,10 +182,10 @@ def dataset_for(folder: Path | None, storage: StorageChoice = StorageChoice(), e
 def show_dataset(dataset: Dataset, pattern: Pattern | None = None) -> None:
     """One line: what is replayed — images, folder, storage, and the pattern's calls when there is one."""
     replayed = f"; pattern {pattern.name}: {len(pattern.calls)} calls" if pattern is not None else ""
-    console.print(shown(dataset.describe() + replayed), highlight=False)
+    say(shown(dataset.describe() + replayed))
 
 
 def show_skipped(skipped: list[Skipped]) -> None:
     """One yellow line per entry a folder scan could not use."""
     for entry in skipped:
-        err_console.print(f"[yellow]skipped[/yellow] {shown(entry.path)}: {shown(entry.reason)}", highlight=False, soft_wrap=True)
+        say(f"[yellow]skipped[/yellow] {shown(entry.path)}: {shown(entry.reason)}", err_console)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exifbench.cli.console import console, show_skipped, user_errors
+from exifbench.cli.console import show_skipped, say, user_errors
 from exifbench.cli.options import Extensions
 from exifbench.escape import shown
 
@@ -25,7 +25,7 @@ def synth(
     from exifbench.dataset.synth import synthesize
 
     files = synthesize(dst, count, seed)
-    console.print(f"wrote {len(files)} synthetic images to {shown(dst)} (seed {seed})")
+    say(f"wrote {len(files)} synthetic images to {shown(dst)} (seed {seed})")
 
 
 @datasets_app.command("expand")
@@ -41,7 +41,7 @@ def expand(
     from exifbench.dataset.expand import MANIFEST_NAME, expand as expand_folder
 
     manifest = expand_folder(src, dst, count, extensions, force=force)
-    console.print(f"wrote {manifest.count} files to {shown(dst)}; manifest {shown(dst / MANIFEST_NAME)}")
+    say(f"wrote {manifest.count} files to {shown(dst)}; manifest {shown(dst / MANIFEST_NAME)}")
 
 
 @datasets_app.command("scan")
@@ -57,5 +57,5 @@ def scan(
 
     images = scan_folder(folder, extensions)
     by_ext = Counter(name.rsplit(".", 1)[-1].lower() for name in images.files)
-    console.print(f"{len(images.files)} images in {shown(images.root)}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
+    say(f"{len(images.files)} images in {shown(images.root)}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
     show_skipped(images.skipped)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, show_dataset, user_errors
+from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
 from exifbench.cli.options import (
     Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile, Workers,
     storage_choice,
@@ -80,7 +80,7 @@ def decide(
     dataset = dataset_for(folder, storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache))
     show_dataset(dataset)
     if where:
-        console.print(f"settings from {shown(where)}", highlight=False, soft_wrap=True)
+        say(f"settings from {shown(where)}")
     phases = plan_phases(dataset.folder, policy, pattern)
     with graceful_stop() as stop, replay_progress(total_calls(phases)) as update:
         verdict = rollout(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, show_dataset, user_errors
+from exifbench.cli.console import dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
 from exifbench.cli.options import (
     Folder, HistoryDir, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, Metrics, PatternName, StorageProfile,
     Workers, metric_names, min_effects, storage_choice,
@@ -101,7 +101,7 @@ def gate(
             verdict = gate_files(RunSet.load(baseline), RunSet.load(current), metrics, threshold, allow_inconclusive,
                                  effects)  # fmt: skip
             verdict.context.update(baseline=str(baseline), current=str(current))
-    console.print(render_console(verdict), highlight=False, soft_wrap=True)
+    say(render_console(verdict))
     markdown = render_markdown(verdict)
     if verdict_json is not None:
         write_atomic(verdict_json, render_json(verdict))

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, user_errors
+from exifbench.cli.console import say, user_errors
 from exifbench.cli.options import DEFAULT_HISTORY, Metrics, metric_names
 from exifbench.documents.history import load
 from exifbench.escape import shown
@@ -27,7 +27,7 @@ def history(
     found = load(directory)
     for series in found:
         for line in history_text(series, names):
-            console.print(shown(line), highlight=False, soft_wrap=True)
+            say(shown(line))
     if plot is not None:
         write_atomic(plot, figure_bytes(history_figure(found[0], names), "png"))
-        console.print(f"plot of series {found[0].key} written to {shown(plot)}", highlight=False)
+        say(f"plot of series {found[0].key} written to {shown(plot)}")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, show_dataset, user_errors
+from exifbench.cli.console import console, dataset_for, say, show_dataset, user_errors
 from exifbench.cli.options import Extensions, Folder, JsonOut
 from exifbench.dataset.storage import StorageChoice
 from exifbench.escape import shown
@@ -37,4 +37,4 @@ def peers(
     console.print(render_console(report))
     if json_path is not None:
         report.save(json_path)
-        console.print(f"peers report written to {shown(json_path)}", highlight=False)
+        say(f"peers report written to {shown(json_path)}")

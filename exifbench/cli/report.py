@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exifbench.cli.console import console, user_errors
+from exifbench.cli.console import console, say, user_errors
 from exifbench.documents.runs import RunSet
 from exifbench.escape import shown
 
@@ -28,6 +28,6 @@ def report(
     written = write_reports(document, out, beside=results.parent)
     view = console_view(document)
     if view is not None:
-        console.print(view, highlight=False, soft_wrap=True)
+        console.print(view, highlight=False)
     opening = f"; open {shown(out / 'report.html')}" if isinstance(document, RunSet) else ""
-    console.print(f"{len(written)} files written to {shown(out)}{opening}", highlight=False)
+    say(f"{len(written)} files written to {shown(out)}{opening}")

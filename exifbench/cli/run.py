@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from exifbench.cli.console import (
-    console, dataset_for, err_console, fail, graceful_stop, replay_progress, show_dataset, user_errors,
+    console, dataset_for, err_console, fail, graceful_stop, replay_progress, say, show_dataset, user_errors,
 )  # fmt: skip
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
@@ -28,7 +28,7 @@ from exifbench.files import check_writable
 from exifbench.pattern.builtin import load_pattern
 from exifbench.pattern.pattern import FRAME_MS
 from exifbench.renderers.setup import cold_text, extractor_text, persistent_text
-from exifbench.renderers.comparison import verdicts
+from exifbench.renderers.comparison import failed_files, seen_by, verdicts
 from exifbench.renderers.table import render_table
 from exifbench.dataset import Dataset
 from exifbench.pattern.pattern import Pattern
@@ -36,6 +36,9 @@ from exifbench.replay.bench import BenchConfig, run_bench
 from exifbench.replay.launches import Launch, run_launches
 from exifbench.replay.replay import check_ui
 from exifbench.strategies import expand_names
+
+ERROR_LINES = 20
+"""Files with errors printed to the terminal; the result document and report.html list every one."""
 
 
 @user_errors
@@ -140,10 +143,10 @@ def run(
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
     if (save or history_dir is not None) and runs.complete:
         saved = append(history_dir or DEFAULT_HISTORY, runs)
-        console.print(f"added to the history: {shown(saved)}", highlight=False)
+        say(f"added to the history: {shown(saved)}")
     outcome = run_outcome(runs)
     if outcome.code != OK:
-        err_console.print(f"[red]exit {outcome.code}:[/red] {shown(outcome.reason)}", highlight=False)
+        say(f"[red]exit {outcome.code}:[/red] {shown(outcome.reason)}", err_console)
         raise typer.Exit(outcome.code)
 
 
@@ -182,29 +185,32 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
     runs = report.runs
     console.print(render_table(report, wide))
     for line in verdicts(report):
-        console.print(shown(line), highlight=False)
+        say(shown(line))
+    failed = failed_files(runs)
+    for path, (message, strategies) in list(failed.items())[:ERROR_LINES]:
+        say(f"[yellow]error[/yellow] {shown(path)}: {shown(message)} [dim]({shown(seen_by(strategies, runs))})[/dim]", err_console)
+    if len(failed) > ERROR_LINES:
+        say(f"[yellow]… and {len(failed) - ERROR_LINES} more file(s) with errors in the result document[/yellow]", err_console)
     for one in runs.runs:
-        for error in one.errors[:20] if one.repeat == 0 else []:
-            err_console.print(f"[yellow]{shown(one.strategy)}[/yellow] {shown(error['path'])}: {shown(error['error'])}", highlight=False, soft_wrap=True)
         for mismatch in one.equality["mismatches"][:10]:
-            console.print(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
-                          f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}", highlight=False, soft_wrap=True)  # fmt: skip
+            say(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
+                f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}")
     for one in runs.runs:
         if "persistent" in one.extra and one.repeat == 0:
-            console.print(shown(persistent_text(one)), highlight=False, soft_wrap=True)
+            say(shown(persistent_text(one)))
     config = runs.runs[0].config if runs.runs else {}
     if config.get("cold"):
-        console.print(shown(cold_text(config)), highlight=False)
+        say(shown(cold_text(config)))
     if any("fastpath_fallbacks" in one.config for one in runs.runs):
-        console.print(f"extractor: {shown(extractor_text(runs))}", highlight=False)
+        say(f"extractor: {shown(extractor_text(runs))}")
     for failure in runs.failed:
-        err_console.print(f"[red]failed:[/red] strategy {shown(repr(failure.strategy))} (repeat {failure.repeat}): "
-                          f"{shown(failure.error)}", highlight=False, soft_wrap=True)  # fmt: skip
+        say(f"[red]failed:[/red] strategy {shown(repr(failure.strategy))} (repeat {failure.repeat}): {shown(failure.error)}",
+            err_console)  # fmt: skip
     if not runs.complete and not runs.failed:
-        err_console.print("[yellow]interrupted: results are incomplete (complete: false)[/yellow]")
+        say("[yellow]interrupted: results are incomplete (complete: false)[/yellow]", err_console)
     if json_path is not None:
         runs.save(json_path, force=force)
-        console.print(f"results written to {shown(json_path)}", highlight=False, soft_wrap=True)
+        say(f"results written to {shown(json_path)}")
 
 
 def write_out(report: RunReport, out: Path, profile_files: int = 0) -> None:
@@ -215,5 +221,5 @@ def write_out(report: RunReport, out: Path, profile_files: int = 0) -> None:
     report.runs.save(out / "results.json")
     written = write_run_reports(report, out)
     for found in report.profiles:
-        console.print(f"{shown(found.headline)}\n  {shown(found.overhead_text())}", highlight=False)
-    console.print(f"results.json and {len(written) + profile_files} report files written to {shown(out)}; open {shown(out / 'report.html')}", highlight=False)
+        say(f"{shown(found.headline)}\n  {shown(found.overhead_text())}")
+    say(f"results.json and {len(written) + profile_files} report files written to {shown(out)}; open {shown(out / 'report.html')}")

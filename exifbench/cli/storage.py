@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from exifbench.cli.console import console, err_console, user_errors
+from exifbench.cli.console import console, err_console, say, user_errors
 from exifbench.cli.options import IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, StorageProfile, storage_choice
 from exifbench.dataset.io import IoCounts
 from exifbench.dataset.storage import PROFILES
@@ -55,8 +55,7 @@ def mount(
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         with mounted(src, model, mnt) as handle:
-            console.print(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); "
-                          "Ctrl-C unmounts", highlight=False, soft_wrap=True)  # fmt: skip
+            say(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); Ctrl-C unmounts")
             try:
                 while not stop.wait(0.5):
                     handle.check()
@@ -65,5 +64,5 @@ def mount(
             counts = IoCounts.of(handle.counts())
     finally:
         signal.signal(signal.SIGTERM, previous)
-    err_console.print(f"unmounted {shown(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read "
-                      f"requests, {counts.total('bytes')} bytes over {len(counts.files)} files", highlight=False)  # fmt: skip
+    say(f"unmounted {shown(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read requests, "
+        f"{counts.total('bytes')} bytes over {len(counts.files)} files", err_console)  # fmt: skip

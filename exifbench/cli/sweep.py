@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import console, dataset_for, fail, graceful_stop, replay_progress, user_errors
+from exifbench.cli.console import console, dataset_for, fail, graceful_stop, replay_progress, say, user_errors
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
     IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
@@ -135,19 +135,19 @@ def sweep(
     with graceful_stop(timeout) as stop, replay_progress(total) as update:
         results = run_sweep(matrix, base, datasets, patterns, thresholds, update, stop)
     analysis = analyze_sweep(results)
-    console.print(render_console(analysis), highlight=False, soft_wrap=True)
+    console.print(render_console(analysis), highlight=False)
     if wide:
         for group, report in group_reports(results):
             console.print(render_table(report, wide=True, title=f"{group}: every configuration"))
     written = [results.save(out / "sweep.json"), *write_sweep(analysis, out)]
     profiles = len(profiler.written) if profiler is not None else 0
-    console.print(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png"
-                  + (f" and {profiles} profile files" if profiles else ""), highlight=False)  # fmt: skip
+    say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png"
+        + (f" and {profiles} profile files" if profiles else ""))  # fmt: skip
     if json_path is not None:
         results.save(json_path, force=force)
-        console.print(f"results written to {shown(json_path)}", highlight=False, soft_wrap=True)
+        say(f"results written to {shown(json_path)}")
     if (save or history_dir is not None) and results.complete:
         saved = save_to_history(results, history_dir or DEFAULT_HISTORY)
-        console.print(f"added to the history: {len(saved)} run documents in {shown(history_dir or DEFAULT_HISTORY)}", highlight=False)
+        say(f"added to the history: {len(saved)} run documents in {shown(history_dir or DEFAULT_HISTORY)}")
     if any(one.failed is not None for one in results.configurations):
         raise fail("a configuration failed (named above); the others were measured and written", code=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from exifbench import format as fmt
 from exifbench.analysis.metrics import StrategySummary
 from exifbench.analysis.report import RunReport
+from exifbench.documents.runs import RunSet
 
 MAIN_HEADERS = ("strategy", "blocking", "vs sync", "placeholders", "frames missed", "EXIF equal")
 IO_HEADERS = ("opens", "read requests", "bytes read")
@@ -89,6 +90,22 @@ def detail_rows(report: RunReport) -> list[list[str]]:
     return [detail_row(s) for s in report.summaries]
 
 
+def failed_files(runs: RunSet) -> dict[str, tuple[str, list[str]]]:
+    """Each file that failed to load, in path order: its first error and the strategies that saw it."""
+    seen: dict[str, tuple[str, list[str]]] = {}
+    for run in runs.runs:
+        for error in run.errors:
+            _, strategies = seen.setdefault(error["path"], (error["error"], []))
+            if run.strategy not in strategies:
+                strategies.append(run.strategy)
+    return dict(sorted(seen.items()))
+
+
+def seen_by(strategies: list[str], runs: RunSet) -> str:
+    """``every strategy``, or the strategies named."""
+    return "every strategy" if len(runs.strategies) > 1 and strategies == runs.strategies else _names(strategies)
+
+
 def verdicts(report: RunReport) -> list[str]:
     """The answer first, then what it does not say: blocking vs the reference, placeholders, equality, errors,
     and what the storage model assumed."""
@@ -106,13 +123,9 @@ def verdicts(report: RunReport) -> list[str]:
             f"{fmt.duration(s.blocking_s.median)} vs {fmt.duration(ref.blocking_s.median)} "
             f"({fmt.change(s.ratio_to_sync.value)}{interval})."
         )
-    for s in summaries:
-        if s.calls and s.not_ready.median / s.calls >= 0.5:
-            lines.append(
-                f"But {s.strategy} answered {fmt.number(s.not_ready.median)} of {s.calls} calls "
-                f"({fmt.number(100 * s.not_ready.median / s.calls)}%) with a placeholder: those images showed no EXIF when asked, "
-                "so less blocking there is not the same as EXIF on screen sooner."
-            )
+    caveat = placeholder_caveat(summaries)
+    if caveat:
+        lines.append(caveat)
     unequal = [s for s in summaries if not s.equal]
     lines.append(
         "Equality: every strategy returned exactly the original loader's dicts "
@@ -120,8 +133,7 @@ def verdicts(report: RunReport) -> list[str]:
         if not unequal
         else "Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + "."
     )
-    failed = {e["path"] for run in report.runs.runs for e in run.errors}
-    lines.append(f"Errors: {len(failed)} file(s) failed to load (the loader returned {{}} for them).")
+    lines.append(f"Errors: {len(failed_files(report.runs))} file(s) failed to load (the loader returned {{}} for them).")
     config = report.runs.runs[0].config if report.runs.runs else {}
     if config.get("storage"):
         lines.append(f"Storage model: {config['storage']}.")
@@ -129,8 +141,40 @@ def verdicts(report: RunReport) -> list[str]:
         if not s.charged:
             lines.append(f"{s.strategy} was NOT charged the storage model: it reads files itself and FUSE was not "
                          "available, so its times are not comparable with the others'.")  # fmt: skip
-    io_lines = [f"{s.strategy} {fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 4)} bytes in "
-                f"{fmt.number(s.io['reads'] / max(1.0, s.io['opens']), 2)} read requests per open" for s in summaries if s.io]  # fmt: skip
-    if io_lines:
-        lines.append("I/O counted by the storage daemon: " + "; ".join(io_lines) + ".")
+    per_open: dict[str, list[str]] = {}
+    for s in summaries:
+        if s.io:
+            figures = (f"{fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 4)} bytes in "
+                       f"{fmt.number(s.io['reads'] / max(1.0, s.io['opens']), 2)} read requests per open")  # fmt: skip
+            per_open.setdefault(figures, []).append(s.strategy)
+    if per_open:
+        lines.append("I/O counted by the storage daemon: " + "; ".join(f"{figures} for {_names(names)}" for figures, names in per_open.items()) + ".")
     return lines
+
+
+
+def _names(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+
+def placeholder_caveat(summaries: list[StrategySummary]) -> str | None:
+    """One sentence naming every strategy that answered half its calls or more with a placeholder (strategies
+    with the same count share a clause) and when their EXIF showed; ``None`` when none did."""
+    shown = [s for s in summaries if s.calls and s.not_ready.median / s.calls >= 0.5]
+    if not shown:
+        return None
+    groups: dict[tuple[float, int], list[str]] = {}
+    for s in shown:
+        groups.setdefault((s.not_ready.median, s.calls), []).append(s.strategy)
+    counts = [(_names(names), f"{fmt.number(count)} of {calls}", f"({fmt.number(100 * count / calls)}%)")
+              for (count, calls), names in groups.items()]  # fmt: skip
+    (names, count, share), *others = counts
+    text = f"But {names} answered {count} calls {share} with a placeholder"
+    text += "".join(f", and {n} {c} {p}" for n, c, p in others)
+    waits = sorted(s.time_to_exif_p90_ms / 1000 for s in shown if s.time_to_exif_p90_ms > 0)
+    if waits:
+        span = fmt.duration(waits[0]) + ("" if waits[0] == waits[-1] else f" to {fmt.duration(waits[-1])}")
+        text += f"; {'its' if len(shown) == 1 else 'their'} EXIF showed after {span} (time-to-EXIF p90)"
+    return text + ", so less blocking there is not the same as EXIF on screen sooner."

@@ -14,7 +14,8 @@ from exifbench.files import write_atomic
 from exifbench.renderers.grabs import grabs_html, read_grabs
 from exifbench.renderers.plots import PLOTS, figure_bytes
 from exifbench.renderers.comparison import (
-    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, main_rows, verdicts,
+    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, failed_files, main_rows, seen_by,
+    verdicts,
 )  # fmt: skip
 from exifbench.renderers.setup import setup
 
@@ -90,16 +91,11 @@ def _equality(report: RunReport) -> str:
 
 
 def _errors(runs: RunSet) -> str:
-    seen: dict[str, tuple[str, list[str]]] = {}
-    for run in runs.runs:
-        for error in run.errors:
-            message, strategies = seen.setdefault(error["path"], (error["error"], []))
-            if run.strategy not in strategies:
-                strategies.append(run.strategy)
+    seen = failed_files(runs)
     skipped = runs.runs[0].config.get("skipped", [])
     html = f"<p>{len(seen)} file(s) failed to load; the loader returned <code>{{}}</code> for them.</p>"
     if seen:
-        rows = [[path, message, ", ".join(names)] for path, (message, names) in sorted(seen.items())]
+        rows = [[path, message, seen_by(names, runs)] for path, (message, names) in seen.items()]
         html += _table(("file", "error", "seen by"), rows, paths=(0,))
     if skipped:
         html += f"<p>{len(skipped)} file(s) skipped by the folder scan:</p>"
