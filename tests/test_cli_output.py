@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -9,7 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rich.console import Console
+
+from exifbench.analysis.report import analyze
 from exifbench.cli.console import line_spans
+from exifbench.dataset.folder import scan
+from exifbench.documents.runs import RunSet
+from exifbench.pattern.pattern import startup_pattern
+from exifbench.renderers.comparison import detail_rows, main_rows
+from exifbench.renderers.table import render_table
+from exifbench.replay.bench import BenchConfig, run_bench
 
 EXIFBENCH = str(Path(sys.executable).with_name("exifbench"))
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +46,9 @@ def test_run_fits_80_columns_with_names_whole_and_plain_numbers(corpus_copy: Pat
     for name in ("sync", "threadpool", "lazy", "process", LONG_NAME):
         assert any(line.split()[:1] == [name] for line in lines), name  # each row starts with the whole name
     assert "× less" in proc.stdout or "× more" in proc.stdout
+    report = analyze(RunSet.load(json_path))
+    for row in [*main_rows(report), *detail_rows(report)]:  # the details split into tables: no figure folded
+        assert all(cell in proc.stdout for cell in row[1:]), row
     html = re.sub(r"data:image/png;base64,[^\"]*", "", (out / "report.html").read_text())
     for text in (proc.stdout, proc.stderr, (out / "summary.md").read_text(), html):
         assert not SCIENTIFIC.search(text), SCIENTIFIC.findall(text)
@@ -53,3 +66,20 @@ def test_line_spans_break_at_spaces_fold_long_words_and_keep_every_character() -
     assert line_spans("short", 40) == [(0, 5)]
     wide = "写真" * 30  # two cells per character
     assert all(2 * (end - start) <= 40 for start, end in line_spans(wide, 40))
+
+
+def test_a_module_class_name_too_long_for_80_columns_breaks_after_its_colon(corpus_copy: Path) -> None:
+    runs = run_bench(BenchConfig(["sync", "threadpool"]), scan(corpus_copy), startup_pattern(images=24))
+    name = "examples.my_loader:PrefetchingLoader"
+    for run in runs.of("threadpool"):
+        run.strategy = name
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(render_table(analyze(runs), width=80))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    row = next(i for i, line in enumerate(lines) if line.split()[:1] == ["examples.my_loader:"])
+    assert lines[row + 1].split() == ["PrefetchingLoader"]  # the name whole, on two lines; no figure folded
+    assert all(cell in lines[row] for cell in main_rows(analyze(runs))[1][1:])
+    wide = Console(width=120, record=True, file=io.StringIO())
+    wide.print(render_table(analyze(runs), width=120))
+    assert any(line.split()[:1] == [name] for line in wide.export_text().splitlines())  # on one line where it fits

@@ -183,7 +183,7 @@ def replay_launches(config: BenchConfig, dataset: Dataset, pattern: Pattern, lau
 def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wide: bool = False) -> None:
     """Print the table, errors and mismatches; save the document if asked."""
     runs = report.runs
-    console.print(render_table(report, wide))
+    console.print(render_table(report, wide, width=console.width))
     for line in verdicts(report):
         say(shown(line))
     failed = failed_files(runs)

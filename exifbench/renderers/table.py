@@ -1,12 +1,15 @@
 """The console renderer: the comparison as rich tables that fit the terminal (80 columns and up).
 
-Strategy names are never cut; other cells wrap when the terminal is narrow.
+Strategy names are never cut; other cells wrap when the terminal is narrow, and a ``module:Class`` name too
+long to leave the other columns their words whole is shown on two lines, broken after its colon. The details
+table is split, its columns in order, into as many tables as the width needs to show every cell on one line.
 """
 
 from __future__ import annotations
 
 from rich import box
-from rich.console import Group
+from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.table import Table
 
 from exifbench.analysis.report import RunReport
@@ -17,30 +20,64 @@ from exifbench.renderers.comparison import (
 
 
 def _table(title: str, headers: tuple[str, ...], rows: list[list[str]], numeric: frozenset[int],
-           caption: str | None = None) -> Table:  # fmt: skip
+           caption: str | None = None, colours: list[str] | None = None, break_names: bool = False) -> Table:  # fmt: skip
+    names = [shown(row[0]).replace(":", ":\n", 1) if break_names else shown(row[0]) for row in rows]
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
                   caption_justify="left")  # fmt: skip
-    name_width = max([len(row[0]) for row in rows] + [len(headers[0])])
+    name_width = max(len(line) for cell in [headers[0], *names] for line in cell.split("\n"))
     table.add_column(headers[0], no_wrap=True, min_width=name_width)
     for i, header in enumerate(headers[1:], start=1):
         table.add_column(header.replace(" ", "\n"), justify="right" if i in numeric else "left", overflow="fold")
+    for n, row in enumerate(rows):
+        cells = [names[n], *map(shown, row[1:])]
+        if colours is not None:
+            cells[EQUALITY_COLUMN] = f"[{colours[n]}]{cells[EQUALITY_COLUMN]}[/{colours[n]}]"
+        table.add_row(*cells)
     return table
 
 
-def render_table(report: RunReport, wide: bool = False, title: str = "Main-thread blocking per strategy") -> Group:
+def _width(table: Table) -> int:
+    unbounded = Console(width=10_000)  # a table measures no wider than its console
+    return Measurement.get(unbounded, unbounded.options, table).maximum
+
+
+def _column_groups(width: int | None, headers: tuple[str, ...], rows: list[list[str]]) -> list[list[int]]:
+    """The columns after the first, in order, split into groups that fit ``width`` beside the first column."""
+    groups: list[list[int]] = [[]]
+    for i in range(1, len(headers)):
+        trial = [0, *groups[-1], i]
+        table = _table("", tuple(headers[k] for k in trial), [[row[k] for k in trial] for row in rows], frozenset())
+        if width is not None and groups[-1] and _width(table) > width:
+            groups.append([])
+        groups[-1].append(i)
+    return groups
+
+
+def _fitted(width: int | None, title: str, headers: tuple[str, ...], rows: list[list[str]], numeric: frozenset[int],
+            caption: str | None = None, colours: list[str] | None = None) -> Table:  # fmt: skip
+    """The table; when ``width`` is too narrow for it without folding a word, ``module:Class`` names on two lines."""
+    table = _table(title, headers, rows, numeric, caption, colours)
+    if width is None:
+        return table
+    unbounded = Console(width=10_000)  # a table measures no wider than its console
+    if Measurement.get(unbounded, unbounded.options, table).minimum <= width:
+        return table
+    return _table(title, headers, rows, numeric, caption, colours, break_names=True)
+
+
+def render_table(report: RunReport, wide: bool = False, title: str = "Main-thread blocking per strategy",
+                 width: int | None = None) -> Group:  # fmt: skip
     """The main table (strategy, blocking, vs sync, placeholders, frames missed, EXIF equality) with the
-    convention as its caption; with ``wide``, the details table under it."""
-    rows = main_rows(report)
-    main = _table(title, MAIN_HEADERS, rows, MAIN_NUMERIC, CONVENTION)
-    for summary, row in zip(report.summaries, rows, strict=True):
-        cells = [shown(cell) for cell in row]
-        colour = "green" if summary.equal else "red"
-        cells[EQUALITY_COLUMN] = f"[{colour}]{cells[EQUALITY_COLUMN]}[/{colour}]"
-        main.add_row(*cells)
+    convention as its caption; with ``wide``, the details table under it. ``width``: the terminal's, to fit."""
+    colours = ["green" if summary.equal else "red" for summary in report.summaries]
+    main = _fitted(width, title, MAIN_HEADERS, main_rows(report), MAIN_NUMERIC, CONVENTION, colours)
     if not wide:
         return Group(main)
     details = detail_rows(report)
-    more = _table("Details (per call: ms; change: blocking vs sync)", DETAIL_HEADERS, details, DETAIL_NUMERIC)
-    for row in details:
-        more.add_row(*map(shown, row))
-    return Group(main, more)
+    tables = [main]
+    for n, group in enumerate(_column_groups(width, DETAIL_HEADERS, details)):
+        picked = [0, *group]
+        title = "Details (per call: ms; change: blocking vs sync)" if n == 0 else "Details, continued"
+        tables.append(_fitted(width, title, tuple(DETAIL_HEADERS[i] for i in picked), [[row[i] for i in picked] for row in details],
+                              frozenset(k for k, i in enumerate(picked) if i in DETAIL_NUMERIC)))  # fmt: skip
+    return Group(*tables)
