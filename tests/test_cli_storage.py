@@ -29,6 +29,7 @@ def test_profiles_lists_every_profile_with_its_sources() -> None:
     for name in ("local", "original", "hdd", "nfs", "smb", "sdcard", "usb2"):
         assert f"│ {name}" in result.output
     assert "queue depth 1" in result.output and "datasheet" in result.output
+    assert "\\n" not in result.output and "│ • " in result.output  # each source on a line of its own
 
 
 def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy: Path, tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ def profiles() -> None:
     for header in ("profile", "figures", "stands for / sources"):
         table.add_column(header)
     for name, entry in PROFILES.items():
-        sources = "\n".join(f"• {source}" for source in entry.sources)
-        table.add_row(name, shown(entry.model.describe()), shown(f"{entry.stands_for}\n{sources}"))
+        described = "\n".join(shown(line) for line in [entry.stands_for, *(f"• {source}" for source in entry.sources)])
+        table.add_row(name, shown(entry.model.describe()), described)
     console.print(table)
 
 
