@@ -53,8 +53,8 @@ def no_exiftool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name, *args: None if name == "exiftool" else real_which(name, *args))
 
 
-def render(view: RenderableType) -> str:
-    console = Console(width=200, record=True)
+def render(view: RenderableType, width: int = 200) -> str:
+    console = Console(width=width, record=True)
     console.print(view)
     return console.export_text()
 
@@ -130,9 +130,18 @@ def test_console_and_markdown_lead_with_throughput_and_show_exiftool_apart(photo
     report = measure_peers(photos[:2], repeats=1)
     for text in (render(render_console(report)), render_markdown(report)):
         assert "as many files per second as pillow" in text and "higher is better" in text
-        assert text.index("files/s") < text.index("mean/file") < text.index("median/file")
+        assert text.index("files/s") < text.index("mean") < text.index("median")
         assert text.index("In-process readers") < text.index("Own block") < text.index("unavailable: exiftool")
         assert "fastpath (exifbench" in text and "reference" in text
+
+
+def test_console_fits_80_columns_with_tool_names_whole_and_ratios_in_words(photos: list[str]) -> None:
+    report = measure_peers(photos[:2], repeats=1)
+    lines = render(render_console(report), width=80).splitlines()
+    assert max(len(line) for line in lines) <= 80 and not any("…" in line for line in lines)
+    rows = {line.split()[0]: line for line in lines if line.split()[:1] in (["pillow"], ["fastpath"], ["exifread"])}
+    assert "reference" in rows["pillow"] and re.search(r"[\d.,]+× (faster|slower)|about the same", rows["fastpath"])
+    assert any(line.strip() == f"({report.peer('fastpath').version})" for line in lines)  # the version under the name
 
 
 def test_headline_is_the_first_line(photos: list[str], no_exiftool: None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -15,9 +16,9 @@ from rich.text import Text
 from exifbench.documents.peers import OWN_BLOCK, PeerResult, PeersReport
 from exifbench.escape import shown
 from exifbench.files import write_atomic
-from exifbench.format import duration, times
+from exifbench.format import duration, faster_or_slower, times
 
-COLUMNS = ("tool", "files/s", "vs pillow", "mean/file", "median/file", "errors", "agreement")
+COLUMNS = ("tool", "files/s", "vs pillow", "mean per file", "median per file", "errors", "agreement")
 THROUGHPUT = "files/s = files ÷ the sum of each file's median time over the rounds (higher is better)"
 OWN_BLOCK_NOTE = "timed in its own block after the others: an external process cools their caches when interleaved"
 
@@ -43,7 +44,7 @@ def headline(report: PeersReport) -> str:
     return (
         f"{label(fast)} reads {times(ratio)} as many files per second as {label(reference)} "
         f"({fast.throughput_fps:.0f} vs {reference.throughput_fps:.0f} files/s over {report.files} files, "
-        f"{report.repeats} rounds; higher is better){same}. It handed {sum(fallbacks.values())} files to "
+        f"{report.repeats} rounds; higher is better){same}. It handed {sum(fallbacks.values())} file(s) to "
         f"Pillow ({fell_back}), timed at Pillow's cost plus its own."
     )
 
@@ -56,7 +57,7 @@ def _row(report: PeersReport, peer: PeerResult) -> list[str]:
     return [
         label(peer),
         f"{peer.throughput_fps:.0f}" if peer.throughput_fps is not None else "—",
-        times(ratio) if ratio is not None else "—",
+        "reference" if peer.tool == report.reference else (faster_or_slower(ratio) if ratio is not None else "—"),
         duration(peer.mean_ms / 1000) if peer.mean_ms is not None else "—",
         duration(peer.median_ms / 1000) if peer.median_ms is not None else "—",
         str(peer.errors),
@@ -70,11 +71,16 @@ def differences(peer: PeerResult) -> str:
 
 
 def _table(report: PeersReport, peers: list[PeerResult], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("tool", "agreement") else "right")
-    for peer in peers:
-        table.add_row(*map(shown, _row(report, peer)))
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                  collapse_padding=True)
+    rows = [list(map(shown, _row(report, peer))) for peer in peers]
+    for row in rows:  # the tool's name whole on its line, its version under it: 80 columns fit
+        row[0] = row[0].replace(" (", "\n(", 1)
+    for i, column in enumerate(COLUMNS):
+        table.add_column(column.replace(" ", "\n"), justify="left" if column in ("tool", "agreement") else "right",
+                         no_wrap=i == 0, overflow="fold")  # fmt: skip
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -86,8 +92,8 @@ def render_console(report: PeersReport) -> RenderableType:
         _table(report, [p for p in report.peers if p.timing != OWN_BLOCK], "In-process readers, interleaved per file"),
     ]
     if own:
-        parts.append(_table(report, own, f"Own block — {OWN_BLOCK_NOTE}"))
-    parts += [Text(f"{label(p)} differs on: {differences(p)}") for p in report.peers if differences(p)]
+        parts += [Text(""), _table(report, own, f"Own block — {OWN_BLOCK_NOTE}")]
+    parts += [Text(""), *(Text(f"{label(p)} differs on: {differences(p)}") for p in report.peers if differences(p))]
     parts.append(Text(THROUGHPUT, style="dim"))
     return Group(*parts)
 
