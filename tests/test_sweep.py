@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from exifbench.analysis.sweep import analyze_sweep, pareto_front
@@ -17,6 +20,7 @@ from exifbench.documents import load
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.documents.sweep import Configuration, SweepResults, Thresholds
 from exifbench.errors import ExifbenchError
+from exifbench.renderers.sweep import render_console
 from exifbench.workflows.sweep import Matrix
 
 
@@ -89,6 +93,18 @@ def test_a_configuration_meeting_the_thresholds_is_shipped_even_when_one_that_do
     (verdict,) = analyze_sweep(sweep).verdicts
     assert [p.label for p in verdict.front] == ["threadpool ×64"]
     assert verdict.ship is not None and verdict.ship.label == "viewport ×128"
+
+
+def test_console_fits_80_columns_with_labels_whole_and_ratios_in_words() -> None:
+    analysis = analyze_sweep(constructed())
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(render_console(analysis))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80 and not any("…" in line for line in lines)
+    for p in analysis.points:
+        assert any(line.startswith(p.label + " ") for line in lines), p.label  # each label whole, on its row
+    assert any("× less" in line for line in lines) and not any(re.search(r"\d×\s*$|\de-\d", line) for line in lines)
+    assert any("NO" in line.split() for line in lines)  # lazy's wrong dicts: the equality column is shown
 
 
 def test_stricter_thresholds_leave_nothing_to_ship() -> None:

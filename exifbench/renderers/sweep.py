@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -18,10 +19,10 @@ from exifbench.analysis.sweep import GroupVerdict, Point, SweepAnalysis
 from exifbench.documents.sweep import Thresholds
 from exifbench.escape import shown
 from exifbench.files import write_atomic
-from exifbench.format import duration, times
+from exifbench.format import duration, less_or_more, number
 from exifbench.renderers.plots import LOG_FLOOR_MS, save_figure
 
-COLUMNS = ("configuration", "storage", "blocking", "vs sync", "not ready", "TTE p50", "lag p99", "equal", "front")
+COLUMNS = ("configuration", "storage", "blocking", "vs sync", "not ready", "time to EXIF p50", "lag p99", "equal", "front")
 
 
 def thresholds_text(thresholds: Thresholds) -> str:
@@ -41,8 +42,8 @@ def verdict_line(verdict: GroupVerdict, thresholds: Thresholds) -> str:
 
 def _facts(p: Point) -> str:
     tte = f"time-to-EXIF p50 {duration(p.time_to_exif_p50_ms / 1000)}, " if p.time_to_exif_p50_ms is not None else ""
-    ratio = f" ({times(p.blocking_ratio)} sync's)" if p.blocking_ratio is not None else ""
-    return f"{tte}not ready {p.not_ready_share:.1%} of calls, blocking {duration(p.blocking_s)}{ratio}, lag p99 {p.lag_p99_ms:.3g} ms"
+    ratio = f" ({less_or_more(p.blocking_ratio)} than sync)" if p.blocking_ratio is not None else ""
+    return f"{tte}not ready {p.not_ready_share:.1%} of calls, blocking {duration(p.blocking_s)}{ratio}, lag p99 {number(p.lag_p99_ms)} ms"
 
 
 def _row(p: Point, on_front: bool) -> list[str]:
@@ -50,10 +51,10 @@ def _row(p: Point, on_front: bool) -> list[str]:
         p.label,
         p.group,
         duration(p.blocking_s),
-        times(p.blocking_ratio) if p.blocking_ratio is not None else "—",
+        less_or_more(p.blocking_ratio) if p.blocking_ratio is not None else "—",
         f"{p.not_ready_share:.1%}",
         duration(p.time_to_exif_p50_ms / 1000) if p.time_to_exif_p50_ms is not None else "—",
-        f"{p.lag_p99_ms:.3g} ms",
+        f"{number(p.lag_p99_ms)} ms",
         "yes" if p.equal else "NO",
         "front" if on_front else "",
     ]
@@ -64,19 +65,26 @@ def _on_front(analysis: SweepAnalysis) -> set[int]:
 
 
 def render_console(analysis: SweepAnalysis) -> RenderableType:
-    """The verdict per storage first, then every configuration."""
+    """The verdict per storage first, then every configuration (its label names the storage when storages vary;
+    the verdicts name it always; the equality column only when some dicts differ): names never cut, 80 columns fit."""
     front = _on_front(analysis)
-    table = Table(title=f"Sweep: {len(analysis.points)} configurations, {analysis.sweep.repeats} repeat(s)", title_justify="left")
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("configuration", "storage") else "right")
+    table = Table(title=f"Sweep: {len(analysis.points)} configurations, {analysis.sweep.repeats} repeat(s)", title_justify="left",
+                  box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1), collapse_padding=True, pad_edge=False)  # fmt: skip
+    dropped = {"storage"} | ({"equal"} if all(p.equal for p in analysis.points) else set())
+    shown_columns = [i for i, column in enumerate(COLUMNS) if column not in dropped]
+    for i in shown_columns:
+        table.add_column(COLUMNS[i].replace(" ", "\n"), justify="left" if i == 0 else "right", no_wrap=i == 0, overflow="fold")
     for p in analysis.points:
-        table.add_row(*map(shown, _row(p, id(p) in front)))
+        row = _row(p, id(p) in front)
+        table.add_row(*(shown(row[i]) for i in shown_columns))
     lines = [Text(verdict_line(v, analysis.sweep.thresholds)) for v in analysis.verdicts]
     failed = [one for one in analysis.sweep.configurations if one.failed is not None]
     lines += [Text(f"failed: {one.label(analysis.sweep.varied)}: {one.failed.error}", style="red") for one in failed if one.failed]
     if not analysis.sweep.complete:
         lines.append(Text("interrupted or failed: the sweep is incomplete (complete: false)", style="yellow"))
-    return Group(*lines, table)
+    if "equal" in dropped:
+        lines.append(Text("Every configuration returned the original loader's dicts."))
+    return Group(*lines, Text(""), table)
 
 
 def render_markdown(analysis: SweepAnalysis) -> str:
