@@ -57,6 +57,11 @@ def spread(values: Spread, repeats: int) -> str:
     return f"{_number(values.median, unit)} {unit} [{_number(values.low, unit)}–{_number(values.high, unit)}]"
 
 
+def count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``1,234 images``: a count with its noun, plural by ``s``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def times(value: float) -> str:
     """``0.001×``, ``∞×`` for a ratio over zero."""
     return f"{number(value)}×"

@@ -30,3 +30,7 @@ def test_no_scientific_notation_anywhere_in_the_range() -> None:
         assert not any(SCIENTIFIC.search(text) for text in texts), (value, texts)
     assert fmt.number(0.0000479) == "0.0000479" and fmt.number(2938, 2) == "2,900" and fmt.number(0.5) == "0.5"
     assert fmt.number(math.inf) == "∞" and fmt.times(math.inf) == "∞×"
+
+
+def test_count_says_one_file_and_groups_thousands() -> None:
+    assert [fmt.count(1, "file"), fmt.count(0, "file"), fmt.count(2, "image"), fmt.count(1234, "file")] == ["1 file", "0 files", "2 images", "1,234 files"]

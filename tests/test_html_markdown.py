@@ -123,7 +123,7 @@ def test_markdown_table_and_verdicts(runs: RunSet) -> None:
     assert rows == main_rows(analyze(runs))
     assert lines[2].startswith("- threadpool blocks the main thread ")  # the verdict before the tables
     assert any(line.startswith("- Equality: every strategy returned exactly") for line in lines)
-    assert "- Errors: 0 file(s) failed to load" in md
+    assert "- Errors: 0 files failed to load" in md
     assert re.search(r"^- threadpool blocks the main thread ([\d,.]+× (less|more)|about the same) than sync: .* \([−+][\d.,]+%, 95% CI ", md, re.M)
     assert not re.search(r"(?<![\w.])\d+(\.\d+)?[eE][-+]?\d+(?!\w)", md)  # no scientific notation
 
@@ -131,7 +131,7 @@ def test_markdown_table_and_verdicts(runs: RunSet) -> None:
 def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
     md = render_markdown(analyze(flawed))
     assert "- Equality: MISMATCHES in threadpool (1 tags)." in md
-    assert "- Errors: 1 file(s) failed to load" in md
+    assert "- Errors: 1 file failed to load" in md
     assert "| threadpool ×4 | 2 | 50 |" in md and "| NO: 1 tags |" in md
 
 

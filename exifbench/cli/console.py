@@ -65,7 +65,7 @@ def say(markup: str, target: Console = console) -> None:
     """Print ``markup`` (ours; every string from a file or a user already :func:`shown`) within the console's
     width: each line wrapped by :func:`line_spans`, its continuation lines indented — never cut, so every name
     stays whole."""
-    for line in Text.from_markup(markup).split("\n"):
+    for line in Text.from_markup(markup, emoji=False).split("\n"):
         for i, (start, end) in enumerate(line_spans(line.plain, target.width)):
             target.print(Text(INDENT) + line[start:end] if i else line[start:end], highlight=False, soft_wrap=True)
 

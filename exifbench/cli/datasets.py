@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from exifbench.cli.console import show_skipped, say, user_errors
+from exifbench import format as fmt
+from exifbench.cli.console import say, show_skipped, user_errors
 from exifbench.cli.options import Extensions
 from exifbench.escape import shown
 
@@ -57,5 +58,5 @@ def scan(
 
     images = scan_folder(folder, extensions)
     by_ext = Counter(name.rsplit(".", 1)[-1].lower() for name in images.files)
-    say(f"{len(images.files)} images in {shown(images.root)}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
+    say(f"{fmt.count(len(images.files), 'image')} in {shown(images.root)}: " + ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items())))
     show_skipped(images.skipped)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from exifbench import format as fmt
 from exifbench.cli.console import console, say, user_errors
 from exifbench.documents.runs import RunSet
 from exifbench.escape import shown
@@ -30,4 +31,4 @@ def report(
     if view is not None:
         console.print(view, highlight=False)
     opening = f"; open {shown(out / 'report.html')}" if isinstance(document, RunSet) else ""
-    say(f"{len(written)} files written to {shown(out)}{opening}")
+    say(f"{fmt.count(len(written), 'file')} written to {shown(out)}{opening}")

@@ -133,7 +133,7 @@ def verdicts(report: RunReport) -> list[str]:
         if not unequal
         else "Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + "."
     )
-    lines.append(f"Errors: {len(failed_files(report.runs))} file(s) failed to load (the loader returned {{}} for them).")
+    lines.append(f"Errors: {fmt.count(len(failed_files(report.runs)), 'file')} failed to load (the loader returned {{}} for them).")
     config = report.runs.runs[0].config if report.runs.runs else {}
     if config.get("storage"):
         lines.append(f"Storage model: {config['storage']}.")

@@ -11,6 +11,7 @@ from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunSet
 from exifbench.escape import visible
 from exifbench.files import write_atomic
+from exifbench.format import count
 from exifbench.renderers.grabs import grabs_html, read_grabs
 from exifbench.renderers.plots import PLOTS, figure_bytes
 from exifbench.renderers.comparison import (
@@ -93,7 +94,7 @@ def _equality(report: RunReport) -> str:
 def _errors(runs: RunSet) -> str:
     seen = failed_files(runs)
     skipped = runs.runs[0].config.get("skipped", [])
-    html = f"<p>{len(seen)} file(s) failed to load; the loader returned <code>{{}}</code> for them.</p>"
+    html = f"<p>{count(len(seen), 'file')} failed to load; the loader returned <code>{{}}</code> for them.</p>"
     if seen:
         rows = [[path, message, seen_by(names, runs)] for path, (message, names) in seen.items()]
         html += _table(("file", "error", "seen by"), rows, paths=(0,))

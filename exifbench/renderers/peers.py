@@ -16,7 +16,7 @@ from rich.text import Text
 from exifbench.documents.peers import OWN_BLOCK, PeerResult, PeersReport
 from exifbench.escape import shown
 from exifbench.files import write_atomic
-from exifbench.format import duration, faster_or_slower, times
+from exifbench.format import count, duration, faster_or_slower, times
 
 COLUMNS = ("tool", "files/s", "vs pillow", "mean per file", "median per file", "errors", "agreement")
 THROUGHPUT = "files/s = files ÷ the sum of each file's median time over the rounds (higher is better)"
@@ -44,7 +44,7 @@ def headline(report: PeersReport) -> str:
     return (
         f"{label(fast)} reads {times(ratio)} as many files per second as {label(reference)} "
         f"({fast.throughput_fps:.0f} vs {reference.throughput_fps:.0f} files/s over {report.files} files, "
-        f"{report.repeats} rounds; higher is better){same}. It handed {sum(fallbacks.values())} file(s) to "
+        f"{report.repeats} rounds; higher is better){same}. It handed {count(sum(fallbacks.values()), 'file')} to "
         f"Pillow ({fell_back}), timed at Pillow's cost plus its own."
     )
 
