@@ -72,8 +72,10 @@ def render_console(analysis: SweepAnalysis) -> RenderableType:
                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1), collapse_padding=True, pad_edge=False)  # fmt: skip
     dropped = {"storage"} | ({"equal"} if all(p.equal for p in analysis.points) else set())
     shown_columns = [i for i, column in enumerate(COLUMNS) if column not in dropped]
-    for i in shown_columns:
-        table.add_column(COLUMNS[i].replace(" ", "\n"), justify="left" if i == 0 else "right", no_wrap=i == 0, overflow="fold")
+    longest_word = max(len(word) for p in analysis.points for word in p.label.split())
+    for i in shown_columns:  # a label too long for the width wraps between its settings, never inside one
+        table.add_column(COLUMNS[i].replace(" ", "\n"), justify="left" if i == 0 else "right", overflow="fold",
+                         min_width=longest_word if i == 0 else None)  # fmt: skip
     for p in analysis.points:
         row = _row(p, id(p) in front)
         table.add_row(*(shown(row[i]) for i in shown_columns))
