@@ -20,6 +20,7 @@ from exifbench.pattern.pattern import startup_pattern
 from exifbench.renderers.comparison import detail_rows, main_rows
 from exifbench.renderers.table import render_table
 from exifbench.replay.bench import BenchConfig, run_bench
+from exifbench.strategies import BUILTIN
 
 EXIFBENCH = str(Path(sys.executable).with_name("exifbench"))
 REPO = Path(__file__).resolve().parents[1]
@@ -83,3 +84,12 @@ def test_a_module_class_name_too_long_for_80_columns_breaks_after_its_colon(corp
     wide = Console(width=120, record=True, file=io.StringIO())
     wide.print(render_table(analyze(runs), width=120))
     assert any(line.split()[:1] == [name] for line in wide.export_text().splitlines())  # on one line where it fits
+
+
+def test_strategies_wraps_descriptions_beside_the_names() -> None:
+    proc = subprocess.run([EXIFBENCH, "strategies"], env={**os.environ, "COLUMNS": "60"}, capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    lines = proc.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    assert [line.split()[0] for line in lines if not line.startswith(" ")] == [*BUILTIN, "all", "module:Class"]
+    assert all(line.startswith(" " * len("module:Class  ")) for line in lines if line.startswith(" "))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rich.table import Table
+
 from exifbench.cli.console import console
 from exifbench.escape import shown
 
@@ -12,12 +14,15 @@ def strategies() -> None:
     """List the built-in strategies, what -s all runs, and how to name your own class (module:Class)."""
     from exifbench.strategies import BUILTIN, expand_names
 
-    width = max(len(name) for name in [*BUILTIN, "module:Class"]) + 2
+    listing = Table.grid(padding=(0, 2))  # descriptions wrap beside the names
+    listing.add_column(style="bold", no_wrap=True)
+    listing.add_column()
     for name, cls in BUILTIN.items():
-        console.print(f"[bold]{name:<{width}}[/bold]{shown(plain(first_line(cls.__doc__)))}", highlight=False)
-    console.print(f"[bold]{'all':<{width}}[/bold]{', '.join(expand_names('all'))}, in that order", highlight=False)
-    console.print(f"[bold]{'module:Class':<{width}}[/bold]your own loader class, e.g. -s examples.my_loader:PrefetchingLoader "
-                  "(it must implement every method of the loader protocol; see the README)", highlight=False)  # fmt: skip
+        listing.add_row(name, shown(plain(first_line(cls.__doc__))))
+    listing.add_row("all", f"{', '.join(expand_names('all'))}, in that order")
+    listing.add_row("module:Class", "your own loader class, e.g. -s examples.my_loader:PrefetchingLoader (it must "
+                                    "implement every method of the loader protocol; see the README)")  # fmt: skip
+    console.print(listing, highlight=False)
 
 
 def first_line(doc: str | None) -> str:
