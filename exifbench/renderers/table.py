@@ -36,9 +36,9 @@ def _table(title: str, headers: tuple[str, ...], rows: list[list[str]], numeric:
     return table
 
 
-def _width(table: Table) -> int:
+def _measure(table: Table) -> Measurement:
     unbounded = Console(width=10_000)  # a table measures no wider than its console
-    return Measurement.get(unbounded, unbounded.options, table).maximum
+    return Measurement.get(unbounded, unbounded.options, table)
 
 
 def _column_groups(width: int | None, headers: tuple[str, ...], rows: list[list[str]]) -> list[list[int]]:
@@ -47,7 +47,7 @@ def _column_groups(width: int | None, headers: tuple[str, ...], rows: list[list[
     for i in range(1, len(headers)):
         trial = [0, *groups[-1], i]
         table = _table("", tuple(headers[k] for k in trial), [[row[k] for k in trial] for row in rows], frozenset())
-        if width is not None and groups[-1] and _width(table) > width:
+        if width is not None and groups[-1] and _measure(table).maximum > width:
             groups.append([])
         groups[-1].append(i)
     return groups
@@ -59,8 +59,7 @@ def _fitted(width: int | None, title: str, headers: tuple[str, ...], rows: list[
     table = _table(title, headers, rows, numeric, caption, colours)
     if width is None:
         return table
-    unbounded = Console(width=10_000)  # a table measures no wider than its console
-    if Measurement.get(unbounded, unbounded.options, table).minimum <= width:
+    if _measure(table).minimum <= width:
         return table
     return _table(title, headers, rows, numeric, caption, colours, break_names=True)
 
