@@ -62,11 +62,12 @@ def line_spans(plain: str, width: int, indent: int = len(INDENT)) -> list[tuple[
 
 
 def say(markup: str, target: Console = console) -> None:
-    """Print ``markup`` (ours; every string from a file or a user already :func:`shown`) within the console's
-    width: each line wrapped by :func:`line_spans`, its continuation lines indented — never cut, so every name
-    stays whole."""
+    """Print ``markup`` (ours; every string from a file or a user already :func:`shown`) within the terminal's
+    width (or $COLUMNS): each line wrapped by :func:`line_spans`, its continuation lines indented — never cut, so
+    every name stays whole. Output to a pipe or file without $COLUMNS keeps each record on one line."""
+    sized = target.is_terminal or bool(os.environ.get("COLUMNS"))
     for line in Text.from_markup(markup, emoji=False).split("\n"):
-        for i, (start, end) in enumerate(line_spans(line.plain, target.width)):
+        for i, (start, end) in enumerate(line_spans(line.plain, target.width if sized else len(line.plain) + 1)):
             target.print(Text(INDENT) + line[start:end] if i else line[start:end], highlight=False, soft_wrap=True)
 
 
