@@ -148,6 +148,7 @@ def test_outcome_mapping() -> None:
     barely = [fake_run("pool", 0.9, i) for i in range(4)]  # 10% less: under the 50% asked for
     phase = judge_phase("full", runs_of(barely, sync), "pool", "sync", policy)
     assert phase.decision == HOLD and phase.criteria[2].status == "fail"
+    assert phase.criteria[2].measured.startswith("1.1× less (−11%: 900 ms vs ")  # the ratio in words, as everywhere
 
     few = judge_phase("full", runs_of(good[:3], sync[:3]), "pool", "sync", policy)
     assert few.decision == HOLD and few.criteria[2].status == "inconclusive"

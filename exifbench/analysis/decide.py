@@ -18,13 +18,15 @@ A phase ENABLEs only if every criterion passes; the decision is the worst phase'
 
 from __future__ import annotations
 
+import math
+
 from exifbench.analysis.metrics import unique_mismatches
 from exifbench.analysis.policy import Policy
 from exifbench.analysis.statistics import mann_whitney, median
 from exifbench.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
 from exifbench.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
-from exifbench.format import duration
+from exifbench.format import change, duration, less_or_more
 
 
 def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:
@@ -91,7 +93,8 @@ def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, polic
     cand, base = median(cand_values), median(ref_values)
     reduction = 1 - cand / base if base else 0.0
     significance = mann_whitney(cand_values, ref_values, "less")
-    measured = f"{reduction:.2%} less ({duration(cand)} vs {duration(base)} median); {significance.describe()}"
+    ratio = cand / base if base else math.nan
+    measured = f"{less_or_more(ratio)} ({change(ratio)}: {duration(cand)} vs {duration(base)} median); {significance.describe()}"
     if reduction < policy.min_blocking_reduction:
         status = FAILED
     else:
