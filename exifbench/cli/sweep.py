@@ -138,7 +138,7 @@ def sweep(
     console.print(render_console(analysis), highlight=False)
     if wide:
         for group, report in group_reports(results):
-            console.print(render_table(report, wide=True, title=f"{group}: every configuration"))
+            console.print(render_table(report, wide=True, title=f"{group}: every configuration", width=console.width))
     written = [results.save(out / "sweep.json"), *write_sweep(analysis, out)]
     profiles = len(profiler.written) if profiler is not None else 0
     say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png"
