@@ -20,14 +20,16 @@ from exifbench.renderers.comparison import (
 
 
 def _table(title: str, headers: tuple[str, ...], rows: list[list[str]], numeric: frozenset[int],
-           caption: str | None = None, colours: list[str] | None = None, break_names: bool = False) -> Table:  # fmt: skip
+           caption: str | None = None, colours: list[str] | None = None, break_names: bool = False,
+           widths: list[int] | None = None) -> Table:  # fmt: skip
     names = [shown(row[0]).replace(":", ":\n", 1) if break_names else shown(row[0]) for row in rows]
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
-                  caption_justify="left")  # fmt: skip
+                  caption_justify="left", collapse_padding=True)  # fmt: skip
     name_width = max(len(line) for cell in [headers[0], *names] for line in cell.split("\n"))
     table.add_column(headers[0], no_wrap=True, min_width=name_width)
     for i, header in enumerate(headers[1:], start=1):
-        table.add_column(header.replace(" ", "\n"), justify="right" if i in numeric else "left", overflow="fold")
+        table.add_column(header.replace(" ", "\n"), justify="right" if i in numeric else "left", overflow="fold",
+                         width=widths[i - 1] if widths else None)  # fmt: skip
     for n, row in enumerate(rows):
         cells = [names[n], *map(shown, row[1:])]
         if colours is not None:
@@ -55,18 +57,31 @@ def _column_groups(width: int | None, headers: tuple[str, ...], rows: list[list[
 
 def _fitted(width: int | None, title: str, headers: tuple[str, ...], rows: list[list[str]], numeric: frozenset[int],
             caption: str | None = None, colours: list[str] | None = None) -> Table:  # fmt: skip
-    """The table; when ``width`` is too narrow for it without folding a word, ``module:Class`` names on two lines."""
+    """The table within ``width``: cells wrap between words, never inside one (a column gets at least its longest
+    word; the room left goes to the columns that lack most); ``module:Class`` names break after the colon when
+    the words would not fit otherwise."""
     table = _table(title, headers, rows, numeric, caption, colours)
-    if width is None:
+    if width is None or _measure(table).maximum <= width:
         return table
-    if _measure(table).minimum <= width:
+    break_names = _measure(table).minimum > width
+    if break_names:
+        table = _table(title, headers, rows, numeric, caption, colours, break_names=True)
+    columns = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)][1:]
+    shortest = [max(len(word) for text in column for word in text.split()) for column in columns]
+    natural = [max(len(column[0].split(" ")[0]), *(len(text) for text in column[1:])) for column in columns]
+    widths = list(shortest)
+    room = width - (_measure(table).minimum - sum(shortest))
+    if sum(shortest) > room:  # too narrow for whole words: rich folds them, within the width
         return table
-    return _table(title, headers, rows, numeric, caption, colours, break_names=True)
+    while sum(widths) < room and any(w < n for w, n in zip(widths, natural)):
+        lacking = max(range(len(widths)), key=lambda i: natural[i] - widths[i])
+        widths[lacking] += 1
+    return _table(title, headers, rows, numeric, caption, colours, break_names, widths)
 
 
 def render_table(report: RunReport, wide: bool = False, title: str = "Main-thread blocking per strategy",
                  width: int | None = None) -> Group:  # fmt: skip
-    """The main table (strategy, blocking, vs sync, placeholders, frames missed, EXIF equality) with the
+    """The main table (strategy, blocking, vs sync, placeholders, time to EXIF p90, frames missed, EXIF equality) with the
     convention as its caption; with ``wide``, the details table under it. ``width``: the terminal's, to fit."""
     colours = ["green" if summary.equal else "red" for summary in report.summaries]
     main = _fitted(width, title, MAIN_HEADERS, main_rows(report), MAIN_NUMERIC, CONVENTION, colours)
