@@ -39,3 +39,8 @@ def test_one_strategy_and_no_time_to_exif_measured() -> None:
 
 def test_no_caveat_when_most_calls_showed_exif() -> None:
     assert placeholder_caveat([summary("sync", 0), summary("threadpool", 296)]) is None
+
+
+def test_without_a_blocking_claim_before_it_the_caveat_has_no_but() -> None:
+    caveat = placeholder_caveat([summary("threadpool", 591), summary("viewport", 591)], contrast=False)
+    assert caveat is not None and caveat.startswith("threadpool and viewport answered 591 of 593 calls (99.7%)")

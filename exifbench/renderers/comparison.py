@@ -123,7 +123,7 @@ def verdicts(report: RunReport) -> list[str]:
             f"{fmt.duration(s.blocking_s.median)} vs {fmt.duration(ref.blocking_s.median)} "
             f"({fmt.change(s.ratio_to_sync.value)}{interval})."
         )
-    caveat = placeholder_caveat(summaries)
+    caveat = placeholder_caveat(summaries, contrast=bool(lines))
     if caveat:
         lines.append(caveat)
     unequal = [s for s in summaries if not s.equal]
@@ -159,9 +159,10 @@ def _names(names: list[str]) -> str:
 
 
 
-def placeholder_caveat(summaries: list[StrategySummary]) -> str | None:
+def placeholder_caveat(summaries: list[StrategySummary], contrast: bool = True) -> str | None:
     """One sentence naming every strategy that answered half its calls or more with a placeholder (strategies
-    with the same count share a clause) and when their EXIF showed; ``None`` when none did."""
+    with the same count share a clause) and when their EXIF showed; ``None`` when none did. ``contrast``: it
+    follows a claim of less blocking, so it opens with "But"."""
     shown = [s for s in summaries if s.calls and s.not_ready.median / s.calls >= 0.5]
     if not shown:
         return None
@@ -171,7 +172,7 @@ def placeholder_caveat(summaries: list[StrategySummary]) -> str | None:
     counts = [(_names(names), f"{fmt.number(count)} of {calls}", f"({fmt.number(100 * count / calls)}%)")
               for (count, calls), names in groups.items()]  # fmt: skip
     (names, count, share), *others = counts
-    text = f"But {names} answered {count} calls {share} with a placeholder"
+    text = f"{'But ' if contrast else ''}{names} answered {count} calls {share} with a placeholder"
     text += "".join(f", and {n} {c} {p}" for n, c, p in others)
     waits = sorted(s.time_to_exif_p90_ms / 1000 for s in shown if s.time_to_exif_p90_ms > 0)
     if waits:
