@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from exifbench.cli.console import console, user_errors
+from exifbench.cli.console import say, user_errors
 from exifbench.cli.options import CacheDir
 from exifbench.escape import shown
 from exifbench.strategies.store import FILE_NAME, CacheInfo, clear, default_path, inspect
@@ -31,7 +31,7 @@ def held(info: CacheInfo) -> str:
 def say(path: Path, found: CacheInfo | None, verb: str = "", absent: str = "") -> None:
     """One line: ``[verb ]path: what it holds``, or that there is no database there."""
     text = f"{verb}{path}: {held(found)}" if found is not None else f"{absent}no metadata cache at {path}"
-    console.print(shown(text), highlight=False, soft_wrap=True)
+    say(shown(text))
 
 
 @cache_app.command("info")

@@ -169,13 +169,13 @@ def replay_launches(config: BenchConfig, dataset: Dataset, pattern: Pattern, lau
         for path in touched:
             os.utime(path)
         if touched:
-            console.print(f"before launch {number}: touched {', '.join(shown(str(p)) for p in touched)}", highlight=False)
+            say(f"before launch {number}: touched {', '.join(shown(str(p)) for p in touched)}")
 
     def started(launch: Launch) -> None:
-        console.print(f"launch {launch.number}/{launches}: {shown(launch.strategy)} ({shown(launch.extractor)}) in a new process", highlight=False)
+        say(f"launch {launch.number}/{launches}: {shown(launch.strategy)} ({shown(launch.extractor)}) in a new process")
 
     def notice(line: str) -> None:
-        err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False, soft_wrap=True)
+        say(f"[yellow]{shown(line)}[/yellow]", err_console)
 
     return run_launches(config, dataset.folder, pattern, launches, stop, dataset.label, between, started, notice)
 
