@@ -28,7 +28,7 @@ def held(info: CacheInfo) -> str:
     return f"{sum(info.rows.values()):,} rows{f' ({readers})' if readers else ''}, {kib}"
 
 
-def say(path: Path, found: CacheInfo | None, verb: str = "", absent: str = "") -> None:
+def report_cache(path: Path, found: CacheInfo | None, verb: str = "", absent: str = "") -> None:
     """One line: ``[verb ]path: what it holds``, or that there is no database there."""
     text = f"{verb}{path}: {held(found)}" if found is not None else f"{absent}no metadata cache at {path}"
     say(shown(text))
@@ -39,7 +39,7 @@ def say(path: Path, found: CacheInfo | None, verb: str = "", absent: str = "") -
 def info(cache_dir: CacheDir = None) -> None:
     """Where the metadata database is and what it holds."""
     path = database(cache_dir)
-    say(path, inspect(path))
+    report_cache(path, inspect(path))
 
 
 @cache_app.command("clear")
@@ -47,4 +47,4 @@ def info(cache_dir: CacheDir = None) -> None:
 def clear_cache(cache_dir: CacheDir = None) -> None:
     """Delete the metadata database (and its WAL files); the next persistent run starts cold."""
     path = database(cache_dir)
-    say(path, clear(path), "removed ", "nothing to remove: ")
+    report_cache(path, clear(path), "removed ", "nothing to remove: ")
