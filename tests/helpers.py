@@ -5,7 +5,25 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from exifbench.extractors import ExifRead, report
+from exifbench.extractors import ExifRead, ExifReader, report
+from exifbench.strategies import accepts, create, resolve
+from exifbench.strategies.base import ExifLoader
+
+PATIENT_S = 120.0
+"""An app-facing blocking timeout far above anything a loaded machine adds to a read.
+
+The built-in pools give up a blocking wait after 5 s (the app's design), and return ``{}`` plus a
+"timed out" entry: correct, but on a shared machine under load a pool's first read (a worker
+process importing Pillow) can take that long. Tests that check what a blocking call *returns*
+build their pools with this timeout; tests of the timeout itself set a small one explicitly.
+"""
+
+
+def patient(name: str, reader: ExifReader | None = None, **options: Any) -> ExifLoader:
+    """``create(name, reader, **options)``, with the blocking timeout :data:`PATIENT_S` if the strategy has one."""
+    if accepts(resolve(name), "timeout_s"):
+        options.setdefault("timeout_s", PATIENT_S)
+    return create(name, reader, **options)
 
 
 class GatedReader:

@@ -116,7 +116,7 @@ def test_the_documented_example_loader_runs_from_the_repository_root(
 ) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     out = tmp_path / "r.json"
-    result = runner.invoke(app, ["run", "-s", "sync,examples.my_loader:PrefetchingLoader", "--io-latency", "1",
+    result = runner.invoke(app, ["run", "-s", "sync,examples.my_loader:PrefetchingLoader", "--io-latency", "10",
                                  str(corpus_copy), "--json", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     sync, mine = json.loads(out.read_text())["runs"]

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from exifbench.extractors import ExifRead, ExifReader
 from exifbench.replay.equality import compare
 from exifbench.extractors.error_log import collect_errors
-from exifbench.strategies import BUILTIN, create
+from exifbench.strategies import BUILTIN
 from exifbench.strategies.base import ExifLoader
+from tests.helpers import patient
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
 
@@ -53,7 +54,7 @@ def sources(corpus_dir: Path) -> list[bytes]:
 @pytest.fixture(scope="module")
 def loaders() -> Iterator[dict[str, ExifLoader]]:
     """One loader per strategy for the whole property (a process pool per example would be minutes)."""
-    made = {name: create(name, workers=1) for name in BUILTIN}
+    made = {name: patient(name, workers=1) for name in BUILTIN}
     yield made
     for loader in made.values():
         loader.close()

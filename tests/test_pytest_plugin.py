@@ -28,8 +28,8 @@ PATTERN = startup_pattern(images=24)
 
 
 def test_threadpool_blocks_less_than_sync(exifbench_replay):
-    sync = exifbench_replay("sync", PHOTOS, PATTERN, io_latency_ms=2)
-    pool = exifbench_replay("threadpool", PHOTOS, PATTERN, io_latency_ms=2)
+    sync = exifbench_replay("sync", PHOTOS, PATTERN, io_latency_ms=10)
+    pool = exifbench_replay("threadpool", PHOTOS, PATTERN, io_latency_ms=10)
     assert sync.equal and pool.equal
     assert sync.calls == pool.calls == 26
     assert pool.blocking["total_s"] < sync.blocking["total_s"]

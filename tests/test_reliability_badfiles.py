@@ -27,7 +27,8 @@ from exifbench.replay.equality import compare
 from exifbench.extractors.error_log import collect_errors
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.documents.runs import RunSet
-from exifbench.strategies import BUILTIN, create
+from exifbench.strategies import BUILTIN
+from tests.helpers import patient
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # Pillow's "Corrupt EXIF data"
 
@@ -201,7 +202,7 @@ class DeniedStorage(StorageModel):
 def test_unreadable_at_read_time_is_an_error_entry(name: str, bad_folder: Path) -> None:
     good = str(bad_folder / ("L" * 251 + ".jpg"))
     locked = str(bad_folder / CAMERA)
-    with collect_errors() as errors, create(name, ExifReader(storage=DeniedStorage()), workers=2) as loader:
+    with collect_errors() as errors, patient(name, ExifReader(storage=DeniedStorage()), workers=2) as loader:
         loader.preload([locked, good])
         results = {path: loader.load_exif(path, blocking=True) for path in (locked, good)}
     assert results[locked] == {}

@@ -106,7 +106,8 @@ def test_worker_crash_mid_run_is_retried_once_and_reported(corpus_copy: Path, tm
     before = pool_workers()
     storage = CrashingStorage(read_log=str(log), crash=victim, once=str(marker))
     pattern = startup_pattern(len(folder.files))
-    run = run_bench(BenchConfig(["process"], workers=2, storage=storage), folder, pattern).runs[0]
+    config = BenchConfig(["process"], workers=2, storage=storage, options={"timeout_s": GENEROUS_S})
+    run = run_bench(config, folder, pattern).runs[0]
 
     assert not marker.exists(), "the worker crash was injected"
     assert run.complete and run.calls == len(pattern.calls)
@@ -161,7 +162,7 @@ def test_a_file_that_always_kills_its_worker_is_given_up_after_one_retry(corpus_
 def test_a_reader_that_raises_does_not_kill_the_pool(cls: type, corpus_copy: Path) -> None:
     paths = sorted(str(p) for p in corpus_copy.glob("[A-Z]*.jpg"))[:5]
     bad, good, late = paths[0], paths[1:4], paths[4]
-    with collect_errors() as errors, cls(RaisingReader(bad=bad), workers=2) as loader:
+    with collect_errors() as errors, cls(RaisingReader(bad=bad), workers=2, timeout_s=GENEROUS_S) as loader:
         loader.preload([bad, *good])
         results = {path: loader.load_exif(path, blocking=True) for path in [bad, *good]}
         loader.preload([late])  # after the failure, the same pool still loads in the background

@@ -17,7 +17,8 @@ import pytest
 from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
 from exifbench.replay.equality import compare
-from exifbench.strategies import BUILTIN, create
+from exifbench.strategies import BUILTIN
+from tests.helpers import patient
 
 THREADS = 16
 FILES = 8
@@ -30,7 +31,7 @@ def hammer(name: str, paths: list[str], log: Path, latency_ms: float) -> list[di
     seen: list[dict[str, dict[str, Any]]] = [{} for _ in range(THREADS)]
     failures: list[BaseException] = []
 
-    with create(name, reader, workers=4) as loader:
+    with patient(name, reader, workers=4) as loader:
 
         def caller(i: int) -> None:
             try:

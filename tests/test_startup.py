@@ -13,7 +13,7 @@ from exifbench.replay.leaks import child_processes
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
-from tests.helpers import GatedReader
+from tests.helpers import PATIENT_S, GatedReader
 
 
 def worker_pids() -> set[int]:
@@ -23,7 +23,7 @@ def worker_pids() -> set[int]:
 def test_a_process_pool_has_all_its_workers_before_the_first_call(corpus_copy: Path) -> None:
     path = str(sorted(corpus_copy.glob("[A-Z]*.jpg"))[0])
     before = worker_pids()
-    with ProcessPoolLoader(workers=3) as loader:
+    with ProcessPoolLoader(workers=3, timeout_s=PATIENT_S) as loader:
         started = worker_pids() - before
         assert len(started) == 3
         loader.preload([path])

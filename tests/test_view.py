@@ -101,7 +101,7 @@ def test_a_placeholder_is_re_asked_every_frame_until_its_exif_shows(corpus_copy:
 def test_a_placeholder_never_replaced_is_counted_never_shown_and_its_file_unverified(corpus_copy: Path) -> None:
     folder = scan(corpus_copy)
     plan = plan_replay(startup_pattern(images=3, page=3, revisits=(0,)), folder)
-    measured = replay(NeverReady(), plan, expected=baseline(plan), deadline_s=0.2)
+    measured = replay(NeverReady(), plan, expected=baseline(plan), deadline_s=1.0)
     assert measured.seen["time_to_exif"]["never_shown"] == 3
     exif_files = [path for path, exif in baseline(plan).items() if exif]
     assert exif_files and sorted(measured.unverified) == sorted(exif_files)
@@ -109,7 +109,7 @@ def test_a_placeholder_never_replaced_is_counted_never_shown_and_its_file_unveri
     assert not report.mismatches and not report.ok
     assert report.to_dict()["unverified"] == measured.unverified
     # background_s is the last real answer, never the give-up time
-    assert measured.background_s < measured.calls_s + 0.2
+    assert measured.background_s < measured.calls_s + 0.5  # half the deadline: room for a loaded machine
 
 
 def test_a_slow_read_outlasting_the_blocking_timeout_is_no_mismatch(corpus_dir: Path, tmp_path: Path) -> None:
