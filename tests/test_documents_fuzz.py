@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
@@ -189,8 +189,10 @@ def test_a_mutated_document_loads_and_draws_or_is_one_named_error(kind: str, dat
     except ExifbenchError as exc:
         message = str(exc)
         assert message.startswith(f"{kind}.json") and "\n" not in message and len(message) < 300, message
+        event("refused in one line")
         return
     draw_everything(loaded)
+    event("loaded and drawn by every renderer")
 
 
 def one_line_refusal(args: list[str], out: Path | None = None) -> str:
@@ -295,6 +297,7 @@ def test_cli_on_a_mutated_document_renders_or_refuses_in_one_line(kind: str, dat
         good.write_text(json.dumps(VALID["runs"]))
         args = ["gate", "--baseline", str(doc), "--current", str(good), "--verdict-md", str(out / "verdict.md")]
     result = CliRunner().invoke(app, args)
+    event(f"exit {result.exit_code}")
     if result.exit_code == 2:
         assert len(result.output.strip().splitlines()) == 1 and not out.exists(), result.output
     else:

@@ -1,7 +1,8 @@
 """Property: mutate the first 2 KB of real JPEGs; no exception escapes the reader and every strategy agrees.
 
-Derandomized and bounded to a few seconds in the normal test run. For a longer, random
-hunt: ``EXIFBENCH_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_fuzz.py``.
+Derandomized and bounded in the normal test run (200 examples). For a longer, random
+hunt: ``EXIFBENCH_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_fuzz.py``; add
+``--hypothesis-show-statistics`` to see how many examples the original loader parsed or raised on.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from exifbench.extractors import ExifRead, ExifReader
@@ -84,6 +85,7 @@ def test_mutated_headers_never_raise_and_every_strategy_agrees(
         handle.write(draw.draw(mutated_jpeg(sources)))
     expected = ExifReader()(path)  # must not raise: the reader's contract
     assert isinstance(expected, ExifRead)
+    event("the original loader raised: {} + an error entry" if expected.error else "the original loader parsed it")
     for name, loader in loaders.items():
         with collect_errors() as errors:
             loader.preload([path])
