@@ -256,6 +256,8 @@ BAD_VERDICTS: list[tuple[str, tuple[Any, ...], Any, str]] = [
     ("values-infinite", ("comparisons", 1, "candidate_values", 0), math.inf, "comparisons[1].candidate_values[0]"),
     ("p-value-missing", ("comparisons", 0, "significance", "p_value"), KeyError, "significance: missing field 'p_value'"),
     ("example-key", ("comparisons", 1, "equality", "examples", 0), {"path": "/p/a.jpg"}, "examples[0]: missing field 'tag'"),
+    ("alpha-zero", ("comparisons", 0, "significance", "alpha"), 0, "significance.alpha: must be above 0 and below 1"),
+    ("alpha-one", ("comparisons", 1, "significance", "alpha"), 1.0, "significance.alpha: must be above 0 and below 1"),
 ]  # fmt: skip
 BAD_DECISIONS: list[tuple[str, tuple[Any, ...], Any, str]] = [
     ("policy-missing", ("policy", "max_not_ready"), KeyError, "policy: missing field 'max_not_ready'"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner, Result
 from exifbench.cli import app
 from exifbench.pattern.pattern import startup_pattern
 from exifbench.documents.runs import RunSet
+from exifbench.analysis.metrics import values
 from exifbench.analysis.statistics import mann_whitney, min_p_value, repeats_needed
 from slow_strategies import fake_run
 
@@ -226,6 +228,19 @@ def test_exact_test_limits() -> None:
     assert min_p_value(3, 3) == pytest.approx(0.05)
     assert min_p_value(4, 4) < 0.05
     assert repeats_needed() == 4
+    # counts and levels from a document: a trillion repeats is a number, not math.comb's endless product
+    assert min_p_value(10**12, 10**12) == 0.0 and 0 < min_p_value(10**12, 1) < 1e-11
+    assert min_p_value(500, 501) == pytest.approx(1 / math.comb(1001, 500), rel=1e-9)
+    assert repeats_needed(1e-300) == 501
+    with pytest.raises(ValueError, match="alpha"):
+        repeats_needed(0.0)  # never reached: it used to loop for ever
+
+
+def test_a_run_whose_resources_are_no_object_has_no_memory_figure() -> None:
+    """``extra`` is free-form: a loaded document may hold anything there (the fuzz found ``resources: true``)."""
+    runs = [fake_run("sync", 0.1, 0), fake_run("sync", 0.1, 1)]
+    runs[0].extra["resources"], runs[1].extra["resources"] = True, {"rss_growth_mb": 3}
+    assert values(runs, "memory") == [3.0]
     separated = mann_whitney([2.0, 2.1, 2.2, 2.3], [1.0, 1.1, 1.2, 1.3], "greater")
     assert separated.significant and separated.p_value == pytest.approx(1 / 70)
     assert not mann_whitney([2.0, 2.1, 2.2], [1.0, 1.1, 1.2], "greater").significant

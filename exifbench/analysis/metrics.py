@@ -40,6 +40,11 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _figure(block: object, key: str) -> float | None:
+    """``block[key]`` as a number, or ``None`` when ``block`` (a run's free-form ``extra`` entry) is no object."""
+    return _number(block.get(key)) if isinstance(block, dict) else None
+
+
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
@@ -51,7 +56,7 @@ METRICS: dict[str, Metric] = {
         Metric("lag", "ms", "UI tick lag p99", 2 * FRAME_MS, lambda run: _number(run.responsiveness.get("lag_p99_ms"))),
         Metric("background", "s", "background completion", 0.200, lambda run: run.background_s),
         Metric("memory", "MB", "peak RSS growth", 20.0,
-               lambda run: _number((run.extra.get("resources") or {}).get("rss_growth_mb")),
+               lambda run: _figure(run.extra.get("resources"), "rss_growth_mb"),
                "not measured (peak RSS is watched by decide's runs)"),
         Metric("bytes_read", "bytes", "bytes read from storage", 4096, lambda run: _number(run.io.get("bytes")), NO_IO),
         Metric("read_requests", "requests", "read requests to storage", 1, lambda run: _number(run.io.get("reads")),

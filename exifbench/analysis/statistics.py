@@ -92,15 +92,24 @@ def bootstrap_ratio(candidate: Sequence[float], reference: Sequence[float], roun
 Alternative = Literal["greater", "less"]
 
 
+EXACT_UP_TO = 1000
+"""Above this many repeats in all, :func:`min_p_value` uses log-gamma: ``math.comb`` of a trillion never returns."""
+
+
 def min_p_value(n_candidate: int, n_reference: int) -> float:
     """The smallest one-sided p-value the exact test can give for these repeat counts."""
     if n_candidate < 1 or n_reference < 1:
         return 1.0
-    return 1 / math.comb(n_candidate + n_reference, n_candidate)
+    if n_candidate + n_reference <= EXACT_UP_TO:
+        return 1 / math.comb(n_candidate + n_reference, n_candidate)
+    log_ways = math.lgamma(n_candidate + n_reference + 1) - math.lgamma(n_candidate + 1) - math.lgamma(n_reference + 1)
+    return math.exp(-log_ways)
 
 
 def repeats_needed(alpha: float = ALPHA) -> int:
-    """The fewest repeats per side (equal on both) that can reach ``p < alpha``."""
+    """The fewest repeats per side (equal on both) that can reach ``p < alpha`` (``alpha`` in (0, 1))."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
     n = 1
     while min_p_value(n, n) >= alpha:
         n += 1

@@ -103,8 +103,16 @@ def _significance(value: Any, where: str) -> Significance:
         p_value=f.field(data, "p_value", where, f.number),
         n_candidate=f.field(data, "n_candidate", where, f.count),
         n_reference=f.field(data, "n_reference", where, f.count),
-        alpha=f.field(data, "alpha", where, f.number),
+        alpha=f.field(data, "alpha", where, _alpha),
     )
+
+
+def _alpha(value: Any, where: str) -> float:
+    """A significance level: above 0 and below 1 (a level of 0 could never be reached)."""
+    alpha = f.number(value, where)
+    if not 0 < alpha < 1:
+        raise ExifbenchError(f"{where}: must be above 0 and below 1, got {alpha!r}")
+    return alpha
 
 
 @dataclass
