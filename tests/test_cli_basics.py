@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -47,3 +48,10 @@ def test_a_run_on_a_folder_says_what_it_replays(corpus_copy: Path) -> None:
     first = result.output.splitlines()[0]
     assert first.startswith(f"Dataset: {images} images in {corpus_copy.resolve()}; storage ")
     assert first.endswith("; pattern startup-593: 593 calls")
+
+
+def test_a_folder_of_one_image_says_1_image(corpus_dir: Path, tmp_path: Path) -> None:
+    shutil.copyfile(corpus_dir / "jpg" / "Canon_40D.jpg", tmp_path / "one.jpg")
+    result = runner.invoke(app, ["run", "-s", "sync", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Dataset: 1 image in {tmp_path.resolve()}; storage ")

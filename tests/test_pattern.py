@@ -97,7 +97,7 @@ def test_record_saves_what_is_under_the_root_and_names_what_is_not(corpus_copy: 
     with pytest.raises(ExifbenchError, match="none of the 1 recorded calls is under the dataset root"):
         recorder.save()
     recorder.load_exif(str(photo))
-    with pytest.raises(ExifbenchError, match=rf"saved without 1 path\(s\) recorded outside the dataset root .*elsewhere\.jpg"):
+    with pytest.raises(ExifbenchError, match=r"saved without 1 path\(s\) recorded outside the dataset root .*elsewhere\.jpg"):
         recorder.save()
     assert [call.image for call in Pattern.load(trace).calls] == [photo.name]
     with pytest.warns(UserWarning, match="saved without 1 path"), pytest.raises(KeyError):  # the app's own error wins

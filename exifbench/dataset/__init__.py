@@ -34,7 +34,9 @@ class Dataset:
         """One line: what is replayed, read how."""
         kind = "Embedded dataset" if self.embedded else "Dataset"
         how = {"fuse": " (FUSE mount)", "in-process": " (in-process model)", "none": ""}[self.via]
-        return f"{kind}: {len(self.folder.files)} images in {self.folder.root}; storage {self.storage.describe()}{how}"
+        n = len(self.folder.files)
+        images = "1 image" if n == 1 else f"{n} images"
+        return f"{kind}: {images} in {self.folder.root}; storage {self.storage.describe()}{how}"
 
 
 def open_dataset(

@@ -95,7 +95,7 @@ def render_markdown(analysis: SweepAnalysis) -> str:
     lines = ["# Sweep", "", *(f"- {verdict_line(v, analysis.sweep.thresholds)}" for v in analysis.verdicts), ""]
     lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(p, id(p) in front)) + " |" for p in analysis.points]
-    lines += ["", f"![Pareto front](pareto.png)", "", f"Thresholds: {thresholds_text(analysis.sweep.thresholds)}.", ""]
+    lines += ["", "![Pareto front](pareto.png)", "", f"Thresholds: {thresholds_text(analysis.sweep.thresholds)}.", ""]
     return "\n".join(lines)
 
 
