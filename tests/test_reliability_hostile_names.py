@@ -1,67 +1,108 @@
-"""End to end: ``exifbench run -s all`` over real corpus files under every hostile name.
+"""End to end: ``exifbench run -s all`` over the whole corpus under every hostile name, in an 80-column terminal.
 
-Names that are rich markup (``[edited]``, a folder ``[`` holding ``].jpg`` so paths contain ``[/``), ANSI escapes
-and newlines (one forging a "results written to" line), in a folder whose own name is markup: the run completes
-(exit 0), every strategy reads every file like the original loader, the table and the error lines are readable
-(no raw control character reaches the terminal, each name shown), and the JSON keeps the names exactly.
+Every corpus image is copied under a name that is rich markup (``[edited]``, ``[bold]…[/bold]``), sits in a
+folder ``[`` so that its path holds ``[/``, or holds an ANSI escape or a newline forging a "results written to"
+line. Next to them: unreadable files with such names, a broken symlink with one, a dataset folder, a pattern
+file (its path and its name) and a ``--json`` path that are markup too. The run completes with the documented
+exit code 0 (complete, every strategy equal to the original loader), every line fits 80 columns, no raw
+control character reaches the terminal, every name is shown escaped and whole (wrapping may break a line,
+never drop a character), and the JSON is written, loads and keeps every name exactly.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from rich.cells import cell_len
+
+from exifbench.dataset.folder import DEFAULT_EXTENSIONS
+from exifbench.documents.runs import RunSet
 from exifbench.escape import visible
+from exifbench.pattern.pattern import Call, startup_pattern
 from exifbench.strategies import expand_names
 
 EXIFBENCH = str(Path(sys.executable).with_name("exifbench"))
+COLUMNS = 80
 
-REAL = {  # hostile name -> the corpus file copied under it
-    "IMG_0001 [edited].jpg": "jpg/Canon_40D.jpg",
-    "[/].jpg": "jpg/Nikon_D70.jpg",  # a folder named "[" holding "].jpg": the path contains "[/"
-    "\x1b[31mred\x1b[0m.jpg": "jpg/Fujifilm_FinePix_E500.jpg",
-    "two\nlines.jpg": "jpg/Sony_HDR-HC3.jpg",
-    "[bold]loud[/bold].tiff": "tiff/Arbitro.tiff",
-}
-UNREADABLE = [  # not images: each one an error line that shows its name
+HOSTILE = [  # each corpus image gets the next of these names (its own stem and extension filled in)
+    "IMG_{n:04} [edited]{ext}",
+    "[/]{stem}{ext}",  # a folder named "[" holding "]….jpg": the path contains "[/"
+    "\x1b[31m{stem}\x1b[0m{ext}",
+    "{stem}\nresults written to forged.json{ext}",
+    "[bold]{stem}[/bold]{ext}",
+]
+UNREADABLE = [  # not images: each one an error line that must show its name
     "bad [edited].jpg",
+    "[/]bad [red]x.jpg",
     "bad \x1b[2J\x1b[H clear-screen.jpg",
     "bad\nresults written to forged.json.jpg",
 ]
+BROKEN_LINK = "[/]gone \x1b[31m[red]\n.jpg"  # a dangling symlink: skipped, and the skip says so
+PATTERN_NAME = "startup [red]x[/red] \x1b[31m"
 
 
-def test_run_all_over_hostile_names(corpus_dir: Path, tmp_path: Path) -> None:
+def hostile_copy(corpus: Path, root: Path) -> list[Path]:
+    """Every corpus image under a hostile name (sub-folders kept); the copies' paths."""
+    images = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower()[1:] in DEFAULT_EXTENSIONS)
+    copies = []
+    for n, source in enumerate(images):
+        name = HOSTILE[n % len(HOSTILE)].format(n=n, stem=source.stem, ext=source.suffix)
+        copy = root / source.parent.relative_to(corpus) / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copies.append(Path(shutil.copyfile(source, copy)))
+    return copies
+
+
+def squeezed(text: str) -> str:
+    """``text`` without whitespace: what wrapping at a space or folding a long word cannot change."""
+    return "".join(text.split())
+
+
+def test_run_all_over_the_corpus_under_hostile_names(corpus_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "photos [red]x[/red]"
-    for name, source in REAL.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(corpus_dir / source, root / name)
+    copies = hostile_copy(corpus_dir, root)
+    assert len(copies) >= 100
+    assert all(any(marker in str(copy) for copy in copies) for marker in ("[edited]", "[/]", "\x1b[31m", "\n", "[bold]"))
     for name in UNREADABLE:
+        (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_bytes(b"not an image")
-    out = tmp_path / "results [x].json"
-    wide = {**os.environ, "COLUMNS": "1000"}  # long temporary paths on one line each
-    done = subprocess.run([EXIFBENCH, "run", "-s", "all", "--workers", "2", str(root), "--json", str(out)],
-                          capture_output=True, text=True, timeout=300, check=False, env=wide)  # fmt: skip
+    (root / BROKEN_LINK).symlink_to(tmp_path / "nowhere.jpg")
+    pattern_path = tmp_path / "patterns [" / "]startup [red].json"  # "[/" in the pattern's path
+    pattern_path.parent.mkdir()
+    pattern = startup_pattern(len(copies) + len(UNREADABLE))
+    pattern.name = PATTERN_NAME
+    pattern.calls.append(Call(str(next(c for c in copies if c.parent.name == "[").relative_to(root))))  # by path
+    pattern.save(pattern_path)
+    out = tmp_path / "results [" / "]run [x].json"
+    out.parent.mkdir()
+
+    done = subprocess.run([EXIFBENCH, "run", "-s", "all", "--workers", "2", str(root), "--pattern", str(pattern_path),
+                           "--json", str(out)], capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "COLUMNS": str(COLUMNS)})  # fmt: skip
     output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    assert done.returncode == 0, output  # complete, every strategy equal: exit 0 (unreadable files are error entries)
 
-    raw = [line for line in output.splitlines() if any(char in line for char in "\x1b\r\x07")]
-    assert raw == [], "a raw control character reached the terminal"
-    assert [line for line in output.splitlines() if line.startswith("results written to")] == [f"results written to {out}"]
-    stdout = done.stdout.splitlines()
-    header = next(i for i, line in enumerate(stdout) if line.split()[:1] == ["strategy"])
-    end = next(i for i in range(header, len(stdout)) if not stdout[i].strip())
-    body = stdout[header + 2 : end]  # after the header and its rule, to the blank line
-    assert [line.split()[0] for line in body] == expand_names("all")  # one table row per strategy
-    for name in UNREADABLE:
-        assert visible(root / name) in output, f"{name!r} is not shown as itself"
+    lines = output.splitlines()
+    assert [line for line in lines if cell_len(line) > COLUMNS] == []
+    assert [line for line in lines if any(char in line for char in "\x1b\r\x07")] == [], "a raw control character"
+    assert [line for line in lines if line.startswith("results written to")] != []
+    assert len([line for line in lines if line.startswith("results written to")]) == 1, "a forged output line"
+    every_word = squeezed(output)
+    for name in [root, out, PATTERN_NAME, root / BROKEN_LINK, *(root / n for n in UNREADABLE)]:
+        assert squeezed(visible(name)) in every_word, f"{name!r} is not shown whole and escaped"
+    table = lines.index(next(line for line in lines if line.split()[:1] == ["strategy"]))
+    rows = lines[table + 1 : next(i for i in range(table, len(lines)) if not lines[i].strip())]
+    assert {line.split()[0] for line in rows} >= set(expand_names("all"))  # a row per strategy
 
-    doc = json.loads(out.read_text())
-    files = len(REAL) + len(UNREADABLE)
-    assert doc["complete"] is True and [run["strategy"] for run in doc["runs"]] == expand_names("all")
-    for run in doc["runs"]:
-        assert run["equality"]["checked"] == run["equality"]["equal"] == files, run["strategy"]
-        assert sorted(error["path"] for error in run["errors"]) == sorted(str(root.resolve() / n) for n in UNREADABLE)
+    runs = RunSet.load(out)
+    assert runs.complete and [run.strategy for run in runs.runs] == expand_names("all")
+    resolved = root.resolve()
+    for run in runs.runs:
+        assert run.equality["checked"] == run.equality["equal"] == len(copies) + len(UNREADABLE), run.strategy
+        assert sorted(error["path"] for error in run.errors) == sorted(str(resolved / n) for n in UNREADABLE)
+        assert run.config["pattern"] == PATTERN_NAME
+        assert [entry["path"] for entry in run.config["skipped"]] == [str(resolved / BROKEN_LINK)]
