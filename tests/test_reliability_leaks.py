@@ -66,10 +66,11 @@ def test_a_whole_run_of_every_strategy_leaves_nothing_running(corpus_copy: Path)
 
 
 def settled_threads(expected: int, within_s: float = 2.0) -> int:
-    """The thread count once it reaches ``expected`` or ``within_s`` passed: a joined thread may take a moment to exit
-    on a loaded machine (as :class:`~exifbench.replay.leaks.Watch` allows); a leaked one stays."""
+    """The thread count once it is at most ``expected`` or ``within_s`` passed: a joined thread may take a moment to
+    exit on a loaded machine (as :class:`~exifbench.replay.leaks.Watch` allows); a leaked one stays. A library's
+    idle helper thread started before the count (dask's) may also end meanwhile: fewer is no leak."""
     deadline = time.monotonic() + within_s
-    while threading.active_count() != expected and time.monotonic() < deadline:
+    while threading.active_count() > expected and time.monotonic() < deadline:
         time.sleep(0.02)
     return threading.active_count()
 
@@ -90,7 +91,7 @@ def test_create_replay_close_cycles_keep_threads_workers_and_memory_bounded(name
     cycles = CLUSTER_CYCLES if name == "dask" else CYCLES
     for _ in range(cycles):
         cycle()
-        assert settled_threads(threads) == threads
+        assert settled_threads(threads) <= threads
         assert pool_workers() <= workers
     growth_mb = (rss() - start_rss) / MB
     assert growth_mb < RSS_BOUND_MB, f"{name}: RSS grew {growth_mb:.1f} MB over {cycles} cycles"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,10 @@ def test_close_leaves_no_threads_or_processes(name: str, corpus_copy: Path) -> N
         workers = {child.pid for child in child_processes()} - children_before
         assert len(workers) == (2 if name in ("process", "dask") else 0)
         assert thread_count() > threads_before or name == "sync"
-    assert thread_count() == threads_before
+    settle_by = time.monotonic() + 2.0  # a joined thread or worker may take a moment to exit on a loaded machine
+    while (thread_count() > threads_before or {c.pid for c in child_processes()} - children_before) and time.monotonic() < settle_by:
+        time.sleep(0.02)
+    assert thread_count() <= threads_before  # a library's idle helper thread ending meanwhile is no leak
     leftover = {child.pid for child in child_processes()}
     assert leftover <= children_before
 
