@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from exifbench.analysis.metrics import StrategySummary
 from exifbench.analysis.statistics import Spread
-from exifbench.renderers.comparison import placeholder_caveat
+from exifbench.renderers.comparison import frames_caveat, placeholder_caveat
 
 
-def summary(name: str, not_ready: float, calls: int = 593, time_to_exif_ms: float = 0.0) -> StrategySummary:
+def summary(name: str, not_ready: float, calls: int = 593, time_to_exif_ms: float = 0.0, blocking_s: float = 0.001,
+            frames_missed: float = 0.0, lag_p99_ms: float = 0.0) -> StrategySummary:
     return StrategySummary(
-        strategy=name, repeats=1, calls=calls, blocking_s=Spread.of([0.001]), p50_ms=0.0, p99_ms=0.0, max_ms=0.0,
+        strategy=name, repeats=1, calls=calls, blocking_s=Spread.of([blocking_s]), p50_ms=0.0, p99_ms=0.0, max_ms=0.0,
         not_ready=Spread.of([not_ready]), background_s=Spread.of([3.0]), equal=True, checked=591, mismatches=0,
-        errors=0, complete=True, ratio_to_sync=None, time_to_exif_p90_ms=time_to_exif_ms,
+        errors=0, complete=True, ratio_to_sync=None, time_to_exif_p90_ms=time_to_exif_ms, frames_missed=frames_missed,
+        lag_p99_ms=lag_p99_ms,
     )  # fmt: skip
 
 
@@ -44,3 +46,21 @@ def test_no_caveat_when_most_calls_showed_exif() -> None:
 def test_without_a_blocking_claim_before_it_the_caveat_has_no_but() -> None:
     caveat = placeholder_caveat([summary("threadpool", 591), summary("viewport", 591)], contrast=False)
     assert caveat is not None and caveat.startswith("threadpool and viewport answered 591 of 593 calls (99.7%)")
+
+
+def test_frames_missed_beyond_what_blocking_explains_are_named_in_one_sentence() -> None:
+    caveat = frames_caveat([
+        summary("sync", 0, blocking_s=15.975, frames_missed=949, lag_p99_ms=7.1),  # the reference: its blocking explains them
+        summary("threadpool", 591, blocking_s=0.0008, frames_missed=0, lag_p99_ms=6.7),
+        summary("process", 590, blocking_s=0.0163, frames_missed=84, lag_p99_ms=65.8),
+        summary("viewport", 160, blocking_s=0.00104, frames_missed=31, lag_p99_ms=96.4),
+        summary("mine", 0, blocking_s=1.0, frames_missed=65),  # 1 s of blocking explains 60 frames: 5 more is noise
+    ], reference="sync")  # fmt: skip
+    assert caveat == (
+        "Still, process missed 84 frames at 60 Hz (UI lag p99 65.8 ms), and viewport 31 (96.4 ms), more than blocking "
+        "in load_exif explains: the UI thread lost that time elsewhere (to the loader's workers, or to the machine's load)."
+    )
+
+
+def test_no_frames_caveat_when_blocking_explains_the_frames_missed() -> None:
+    assert frames_caveat([summary("sync", 0, blocking_s=2.0, frames_missed=130), summary("lazy", 5, frames_missed=9)], "sync") is None
