@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,8 @@ def test_slowed_strategy_fails_as_a_significant_regression(corpus_copy: Path, pa
 
     assert result.exit_code == 1, result.output
     assert "REGRESSION slow_strategies:SlowLoader: blocking" in result.output
-    assert "significant: p=0.0143 < 0.05 (one-sided Mann–Whitney U, 4 vs 4 repeats)" in result.output
+    # 0.0143 when every slowed repeat is slower than every sync repeat; a loaded machine may swap one pair (0.0286)
+    assert re.search(r"significant: p=0\.0[1-4]\d* < 0\.05 \(one-sided Mann–Whitney U, 4 vs 4 repeats\)", result.output)
     assert "Gate: FAIL — regression (exit 1)" in result.output
     assert "caution: the reference is the built-in sync, not the candidate's own previous version" in result.output
 
