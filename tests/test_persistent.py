@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from exifbench.cli import app
 from exifbench.dataset.embedded import cache_dir
 from exifbench.dataset.folder import scan
+from exifbench.dataset.storage import StorageModel
 from exifbench.extractors import ExifReader
 from exifbench.replay.equality import exif_equal
 from exifbench.strategies import codec, create, expand_names
@@ -255,3 +256,23 @@ def test_a_name_that_is_not_utf8_is_kept_exactly(corpus_copy: Path, tmp_path: Pa
     again, warm = launch(folder, tmp_path / "cache")
     assert cold["stored"] == 1 and warm["answered"] == 1
     assert exif_equal(first[str(odd)], again[str(odd)]) and again[str(odd)]
+
+
+def test_a_file_missed_once_is_not_looked_up_again_while_its_read_is_under_way(corpus_copy: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placeholders are re-asked every frame: each re-ask must not stat the file and query the database again."""
+    lookups: list[str] = []
+    get = MetadataStore.get
+
+    def counted(self: MetadataStore, path: str, stamp: Any) -> Any:
+        lookups.append(path)
+        return get(self, path, stamp)
+
+    monkeypatch.setattr(MetadataStore, "get", counted)
+    path = str(sorted(corpus_copy.glob("*.jpg"))[0])
+    with PersistentLoader(ExifReader(storage=StorageModel(300)), workers=1, cache_dir=tmp_path) as loader:
+        for _ in range(5):
+            loader.load_exif(path)
+        assert lookups == [path]
+        assert loader.load_exif(path, blocking=True) == ExifReader().load(path)
+    assert lookups == [path]

@@ -55,6 +55,9 @@ class PersistentCache:
         exif = self._memory.get(path)
         if exif is not None:
             return exif
+        with self._lock:
+            if path in self._stamps:  # missed once already: its read is under way and fills memory (no stat, no query)
+                return None
         stamp = stamp_of(path)
         if stamp is None:
             return None
