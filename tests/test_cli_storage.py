@@ -70,13 +70,20 @@ def test_gate_on_bytes_read_needs_counts(corpus_copy: Path, tmp_path: Path, monk
     assert result.exit_code == 2 and "no I/O counts" in result.output
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_storage_mount_serves_in_the_foreground_until_stopped(corpus_copy: Path, tmp_path: Path, sig: signal.Signals) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell without job control does to a background job
+
+
+@pytest.mark.parametrize(("sig", "launched_in_background"), [(signal.SIGINT, False), (signal.SIGTERM, False),
+                                                             (signal.SIGINT, True)])  # fmt: skip
+def test_storage_mount_serves_in_the_foreground_until_stopped(corpus_copy: Path, tmp_path: Path, sig: signal.Signals,
+                                                              launched_in_background: bool) -> None:  # fmt: skip
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     process = subprocess.Popen([str(Path(sys.executable).parent / "exifbench"), "storage", "mount", str(corpus_copy), str(mnt),
                                 "--storage", "hdd"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "COLUMNS": "300"})  # fmt: skip
+                               text=True, env={**os.environ, "COLUMNS": "300"},
+                               preexec_fn=_ignore_sigint if launched_in_background else None)  # fmt: skip
     assert process.stdout is not None
     banner = process.stdout.readline()
     assert "mounted at" in banner and "hdd: 12.7 ms per seek" in banner, banner + process.stderr.read()

@@ -199,7 +199,8 @@ def test_daemon_crash_is_a_clear_error_keeping_finished_runs(corpus_copy: Path) 
 
 
 HOLDER = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C raises KeyboardInterrupt even if the suite's launcher ignores it
 from exifbench.dataset.mount import mounted
 from exifbench.dataset.storage import StorageModel
 with mounted(sys.argv[1], StorageModel(1.0)) as mount:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from exifbench.cli.console import console, err_console, say, user_errors
+from exifbench.cli.console import console, err_console, graceful_stop, say, user_errors
 from exifbench.cli.options import IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, StorageProfile, storage_choice
 from exifbench.dataset.io import IoCounts
 from exifbench.dataset.storage import PROFILES
@@ -51,18 +49,10 @@ def mount(
     from exifbench.dataset.mount import mounted
 
     model = storage_choice(storage or "original", io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache).model(False)
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    try:
-        with mounted(src, model, mnt) as handle:
-            say(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); Ctrl-C unmounts")
-            try:
-                while not stop.wait(0.5):
-                    handle.check()
-            except KeyboardInterrupt:
-                pass
-            counts = IoCounts.of(handle.counts())
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with graceful_stop() as stop, mounted(src, model, mnt) as handle:  # as in `run`: SIGINT or SIGTERM unmounts
+        say(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); Ctrl-C unmounts")
+        while not stop.wait(0.5):
+            handle.check()
+        counts = IoCounts.of(handle.counts())
     say(f"unmounted {shown(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read requests, "
         f"{counts.total('bytes')} bytes over {len(counts.files)} files", err_console)  # fmt: skip
