@@ -204,7 +204,7 @@ def test_a_hung_read_is_a_timeout_not_a_hung_run(name: str, fifo_folder: Folder)
     loader = create(name, workers=2, timeout_s=0.5)
     try:
         with collect_errors() as errors:
-            measured = replay(loader, plan)
+            measured = replay(loader, plan, deadline_s=5.0)  # the drain's wait for the stuck read to end: 5 s, not 60
     finally:
         release(stuck)  # the read returns at last, so close() can join its worker
         loader.close()
