@@ -15,7 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from exifbench.analysis.sweep import GroupVerdict, Point, SweepAnalysis
+from exifbench.analysis.sweep import MIN_SHIP_REPEATS, GroupVerdict, Point, SweepAnalysis
 from exifbench.documents.sweep import Thresholds
 from exifbench.escape import shown
 from exifbench.files import write_atomic
@@ -31,19 +31,30 @@ def thresholds_text(thresholds: Thresholds) -> str:
 
 
 def verdict_line(verdict: GroupVerdict, thresholds: Thresholds) -> str:
-    """What to ship on one storage, or that nothing meets the thresholds; then the front by name."""
+    """What to ship on one storage, or the best with too few repeats to ship on, or that nothing meets the
+    thresholds on every repeat; then the front by name."""
     front = ", ".join(p.label for p in verdict.front) or "none (no configuration returned equal dicts)"
-    if verdict.ship is None:
-        answer = f"{verdict.group}: nothing meets the thresholds ({thresholds_text(thresholds)})"
+    best = verdict.best
+    if best is None:
+        answer = f"{verdict.group}: nothing meets the thresholds on every repeat ({thresholds_text(thresholds)})"
+    elif verdict.ship is None:
+        answer = (f"{verdict.group}: {best.label} meets the thresholds on {_repeats(best)}, too few to ship on "
+                  f"(rerun with --repeat {MIN_SHIP_REPEATS} or more) — {_facts(best)}")  # fmt: skip
     else:
-        answer = f"{verdict.group}: ship {verdict.ship.label} — {_facts(verdict.ship)}"
+        answer = f"{verdict.group}: ship {best.label}, within the thresholds on {_repeats(best)} — {_facts(best)}"
     return f"{answer}. Pareto front: {front}."
+
+
+def _repeats(p: Point) -> str:
+    return "its one repeat" if p.repeats == 1 else f"each of its {p.repeats} repeats"
 
 
 def _facts(p: Point) -> str:
     tte = f"time-to-EXIF p50 {duration(p.time_to_exif_p50_ms / 1000)}, " if p.time_to_exif_p50_ms is not None else ""
     ratio = f" ({less_or_more(p.blocking_ratio)} than sync)" if p.blocking_ratio is not None else ""
-    return f"{tte}not ready {p.not_ready_share:.1%} of calls, blocking {duration(p.blocking_s)}{ratio}, lag p99 {number(p.lag_p99_ms)} ms"
+    worst = f" (worst repeat {p.worst_not_ready_share:.1%})" if p.repeats > 1 else ""
+    return (f"{tte}not ready {p.not_ready_share:.1%} of calls{worst}, blocking {duration(p.blocking_s)}{ratio}, "
+            f"lag p99 {number(p.lag_p99_ms)} ms")  # fmt: skip
 
 
 def _row(p: Point, on_front: bool) -> list[str]:
