@@ -93,3 +93,17 @@ def test_peers_on_an_empty_folder_is_one_line_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["peers", str(tmp_path / "empty")])
     assert result.exit_code == 2, result.output
     assert lines(result.output) == [f"error: {tmp_path / 'empty'}: no images found"]
+
+
+def test_report_prints_and_plots_a_hostile_strategy_name_inert(tmp_path: Path) -> None:
+    from exifbench.documents.runs import RunSet
+    from tests.slow_strategies import fake_run
+
+    evil = "evil\x1b[31m[/x] $\\undefined{$\nresults written to /etc:Loader"  # rich markup, mathtext, ANSI, a newline
+    document = tmp_path / "r.json"
+    RunSet([fake_run(name, blocking, i) for i in range(2) for name, blocking in (("sync", 0.5), (evil, 0.01))]).save(document)
+    result = CliRunner().invoke(app, ["report", str(document), "--out", str(tmp_path / "out")], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\nresults written to" not in result.output
+    assert visible(evil) + " blocks the main thread" in result.output  # the verdict names it, spelled out
+    assert "$\\undefined{$" in (tmp_path / "out" / "strategy-totals.svg").read_text()  # drawn as written, not as mathtext

@@ -16,6 +16,7 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunResult, RunSet
@@ -213,10 +214,15 @@ PLOTS: dict[str, Callable[[RunReport], Figure]] = {
 
 
 def figure_bytes(fig: Figure, fmt: str, dpi: int = 110) -> bytes:
-    """The figure rendered as ``png`` or ``svg``: no timestamps, fixed SVG id salt, so re-renders diff cleanly."""
+    """The figure rendered as ``png`` or ``svg``: no timestamps, fixed SVG id salt, so re-renders diff cleanly.
+
+    Every text is drawn as written: a ``$`` in a strategy, folder or pattern name is not mathtext (whose parser
+    would reject ``$\\x$`` with a traceback)."""
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with rc_context({"svg.hashsalt": "exifbench"}):
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    with rc_context({"svg.hashsalt": "exifbench", "text.parse_math": False}):  # and the tick labels made while drawing
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, bbox_inches="tight")
     return buffer.getvalue()
 
