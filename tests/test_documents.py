@@ -107,7 +107,7 @@ def test_load_names_an_unknown_schema(tmp_path: Path) -> None:
 
 def test_statistics_are_computed_once_per_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from exifbench.analysis import metrics
-    from exifbench.renderers.render import write_reports
+    from exifbench.renderers.render import render_document
 
     calls: list[int] = []
     original = metrics.bootstrap_ratio
@@ -118,8 +118,8 @@ def test_statistics_are_computed_once_per_report(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(metrics, "bootstrap_ratio", counted)
     runs = RunSet([fake_run(name, 0.1 + i / 100, i) for i in range(3) for name in ("sync", "threadpool", "lazy")])
-    written = write_reports(runs, tmp_path)
-    assert len(written) > 3 and len(calls) == 2  # one bootstrap per strategy compared with sync, for every file
+    written, _ = render_document(runs, tmp_path, wide=True)
+    assert len(written) > 3 and len(calls) == 2  # one bootstrap per strategy compared with sync, for every file and the table
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from exifbench.renderers.markdown import render_markdown
 from exifbench.renderers.plots import PLOTS
 from exifbench.analysis.report import analyze
 from exifbench.renderers.comparison import DETAIL_HEADERS, MAIN_HEADERS, detail_rows, main_rows
-from exifbench.renderers.render import write_reports
+from exifbench.renderers.render import render_document
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_markdown_flags_mismatches_and_errors(flawed: RunSet) -> None:
     assert "| threadpool ×4 | 2 | 50 |" in md and "| NO: 1 tags |" in md
 
 
-def test_write_reports_writes_every_renderer(runs: RunSet, tmp_path: Path) -> None:
-    names = sorted(p.name for p in write_reports(runs, tmp_path))
+def test_render_document_writes_every_renderer(runs: RunSet, tmp_path: Path) -> None:
+    names = sorted(p.name for p in render_document(runs, tmp_path)[0])
     assert names == sorted(["report.html", "summary.md", *(f"{s}.{e}" for s in PLOTS for e in ("png", "svg"))])
     assert (tmp_path / "summary.md").read_text() == render_markdown(analyze(runs))

@@ -55,6 +55,14 @@ def test_report_rerenders_from_the_saved_document(run_dir: Path, tmp_path: Path)
     assert CLIP_ID.sub("p", svgs[0]) == CLIP_ID.sub("p", svgs[1])
     assert (other / "profile-sync.txt").read_text() == (run_dir / "profile-sync.txt").read_text()
     assert '<a href="profile-sync.html">' in (other / "report.html").read_text()
+    assert "Main-thread blocking per strategy" in result.output and "Details (per call" not in result.output
+    assert "threadpool blocks the main thread" in result.output  # the verdict, as run printed it
+
+
+def test_report_wide_prints_the_details_table_as_run_wide_does(run_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", str(run_dir / "results.json"), "--out", str(tmp_path / "again"), "--wide"])
+    assert result.exit_code == 0, result.output
+    assert "Main-thread blocking per strategy" in result.output and "Details (per call" in result.output
 
 
 def test_report_without_profiles_beside_marks_them_missing(run_dir: Path, tmp_path: Path) -> None:

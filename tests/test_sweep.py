@@ -191,6 +191,9 @@ def test_cli_sweep_runs_a_2x2_matrix_and_names_the_front(tiny: Path, tmp_path: P
     again = CliRunner().invoke(app, ["report", str(out / "sweep.json"), "--out", str(tmp_path / "again")])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "again" / "sweep.md").read_text() == (out / "sweep.md").read_text()
+    assert "Pareto front: " in again.output and "every configuration" not in again.output
+    wide = CliRunner().invoke(app, ["report", str(out / "sweep.json"), "--out", str(tmp_path / "wide"), "--wide"])
+    assert wide.exit_code == 0 and "local: every configuration" in wide.output and "Details (per call" in wide.output
 
 
 def test_cli_sweep_refuses_a_bad_worker_list(tiny: Path, tmp_path: Path) -> None:

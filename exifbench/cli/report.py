@@ -17,18 +17,18 @@ from exifbench.escape import shown
 def report(
     results: Annotated[Path, typer.Argument(metavar="FILE", help="A saved document: results (run --json, results.json from run --out), a gate verdict (gate --verdict-json), a decision (decide --json), a peers report (peers --json) or a sweep (sweep.json from sweep --out).")],
     out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; decision.md and each phase's reports; peers.md; or sweep.md and pareto.png.")],
+    wide: Annotated[bool, typer.Option("--wide", help="Run sets and sweeps: also print the details tables, as run --wide and sweep --wide do.")] = False,
 ) -> None:
-    """Re-render any saved document without re-running: results, a gate verdict, a decision or a peers report.
+    """Re-render any saved document without re-running, and print what the command that made it printed: the
+    table of a run set, a gate verdict, a decision, a peers report or a sweep.
 
-    Profiles cannot be regenerated: profile files found beside RESULTS are copied into --out and linked.
+    Profiles cannot be regenerated: profile files found beside FILE are copied into --out and linked.
     """
     from exifbench.documents import load
-    from exifbench.renderers.render import console_view, write_reports
+    from exifbench.renderers.render import render_document
 
     document = load(results)
-    written = write_reports(document, out, beside=results.parent)
-    view = console_view(document)
-    if view is not None:
-        console.print(view, highlight=False)
+    written, view = render_document(document, out, beside=results.parent, wide=wide, width=console.width)
+    console.print(view, highlight=False)
     opening = f"; open {shown(out / 'report.html')}" if isinstance(document, RunSet) else ""
     say(f"{fmt.count(len(written), 'file')} written to {shown(out)}{opening}")

@@ -96,10 +96,9 @@ def sweep(
     storage as the reference); every other option is run's, shared by all configurations. Exit 0 when
     every configuration ran; 1 when one failed (the others are kept); 2 bad input.
     """
-    from exifbench.analysis.sweep import analyze_sweep, group_reports
+    from exifbench.analysis.sweep import analyze_sweep
     from exifbench.renderers.render import check_out_dir
-    from exifbench.renderers.sweep import render_console, write_sweep
-    from exifbench.renderers.table import render_table
+    from exifbench.renderers.sweep import render_console, render_wide, write_sweep
     from exifbench.workflows.sweep import Matrix, run_sweep, save_to_history
 
     out = out or DEFAULT_OUT
@@ -137,8 +136,7 @@ def sweep(
     analysis = analyze_sweep(results)
     console.print(render_console(analysis), highlight=False)
     if wide:
-        for group, report in group_reports(results):
-            console.print(render_table(report, wide=True, title=f"{group}: every configuration", width=console.width))
+        console.print(*render_wide(results, console.width))
     written = [results.save(out / "sweep.json"), *write_sweep(analysis, out)]
     profiles = len(profiler.written) if profiler is not None else 0
     say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png"

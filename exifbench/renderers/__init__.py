@@ -1,7 +1,7 @@
 """Every renderer, by the document it draws; each writes its files into an output directory.
 
 Console renderers (``table.render_table``, ``gate.render_console``, ``decision.render_console``)
-and ``peers`` print instead; :func:`exifbench.renderers.render.write_reports` runs the file writers.
+and ``peers`` print instead; :func:`exifbench.renderers.render.render_document` runs the file writers and picks the console view.
 """
 
 from exifbench.renderers.decision import write_decision

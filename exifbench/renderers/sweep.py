@@ -15,12 +15,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from exifbench.analysis.sweep import MIN_SHIP_REPEATS, GroupVerdict, Point, SweepAnalysis
-from exifbench.documents.sweep import Thresholds
-from exifbench.escape import shown
+from exifbench.analysis.sweep import MIN_SHIP_REPEATS, GroupVerdict, Point, SweepAnalysis, group_reports
+from exifbench.documents.sweep import SweepResults, Thresholds
+from exifbench.escape import shown, visible
 from exifbench.files import write_atomic
 from exifbench.format import duration, less_or_more, number
 from exifbench.renderers.plots import LOG_FLOOR_MS, save_figure
+from exifbench.renderers.table import render_table
 
 COLUMNS = ("configuration", "storage", "blocking", "vs sync", "not ready", "time to EXIF p50", "lag p99", "equal", "front")
 
@@ -90,14 +91,20 @@ def render_console(analysis: SweepAnalysis) -> RenderableType:
     for p in analysis.points:
         row = _row(p, id(p) in front)
         table.add_row(*(shown(row[i]) for i in shown_columns))
-    lines = [Text(verdict_line(v, analysis.sweep.thresholds)) for v in analysis.verdicts]
+    lines = [Text(visible(verdict_line(v, analysis.sweep.thresholds))) for v in analysis.verdicts]
     failed = [one for one in analysis.sweep.configurations if one.failed is not None]
-    lines += [Text(f"failed: {one.label(analysis.sweep.varied)}: {one.failed.error}", style="red") for one in failed if one.failed]
+    lines += [Text(visible(f"failed: {one.label(analysis.sweep.varied)}: {one.failed.error}"), style="red") for one in failed if one.failed]
     if not analysis.sweep.complete:
         lines.append(Text("interrupted or failed: the sweep is incomplete (complete: false)", style="yellow"))
     if "equal" in dropped:
         lines.append(Text("Every configuration returned the original loader's dicts."))
     return Group(*lines, Text(""), table)
+
+
+def render_wide(sweep: SweepResults, width: int | None = None) -> list[RenderableType]:
+    """``--wide``: per storage, ``run``'s two tables over every configuration (``width``: the terminal's)."""
+    return [render_table(report, wide=True, title=f"{group}: every configuration", width=width)
+            for group, report in group_reports(sweep)]  # fmt: skip
 
 
 def render_markdown(analysis: SweepAnalysis) -> str:
