@@ -1,4 +1,4 @@
-"""Property-based fuzz of every document loader — run sets, gate verdicts, decisions, peers reports (issue 13 item 2).
+"""Property-based fuzz of every document loader — run sets, gate verdicts, decisions, peers reports, sweeps (issue 13 item 2).
 
 Valid documents of each kind are mutated — keys dropped, values swapped for other types,
 NaN, infinities, huge numbers, markup — and loaded: the loader either succeeds (and then
@@ -26,15 +26,18 @@ from exifbench.analysis.decide import judge_phase
 from exifbench.analysis.gate import gate_files
 from exifbench.analysis.policy import Policy
 from exifbench.analysis.report import analyze
+from exifbench.analysis.sweep import analyze_sweep
 from exifbench.cli import app
 from exifbench.documents.decision import Decision, PhaseVerdict
 from exifbench.documents.gate import GateVerdict
 from exifbench.documents.peers import OWN_BLOCK, FieldAgreement, PeerResult, PeersReport
 from exifbench.documents.runs import RunResult, RunSet
+from exifbench.documents.sweep import Configuration, SweepResults
 from exifbench.errors import ExifbenchError
 from exifbench.renderers import decision as decision_renderers
 from exifbench.renderers import gate as gate_renderers
 from exifbench.renderers import peers as peers_renderers
+from exifbench.renderers import sweep as sweep_renderers
 from exifbench.renderers.markdown import render_markdown
 from exifbench.renderers.plots import PLOTS
 from exifbench.renderers.table import render_table
@@ -110,12 +113,20 @@ def peers_report() -> PeersReport:
     ], context={"dataset": "photos"})  # fmt: skip
 
 
+def sweep() -> SweepResults:
+    settings = {"workers": 4, "extractor": "pillow", "storage": "original", "pattern": "startup-50"}
+    return SweepResults([Configuration({**settings, "strategy": name}, [full_run(name, blocking, i) for i in range(2)])
+                         for name, blocking in (("sync", 1.0), ("threadpool", 0.01))],
+                        varied=["strategy"], repeats=2)  # fmt: skip
+
+
 VALID: dict[str, dict[str, Any]] = {
     "runs": run_set().to_dict(),
     "run": RunSet([full_run("sync", 0.2, 0)]).to_dict(),
     "gate": json.loads(gate_renderers.render_json(gate_verdict())),
     "decision": json.loads(decision_renderers.render_json(decision())),
     "peers": peers_report().to_dict(),
+    "sweep": sweep().to_dict(),
 }
 
 
@@ -166,6 +177,11 @@ def draw_everything(document: documents.Document) -> None:
     elif isinstance(document, PeersReport):
         console.print(peers_renderers.render_console(document))
         peers_renderers.render_markdown(document)
+    elif isinstance(document, SweepResults):
+        analysis = analyze_sweep(document)
+        console.print(sweep_renderers.render_console(analysis), *sweep_renderers.render_wide(document, 120))
+        sweep_renderers.render_markdown(analysis)
+        sweep_renderers.pareto_figure(analysis)
     else:
         console.print(decision_renderers.render_console(document))
         decision_renderers.render_markdown(document)
@@ -282,18 +298,19 @@ def test_report_refuses_bad_verdicts_and_decisions(kind: str, case: str, place: 
     assert line.startswith(f"error: {bad}") and message in line, line
 
 
-@pytest.mark.parametrize("kind", ["gate", "runs"])
+@pytest.mark.parametrize("kind", ["gate", "runs", "sweep"])
 @CLI_FUZZ
 @given(data=st.data())
 def test_cli_on_a_mutated_document_renders_or_refuses_in_one_line(kind: str, data: st.DataObject,
                                                                   tmp_path_factory: pytest.TempPathFactory) -> None:  # fmt: skip
-    """``report`` on a mutated verdict and ``gate`` on a mutated baseline: exit 0/1, or 2 with one line and no file."""
+    """``report --wide`` on a mutated verdict or sweep (its plot saved) and ``gate`` on a mutated baseline: exit 0/1, or 2
+    with one line and no file."""
     tmp = tmp_path_factory.mktemp("cli")
     doc = tmp / "doc.json"
     doc.write_text(json.dumps(data.draw(mutated(kind))))
     out = tmp / "out"
-    if kind == "gate":
-        args = ["report", str(doc), "--out", str(out)]
+    if kind != "runs":
+        args = ["report", str(doc), "--out", str(out), "--wide"]
     else:
         good = tmp / "good.json"
         good.write_text(json.dumps(VALID["runs"]))
