@@ -1,4 +1,4 @@
-"""Writing every file a document renders to: one call for any document, statistics computed once."""
+"""Rendering any document: every file it renders to and what a terminal shows for it, statistics computed once."""
 
 from __future__ import annotations
 
