@@ -95,6 +95,7 @@ def test_peers_on_an_empty_folder_is_one_line_exit_2(tmp_path: Path) -> None:
     assert lines(result.output) == [f"error: {tmp_path / 'empty'}: no images found"]
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # matplotlib warns of a control character it cannot draw
 def test_report_prints_and_plots_a_hostile_strategy_name_inert(tmp_path: Path) -> None:
     from exifbench.documents.runs import RunSet
     from tests.slow_strategies import fake_run

@@ -20,6 +20,7 @@ from matplotlib.text import Text
 
 from exifbench.analysis.report import RunReport
 from exifbench.documents.runs import RunResult, RunSet
+from exifbench.escape import visible
 from exifbench.files import write_atomic
 from exifbench.format import duration
 from exifbench.renderers.setup import setup
@@ -123,7 +124,7 @@ def strategy_totals(report: RunReport) -> Figure:
     for ax, label, spreads in panels:
         heights = [s.median for s in spreads]
         errors = [[s.median - s.low for s in spreads], [s.high - s.median for s in spreads]]
-        bars = ax.bar(names, heights, yerr=errors, capsize=5, color=[palette[n] for n in names],
+        bars = ax.bar(list(map(visible, names)), heights, yerr=errors, capsize=5, color=[palette[n] for n in names],
                       error_kw={"ecolor": "#333333"})  # fmt: skip
         ax.bar_label(bars, labels=[duration(h) for h in heights], padding=3, fontsize=9)
         ax.set_title(label, fontsize=11)
@@ -186,9 +187,9 @@ def ui_lag(report: RunReport) -> Figure:
     left.grid(True, alpha=0.3, which="both")
     left.legend(loc="upper left", fontsize=9)
     names = [s.strategy for s in summaries]
-    bars = right.bar(names, [s.frames_missed for s in summaries], color=[palette[n] for n in names])
+    bars = right.bar(list(map(visible, names)), [s.frames_missed for s in summaries], color=[palette[n] for n in names])
     right.bar_label(bars, labels=[f"{s.frames_missed:.0f}" for s in summaries], padding=3, fontsize=9)
-    right.set_xticks(range(len(names)), [f"{n}\np99 lag\n{s.lag_p99_ms:.2f} ms" for n, s in zip(names, summaries)],
+    right.set_xticks(range(len(names)), [f"{visible(n)}\np99 lag\n{s.lag_p99_ms:.2f} ms" for n, s in zip(names, summaries)],
                      fontsize=8)  # the lag under each name: bar labels never collide  # fmt: skip
     right.set_title("frames missed at 60 Hz (busy stretch / 16.7 ms)", fontsize=11)
     right.set_ylabel("frames missed (median over repeats)")
@@ -217,11 +218,12 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = 110) -> bytes:
     """The figure rendered as ``png`` or ``svg``: no timestamps, fixed SVG id salt, so re-renders diff cleanly.
 
     Every text is drawn as written: a ``$`` in a strategy, folder or pattern name is not mathtext (whose parser
-    would reject ``$\\x$`` with a traceback)."""
+    would reject ``$\\x$`` with a traceback), and control characters other than line breaks are spelled out."""
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     for text in fig.findobj(Text):
         text.set_parse_math(False)
+        text.set_text("\n".join(map(visible, text.get_text().split("\n"))))  # tick labels: spelled where they are set
     with rc_context({"svg.hashsalt": "exifbench", "text.parse_math": False}):  # and the tick labels made while drawing
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, bbox_inches="tight")
     return buffer.getvalue()
