@@ -90,6 +90,12 @@ def less_or_more(value: float) -> str:
     return f"{_factor(1 / value)}× less" if value < 1 else f"{_factor(value)}× more"
 
 
+def compared_with(value: float, other: str) -> str:
+    """:func:`less_or_more` against a named reference: ``46× less than sync``, ``about the same as sync``."""
+    words = less_or_more(value)
+    return f"{words} {'as' if words == 'about the same' else 'than'} {other}"
+
+
 def faster_or_slower(speedup: float) -> str:
     """A speed ratio (higher is faster) in words: ``4.0× faster``, ``2.0× slower``, ``about the same``."""
     if math.isnan(speedup) or speedup <= 0:

@@ -14,6 +14,7 @@ def test_ratios_in_words_with_one_direction() -> None:
     assert fmt.less_or_more(1 / 2938) == "2,900× less"
     assert fmt.less_or_more(0.25) == "4.0× less" and fmt.less_or_more(4.0) == "4.0× more"
     assert fmt.less_or_more(1.02) == "about the same" and fmt.less_or_more(0) == "none at all"
+    assert fmt.compared_with(1.02, "sync") == "about the same as sync" and fmt.compared_with(0.25, "sync") == "4.0× less than sync"
     assert fmt.faster_or_slower(4.02) == "4.0× faster" and fmt.faster_or_slower(0.5) == "2.0× slower"
 
 

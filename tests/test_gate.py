@@ -84,6 +84,7 @@ def test_slowed_strategy_fails_as_a_significant_regression(corpus_copy: Path, pa
     assert re.search(r"significant: p=0\.0[1-4]\d* < 0\.05 \(one-sided Mann–Whitney U, 4 vs 4 repeats\)", result.output)
     assert "Gate: FAIL — regression (exit 1)" in result.output
     assert "caution: the reference is the built-in sync, not the candidate's own previous version" in result.output
+    assert "workers: each strategy's own" in result.output  # not "workers: None"
 
 
 def test_interleaved_against_the_base_branchs_own_code_catches_a_slower_candidate(

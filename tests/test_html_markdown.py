@@ -139,3 +139,16 @@ def test_render_document_writes_every_renderer(runs: RunSet, tmp_path: Path) -> 
     names = sorted(p.name for p in render_document(runs, tmp_path)[0])
     assert names == sorted(["report.html", "summary.md", *(f"{s}.{e}" for s in PLOTS for e in ("png", "svg"))])
     assert (tmp_path / "summary.md").read_text() == render_markdown(analyze(runs))
+
+
+def test_a_run_set_that_checked_no_file_claims_no_equality() -> None:
+    from exifbench.renderers.comparison import verdicts
+    from slow_strategies import fake_run
+
+    runs = [fake_run(name, 0.1, 0) for name in ("sync", "threadpool")]
+    for run in runs:
+        run.equality = {"checked": 0, "equal": 0, "mismatches": []}
+    lines = verdicts(analyze(RunSet(runs)))
+    assert "Equality: no file was checked (nothing was measured)." in lines
+    assert not any("every strategy returned exactly" in line for line in lines)
+    assert "threadpool blocks the main thread about the same as sync: 100 ms vs 100 ms (+0%)." in lines

@@ -142,6 +142,7 @@ def test_console_fits_80_columns_with_labels_whole_and_ratios_in_words() -> None
                    for line, after in rows), p.label  # fmt: skip
     assert any("× less" in line for line in lines) and not any(re.search(r"\d×\s*$|\de-\d", line) for line in lines)
     assert any("NO" in line.split() for line in lines)  # lazy's wrong dicts: the equality column is shown
+    assert all("reference" in line and "about the same" not in line for line in lines if line.startswith("sync "))
 
 
 def test_stricter_thresholds_leave_nothing_to_ship() -> None:

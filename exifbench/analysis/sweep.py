@@ -38,6 +38,8 @@ class Point:
     time_to_exif_p50_ms: float | None
     lag_p99_ms: float
     equal: bool
+    reference: bool
+    """The group's ``sync``, which the blocking ratios are taken against."""
     repeats: int
     worst_not_ready_share: float
     worst_blocking_s: float
@@ -123,6 +125,7 @@ def point(configuration: Configuration, varied: list[str]) -> Point:
         time_to_exif_p50_ms=median(ttes) if ttes else None,
         lag_p99_ms=median([float(run.responsiveness.get("lag_p99_ms", 0.0)) for run in runs]),
         equal=all(run.equal for run in runs),
+        reference=configuration.strategy == "sync",
         repeats=len(runs),
         worst_not_ready_share=max(not_ready),
         worst_blocking_s=max(blocking),
@@ -137,9 +140,8 @@ def _ship_order(p: Point) -> tuple[float, float, float, float]:
 
 def analyze_sweep(sweep: SweepResults) -> SweepAnalysis:
     """Points with their blocking ratios to ``sync``, and each group's front and choice."""
-    measured = [one for one in sweep.configurations if one.runs]
-    points = [point(one, sweep.varied) for one in measured]
-    sync_blocking = {p.group: p.blocking_s for one, p in zip(measured, points, strict=True) if one.strategy == "sync"}
+    points = [point(one, sweep.varied) for one in sweep.configurations if one.runs]
+    sync_blocking = {p.group: p.blocking_s for p in points if p.reference}
     points = [
         replace(p, blocking_ratio=p.blocking_s / sync, worst_blocking_ratio=p.worst_blocking_s / sync)
         if (sync := sync_blocking.get(p.group)) else p

@@ -139,7 +139,7 @@ def sweep(
         console.print(*render_wide(results, console.width))
     written = [results.save(out / "sweep.json"), *write_sweep(analysis, out)]
     profiles = len(profiler.written) if profiler is not None else 0
-    say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png"
+    say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png and .svg"
         + (f" and {profiles} profile files" if profiles else ""))  # fmt: skip
     if json_path is not None:
         results.save(json_path, force=force)

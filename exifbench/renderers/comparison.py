@@ -120,7 +120,7 @@ def verdicts(report: RunReport) -> list[str]:
         if s.repeats > 1:
             interval = f", 95% CI {fmt.change(s.ratio_to_sync.low)} to {fmt.change(s.ratio_to_sync.high)}"
         lines.append(
-            f"{s.strategy} blocks the main thread {fmt.less_or_more(s.ratio_to_sync.value)} than {reference}: "
+            f"{s.strategy} blocks the main thread {fmt.compared_with(s.ratio_to_sync.value, reference)}: "
             f"{fmt.duration(s.blocking_s.median)} vs {fmt.duration(ref.blocking_s.median)} "
             f"({fmt.change(s.ratio_to_sync.value)}{interval})."
         )
@@ -128,12 +128,13 @@ def verdicts(report: RunReport) -> list[str]:
         if caveat:
             lines.append(caveat)
     unequal = [s for s in summaries if not s.equal]
-    lines.append(
-        "Equality: every strategy returned exactly the original loader's dicts "
-        f"({max((s.checked for s in summaries), default=0)} files)."
-        if not unequal
-        else "Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + "."
-    )
+    checked = max((s.checked for s in summaries), default=0)
+    if unequal:
+        lines.append("Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + ".")
+    elif checked:
+        lines.append(f"Equality: every strategy returned exactly the original loader's dicts ({fmt.count(checked, 'file')}).")
+    else:
+        lines.append("Equality: no file was checked (nothing was measured).")
     lines.append(f"Errors: {fmt.count(len(failed_files(report.runs)), 'file')} failed to load (the loader returned {{}} for them).")
     config = report.runs.runs[0].config if report.runs.runs else {}
     if config.get("storage"):

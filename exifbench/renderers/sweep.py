@@ -19,7 +19,7 @@ from exifbench.analysis.sweep import MIN_SHIP_REPEATS, GroupVerdict, Point, Swee
 from exifbench.documents.sweep import SweepResults, Thresholds
 from exifbench.escape import shown, visible
 from exifbench.files import write_atomic
-from exifbench.format import duration, less_or_more, number
+from exifbench.format import compared_with, duration, less_or_more, number
 from exifbench.renderers.plots import LOG_FLOOR_MS, save_figure
 from exifbench.renderers.table import render_table
 
@@ -52,7 +52,7 @@ def _repeats(p: Point) -> str:
 
 def _facts(p: Point) -> str:
     tte = f"time-to-EXIF p50 {duration(p.time_to_exif_p50_ms / 1000)}, " if p.time_to_exif_p50_ms is not None else ""
-    ratio = f" ({less_or_more(p.blocking_ratio)} than sync)" if p.blocking_ratio is not None else ""
+    ratio = f" ({compared_with(p.blocking_ratio, 'sync')})" if p.blocking_ratio is not None else ""
     worst = f" (worst repeat {p.worst_not_ready_share:.1%})" if p.repeats > 1 else ""
     return (f"{tte}not ready {p.not_ready_share:.1%} of calls{worst}, blocking {duration(p.blocking_s)}{ratio}, "
             f"lag p99 {number(p.lag_p99_ms)} ms")  # fmt: skip
@@ -63,7 +63,7 @@ def _row(p: Point, on_front: bool) -> list[str]:
         p.label,
         p.group,
         duration(p.blocking_s),
-        less_or_more(p.blocking_ratio) if p.blocking_ratio is not None else "—",
+        "reference" if p.reference else less_or_more(p.blocking_ratio) if p.blocking_ratio is not None else "—",
         f"{p.not_ready_share:.1%}",
         duration(p.time_to_exif_p50_ms / 1000) if p.time_to_exif_p50_ms is not None else "—",
         f"{number(p.lag_p99_ms)} ms",

@@ -51,5 +51,5 @@ def gate_ab(
     runs = run_bench(config, dataset.folder, pattern, progress, stop, dataset.label)
     verdict = gate_interleaved(runs, candidate, reference, metrics, threshold, allow_inconclusive, min_effects)
     verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=pattern.name,
-                           repeats=repeat, workers=workers)  # fmt: skip
+                           repeats=repeat, workers=workers if workers is not None else "each strategy's own")  # fmt: skip
     return verdict
