@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from exifbench.pattern.pattern import FRAME_MS, startup_pattern
 from exifbench.renderers import html
 from exifbench.renderers.grabs import read_grabs
 from exifbench.replay.bench import BenchConfig, run_bench
+from tests.helpers import PATIENT_S
 
 FILES = 6
 LATENCY_MS = 120
@@ -133,3 +135,51 @@ def test_without_pyside6_ui_qt_names_the_fix(tmp_path: Path, monkeypatch: pytest
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--ui", "qt"])
     assert result.exit_code == 2
     assert "pip install 'exifbench[qt]'" in result.output
+
+
+class LoadedDuringTheEndingFrame:
+    """Loads every file at once but ``late``, whose read ends during an idle frame's re-ask — which returns ``None``
+    only after the drain has finished (``done`` set): the race a loaded machine hits now and then."""
+
+    def __init__(self, late: str) -> None:
+        self.late = late
+        self.loaded = threading.Event()
+        self.done: threading.Event | None = None
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[int, object] | None:
+        if path != self.late or self.loaded.is_set():
+            return {271: "Canon"}
+        if blocking:  # the drain
+            assert self.loaded.wait(PATIENT_S)
+            return {271: "Canon"}
+        if self.done is not None:  # an idle frame's re-ask: the read ends now, and the drain finishes before we answer
+            self.loaded.set()
+            assert self.done.wait(PATIENT_S)
+        return None
+
+    def preload(self, paths: object, priority: object = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_end_grab_comes_after_the_last_load_is_shown(photos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exifbench.replay.plan import plan_replay
+    from exifbench.replay.replay import replay
+    from exifbench.replay.ui_qt import QtFrameLoop
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    plan = plan_replay(startup_pattern(images=3, page=3, revisits=()), scan(photos))
+    loader = LoadedDuringTheEndingFrame(plan.targets[1])
+    loop = QtFrameLoop(loader, plan, FRAME_MS, tmp_path / "grabs")  # type: ignore[arg-type]
+    idle_until = loop.idle_until
+
+    def watched(done: threading.Event) -> None:
+        loader.done = done
+        idle_until(done)
+
+    monkeypatch.setattr(loop, "idle_until", watched)
+    replay(loader, plan, ui=loop)  # type: ignore[arg-type]
+    assert loop.placeholders_shown == 1
+    assert loop.grabs[-1]["moment"] == "end" and loop.grabs[-1]["placeholders"] == 0 and loop.grabs[-1]["filled"] == 3

@@ -223,9 +223,9 @@ class QtFrameLoop:
 
     def _frame_work(self) -> bool:
         """One frame; ``True`` when the phase (calls, or idling until done) is over."""
+        ending = self._done is not None and self._done.is_set()  # before the re-ask: what it sees was all loaded
         frame = self.clock.open()
         target = frame.target_ns
-        ending = self._done is not None and self._done.is_set()
         for path, exif in frame.shown:
             self.model.show(path, exif)
         calls = self._calls
