@@ -19,8 +19,8 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Directory for the files: plots, report.html and summary.md; verdict.md and verdict.html; decision.md and each phase's reports; peers.md; or sweep.md and pareto.png.")],
     wide: Annotated[bool, typer.Option("--wide", help="Run sets and sweeps: also print the details tables, as run --wide and sweep --wide do.")] = False,
 ) -> None:
-    """Re-render any saved document without re-running, and print what the command that made it printed: the
-    table of a run set, a gate verdict, a decision, a peers report or a sweep.
+    """Re-render any saved document without re-running, and print what the command that made it printed: a run
+    set's table and verdict, a gate verdict, a decision, a peers report or a sweep's answer and table.
 
     Profiles cannot be regenerated: profile files found beside FILE are copied into --out and linked.
     """
