@@ -9,14 +9,9 @@ import typer
 from exifbench.cli.console import say, user_errors
 from exifbench.cli.options import CacheDir
 from exifbench.escape import shown
-from exifbench.strategies.store import FILE_NAME, CacheInfo, clear, default_path, inspect
+from exifbench.strategies.store import CacheInfo, clear, database_path, inspect
 
 cache_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="The persistent strategy's metadata cache: show it, clear it.")
-
-
-def database(cache_dir: Path | None) -> Path:
-    """The database in ``cache_dir``, else in the user cache dir."""
-    return cache_dir.expanduser() / FILE_NAME if cache_dir is not None else default_path()
 
 
 def held(info: CacheInfo) -> str:
@@ -38,7 +33,7 @@ def report_cache(path: Path, found: CacheInfo | None, verb: str = "", absent: st
 @user_errors
 def info(cache_dir: CacheDir = None) -> None:
     """Where the metadata database is and what it holds."""
-    path = database(cache_dir)
+    path = database_path(cache_dir)
     report_cache(path, inspect(path))
 
 
@@ -46,5 +41,5 @@ def info(cache_dir: CacheDir = None) -> None:
 @user_errors
 def clear_cache(cache_dir: CacheDir = None) -> None:
     """Delete the metadata database (and its WAL files); the next persistent run starts cold."""
-    path = database(cache_dir)
+    path = database_path(cache_dir)
     report_cache(path, clear(path), "removed ", "nothing to remove: ")

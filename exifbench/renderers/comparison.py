@@ -154,11 +154,9 @@ def verdicts(report: RunReport) -> list[str]:
     return lines
 
 
-
 def _names(names: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
 
 
 UNEXPLAINED_FRAMES = 10

@@ -61,16 +61,18 @@ def _fitted(width: int | None, title: str, headers: tuple[str, ...], rows: list[
     word; the room left goes to the columns that lack most); ``module:Class`` names break after the colon when
     the words would not fit otherwise."""
     table = _table(title, headers, rows, numeric, caption, colours)
-    if width is None or _measure(table).maximum <= width:
+    measured = _measure(table)
+    if width is None or measured.maximum <= width:
         return table
-    break_names = _measure(table).minimum > width
+    break_names = measured.minimum > width
     if break_names:
         table = _table(title, headers, rows, numeric, caption, colours, break_names=True)
+        measured = _measure(table)
     columns = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)][1:]
     shortest = [max(len(word) for text in column for word in text.split()) for column in columns]
     natural = [max(len(column[0].split(" ")[0]), *(len(text) for text in column[1:])) for column in columns]
     widths = list(shortest)
-    room = width - (_measure(table).minimum - sum(shortest))
+    room = width - (measured.minimum - sum(shortest))
     if sum(shortest) > room:  # too narrow for whole words: rich folds them, within the width
         return table
     while sum(widths) < room and any(w < n for w, n in zip(widths, natural)):

@@ -88,7 +88,10 @@ def run_launches(
     with ExitStack() as stack:
         mount = stack.enter_context(storage_mount(config, folder))
         config = private_cache(config, stack)  # one for every launch: launch 1 starts cold, the next ones find it
-        overhead = fuse_overhead_us(mount, plan_replay(pattern, mount.folder(folder))) if mount is not None else 0.0
+        overhead, targets = 0.0, []  # the mount's overhead and the files it serves, for every launch
+        if mount is not None:
+            mounted_plan = plan_replay(pattern, mount.folder(folder))
+            overhead, targets = fuse_overhead_us(mount, mounted_plan), mounted_plan.targets
         for number in range(1, launches + 1):
             if number > 1 and between is not None and not _stopped(stop):
                 between(number)
@@ -104,7 +107,7 @@ def run_launches(
                     if started is not None:
                         started(launch)
                     if mount is not None and config.storage.os_cache:
-                        mount.drop_cache(plan_replay(pattern, mount.folder(folder)).targets)
+                        mount.drop_cache(targets)
                     before = IoCounts.of(mount.counts()) if mount is not None else None
                     child = _run_child(launch, config, folder, pattern, dataset, mount, overhead, stop, notice)
                     if mount is not None:

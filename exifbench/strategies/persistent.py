@@ -33,7 +33,7 @@ from exifbench.extractors import ExifRead, ExifReader
 from exifbench.strategies.base import Exif
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool
-from exifbench.strategies.store import HIT, FILE_NAME, MISSING, REFUSED, STALE, MetadataStore, Stamp, default_path, reader_id, stamp_of
+from exifbench.strategies.store import HIT, MISSING, REFUSED, STALE, MetadataStore, Stamp, database_path, reader_id, stamp_of
 
 
 class PersistentCache:
@@ -118,8 +118,7 @@ class PersistentLoader(BackgroundLoader):
         timeout_s: float = BLOCKING_TIMEOUT_S,
     ) -> None:
         reader = reader or ExifReader()
-        path = Path(cache_dir).expanduser() / FILE_NAME if cache_dir is not None else default_path()
-        self.cache = PersistentCache(MetadataStore(path, reader_id(reader.extractor)))
+        self.cache = PersistentCache(MetadataStore(database_path(cache_dir), reader_id(reader.extractor)))
         super().__init__(reader, self.cache, thread_pool(workers, "exif-persistent"), timeout_s)
         self._warming: list[Future[None]] = []
 

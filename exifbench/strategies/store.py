@@ -9,7 +9,7 @@
 - A database that cannot be opened or is not one (corrupt, truncated, a newer schema) is
   deleted and rebuilt empty, with one :class:`CacheRebuiltWarning` naming the file and why.
 - Its place follows the user cache dir (:func:`~exifbench.dataset.embedded.cache_dir`,
-  ``$EXIFBENCH_CACHE_DIR`` honoured): :func:`default_path`.
+  ``$EXIFBENCH_CACHE_DIR`` honoured), or a folder given: :func:`database_path`.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def stamp_of(path: str) -> Stamp | None:
     return Stamp(st.st_size, st.st_mtime_ns)
 
 
-def default_path() -> Path:
-    """The database in the user cache dir (``$EXIFBENCH_CACHE_DIR`` honoured)."""
-    return cache_dir() / FILE_NAME
+def database_path(folder: str | Path | None = None) -> Path:
+    """The database in ``folder`` (``~`` expanded), else in the user cache dir (``$EXIFBENCH_CACHE_DIR`` honoured)."""
+    return Path(folder).expanduser() / FILE_NAME if folder is not None else cache_dir() / FILE_NAME
 
 
 def reader_id(extractor: str) -> str:
@@ -169,9 +169,9 @@ class MetadataStore:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection to ``path`` that waits :data:`BUSY_TIMEOUT_S` for other writers; writes commit at once."""
+    """A connection to ``path`` that waits :data:`BUSY_TIMEOUT_S` for other writers (``timeout`` is SQLite's busy
+    timeout); writes commit at once."""
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     connection.execute("PRAGMA synchronous = NORMAL")
     return connection
 
