@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from exifbench.dataset.folder import scan
-from exifbench.replay.bench import baseline
-from exifbench.pattern.pattern import startup_pattern
-from exifbench.replay.plan import ReplayPlan, plan_replay
+from exifbench.datasets.folder import scan
+from exifbench.harness.bench import baseline
+from exifbench.datasets.patterns.pattern import startup_pattern
+from exifbench.harness.plan import ReplayPlan, plan_replay
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "exif-samples"
 IMAGES = 96

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from exifbench.dataset.storage import StorageModel
-from exifbench.extractors import ExifReader
-from exifbench.replay.equality import compare
-from exifbench.replay.calls import Replay
-from exifbench.replay.plan import ReplayPlan
-from exifbench.replay.replay import replay
-from exifbench.analysis.statistics import median, percentile
+from exifbench.datasets.storage.model import StorageModel
+from exifbench.strategies.extractors import ExifReader
+from exifbench.harness.equality import compare
+from exifbench.harness.calls import Replay
+from exifbench.harness.plan import ReplayPlan
+from exifbench.harness.replay import replay
+from exifbench.reports.statistics import median, percentile
 from exifbench.strategies import BUILTIN, create
 from exifbench.strategies.base import BackgroundWork, ExifLoader
 

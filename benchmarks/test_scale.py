@@ -15,11 +15,11 @@ from typing import Any
 import psutil
 import pytest
 
-from exifbench.dataset.folder import Folder, scan
-from exifbench.dataset.synth import synthesize
-from exifbench.pattern.pattern import Call, Pattern
-from exifbench.replay.plan import plan_replay
-from exifbench.replay.replay import replay
+from exifbench.datasets.folder import Folder, scan
+from exifbench.datasets.synth import synthesize
+from exifbench.datasets.patterns.pattern import Call, Pattern
+from exifbench.harness.plan import plan_replay
+from exifbench.harness.replay import replay
 from exifbench.strategies.lazy import LazyLoader
 
 FILES = 10_000

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from exifbench.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader
 
 
 class PrefetchingLoader:

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from exifbench.pattern.record import record  # noqa: E402  (needs __version__ defined first)
+from exifbench.datasets.patterns.record import record  # noqa: E402  (needs __version__ defined first)
 
 __all__ = ["__version__", "record"]

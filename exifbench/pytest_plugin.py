@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from exifbench.dataset import open_dataset
-from exifbench.dataset.storage import StorageChoice
+from exifbench.datasets import open_dataset
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.errors import ExifbenchError
-from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.pattern.builtin import load_pattern
-from exifbench.pattern.pattern import Pattern
-from exifbench.documents.runs import RunResult
+from exifbench.harness.bench import BenchConfig, run_bench
+from exifbench.datasets.patterns.builtin import load_pattern
+from exifbench.datasets.patterns.pattern import Pattern
+from exifbench.reports.documents.runs import RunResult
 
 ReplayRunner = Callable[..., RunResult]
 

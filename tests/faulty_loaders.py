@@ -8,7 +8,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
-from exifbench.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.sync import SyncLoader
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from exifbench.extractors import ExifRead, ExifReader, report
+from exifbench.strategies.extractors import ExifRead, ExifReader, report
 from exifbench.strategies import accepts, create, resolve
 from exifbench.strategies.base import ExifLoader
 

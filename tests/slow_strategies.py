@@ -6,8 +6,8 @@ import os
 import threading
 import time
 
-from exifbench.extractors import ExifReader
-from exifbench.documents.runs import RunResult
+from exifbench.strategies.extractors import ExifReader
+from exifbench.reports.documents.runs import RunResult
 from exifbench.strategies.base import Exif
 from exifbench.strategies.sync import SyncLoader
 

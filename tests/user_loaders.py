@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from exifbench.extractors.pillow import pillow_exif
+from exifbench.strategies.extractors.pillow import pillow_exif
 
 
 class DictLoader:

@@ -19,12 +19,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from exifbench.dataset import Dataset, open_dataset
-from exifbench.dataset.folder import Skipped
-from exifbench.dataset.storage import StorageChoice
+from exifbench.datasets import Dataset, open_dataset
+from exifbench.datasets.folder import Skipped
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
-from exifbench.pattern.pattern import Pattern
+from exifbench.datasets.patterns.pattern import Pattern
 
 # Markup is ours only: every string from a file or a user goes through ``shown``; no :emoji: codes in file names.
 # The terminal's width (or $COLUMNS); piped output without $COLUMNS gets 200 columns, so logs are not folded at 80.

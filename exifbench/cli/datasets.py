@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exifbench import format as fmt
+from exifbench.reports import format as fmt
 from exifbench.cli.console import say, show_skipped, user_errors
 from exifbench.cli.options import Extensions
 from exifbench.escape import shown
@@ -23,7 +23,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Same seed, byte-identical files.")] = 0,
 ) -> None:
     """Write COUNT deterministic JPEGs with realistic EXIF (GPS, MakerNote, thumbnails on some)."""
-    from exifbench.dataset.synth import synthesize
+    from exifbench.datasets.synth import synthesize
 
     files = synthesize(dst, count, seed)
     say(f"wrote {len(files)} synthetic images to {shown(dst)} (seed {seed})")
@@ -39,7 +39,7 @@ def expand(
     force: Annotated[bool, typer.Option(help="Replace a previous expansion in DST.")] = False,
 ) -> None:
     """Copy a smaller real folder into COUNT distinct files (real copies, with a manifest)."""
-    from exifbench.dataset.expand import MANIFEST_NAME, expand as expand_folder
+    from exifbench.datasets.expand import MANIFEST_NAME, expand as expand_folder
 
     manifest = expand_folder(src, dst, count, extensions, force=force)
     say(f"wrote {manifest.count} files to {shown(dst)}; manifest {shown(dst / MANIFEST_NAME)}")
@@ -54,7 +54,7 @@ def scan(
     """List what a run would replay on: image count by extension and skipped entries."""
     from collections import Counter
 
-    from exifbench.dataset.folder import scan as scan_folder
+    from exifbench.datasets.folder import scan as scan_folder
 
     images = scan_folder(folder, extensions)
     by_ext = Counter(name.rsplit(".", 1)[-1].lower() for name in images.files)

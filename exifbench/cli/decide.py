@@ -15,7 +15,7 @@ from exifbench.cli.options import (
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable, write_atomic
-from exifbench.pattern.builtin import load_pattern
+from exifbench.datasets.patterns.builtin import load_pattern
 from exifbench.strategies import resolve
 
 
@@ -55,10 +55,10 @@ def decide(
     The verdict holds for --pattern (default startup-593; a built-in is sized to each phase's folder, a
     recorded pattern file is replayed as recorded in one full phase); the decision names it.
     """
-    from exifbench.analysis.policy import POLICY_KEYS, Policy
+    from exifbench.reports.analysis.policy import POLICY_KEYS, Policy
     from exifbench.config import check_keys, load_section
-    from exifbench.renderers.decision import render_console, render_json
-    from exifbench.workflows.rollout import plan_phases, rollout, total_calls
+    from exifbench.reports.renderers.decision import render_console, render_json
+    from exifbench.harness.rollout import plan_phases, rollout, total_calls
 
     if accept_placeholders and max_not_ready is not None:
         raise ExifbenchError("--accept-placeholders and --max-not-ready: give one")

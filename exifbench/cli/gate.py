@@ -13,10 +13,10 @@ from exifbench.cli.options import (
     Folder, HistoryDir, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, Metrics, PatternName, StorageProfile,
     Workers, metric_names, min_effects, storage_choice,
 )  # fmt: skip
-from exifbench.documents.runs import RunSet
+from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable, write_atomic
-from exifbench.pattern.builtin import load_pattern
+from exifbench.datasets.patterns.builtin import load_pattern
 
 CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
                   "storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",
@@ -63,11 +63,11 @@ def gate(
     and fails unless --allow-inconclusive. Documents whose fingerprints differ are refused
     (exit 2, the fields named); a baseline strategy missing from the current run fails.
     """
-    from exifbench.analysis.gate import gate_files, gate_history
+    from exifbench.reports.analysis.gate import gate_files, gate_history
     from exifbench.config import percent
-    from exifbench.documents.history import load
-    from exifbench.renderers.gate import render_console, render_json, render_markdown
-    from exifbench.workflows.ab import ab_calls, gate_ab
+    from exifbench.reports.documents.history import load
+    from exifbench.reports.renderers.gate import render_console, render_json, render_markdown
+    from exifbench.harness.ab import ab_calls, gate_ab
 
     metrics = metric_names(metric)
     effects = min_effects(min_effect)

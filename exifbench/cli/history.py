@@ -9,11 +9,11 @@ import typer
 
 from exifbench.cli.console import say, user_errors
 from exifbench.cli.options import DEFAULT_HISTORY, Metrics, metric_names
-from exifbench.documents.history import load
+from exifbench.reports.documents.history import load
 from exifbench.escape import shown
 from exifbench.files import write_atomic
-from exifbench.renderers.history import history_figure, history_text
-from exifbench.renderers.plots import figure_bytes
+from exifbench.reports.renderers.history import history_figure, history_text
+from exifbench.reports.renderers.plots import figure_bytes
 
 
 @user_errors

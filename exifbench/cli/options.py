@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from exifbench.dataset.storage import StorageChoice
+from exifbench.datasets.storage.model import StorageChoice
 
 Strategies = Annotated[
     str,
@@ -107,7 +107,7 @@ Metrics = Annotated[
 
 def metric_names(spec: str) -> tuple[str, ...]:
     """``all`` or a comma list of metric names, checked."""
-    from exifbench.analysis.metrics import GATED, METRICS
+    from exifbench.reports.analysis.metrics import GATED, METRICS
     from exifbench.errors import ExifbenchError
 
     if spec.strip() == "all":
@@ -123,7 +123,7 @@ def min_effects(spec: str | None) -> dict[str, float]:
     """``blocking=0.02,lag=5`` as ``{metric: minimum effect}``, checked."""
     import math
 
-    from exifbench.analysis.metrics import METRICS
+    from exifbench.reports.analysis.metrics import METRICS
     from exifbench.errors import ExifbenchError
 
     effects: dict[str, float] = {}

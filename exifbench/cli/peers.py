@@ -8,7 +8,7 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, say, show_dataset, user_errors
 from exifbench.cli.options import Extensions, Folder, JsonOut
-from exifbench.dataset.storage import StorageChoice
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.escape import shown
 from exifbench.files import check_writable
 
@@ -25,8 +25,8 @@ def peers(
 
     The in-process tools are interleaved per file; exiftool is timed in its own block after them.
     """
-    from exifbench.renderers.peers import render_console
-    from exifbench.workflows.peers import measure_dataset
+    from exifbench.reports.renderers.peers import render_console
+    from exifbench.harness.peers import measure_dataset
 
     if json_path is not None:
         check_writable(json_path)

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from exifbench import format as fmt
+from exifbench.reports import format as fmt
 from exifbench.cli.console import console, say, user_errors
-from exifbench.documents.runs import RunSet
+from exifbench.reports.documents.runs import RunSet
 from exifbench.escape import shown
 
 
@@ -24,8 +24,8 @@ def report(
 
     Profiles cannot be regenerated: profile files found beside FILE are copied into --out and linked.
     """
-    from exifbench.documents import load
-    from exifbench.renderers.render import render_document
+    from exifbench.reports.documents import load
+    from exifbench.reports.renderers.render import render_document
 
     document = load(results)
     written, view = render_document(document, out, beside=results.parent, wide=wide, width=console.width)

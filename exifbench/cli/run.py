@@ -17,24 +17,24 @@ from exifbench.cli.options import (
     IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
     Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, storage_choice, CacheDir, Launches, Touch,
 )  # fmt: skip
-from exifbench.analysis.report import RunReport, analyze
-from exifbench.dataset.mount import StorageFailed
-from exifbench.documents.runs import RunSet
-from exifbench.analysis.outcome import OK, run_outcome
-from exifbench.documents.history import append
+from exifbench.reports.analysis.report import RunReport, analyze
+from exifbench.datasets.storage.mount import StorageFailed
+from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.analysis.outcome import OK, run_outcome
+from exifbench.reports.documents.history import append
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable
-from exifbench.pattern.builtin import load_pattern
-from exifbench.pattern.pattern import FRAME_MS
-from exifbench.renderers.setup import cold_text, extractor_text, persistent_text
-from exifbench.renderers.comparison import failed_files, seen_by, verdicts
-from exifbench.renderers.table import render_table
-from exifbench.dataset import Dataset
-from exifbench.pattern.pattern import Pattern
-from exifbench.replay.bench import BenchConfig, run_bench
-from exifbench.replay.launches import Launch, run_launches
-from exifbench.replay.replay import check_ui
+from exifbench.datasets.patterns.builtin import load_pattern
+from exifbench.datasets.patterns.pattern import FRAME_MS
+from exifbench.reports.renderers.setup import cold_text, extractor_text, persistent_text
+from exifbench.reports.renderers.comparison import failed_files, seen_by, verdicts
+from exifbench.reports.renderers.table import render_table
+from exifbench.datasets import Dataset
+from exifbench.datasets.patterns.pattern import Pattern
+from exifbench.harness.bench import BenchConfig, run_bench
+from exifbench.harness.launches import Launch, run_launches
+from exifbench.harness.replay import check_ui
 from exifbench.strategies import expand_names
 
 ERROR_LINES = 20
@@ -91,15 +91,15 @@ def run(
     if touch and launches < 2:
         raise ExifbenchError("--touch changes files between launches: give --launches 2 or more")
     if check_ui(ui) == "qt":
-        import exifbench.replay.ui_qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
+        import exifbench.harness.ui.qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
     if profile and out is None:
         raise ExifbenchError("--profile needs --out DIR to write the profile files into")
     if json_path is not None:
         check_writable(json_path, force)
     profiler = None
     if out is not None:
-        from exifbench.replay.profiler import ReplayProfiler
-        from exifbench.renderers.render import check_out_dir
+        from exifbench.harness.profiler import ReplayProfiler
+        from exifbench.reports.renderers.render import check_out_dir
 
         check_out_dir(out)
         profiler = ReplayProfiler(out) if profile else None
@@ -216,7 +216,7 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
 def write_out(report: RunReport, out: Path, profile_files: int = 0) -> None:
     """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``; the count includes
     the ``profile_files`` already written there."""
-    from exifbench.renderers.render import write_run_reports
+    from exifbench.reports.renderers.render import write_run_reports
 
     report.runs.save(out / "results.json")
     written = write_run_reports(report, out)

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from exifbench.cli.console import console, err_console, graceful_stop, say, user_errors
 from exifbench.cli.options import IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, StorageProfile, storage_choice
-from exifbench.dataset.io import IoCounts
-from exifbench.dataset.storage import PROFILES
+from exifbench.datasets.storage.io import IoCounts
+from exifbench.datasets.storage.model import PROFILES
 from exifbench.escape import shown
 
 storage_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Storage profiles and mounts.")
@@ -46,7 +46,7 @@ def mount(
     Point your own app at MNT to feel the storage you benchmarked. The opens, read requests and
     bytes the mount served are printed when it is unmounted.
     """
-    from exifbench.dataset.mount import mounted
+    from exifbench.datasets.storage.mount import mounted
 
     model = storage_choice(storage or "original", io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache).model(False)
     with graceful_stop() as stop, mounted(src, model, mnt) as handle:  # as in `run`: SIGINT or SIGTERM unmounts

@@ -14,14 +14,14 @@ from exifbench.cli.options import (
     Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, storage_choice, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.config import percent
-from exifbench.dataset import Dataset
-from exifbench.documents.sweep import MAX_BLOCKING_RATIO, MAX_NOT_READY, Thresholds
+from exifbench.datasets import Dataset
+from exifbench.reports.documents.sweep import MAX_BLOCKING_RATIO, MAX_NOT_READY, Thresholds
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable
-from exifbench.pattern.builtin import load_pattern
-from exifbench.pattern.pattern import FRAME_MS, Pattern
-from exifbench.replay.bench import BenchConfig
+from exifbench.datasets.patterns.builtin import load_pattern
+from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
+from exifbench.harness.bench import BenchConfig
 from exifbench.strategies import expand_names
 
 
@@ -96,10 +96,10 @@ def sweep(
     storage as the reference); every other option is run's, shared by all configurations. Exit 0 when
     every configuration ran; 1 when one failed (the others are kept); 2 bad input.
     """
-    from exifbench.analysis.sweep import analyze_sweep
-    from exifbench.renderers.render import check_out_dir
-    from exifbench.renderers.sweep import render_console, render_wide, write_sweep
-    from exifbench.workflows.sweep import Matrix, run_sweep, save_to_history
+    from exifbench.reports.analysis.sweep import analyze_sweep
+    from exifbench.reports.renderers.render import check_out_dir
+    from exifbench.reports.renderers.sweep import render_console, render_wide, write_sweep
+    from exifbench.harness.sweep import Matrix, run_sweep, save_to_history
 
     out = out or DEFAULT_OUT
     check_out_dir(out)
@@ -119,7 +119,7 @@ def sweep(
                                              ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
     profiler = None
     if profile:
-        from exifbench.replay.profiler import ReplayProfiler
+        from exifbench.harness.profiler import ReplayProfiler
 
         profiler = ReplayProfiler(out)
     base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), repeat=repeat, on_not_ready=on_not_ready,

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any, cast
 
 from exifbench.errors import ExifbenchError
-from exifbench.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.dask import DaskLoader
 from exifbench.strategies.lazy import LazyLoader
@@ -48,7 +48,7 @@ _PROTOCOL_METHODS = ("load_exif", "preload", "close", "__enter__", "__exit__")
 
 OFFERED = ("reader", "workers", "storage")
 """Options every loader may take or ignore: the harness offers them to whichever class accepts them
-(``storage``: the :class:`~exifbench.dataset.storage.StorageModel` the reads go through)."""
+(``storage``: the :class:`~exifbench.datasets.storage.model.StorageModel` the reads go through)."""
 
 
 def expand_names(spec: str) -> list[str]:

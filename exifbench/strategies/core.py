@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from exifbench.extractors import ExifRead, ExifReader, describe_error, report
+from exifbench.strategies.extractors import ExifRead, ExifReader, describe_error, report
 from exifbench.strategies.base import ClosingLoader, Exif, priority_order
 from exifbench.strategies.cache import ExifCache
 

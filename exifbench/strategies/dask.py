@@ -27,7 +27,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from exifbench.errors import ExifbenchError
-from exifbench.extractors import ExifRead, ExifReader
+from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader
 from exifbench.strategies.main_guard import require_main_guard

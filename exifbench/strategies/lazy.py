@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 
-from exifbench.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.base import Exif
 from exifbench.strategies.cache import LRUCache, NoCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool

@@ -29,7 +29,7 @@ from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Any
 
-from exifbench.extractors import ExifRead, ExifReader
+from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.base import Exif
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool

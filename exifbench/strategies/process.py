@@ -1,7 +1,7 @@
 """``process``: the thread-pool design with a ``ProcessPoolExecutor`` doing the reads.
 
 Reads run in worker processes (no GIL shared with the caller); dicts come back
-pickled, so :mod:`exifbench.replay.equality` checks they survive the trip.
+pickled, so :mod:`exifbench.harness.equality` checks they survive the trip.
 A worker that dies takes the whole pool down (``BrokenProcessPool``): the pool is
 rebuilt and every read it took down is retried once; the file's error entry says so
 ("retried after a worker crash: ...") whether the retry read it or not.
@@ -17,7 +17,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.synchronize import Barrier as BarrierType
 
-from exifbench.extractors import ExifRead, ExifReader
+from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.main_guard import require_main_guard
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, WARM_UP_S, BackgroundLoader, ExecutorFactory, started

@@ -8,7 +8,7 @@
   every write one ``INSERT OR REPLACE`` (two processes filling one database both finish).
 - A database that cannot be opened or is not one (corrupt, truncated, a newer schema) is
   deleted and rebuilt empty, with one :class:`CacheRebuiltWarning` naming the file and why.
-- Its place follows the user cache dir (:func:`~exifbench.dataset.embedded.cache_dir`,
+- Its place follows the user cache dir (:func:`~exifbench.datasets.embedded.cache_dir`,
   ``$EXIFBENCH_CACHE_DIR`` honoured), or a folder given: :func:`database_path`.
 """
 
@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import PIL
 
-from exifbench.dataset.embedded import cache_dir
+from exifbench.datasets.embedded import cache_dir
 from exifbench.errors import ExifbenchError
 from exifbench.strategies import codec
 from exifbench.strategies.base import Exif

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from exifbench.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.base import ClosingLoader, Exif
 
 

@@ -11,7 +11,7 @@ cache (a dict under an ``RLock``) and the pool (4 threads named ``exif-loader``)
 
 from __future__ import annotations
 
-from exifbench.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool
 

@@ -26,8 +26,8 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 
-from exifbench.dataset.storage import StorageModel
-from exifbench.extractors import ExifRead, ExifReader
+from exifbench.datasets.storage.model import StorageModel
+from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.base import Exif
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool

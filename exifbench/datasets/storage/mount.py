@@ -1,0 +1,328 @@
+"""Mounting a dataset folder through the storage model: the daemon's whole life, on every exit path.
+
+``with mounted(src, model) as mount:`` starts :mod:`exifbench.datasets.storage.daemon` in a
+process (and session) of its own, waits until the read-only pass-through is mounted in a
+fresh temporary directory, and on leaving — normally, on an exception, Ctrl-C or SIGTERM
+turned into one — unmounts it, ends the daemon and removes the directory. If the measuring
+process is killed instead, the daemon sees its stdin close and unmounts itself; a mount
+left behind anyway (both killed) is found and cleaned by :func:`clean_stale` the next time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import json
+import os
+import re
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from exifbench.datasets.folder import Folder
+from exifbench.datasets.storage.model import StorageModel, evict, read_heads_ms
+from exifbench.errors import ExifbenchError
+
+PREFIX = "exifbench-mount-"
+FS_TYPE = "fuse.exifbench"
+READY_TIMEOUT_S = 15.0
+EXIT_TIMEOUT_S = 5.0
+
+
+class StorageFailed(ExifbenchError):
+    """The storage daemon died or stopped answering; ``runs`` keeps what was measured before (set by the harness)."""
+
+    runs: Any = None
+
+
+def fuse_problem() -> str | None:
+    """Why FUSE cannot be used here (one line), or ``None`` when it can."""
+    if sys.platform == "darwin":
+        if not Path("/Library/Filesystems/macfuse.fs").exists():
+            return "FUSE is not available: install macFUSE (https://osxfuse.github.io)"
+    elif not Path("/dev/fuse").exists():
+        return "FUSE is not available: /dev/fuse is missing (in a container, run it with --device /dev/fuse)"
+    if sys.platform != "darwin" and not _unmounter():
+        return "FUSE is not available: fusermount3 is missing (Debian/Ubuntu: apt-get install fuse3)"
+    if not (ctypes.util.find_library("fuse3") or ctypes.util.find_library("fuse")):
+        return "FUSE is not available: libfuse is missing (Debian/Ubuntu: apt-get install fuse3)"
+    return None
+
+
+def _unmounter() -> str | None:
+    return shutil.which("fusermount3") or shutil.which("fusermount")
+
+
+def unmount(mountpoint: str | Path, lazy: bool = False) -> bool:
+    """Unmount ``mountpoint`` (``lazy``: detach now even if busy); ``True`` if it is no longer mounted."""
+    tool = _unmounter()
+    if tool:
+        command = [tool, "-u", *(["-z"] if lazy else []), str(mountpoint)]
+    else:
+        command = ["umount", *(["-f"] if lazy else []), str(mountpoint)]
+    subprocess.run(command, capture_output=True, check=False)
+    return not is_mounted(mountpoint)
+
+
+def mounts() -> list[tuple[str, str, str]]:
+    """``(source, mountpoint, type)`` of every mount, from ``/proc/self/mounts`` (empty where there is none)."""
+    try:
+        lines = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 3:
+            found.append((_unescape(fields[0]), _unescape(fields[1]), fields[2]))
+    return found
+
+
+def _unescape(text: str) -> str:
+    """``/proc/mounts`` writes space, tab, newline and backslash as octal escapes (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), text)
+
+
+def is_mounted(mountpoint: str | Path) -> bool:
+    target = os.path.realpath(mountpoint)
+    return any(point == target for _, point, _ in mounts())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale() -> list[str]:
+    """Unmount exifbench mounts whose run is gone (or whose daemon is dead) and remove their directories."""
+    cleaned = []
+    for source, point, kind in mounts():
+        if kind != FS_TYPE:
+            continue
+        owner = source.partition(":")[2]
+        dead_daemon = False
+        try:
+            os.stat(point)
+        except OSError:
+            dead_daemon = True  # ENOTCONN: the daemon is gone, the mount is left
+        if not dead_daemon and owner.isdigit() and _pid_alive(int(owner)):
+            continue
+        if unmount(point, lazy=True):
+            cleaned.append(point)
+    for leftover in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        owner = leftover.name[len(PREFIX):].partition("-")[0]
+        if owner.isdigit() and not _pid_alive(int(owner)) and not is_mounted(leftover / "mnt"):
+            with contextlib.suppress(OSError):  # only empty mount points are removed, never data
+                (leftover / "mnt").rmdir()
+                leftover.rmdir()
+    return cleaned
+
+
+class Mounted(Protocol):
+    """What a replay needs of a mount: :class:`Mount` (which owns its daemon) or :class:`Borrowed`."""
+
+    def folder(self, folder: Folder) -> Folder: ...
+    def check(self) -> None: ...
+    def counts(self) -> dict[str, list[int]]: ...
+    def drop_cache(self, paths: list[str]) -> None: ...
+    def overhead_us(self, relative: list[str], rounds: int = 3) -> float: ...
+
+
+@dataclass(frozen=True)
+class Borrowed:
+    """A mount another process owns and keeps (``run --launches``: the parent's, reused by every launch).
+
+    Reads go through it; its daemon's counts, health and cache stay with the owner: here they are
+    empty or no-ops, and the owner fills them in (``overhead_us`` is the owner's measurement).
+    """
+
+    mountpoint: Path
+    measured_overhead_us: float = 0.0
+
+    def folder(self, folder: Folder) -> Folder:
+        return Folder(self.mountpoint, list(folder.files), list(folder.skipped))
+
+    def check(self) -> None:
+        """The owner checks the daemon."""
+
+    def counts(self) -> dict[str, list[int]]:
+        return {}
+
+    def drop_cache(self, paths: list[str]) -> None:
+        """The owner drops the cache before the launch."""
+
+    def overhead_us(self, relative: list[str], rounds: int = 3) -> float:
+        return self.measured_overhead_us
+
+
+@dataclass
+class Mount:
+    """A mounted pass-through of ``source`` at ``mountpoint``, served by ``process``."""
+
+    source: Path
+    mountpoint: Path
+    model: StorageModel
+    process: subprocess.Popen[str]
+    stderr: IO[str]
+    _closed: bool = field(default=False, repr=False)
+
+    def folder(self, folder: Folder) -> Folder:
+        """``folder`` as seen through the mount (same files, root at the mount point)."""
+        return Folder(self.mountpoint, list(folder.files), list(folder.skipped))
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def check(self) -> None:
+        """Raise :class:`StorageFailed` if the daemon is gone."""
+        if not self.alive:
+            raise StorageFailed(f"the storage daemon for {self.source} died (exit {self.process.returncode})"
+                                f"{self._last_words()}: reads through {self.mountpoint} failed")  # fmt: skip
+
+    def command(self, line: str) -> str:
+        """Send one control line and return the answer."""
+        self.check()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(line + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            answer = ""
+        if not answer:
+            self.process.wait(EXIT_TIMEOUT_S)
+            self.check()
+            raise StorageFailed(f"the storage daemon for {self.source} stopped answering")
+        return answer.strip()
+
+    def counts(self) -> dict[str, list[int]]:
+        """Cumulative ``{relative path: [opens, read requests, bytes]}`` since the mount."""
+        data: dict[str, list[int]] = json.loads(self.command("stats"))
+        return data
+
+    def charging(self, on: bool) -> None:
+        self.command("charging on" if on else "charging off")
+
+    def drop_cache(self, paths: list[str]) -> None:
+        """Evict mounted ``paths`` from the OS cache, uncharged, and charge first opens again."""
+        self.charging(False)
+        try:
+            evict(paths)
+        finally:
+            self.charging(True)
+        self.command("forget")
+
+    def overhead_us(self, relative: list[str], rounds: int = 3) -> float:
+        """Microseconds the mount itself adds to reading one file (open, 64 KiB, close), at zero latency."""
+        plain = [str(self.source / rel) for rel in relative]
+        through = [str(self.mountpoint / rel) for rel in relative]
+        self.charging(False)
+        try:
+            best = float("inf")
+            for _ in range(rounds):
+                mounted_ms, plain_ms = sorted(read_heads_ms(through)), sorted(read_heads_ms(plain))
+                if mounted_ms and plain_ms:
+                    best = min(best, mounted_ms[len(mounted_ms) // 2] - plain_ms[len(plain_ms) // 2])
+        finally:
+            self.charging(True)
+        return max(0.0, best * 1000) if best != float("inf") else 0.0
+
+    def close(self) -> None:
+        """Unmount, end the daemon (politely, then by force) and remove the temporary directory."""
+        if self._closed:
+            return
+        self._closed = True
+        if is_mounted(self.mountpoint) and not unmount(self.mountpoint):
+            unmount(self.mountpoint, lazy=True)
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if is_mounted(self.mountpoint):  # the daemon died and left the mount
+            unmount(self.mountpoint, lazy=True)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.stderr.close()
+        if self.mountpoint.parent.name.startswith(PREFIX):
+            shutil.rmtree(self.mountpoint.parent, ignore_errors=True)
+
+    def _last_words(self) -> str:
+        with contextlib.suppress(OSError, ValueError):
+            self.stderr.seek(0)
+            lines = [line.strip() for line in self.stderr.read().splitlines() if line.strip()]
+            useful = [line for line in lines if "max threads" not in line]
+            if useful:
+                return f" ({useful[-1][:200]})"
+        return ""
+
+
+def mount(source: str | Path, model: StorageModel, mountpoint: str | Path | None = None) -> Mount:
+    """Mount ``source`` read-only through ``model`` (at a fresh temporary directory unless given); wait until ready."""
+    problem = fuse_problem()
+    if problem:
+        raise ExifbenchError(problem)
+    clean_stale()
+    source = Path(source).resolve()
+    if not source.is_dir():
+        raise ExifbenchError(f"{source}: not a directory")
+    if mountpoint is None:
+        point = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")) / "mnt"
+        point.mkdir()
+    else:
+        point = Path(mountpoint).resolve()
+        if not point.is_dir():
+            raise ExifbenchError(f"{mountpoint}: the mount point must be an existing directory")
+        if is_mounted(point):
+            raise ExifbenchError(f"{mountpoint}: something is already mounted there")
+    stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "exifbench.datasets.storage.daemon", str(source), str(point), json.dumps(model.to_dict())],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
+        start_new_session=True,  # Ctrl-C in the terminal reaches the run, which unmounts; never the daemon directly
+    )  # fmt: skip
+    handle = Mount(source, point, model, process, stderr)
+    if not _wait_ready(handle):
+        reason = handle._last_words() or " (no message)"
+        handle.close()
+        raise ExifbenchError(f"{source}: the FUSE mount at {point} failed{reason}")
+    return handle
+
+
+def _wait_ready(handle: Mount) -> bool:
+    assert handle.process.stdout is not None
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    with selectors.DefaultSelector() as selector:
+        selector.register(handle.process.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if selector.select(timeout=0.1):
+                return handle.process.stdout.readline().strip() == "ready"
+            if handle.process.poll() is not None:
+                return False
+    return False
+
+
+@contextlib.contextmanager
+def mounted(source: str | Path, model: StorageModel, mountpoint: str | Path | None = None) -> Iterator[Mount]:
+    """:func:`mount`, unmounted and cleaned up however the block is left."""
+    handle = mount(source, model, mountpoint)
+    try:
+        yield handle
+    finally:
+        handle.close()

@@ -1,0 +1,409 @@
+"""One benchmark invocation: dataset → pattern → replay(each strategy × repeats) → results.
+
+Strategies run interleaved across repeats (A B C A B C …) so machine drift hits
+all alike. Every run's final dicts are compared with the original loader's,
+read untimed in the same process.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from exifbench.datasets.digest import folder_digest
+from exifbench.datasets.folder import Folder
+from exifbench.datasets.storage.io import IoCounts
+from exifbench.datasets.storage.mount import Mount, Mounted, StorageFailed, mounted
+from exifbench.datasets.storage.model import StorageModel, cold_check, evict
+from exifbench.errors import ExifbenchError
+from exifbench.strategies.extractors import ExifReader, get_extractor
+from exifbench.datasets.patterns.clock import now_ns
+from exifbench.harness.environment import environment
+from exifbench.harness.equality import compare
+from exifbench.strategies.extractors.error_log import collect_errors
+from exifbench.harness.overhead import harness_overhead_us
+from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
+from exifbench.harness.ui.probe import FrameProbe
+from exifbench.harness.plan import ReplayPlan, plan_replay
+from exifbench.harness.guard import GuardedLoader, LoaderFailure
+from exifbench.harness.calls import Replay
+from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
+from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
+from exifbench.reports.statistics import summarize_blocking
+from exifbench.strategies import accepts, create, resolve, takes_reader
+from exifbench.strategies.main_guard import require_main_guard
+from exifbench.strategies.process import ProcessPoolLoader
+from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
+
+ProgressHook = Callable[[str, int, int], None]
+"""Called as ``hook(strategy, repeat, calls_done)``."""
+
+
+class ReplayHook(Protocol):
+    """Wraps each replay (e.g. a profiler) and sees each run as soon as it is made."""
+
+    def around(self, strategy: str, repeat: int) -> AbstractContextManager[dict[str, Any]]:
+        """Entered around one replay; the dict it yields, filled in on exit, becomes the run's ``extra``."""
+
+    def measured(self, run: RunResult) -> None:
+        """Called with the run just made (it may add to ``run.extra``)."""
+
+
+@dataclass
+class BenchConfig:
+    """Everything that defines a run besides the dataset and the pattern; checks itself when made.
+
+    ``options`` are the strategy options the user set (``cache_size``, ``cache_enabled``,
+    ``timeout_s``...): each must be taken by at least one of ``strategies`` and goes to those
+    that take it. ``workers`` is offered to every strategy that takes it; ``None`` leaves each
+    strategy its own default (the plan's pools 4, ``viewport`` sized to ``storage``). ``storage``
+    is offered too, so a strategy can size itself to what it reads through.
+    """
+
+    strategies: list[str]
+    workers: int | None = None
+    repeat: int = 1
+    on_not_ready: str = "defaults"
+    storage: StorageModel = field(default_factory=StorageModel)
+    storage_via: str = "in-process"
+    """``fuse``: every loader reads the folder through a mount that charges ``storage`` (the daemon counts
+    the I/O); ``in-process``: exifbench's own reader charges it, loaders that read files themselves do not pay."""
+    extractors: tuple[str, ...] = ("pillow",)
+    options: dict[str, Any] = field(default_factory=dict)
+    cold: bool = False
+    tick_ms: float = FRAME_MS
+    switch_interval_s: float | None = None
+    hook: ReplayHook | None = None
+    ui: str = "probe"
+    grab_dir: Path | None = None
+    """Where a real UI loop saves its grabs of the view (none without a directory)."""
+
+    def __post_init__(self) -> None:
+        if not self.strategies:
+            raise ExifbenchError("no strategy given")
+        classes = {name: resolve(name) for name in self.strategies}
+        if not self.extractors:
+            raise ExifbenchError("no extractor given")
+        for extractor in self.extractors:
+            get_extractor(extractor)
+        if self.on_not_ready not in NOT_READY_POLICIES:
+            raise ExifbenchError(f"on_not_ready must be one of {', '.join(NOT_READY_POLICIES)}, got {self.on_not_ready!r}")
+        check_ui(self.ui)
+        for name, minimum in (("workers", 1), ("repeat", 1)):
+            if getattr(self, name) is not None and getattr(self, name) < minimum:
+                raise ExifbenchError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
+        if self.switch_interval_s is not None and not self.switch_interval_s > 0:
+            raise ExifbenchError(f"switch_interval_s must be above 0 seconds, got {self.switch_interval_s}")
+        for option in self.options:
+            if not any(accepts(cls, option) for cls in classes.values()):
+                raise ExifbenchError(f"option {option!r} is taken by none of the strategies {', '.join(self.strategies)}")
+
+    def loader_options(self, strategy: str) -> dict[str, Any]:
+        """The options ``strategy`` is built with: ``storage``, ``workers`` if set, and each set option it takes."""
+        cls = resolve(strategy)
+        given = {"storage": self.storage} | ({} if self.workers is None else {"workers": self.workers})
+        return given | {key: value for key, value in self.options.items() if accepts(cls, key)}
+
+
+def baseline(plan: ReplayPlan, plain_root: str | None = None, stop: threading.Event | None = None) -> dict[str, dict[str, Any]]:
+    """The original loader's dict for every file the plan loads: no storage latency, untimed.
+
+    With ``plain_root`` the files are read from there (the folder behind a mount), not from the plan's root.
+    The reads run on a daemon thread so that ``stop`` (Ctrl-C, ``--timeout``) ends the wait at once, even in
+    the middle of a file that takes minutes to parse: what was read by then is returned.
+    """
+    read = ExifReader()
+    root = plain_root or plan.root
+    expected: dict[str, dict[str, Any]] = {}
+    guard = threading.Lock()
+
+    def read_all() -> None:
+        for path in plan.targets:
+            if stop is not None and stop.is_set():
+                return
+            exif = read(root + path[len(plan.root):]).exif
+            with guard:
+                expected[path] = exif
+
+    reader = threading.Thread(target=read_all, name="exifbench-baseline", daemon=True)
+    reader.start()
+    while reader.is_alive() and not (stop is not None and stop.is_set()):
+        reader.join(0.05)
+    with guard:
+        return dict(expected)
+
+
+def run_bench(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    progress: ProgressHook | None = None,
+    stop: threading.Event | None = None,
+    dataset: str | None = None,
+    mount: Mounted | None = None,
+) -> RunSet:
+    """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far.
+
+    ``mount``: read through this mount (see :func:`iter_runs`).
+
+    A run still inside one call when ``stop`` is set ends at the next call boundary; if that call never
+    returns, a ``KeyboardInterrupt`` raised into it once ``stop`` is set (the CLI's second Ctrl-C, or
+    its watchdog) ends the run set there, keeping every run measured before.
+    """
+    runs = RunSet()
+    try:
+        for run in iter_runs(config, folder, pattern, progress, stop, dataset, mount):
+            if isinstance(run, StrategyFailure):
+                runs.failed.append(run)
+                runs.complete = False
+                continue
+            runs.runs.append(run)
+            if not run.complete:
+                runs.complete = False
+    except StorageFailed as failed:
+        runs.complete = False
+        failed.runs = runs
+        raise
+    except KeyboardInterrupt:  # a call still busy after ``stop`` was interrupted (second Ctrl-C): keep what was measured
+        if stop is None or not stop.is_set():
+            raise
+    if stop is not None and stop.is_set():
+        runs.complete = False
+    return runs
+
+
+def iter_runs(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    progress: ProgressHook | None = None,
+    stop: threading.Event | None = None,
+    dataset: str | None = None,
+    mount: Mounted | None = None,
+) -> Iterator[RunResult | StrategyFailure]:
+    """Yield each run's result as soon as it is measured; a strategy whose loader raised yields its
+    :class:`StrategyFailure` instead and is not run again.
+
+    With ``storage_via="fuse"`` every run reads through one mount: ``mount`` if given (see
+    :func:`storage_mount`), else one made here and unmounted when the iteration ends, however it ends.
+    A strategy that keeps a cache on disk gets a run-private one (see :func:`private_cache`).
+    """
+    with ExitStack() as stack:
+        if mount is None:
+            mount = stack.enter_context(storage_mount(config, folder))
+        config = private_cache(config, stack)
+        yield from _iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+
+
+CACHE_OPTION = "cache_dir"
+
+
+def private_cache(config: BenchConfig, stack: ExitStack) -> BenchConfig:
+    """``config`` with a new, empty cache folder (removed when ``stack`` closes) for the strategies that take
+    ``cache_dir`` (``persistent``), unless the options name one: a benchmark starts cold and never writes into
+    the user's cache unless asked to."""
+    if CACHE_OPTION in config.options or not any(accepts(resolve(name), CACHE_OPTION) for name in config.strategies):
+        return config
+    private = tempfile.mkdtemp(prefix="exifbench-cache-")
+    stack.callback(shutil.rmtree, private, True)
+    return replace(config, options={**config.options, CACHE_OPTION: private})
+
+
+def storage_mount(config: BenchConfig, folder: Folder) -> AbstractContextManager[Mount | None]:
+    """The mount ``config`` reads ``folder`` through (unmounted on leaving), or ``None`` when not ``fuse``."""
+    return mounted(folder.root, config.storage) if config.storage_via == "fuse" else nullcontext(None)
+
+
+def _iter_runs(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    progress: ProgressHook | None,
+    stop: threading.Event | None,
+    dataset: str | None,
+    mount: Mounted | None,
+) -> Iterator[RunResult | StrategyFailure]:
+    if any(isinstance(cls := resolve(name), type) and issubclass(cls, ProcessPoolLoader) for name in config.strategies):
+        require_main_guard()  # before any measurement: a user mistake, not a failed strategy
+    plain_plan = plan_replay(pattern, folder)
+    plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
+    expected = baseline(plan, plain_plan.root, stop)
+    if stop is not None and stop.is_set():
+        return
+    env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
+    if mount is not None:
+        env["fuse_overhead_us"] = fuse_overhead_us(mount, plan)
+    via = "fuse" if mount else ("in-process" if config.storage.charges else "none")
+    shared_config = {
+        "dataset": dataset or plain_plan.root,
+        "dataset_digest": folder_digest(folder),
+        "pattern": plan.pattern,
+        "on_not_ready": config.on_not_ready,
+        "workers": config.workers,
+        "options": dict(config.options),
+        "extractors": list(config.extractors),
+        "storage": config.storage.describe(),
+        "storage_model": config.storage.to_dict(),
+        "storage_via": via,
+        "io_latency_ms": config.storage.latency_ms,
+        "io_jitter_ms": config.storage.jitter_ms,
+        "cold": config.cold,
+        "repeats": config.repeat,
+        "ui": config.ui,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
+    }
+    if config.cold:
+        shared_config["cold_check"] = cold_check(plain_plan.targets)
+    in_process = StorageModel() if mount else config.storage
+    variants = [
+        (variant_name(name, extractor, config.extractors), name, ExifReader(extractor, in_process))
+        for name in config.strategies
+        for extractor in config.extractors
+    ]
+    switch_interval = sys.getswitchinterval()
+    if config.switch_interval_s is not None:
+        sys.setswitchinterval(config.switch_interval_s)
+        env["switch_interval_s"] = config.switch_interval_s
+    failed: set[str] = set()
+    try:
+        for repeat in range(config.repeat):
+            for label, name, reader in variants:
+                if stop is not None and stop.is_set():
+                    return
+                if label in failed:
+                    continue
+                if config.cold:
+                    evict(plain_plan.targets)
+                if mount is not None and config.storage.os_cache:
+                    mount.drop_cache(plan.targets)
+                charged = via != "in-process" or takes_reader(name)
+                run_config = {**shared_config, "storage_charged": charged}
+                before = IoCounts.of(mount.counts()) if mount else None
+                run = _run_one(label, name, repeat, reader, config, plan, expected, env, run_config, progress, stop)
+                if isinstance(run, StrategyFailure):
+                    failed.add(label)
+                    run = replace(run, error=run.error.replace(plan.root, plain_plan.root))
+                elif mount is not None and before is not None:
+                    mount.check()
+                    run.io = (IoCounts.of(mount.counts()) - before).to_dict()
+                    _relocate(run, plan.root, plain_plan.root)
+                yield run
+    finally:
+        sys.setswitchinterval(switch_interval)
+
+
+def fuse_overhead_us(mount: Mounted, plan: ReplayPlan) -> float:
+    """Microseconds the mount adds to reading one file, on a sample of about 32 of ``plan``'s files."""
+    sample = sorted({path[len(plan.root) + 1:] for path in plan.targets})[:: max(1, len(plan.targets) // 32)]
+    return round(mount.overhead_us(sample), 1)
+
+
+def _relocate(run: RunResult, mount_root: str, plain_root: str) -> None:
+    """Name files by their real place, not the temporary mount point, in errors and mismatches."""
+    for item in [*run.errors, *run.equality["mismatches"]]:
+        path = item.get("path")
+        if isinstance(path, str) and path.startswith(mount_root):
+            item["path"] = plain_root + path[len(mount_root):]
+
+
+def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> str:
+    """How a run is labelled: the strategy, plus ``+extractor`` for any but the original (pillow) when
+    several extractors are compared — so ``sync`` stays the reference."""
+    return strategy if len(extractors) == 1 or extractor == "pillow" else f"{strategy}+{extractor}"
+
+
+def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name: str) -> UiLoop:
+    """The main-thread loop one replay runs in; a real UI's grabs are named after ``run_name``."""
+    if config.ui == "qt":
+        from exifbench.harness.ui.qt import QtFrameLoop  # PySide6 is optional: imported only when asked for
+
+        return QtFrameLoop(loader, plan, config.tick_ms, config.grab_dir, "grab-" + re.sub(r"[^\w.+-]", "_", run_name))
+    if config.ui == "asyncio":
+        from exifbench.harness.ui.asyncio_loop import AsyncioFrameLoop
+
+        return AsyncioFrameLoop(config.tick_ms)
+    return FrameProbe(config.tick_ms)
+
+
+def _run_one(
+    label: str,
+    name: str,
+    repeat: int,
+    reader: ExifReader,
+    config: BenchConfig,
+    plan: ReplayPlan,
+    expected: dict[str, dict[str, Any]],
+    env: dict[str, Any],
+    shared_config: dict[str, Any],
+    progress: ProgressHook | None,
+    stop: threading.Event | None,
+) -> RunResult | StrategyFailure:
+    def on_call(index: int) -> None:
+        if progress is not None:
+            progress(label, repeat, index + 1)
+
+    around = config.hook.around(label, repeat) if config.hook else nullcontext({})
+    begin = now_ns()
+    try:
+        loader = create(name, reader, **config.loader_options(name))
+    except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
+        return StrategyFailure(label, repeat, str(exc))
+    startup_ms = (now_ns() - begin) / 1e6  # pools start here, before the replay
+    pool = loader.workers if isinstance(loader, Pooled) else None
+    measured: Replay | None = None
+    try:
+        with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
+            ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
+            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui, expected)
+    except LoaderFailure as exc:
+        return StrategyFailure(label, repeat, str(exc))
+    except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
+        if measured is None or stop is None or not stop.is_set():
+            raise
+    equality = compare(expected, measured.results, measured.unverified)
+    run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
+                  "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None}  # fmt: skip
+    if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
+        run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
+    run = RunResult(
+        strategy=label,
+        repeat=repeat,
+        calls=len(measured.blocking_ms),
+        images=plan.images,
+        files_touched=len({call.path for call in plan.calls[: len(measured.blocking_ms)]}),
+        blocking={**summarize_blocking(measured.blocking_ms), "preload_ms": measured.preload_ms},
+        not_ready=sum(measured.not_ready),
+        deferred=measured.deferred,
+        preload_ms=measured.preload_ms,
+        startup_ms=round(startup_ms, 3),
+        background_s=measured.background_s,
+        equality=equality.to_dict(),
+        errors=collector.errors,
+        environment=env,
+        config=run_config,
+        samples={
+            "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
+            "at_ms": [round(v, 3) for v in measured.at_ms],
+            "end_ms": [round(v, 3) for v in measured.end_ms],
+            "not_ready": [int(v) for v in measured.not_ready],
+            "lag_ms": [round(v, 3) for v in measured.lags_ms],
+            "time_to_exif_ms": [round(v, 3) for v in measured.time_to_exif_ms],
+        },
+        responsiveness=measured.probe,
+        time_to_exif=measured.seen["time_to_exif"],
+        first_page_ready_share=measured.seen["first_page_ready_share"],
+        first_page_complete_ms=measured.seen["first_page_complete_ms"],
+        extra={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})},
+        complete=measured.complete,
+    )
+    if config.hook is not None:
+        config.hook.measured(run)
+    return run

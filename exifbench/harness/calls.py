@@ -1,0 +1,132 @@
+"""The pattern's calls as a UI loop makes them: each one when due, timed, the not-ready policy applied.
+
+Every UI loop (the built-in probe, a real Qt or asyncio loop) asks
+:meth:`PatternCalls.next_due_ns` when the next call is due and makes it with
+:meth:`PatternCalls.call_next`; the loop decides only how the main thread spends
+the time in between. A call is due its think time after the previous one ended.
+
+Every answer goes to the :class:`~exifbench.harness.ui.view.View`, which times what the
+user sees; a UI loop calls :meth:`PatternCalls.reask` once per frame (during the
+calls and while idling after them) to re-ask the placeholders still on screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from exifbench.datasets.patterns.clock import now_ns
+from exifbench.harness.plan import PlannedCall
+from exifbench.harness.ui.view import View
+from exifbench.strategies.base import Exif, ExifLoader
+
+
+@dataclass
+class Replay:
+    """What one replay measured, in milliseconds from the replay's start."""
+
+    blocking_ms: list[float] = field(default_factory=list)
+    at_ms: list[float] = field(default_factory=list)
+    end_ms: list[float] = field(default_factory=list)
+    not_ready: list[bool] = field(default_factory=list)
+    preload_ms: float = 0.0
+    deferred: int = 0
+    calls_s: float = 0.0
+    background_s: float = 0.0
+    results: dict[str, Exif | None] = field(default_factory=dict)
+    unverified: list[str] = field(default_factory=list)
+    probe: dict[str, Any] = field(default_factory=dict)
+    seen: dict[str, Any] = field(default_factory=dict)
+    time_to_exif_ms: list[float] = field(default_factory=list)
+    lags_ms: list[float] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    complete: bool = True
+
+
+class CallMade(NamedTuple):
+    """Call ``number`` as the UI saw it: ``shown`` is the dict it got, ``None`` for a placeholder."""
+
+    number: int
+    path: str
+    shown: Exif | None
+    blocking_ms: float
+    end_ns: int = 0
+
+
+class PatternCalls:
+    """The replay's calls in order; each :meth:`call_next` records its blocking into ``out``."""
+
+    def __init__(
+        self,
+        loader: ExifLoader,
+        calls: list[PlannedCall],
+        on_not_ready: str,
+        out: Replay,
+        start_ns: int,
+        on_call: Callable[[int], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self._loader = loader
+        self._calls = calls
+        self._on_not_ready = on_not_ready
+        self._out = out
+        self._start_ns = start_ns
+        self._on_call = on_call
+        self._stop = stop
+        self._index = 0
+        self._ready_ns = now_ns()
+        self.view = View(loader, start_ns, first_page_size(calls))
+
+    @property
+    def made(self) -> int:
+        """How many calls were made so far."""
+        return self._index
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def next_due_ns(self) -> int | None:
+        """When the next call is due; ``None`` once every call is made or the replay was stopped."""
+        if self._index == len(self._calls):
+            return None
+        if self._stop is not None and self._stop.is_set():
+            self._out.complete = False
+            return None
+        return self._ready_ns + int(self._calls[self._index].think_ms * 1e6)
+
+    def call_next(self) -> CallMade:
+        """Make the next call now, applying the not-ready policy, and record its main-thread time."""
+        index = self._index
+        path = self._calls[index].path
+        due = self._ready_ns + int(self._calls[index].think_ms * 1e6)
+        begin = now_ns()
+        shown = self._loader.load_exif(path, blocking=self._calls[index].blocking)
+        not_ready = shown is None
+        if not_ready and self._on_not_ready == "wait":
+            shown = self._loader.load_exif(path, blocking=True)
+        elif not_ready and self._on_not_ready == "defer":
+            self._loader.preload([path])
+            self._out.deferred += 1
+        end = now_ns()
+        self._ready_ns = max(due, end)
+        self._index += 1
+        blocking_ms = (end - begin) / 1e6
+        self._out.blocking_ms.append(blocking_ms)
+        self._out.at_ms.append((begin - self._start_ns) / 1e6)
+        self._out.end_ms.append((end - self._start_ns) / 1e6)
+        self._out.not_ready.append(not_ready)
+        self.view.answered(path, shown, begin, end, index)
+        if self._on_call is not None:
+            self._on_call(index)
+        return CallMade(index, path, shown, blocking_ms, end)
+
+    def reask(self) -> list[tuple[str, Exif]]:
+        """Re-ask every placeholder on screen (at most once per 60 Hz frame); the ones now shown."""
+        return self.view.frame()
+
+
+def first_page_size(calls: list[PlannedCall]) -> int:
+    """How many calls the view makes in its first frame: those before the pattern's first think time."""
+    return next((i for i, call in enumerate(calls) if i and call.think_ms > 0), len(calls))

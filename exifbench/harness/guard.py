@@ -1,0 +1,81 @@
+"""A loader that raises fails its own strategy, in one line, and nothing else.
+
+The harness talks to every loader through :class:`GuardedLoader`: an exception from
+``load_exif``, ``preload``, ``close`` (or ``__enter__``/``__exit__``) comes out as one
+:class:`LoaderFailure` naming the call and the exception, which the orchestration turns
+into a failed strategy while the other strategies' measurements are kept.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from exifbench.strategies.extractors import describe_error
+from exifbench.strategies.base import Exif, ExifLoader
+
+Result = TypeVar("Result")
+
+
+class LoaderFailure(Exception):
+    """A loader raised from one of its protocol calls; ``str()`` is one line: the call, then the exception."""
+
+    @classmethod
+    def of(cls, call: str, exc: BaseException) -> LoaderFailure:
+        return cls(f"{call} raised {describe_error(exc)}")
+
+
+def guarded(call: str, method: Callable[..., Result], *args: object, **kwargs: object) -> Result:
+    """``method(*args, **kwargs)``, with any exception it raises turned into a :class:`LoaderFailure` naming ``call``."""
+    try:
+        return method(*args, **kwargs)
+    except LoaderFailure:
+        raise
+    except Exception as exc:
+        raise LoaderFailure.of(call, exc) from exc
+
+
+class GuardedLoader:
+    """Wraps a loader: the same calls, each exception a :class:`LoaderFailure` (one frame more per call, counted
+    in the harness overhead)."""
+
+    def __init__(self, loader: ExifLoader) -> None:
+        self._loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else the loader offers (``wait_idle``...), its methods guarded alike."""
+        attribute = getattr(self._loader, name)
+        return functools.partial(guarded, f"{name}()", attribute) if callable(attribute) else attribute
+
+    def load_exif(self, path: str, blocking: bool = False) -> Exif | None:
+        try:
+            return self._loader.load_exif(path, blocking=blocking)
+        except Exception as exc:
+            raise LoaderFailure.of(f"load_exif({path!r}{', blocking=True' if blocking else ''})", exc) from exc
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        guarded(f"preload({len(paths)} paths)", self._loader.preload, paths, priority)
+
+    def close(self) -> None:
+        guarded("close()", self._loader.close)
+
+    def __enter__(self) -> Self:
+        self._loader = guarded("__enter__()", self._loader.__enter__)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+        /,
+    ) -> None:
+        """Exit the loader's own context; if that raises too, the first failure is kept and the second added to it."""
+        try:
+            guarded("__exit__()", self._loader.__exit__, exc_type, exc, tb)
+        except LoaderFailure as late:
+            if isinstance(exc, LoaderFailure):
+                raise LoaderFailure(f"{exc}; then {late}") from None
+            raise

@@ -1,0 +1,187 @@
+"""The regression gate's judgement: result documents in, a :class:`GateVerdict` document out.
+
+Every gated metric (:data:`~exifbench.reports.analysis.metrics.GATED`: blocking, not-ready,
+time-to-EXIF, frames, lag, background, memory) is judged the same way, by the rule in
+:mod:`exifbench.reports.analysis.regression`: a regression must pass the relative threshold
+AND the metric's minimum absolute effect AND be significant. Over both limits but not
+significant is **inconclusive** (fails unless allowed). Any EXIF **mismatch** or
+unverified file fails whatever the speed.
+
+A candidate is gated against **its own** baseline:
+
+- files mode: each strategy of the current run against the same strategy in the
+  baseline document; documents whose fingerprints differ (machine, Python, Pillow,
+  exifbench, dataset, storage, pattern, workers, extractor) are refused, naming the
+  fields; a baseline strategy missing from the current run fails the gate;
+- history mode: the newest saved run against the last stable segment of its series;
+- interleaved mode: a candidate and a reference replayed here A B A B …; the reference
+  should be the candidate's own previous version (e.g. the base branch's code
+  checked out beside). Against a different strategy (``sync``) it only shows "not
+  slower than that", and the verdict says so.
+
+Exit codes: 0 pass, 1 fail, 2 bad input (incomparable documents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from exifbench.reports.analysis.history import judge_newest, strategies
+from exifbench.reports.analysis.metrics import METRICS, unique_mismatches, values
+from exifbench.reports.analysis.regression import Change, Limits, judge
+from exifbench.reports.documents.fingerprint import differences, fingerprint_of
+from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
+from exifbench.reports.documents.history import Series
+from exifbench.reports.documents.runs import RunResult, RunSet
+from exifbench.errors import ExifbenchError
+from exifbench.strategies import BUILTIN
+
+EXAMPLES = 5
+"""Mismatch examples kept per comparison."""
+
+
+def limits_for(metric: str, threshold: float, min_effects: Mapping[str, float] | None = None) -> Limits:
+    """The threshold and ``metric``'s minimum effect (its default unless ``min_effects`` sets it)."""
+    return Limits(threshold, (min_effects or {}).get(metric, METRICS[metric].min_effect))
+
+
+def failures(runs: Sequence[RunResult]) -> list[dict[str, str]]:
+    """Every mismatched tag once, then every unverified file once, as mismatch examples."""
+    unverified = dict.fromkeys(path for run in runs for path in run.equality.get("unverified", []))
+    return unique_mismatches(runs) + [
+        {"path": path, "tag": "<unverified>", "expected": "the loader's real answer", "actual": "none before the deadline"}
+        for path in unverified
+    ]
+
+
+def comparison(
+    change: Change, labels: tuple[str, str], metric: str, checked: int, wrong: list[dict[str, str]]
+) -> Comparison:
+    """A :class:`Comparison` document for one judged change (``wrong``: mismatches found on either side)."""
+    return Comparison(
+        candidate=labels[0],
+        reference=labels[1],
+        metric=metric,
+        candidate_values=change.candidate,
+        reference_values=change.reference,
+        threshold=change.limits.threshold,
+        significance=change.significance,
+        checked=checked,
+        mismatches=len(wrong),
+        status=MISMATCH if wrong else change.status,
+        examples=wrong[:EXAMPLES],
+        min_effect=change.limits.min_effect,
+    )
+
+
+def compare(
+    candidate: Sequence[RunResult],
+    reference: Sequence[RunResult],
+    metrics: Sequence[str],
+    threshold: float,
+    labels: tuple[str, str],
+    min_effects: Mapping[str, float] | None = None,
+) -> list[Comparison]:
+    """Two groups of runs on every metric both measured; mismatches (either side) go on the first comparison."""
+    wrong = failures([*candidate, *reference])
+    checked = max((run.equality["checked"] for run in candidate), default=0)
+    found: list[Comparison] = []
+    for metric in metrics:
+        cand, ref = values(list(candidate), metric), values(list(reference), metric)
+        if cand and ref:
+            change = judge(cand, ref, limits_for(metric, threshold, min_effects))
+            found.append(comparison(change, labels, metric, checked, [] if found else wrong))
+    if not found:
+        why = "; ".join(f"{metric}: {METRICS[metric].unmeasured}" for metric in metrics)
+        raise ExifbenchError(f"{labels[0]} vs {labels[1]}: nothing to compare on both sides ({why})")
+    return found
+
+
+def gate_interleaved(
+    runs: RunSet,
+    candidate: str,
+    reference: str,
+    metrics: Sequence[str],
+    threshold: float,
+    allow_inconclusive: bool = False,
+    min_effects: Mapping[str, float] | None = None,
+) -> GateVerdict:
+    """Gate ``candidate`` against ``reference`` measured interleaved in one run set."""
+    _check(runs, "measurements")
+    found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
+    verdict = GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive)
+    if reference in BUILTIN and candidate not in BUILTIN:
+        verdict.context["caution"] = (
+            f"the reference is the built-in {reference}, not the candidate's own previous version: this shows only "
+            f"that {candidate} is not slower than {reference}; gate against its own baseline to catch regressions"
+        )
+    return verdict
+
+
+def gate_files(
+    baseline: RunSet,
+    current: RunSet,
+    metrics: Sequence[str],
+    threshold: float,
+    allow_inconclusive: bool = False,
+    min_effects: Mapping[str, float] | None = None,
+) -> GateVerdict:
+    """Gate each strategy of ``current`` against the same strategy in ``baseline``."""
+    _check(baseline, "baseline")
+    _check(current, "current")
+    differ = differences(fingerprint_of(baseline, "baseline"), fingerprint_of(current, "current"))
+    if differ:
+        raise ExifbenchError(f"baseline and current are not comparable: they differ in {'; '.join(differ)}")
+    common = [name for name in baseline.strategies if name in current.strategies]
+    found = [
+        comparison_
+        for name in common
+        for comparison_ in compare(current.of(name), baseline.of(name), metrics, threshold,
+                                   (f"{name} (current)", f"{name} (baseline)"), min_effects)  # fmt: skip
+    ]
+    missing = [name for name in baseline.strategies if name not in current.strategies]
+    verdict = GateVerdict("files", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
+    new = [name for name in current.strategies if name not in baseline.strategies]
+    if new:
+        verdict.context["no_baseline"] = new
+    return verdict
+
+
+def gate_history(
+    series: Series,
+    metrics: Sequence[str],
+    threshold: float,
+    allow_inconclusive: bool = False,
+    min_effects: Mapping[str, float] | None = None,
+) -> GateVerdict:
+    """Gate the newest run of ``series`` against the last stable segment before it, strategy by strategy."""
+    newest, previous = series.entries[-1], series.entries[-2] if len(series.entries) > 1 else None
+    if previous is None:
+        raise ExifbenchError(f"history series {series.key}: needs at least 2 saved runs to judge the newest")
+    found: list[Comparison] = []
+    for name in strategies(series):
+        wrong = failures(newest.runs.of(name))
+        checked = max(run.equality["checked"] for run in newest.runs.of(name))
+        for metric in metrics:
+            if not values(newest.runs.of(name), metric):
+                continue
+            try:
+                change, runs = judge_newest(series, name, metric, limits_for(metric, threshold, min_effects))
+            except ExifbenchError:
+                continue  # a metric the history never measured for this strategy
+            labels = (f"{name} ({newest.label})", f"{name} (last {runs} stable run(s))")
+            found.append(comparison(change, labels, metric, checked, wrong))
+            wrong = []
+    missing = [name for name in previous.runs.strategies if name not in newest.runs.strategies]
+    verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
+    verdict.context.update(series=series.key, newest=str(newest.path))
+    return verdict
+
+
+def _check(runs: RunSet, what: str) -> None:
+    for failure in runs.failed:
+        raise ExifbenchError(f"{what}: strategy {failure.strategy!r} failed ({failure.error}); gate only complete results")
+    if not runs.runs:
+        raise ExifbenchError(f"{what}: no runs to compare")
+    if not runs.complete:
+        raise ExifbenchError(f"{what}: the run was interrupted (complete: false); gate only complete results")

@@ -1,0 +1,161 @@
+"""What is measured per strategy: the gated metrics, and each strategy's figures over its repeats.
+
+Every gated metric is read the same way from a run, and higher is worse for all of them.
+``min_effect`` is the default minimum absolute difference of medians for a change to
+count as a regression at all, in the metric's unit: below it a change is noise, however
+significant (0.39 → 0.70 ms of total blocking over 593 calls is nobody's regression). The
+defaults sit above what unchanged code moved between runs on a busy shared 2-core machine
+(README, "CI regression gate"). A
+metric a run did not measure (memory outside ``decide``, time-to-EXIF in documents older
+than it) reads as ``None`` and is skipped, never taken as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from exifbench.reports.statistics import Ratio, Spread, bootstrap_ratio, median
+from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
+from exifbench.datasets.patterns.pattern import FRAME_MS
+
+NO_IO = "no I/O counts in this result (they come from a run through the FUSE mount: any --storage profile but local)"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One gated metric: how to read it from a run, in which unit, and its default minimum effect."""
+
+    name: str
+    unit: str
+    meaning: str
+    min_effect: float
+    read: Callable[[RunResult], float | None]
+    unmeasured: str = "not measured"
+    """Why a run may lack it, for the error when no run has it."""
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _figure(block: object, key: str) -> float | None:
+    """``block[key]`` as a number, or ``None`` when ``block`` (a run's free-form ``extra`` entry) is no object."""
+    return _number(block.get(key)) if isinstance(block, dict) else None
+
+
+METRICS: dict[str, Metric] = {
+    metric.name: metric
+    for metric in (
+        Metric("blocking", "s", "total main-thread blocking", 0.010, lambda run: run.blocking["total_s"]),
+        Metric("p99", "ms", "p99 blocking per call", 1.0, lambda run: run.blocking["p99_ms"]),
+        Metric("not_ready", "calls", "calls answered not ready", 20, lambda run: float(run.not_ready)),
+        Metric("time_to_exif", "ms", "time-to-EXIF p90", 50.0, lambda run: _number(run.time_to_exif.get("p90_ms"))),
+        Metric("frames", "frames", "60 Hz frames missed", 5, lambda run: _number(run.responsiveness.get("frames_missed"))),
+        Metric("lag", "ms", "UI tick lag p99", 2 * FRAME_MS, lambda run: _number(run.responsiveness.get("lag_p99_ms"))),
+        Metric("background", "s", "background completion", 0.200, lambda run: run.background_s),
+        Metric("memory", "MB", "peak RSS growth", 20.0,
+               lambda run: _figure(run.extra.get("resources"), "rss_growth_mb"),
+               "not measured (peak RSS is watched by decide's runs)"),
+        Metric("bytes_read", "bytes", "bytes read from storage", 4096, lambda run: _number(run.io.get("bytes")), NO_IO),
+        Metric("read_requests", "requests", "read requests to storage", 1, lambda run: _number(run.io.get("reads")),
+               NO_IO),
+    )  # fmt: skip
+}
+UNITS = {name: metric.unit for name, metric in METRICS.items()}
+"""Each metric's unit, for :func:`exifbench.reports.format.measured`."""
+GATED = tuple(name for name in METRICS if name != "p99")
+"""What ``gate`` and ``history`` judge by default: every metric but p99 (on request); a metric a run did not
+measure (I/O counts without the FUSE mount, memory outside ``decide``) is skipped."""
+
+
+def values(runs: list[RunResult], metric: str) -> list[float]:
+    """``metric`` of every run that measured it."""
+    return [value for run in runs if (value := METRICS[metric].read(run)) is not None]
+
+
+def unique_mismatches(runs: Iterable[RunResult]) -> list[dict[str, Any]]:
+    """Every differing tag once, whichever repeats found it (first seen kept, in order)."""
+    every = [m for run in runs for m in run.equality["mismatches"]]
+    return list({(m["path"], m["tag"]): m for m in every}.values())
+
+
+@dataclass(frozen=True)
+class StrategySummary:
+    """One strategy's figures over all its repeats."""
+
+    strategy: str
+    repeats: int
+    calls: int
+    blocking_s: Spread
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    not_ready: Spread
+    background_s: Spread
+    equal: bool
+    checked: int
+    mismatches: int
+    errors: int
+    complete: bool
+    ratio_to_sync: Ratio | None
+    lag_p99_ms: float = 0.0
+    frames_missed: float = 0.0
+    time_to_exif_p50_ms: float = 0.0
+    time_to_exif_p90_ms: float = 0.0
+    charged: bool = True
+    io: dict[str, float] | None = None
+    """Median opens, read requests and bytes per run, as counted by the storage daemon (``None``: not mounted)."""
+    workers: int | None = None
+    """The pool's size as the strategy chose it or was given it (``None``: no pool, or not recorded)."""
+
+
+def charged(runs: list[RunResult]) -> bool:
+    """Did the storage model charge every one of ``runs`` (false: in-process model, a loader without a reader)?"""
+    return all(run.config.get("storage_charged", True) for run in runs)
+
+
+def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
+    """One :class:`StrategySummary` per strategy, in run order (a 2,000-round bootstrap each: compute once)."""
+    ref_values = [run.blocking["total_s"] for run in runs.of(reference)]
+    summaries = []
+    for name in runs.strategies:
+        mine = runs.of(name)
+        blocking = [run.blocking["total_s"] for run in mine]
+        summaries.append(
+            StrategySummary(
+                strategy=name,
+                repeats=len(mine),
+                calls=max(run.calls for run in mine),
+                blocking_s=Spread.of(blocking),
+                p50_ms=median([run.blocking["p50_ms"] for run in mine]),
+                p99_ms=median([run.blocking["p99_ms"] for run in mine]),
+                max_ms=max(run.blocking["max_ms"] for run in mine),
+                not_ready=Spread.of([float(run.not_ready) for run in mine]),
+                background_s=Spread.of([run.background_s for run in mine]),
+                equal=all(run.equal for run in mine),
+                checked=max(run.equality["checked"] for run in mine),
+                mismatches=sum(len(run.equality["mismatches"]) for run in mine),
+                errors=len({e["path"] for run in mine for e in run.errors}),
+                complete=all(run.complete for run in mine),
+                ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,
+                lag_p99_ms=median([run.responsiveness.get("lag_p99_ms", 0.0) for run in mine]),
+                frames_missed=median([run.responsiveness.get("frames_missed", 0) for run in mine]),
+                time_to_exif_p50_ms=median([run.time_to_exif.get("p50_ms", 0.0) for run in mine]),
+                time_to_exif_p90_ms=median([run.time_to_exif.get("p90_ms", 0.0) for run in mine]),
+                charged=charged(mine),
+                io={key: median([float(run.io[key]) for run in mine]) for key in ("opens", "reads", "bytes")}
+                if all(run.io for run in mine) else None,
+                workers=pool_workers(mine),
+            )
+        )
+    return summaries
+
+
+def median_run(runs: RunSet, strategy: str) -> RunResult:
+    """The repeat of ``strategy`` with the median total blocking, preferring unprofiled repeats."""
+    mine = runs.of(strategy)
+    pool = [run for run in mine if "profile" not in run.extra] or mine
+    ordered = sorted(pool, key=lambda run: run.blocking["total_s"])
+    return ordered[(len(ordered) - 1) // 2]

@@ -1,0 +1,48 @@
+"""What a run's exit code says, like pytest's: 0 only when complete and correct.
+
+- ``0`` every strategy ran to the end and every file it loaded equals the original loader's;
+- ``1`` a mismatch, or a file whose real answer never came (unverified), in any strategy, or a
+  strategy whose loader raised (``failed``) — whether or not the run was complete: a failure
+  found is a failure;
+- ``2`` bad input (a one-line error, nothing run) — raised before any measurement;
+- ``3`` interrupted (Ctrl-C, SIGTERM) or ``--timeout`` reached, with no failure among what
+  was measured: the partial results are still written, marked ``"complete": false``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exifbench.reports.documents.runs import RunSet
+
+OK, FAILED, BAD_INPUT, INCOMPLETE = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An exit code and the one line that explains it."""
+
+    code: int
+    reason: str
+
+
+def run_outcome(runs: RunSet) -> Outcome:
+    """The exit code of ``exifbench run`` for ``runs``."""
+    crashed = list(dict.fromkeys(failure.strategy for failure in runs.failed))
+    wrong = [f"{name} ({failures})" for name in runs.strategies if (failures := _failures(runs, name))]
+    if wrong or crashed:
+        reasons = [f"not equal to the original loader: {', '.join(wrong)}"] * bool(wrong)
+        reasons += [f"{len(crashed)} strategy(ies) failed: the loader raised (see above)"] * bool(crashed)
+        return Outcome(FAILED, "; ".join(reasons))
+    if not runs.complete or not all(run.complete for run in runs.runs):
+        return Outcome(INCOMPLETE, "interrupted or timed out: the results are partial")
+    return Outcome(OK, f"complete; every strategy equal to the original loader ({len(runs.strategies)} compared)")
+
+
+def _failures(runs: RunSet, strategy: str) -> str:
+    """``N mismatched tags, M unverified files`` over the strategy's runs; empty when none."""
+    mine = runs.of(strategy)
+    tags = len({(m["path"], m["tag"]) for run in mine for m in run.equality["mismatches"]})
+    unverified = len({path for run in mine for path in run.equality.get("unverified", [])})
+    parts = [f"{tags} mismatched tag(s)"] * bool(tags) + [f"{unverified} unverified file(s)"] * bool(unverified)
+    return ", ".join(parts)

@@ -1,0 +1,77 @@
+"""What was measured, in words: dataset, pattern, storage model, policy, extractor, repeats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exifbench.reports.analysis.metrics import charged
+from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
+
+
+def cold_text(config: dict[str, Any]) -> str:
+    """What ``--cold`` achieved: were first reads after eviction measurably slower than warm ones?"""
+    check = config.get("cold_check") or {}
+    if not check:
+        return "cold page cache (not checked)"
+    verdict = "measurably slower" if check["measurably_slower"] else "not measurably slower"
+    return (f"cold page cache: first reads {check['cold_median_ms']:.3g} ms vs warm {check['warm_median_ms']:.3g} ms "
+            f"median over {check['files']} files ({verdict})")  # fmt: skip
+
+
+def extractor_text(runs: RunSet) -> str:
+    """The extractor(s) compared, with the fast path's fall-backs to Pillow (its first run's) when it was used."""
+    config = runs.runs[0].config
+    name = ", ".join(config.get("extractors") or [str(config.get("extractor", "?"))])
+    fallbacks = dict(next((run.config["fastpath_fallbacks"] for run in runs.runs if "fastpath_fallbacks" in run.config), {}))
+    if not fallbacks:
+        return name
+    files = fallbacks.pop("files", 0)
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(fallbacks.items())) or "none"
+    return f"{name} (fastpath fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
+
+
+def storage_text(runs: RunSet) -> str:
+    """The storage model and where it was charged: the FUSE mount (with its own cost) or in-process (who was not)."""
+    config, env = runs.runs[0].config, runs.runs[0].environment
+    text = str(config.get("storage", "?"))
+    via = config.get("storage_via")
+    if via == "fuse":
+        overhead = env.get("fuse_overhead_us")
+        text += " through a FUSE mount" + (f" (its own cost: {overhead:g} µs per file read)" if overhead is not None else "")
+    elif via == "in-process":
+        uncharged = [name for name in runs.strategies if not charged(runs.of(name))]
+        text += " charged in-process" + (f"; NOT charged to {', '.join(uncharged)} (no reader parameter)" if uncharged else "")
+    return text
+
+
+def workers_text(runs: RunSet) -> str:
+    """Each pooled strategy's workers, and who chose them: ``threadpool 4, viewport 64 (each strategy's default)``."""
+    given = runs.runs[0].config.get("workers", "?")
+    sizes = [f"{name} {size}" for name in runs.strategies if (size := pool_workers(runs.of(name))) is not None]
+    if not sizes:  # no pool, or a document from before pools recorded their size
+        return "each strategy's default" if given is None else str(given)
+    return ", ".join(sizes) + (" (each strategy's default)" if given is None else f" (--workers {given})")
+
+
+def setup(runs: RunSet) -> dict[str, str]:
+    """What was measured, from the first run's config (the run set must have runs)."""
+    config = runs.runs[0].config
+    repeats = max(len(runs.of(name)) for name in runs.strategies)
+    return {
+        "dataset": f"{config.get('dataset', '?')} ({runs.runs[0].images} images)",
+        "pattern": str(config.get("pattern", "?")),
+        "storage": storage_text(runs) + (f", {cold_text(config)}" if config.get("cold") else ""),
+        "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
+        "workers": workers_text(runs),
+        "extractor": extractor_text(runs),
+        "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
+    }
+
+
+def persistent_text(run: RunResult) -> str:
+    """What the metadata cache answered in one ``persistent`` run (its ``extra.persistent``), and what was read instead."""
+    cached = run.extra["persistent"]
+    read = cached["missing"] + cached["stale"] + cached["refused"]
+    rebuilt = f"; rebuilt empty ({cached['rebuilt']})" if cached.get("rebuilt") else ""
+    return (f"{run.strategy}: {cached['answered']} files answered by the metadata cache, {read} read from storage "
+            f"({cached['stale']} changed since cached, {cached['refused']} rows refused), {cached['stored']} stored{rebuilt}")

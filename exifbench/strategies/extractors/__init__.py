@@ -1,0 +1,91 @@
+"""Extraction functions: path -> EXIF dict, and the reader every strategy shares.
+
+An *extractor* is a plain function ``(path) -> dict`` that may raise; raising
+:class:`~exifbench.strategies.extractors.fallback.Fallback` hands the file to the original
+loader (Pillow), and the read says why (``ExifRead.fallback``). The
+:class:`ExifReader` wraps one with the storage model and the original loader's
+error semantics (``{}`` on any failure) and is picklable, so thread and process
+pools run exactly the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from exifbench.datasets.storage.model import StorageModel
+from exifbench.errors import ExifbenchError
+from exifbench.strategies.extractors.error_log import record_error, record_fallback
+from exifbench.strategies.extractors.fallback import Fallback
+from exifbench.strategies.extractors.fastpath import header_exif
+from exifbench.strategies.extractors.pillow import pillow_exif
+
+Extractor = Callable[[str], dict[str, Any]]
+
+log = logging.getLogger("exifbench.loader")
+log.addHandler(logging.NullHandler())  # shown only where the host configures logging, never by the last-resort handler
+
+EXTRACTORS: dict[str, Extractor] = {"pillow": pillow_exif, "fastpath": header_exif}
+
+
+def get_extractor(name: str) -> Extractor:
+    """Look an extractor up by name; unknown names are a user error."""
+    try:
+        return EXTRACTORS[name]
+    except KeyError:
+        raise ExifbenchError(f"unknown extractor {name!r}: choose from {', '.join(EXTRACTORS)}") from None
+
+
+class ExifRead(NamedTuple):
+    """One read from storage: the dict (``{}`` on failure), the one-line reason it failed, and why the
+    extractor handed the file to the original loader (``None``: it answered itself)."""
+
+    exif: dict[str, Any]
+    error: str | None = None
+    fallback: str | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line naming the exception type and its message."""
+    text = " ".join(str(exc).split()) or "no message"
+    return f"{type(exc).__name__}: {text}"
+
+
+@dataclass(frozen=True)
+class ExifReader:
+    """Reads one file's EXIF from storage: storage cost, then the extractor, never raises."""
+
+    extractor: str = "pillow"
+    storage: StorageModel = field(default_factory=StorageModel)
+
+    def __call__(self, path: str) -> ExifRead:
+        fallback = None
+        try:
+            self.storage.charge(path)
+            try:
+                return ExifRead(get_extractor(self.extractor)(path))
+            except Fallback as exc:
+                fallback = exc.reason
+            return ExifRead(pillow_exif(path), fallback=fallback)
+        except Exception as exc:  # the original loader catches everything and returns {}
+            return ExifRead({}, describe_error(exc), fallback)
+
+    def load(self, path: str) -> dict[str, Any]:
+        """Read ``path`` and log a warning on failure, like the original loader."""
+        return report(path, self(path))
+
+
+def report(path: str, read: ExifRead) -> dict[str, Any]:
+    """Record ``read``'s error (if any) in the error log, log it as the original loader's warning; return its dict.
+
+    The harness collects errors from the error log, never from ``logging``: a host's logging set-up cannot hide them.
+    A fall-back reason goes to the error log too, so a run counts them from its own reads.
+    """
+    if read.fallback is not None:
+        record_fallback(path, read.fallback)
+    if read.error is not None:
+        record_error(path, read.error)
+        log.warning("%s: %s", path, read.error, extra={"exif_path": path, "exif_error": read.error})
+    return read.exif

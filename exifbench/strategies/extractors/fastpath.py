@@ -1,0 +1,296 @@
+"""Fast EXIF extraction: read only the JPEG header and parse the TIFF IFDs ourselves.
+
+:func:`header_exif` returns exactly what :func:`~exifbench.strategies.extractors.pillow.pillow_exif`
+returns (keys, key order, value types) without ``Image.open``. It replays the
+checks ``JpegImageFile._open`` makes on every marker up to SOS, then the
+``Image.Exif`` logic (XMP orientation, DPI probe, Exif/GPS sub-IFD merge).
+A file that is not a JPEG goes to :mod:`~exifbench.strategies.extractors.plugin_open` (TIFF, HEIF, AVIF: their
+plugin's own open decides between ``{}`` and an error). Whenever it cannot vouch for Pillow's
+outcome -- MPO, odd markers,
+a header over :data:`MAX_HEADER` bytes, a Pillow release it was not verified
+against, anything Pillow would warn or raise about -- it raises
+:class:`~exifbench.strategies.extractors.fallback.Fallback` naming the reason, and the
+reader asks Pillow (:func:`fastpath_exif` does the same for direct callers).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from functools import lru_cache, partial
+from typing import Any
+
+import PIL
+from PIL import ExifTags, Image
+from PIL.TiffImagePlugin import IFDRational
+
+from exifbench.strategies.extractors.fallback import Fallback
+from exifbench.strategies.extractors.pillow import pillow_exif
+from exifbench.strategies.extractors.plugin_open import no_getexif_exif
+from exifbench.strategies.extractors.tiff_ifd import Tiff, load_ifd, pillow_order
+
+FIRST_READ = 4096
+"""The first read: the whole header of most small JPEGs, the magic bytes of any file; one request."""
+LOOKAHEAD = 1024
+"""Read beyond what the next segment needs, so the few short segments after it (DQT, SOF, DHT, SOS) come in the same request."""
+MAX_HEADER = 1024 * 1024
+"""Bytes read before SOS at most; a longer header (junk, fill, huge segments) is left to Pillow."""
+VERIFIED_PILLOW = frozenset({(13, 0)})
+"""Pillow releases (major, minor) whose dicts this module was verified to reproduce on every corpus file."""
+
+_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xDE})
+_NO_PAYLOAD = frozenset({0xC8, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})  # Pillow reads nothing
+_SOS = 0xDA
+_EXIF = b"Exif\0\0"
+_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+_NOT_FF = re.compile(rb"[^\xff]")
+_XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
+_TIFF_HEADS = {b"II*\0": "<", b"MM\0*": ">"}
+_ORIENTATION, _RES_UNIT, _X_RES = 0x0112, 0x0128, 0x011A
+_EXIF_IFD, _GPS_IFD = int(ExifTags.IFD.Exif), int(ExifTags.IFD.GPSInfo)
+
+
+class _Names(dict[int, str]):
+    """Tag id -> ``ExifTags.TAGS`` name, else ``str(id)`` (kept: ids are 16-bit) -- one lookup per tag."""
+
+    def __missing__(self, tag: int) -> str:
+        name = self[tag] = str(tag)
+        return name
+
+
+_NAMES = _Names(ExifTags.TAGS)
+
+
+@lru_cache(maxsize=8)
+def unverified_pillow(version: str) -> str | None:
+    """The fall-back reason for a Pillow ``version`` outside :data:`VERIFIED_PILLOW`, else ``None``."""
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return f"unverified Pillow {version}"
+    return None if (major, minor) in VERIFIED_PILLOW else f"unverified Pillow {major}.{minor}"
+
+
+def header_exif(path: str) -> dict[str, Any]:
+    """``pillow_exif(path)``'s dict, computed from the JPEG header; raises :class:`Fallback` otherwise.
+
+    Anything unexpected (an unreadable file included) is a fall-back too: Pillow then
+    produces the outcome, error and all.
+    """
+    if unverified := unverified_pillow(PIL.__version__):
+        raise Fallback(unverified)
+    try:
+        fd = os.open(path, os.O_RDONLY)  # plain reads into one buffer; no second copy
+        try:
+            head = os.read(fd, FIRST_READ)
+            if not head.startswith(b"\xff\xd8\xff"):
+                return no_getexif_exif(path, fd, head)
+            found = scan_jpeg(partial(os.read, fd), head)
+        finally:
+            os.close(fd)
+        merged = {} if found is None else merged_exif(*found)  # no Exif: ``_getexif`` gives None
+    except Fallback:
+        raise
+    except Exception as exc:
+        raise Fallback(f"error:{type(exc).__name__}") from exc
+    names = _NAMES
+    return {names[tag]: value for tag, value in merged.items()}
+
+
+def fastpath_exif(path: str) -> dict[str, Any]:
+    """:func:`header_exif`, or ``pillow_exif(path)`` where it falls back (raising what Pillow raises)."""
+    try:
+        return header_exif(path)
+    except Fallback:
+        return pillow_exif(path)
+
+
+def scan_jpeg(read: Callable[[int], bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None, bool] | None:
+    """Walk the markers up to SOS exactly as ``JpegImageFile._open`` would.
+
+    Returns the Exif payload as ``data[start:end]`` (segments joined as Pillow joins them;
+    one segment is not copied out of the header), the last XMP packet, and whether JFIF
+    already set the DPI -- or ``None`` for a JPEG without
+    Exif. Raises :class:`~exifbench.strategies.extractors.fallback.Fallback` wherever Pillow would
+    fail, warn, or behave in a way not replicated here, and once the header passes
+    :data:`MAX_HEADER` bytes: at most that much is read, in time linear in it. ``buf`` holds the
+    bytes read so far (the first read, a JPEG's SOI first); ``read(n)`` reads on (at most ``n`` bytes, fewer at EOF).
+    """
+    exif: list[tuple[int, int]] = []  # spans of the header: the first segment whole, the others after "Exif\0\0"
+    xmp: bytes | None = None
+    has_dpi = False
+    icc: list[bytes] = []
+    size: tuple[int, int] | None = None
+    pos, pending = 3, 0xFF  # Pillow has consumed 3 bytes and holds b"\xff"
+    while True:
+        if pending != 0xFF:  # junk between markers: Pillow reads on, byte by byte, to the next 0xFF
+            while (found := buf.find(b"\xff", pos)) < 0:
+                pos = len(buf)
+                buf = _fill(read, buf, pos + 1)
+            pos = found + 1
+        if pos >= len(buf):
+            buf = _fill(read, buf, pos + 1)
+        byte = buf[pos]
+        pos += 1
+        pending = 0xFF
+        if byte == 0xFF:  # fill bytes: the last 0xFF of the run starts the marker
+            while (other := _NOT_FF.search(buf, pos)) is None:
+                pos = len(buf)
+                buf = _fill(read, buf, pos + 1)
+            pos = other.start()
+            continue
+        if byte == 0x00:  # escaped 0xFF: the next byte is read as a new start
+            if pos >= len(buf):
+                buf = _fill(read, buf, pos + 1)
+            pending = buf[pos]
+            pos += 1
+            continue
+        if byte < 0xC0:
+            raise Fallback("no-marker")
+        if byte not in _NO_PAYLOAD:
+            if pos + 2 > len(buf):
+                buf = _fill(read, buf, pos + 2)
+            n = (buf[pos] << 8 | buf[pos + 1]) - 2
+            pos += 2
+            start = pos
+            if n > 0:
+                if pos + n > len(buf):
+                    buf = _fill(read, buf, pos + n)
+                pos += n
+            if byte == _SOS:
+                break
+            if byte == 0xE1 and buf.startswith(_EXIF, start, pos):
+                exif.append((start + 6 if exif else start, pos))
+            elif 0xE0 <= byte <= 0xEF:
+                s = buf[start:pos]
+                if byte == 0xE1 and s.startswith(_XMP):
+                    xmp = s.split(b"\x00", 1)[1]
+                elif byte == 0xE0 and s.startswith(b"JFIF"):
+                    if len(s) < 7:
+                        raise Fallback("odd-app-segment")
+                    has_dpi = has_dpi or (len(s) >= 12 and s[7] in (1, 2))
+                elif byte == 0xE2 and s.startswith(b"ICC_PROFILE\0"):
+                    icc.append(s)
+                elif byte == 0xE2 and s.startswith(b"MPF\0"):
+                    raise Fallback("mpo")
+                elif byte == 0xED and s.startswith(b"Photoshop 3.0\x00"):
+                    check_photoshop(s)
+                elif byte == 0xEE and s.startswith(b"Adobe") and len(s) < 7:
+                    raise Fallback("odd-app-segment")
+            elif byte in _SOF:
+                s = buf[start:pos]
+                if len(s) < 6 or s[0] != 8 or s[5] not in (1, 3, 4) or (len(s) - 6) % 3:
+                    raise Fallback("odd-sof")
+                if icc and len(min(icc)) < 14:
+                    raise Fallback("odd-icc")
+                icc = []
+                size = (s[3] << 8 | s[4], s[1] << 8 | s[2])
+            elif byte == 0xDB:
+                check_dqt(buf[start:pos])
+        if pos >= len(buf):
+            buf = _fill(read, buf, pos + 1)
+        pending = buf[pos]
+        pos += 1
+    if size is None or min(size) <= 0:
+        raise Fallback("no-frame")
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and max(1, size[0]) * max(1, size[1]) > limit:
+        raise Fallback("large-image")
+    if not exif:
+        return None
+    if len(exif) == 1:
+        return buf, exif[0][0], exif[0][1], xmp, has_dpi
+    joined = b"".join(buf[start:end] for start, end in exif)
+    return joined, 0, len(joined), xmp, has_dpi
+
+
+def _fill(read: Callable[[int], bytes], buf: bytes, end: int) -> bytes:
+    """``buf`` extended to at least ``end`` bytes (plus :data:`LOOKAHEAD`), never past :data:`MAX_HEADER`; EOF before SOS falls back.
+
+    Each read grows the buffer by an eighth at least, so the copies stay linear in the header's size.
+    """
+    if end > MAX_HEADER:
+        raise Fallback("large-header")
+    buf += read(min(max(end - len(buf) + LOOKAHEAD, len(buf) // 8), MAX_HEADER - len(buf)))
+    if end > len(buf):
+        raise Fallback("truncated-header")
+    return buf
+
+
+def check_dqt(s: bytes) -> None:
+    """Raise where Pillow's DQT handler raises (a table cut short)."""
+    i = 0
+    while i < len(s):
+        i += 65 if s[i] < 16 else 129
+        if i > len(s):
+            raise Fallback("odd-dqt")
+
+
+def check_photoshop(s: bytes) -> None:
+    """Raise where Pillow's Photoshop (APP13) parser escapes its ``struct.error`` guard."""
+    offset, end = 14, len(s)
+    while s[offset : offset + 4] == b"8BIM":
+        offset += 6  # signature, resource code
+        if offset > end:
+            return  # code unreadable: Pillow stops quietly
+        code = s[offset - 2] << 8 | s[offset - 1]
+        if offset == end:
+            raise Fallback("odd-photoshop")  # name length byte missing: IndexError
+        offset += 1 + s[offset]
+        offset += offset & 1
+        if offset + 4 > end:
+            return
+        size = int.from_bytes(s[offset : offset + 4], "big")
+        offset += 4
+        if code == 0x03ED and len(s[offset : offset + size]) < 14:
+            return
+        offset += size
+        offset += offset & 1
+
+
+def merged_exif(data: bytes, start: int, end: int, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]:
+    """``Exif._get_merged_dict`` after ``getexif`` and the DPI probe, keyed by tag id.
+
+    ``data[start:end]`` is the Exif payload, ``Exif\0\0`` first.
+    """
+    tiff = Tiff(data, start + 6, end)
+    if data.startswith(_EXIF, tiff.base, end):
+        tiff = Tiff(data, tiff.base + 6, end)
+    endian = "<"
+    values: dict[int, Any] = {}  # IFD0, in file order (Pillow's ``_tagdata``)
+    if tiff.size > 0:
+        endian = _TIFF_HEADS.get(data[tiff.base : tiff.base + 4], "") if tiff.size >= 8 else ""
+        if not endian:
+            raise Fallback("tiff-header")
+        offset = int.from_bytes(data[tiff.base + 4 : tiff.base + 8], "little" if endian == "<" else "big")
+        values = load_ifd(tiff, offset, endian, None)
+    # Exif._data: tags set or read before _get_merged_dict, in that order.
+    early: dict[int, Any] = {}
+    if _ORIENTATION not in values and xmp and (match := _XMP_ORIENTATION.search(xmp)):
+        early[_ORIENTATION] = int(match[2])
+    if not has_dpi:
+        for tag in (_RES_UNIT, _X_RES):
+            if tag not in values:
+                break
+            early[tag] = values.pop(tag)
+        if _X_RES in early and type(early[_X_RES]) not in (IFDRational, int, float):
+            raise Fallback("odd-dpi")
+    keys = set(early)
+    keys.update(iter(set(values) | set()))
+    ifd0 = {tag: early[tag] if tag in early else values[tag] for tag in keys}
+    merged = dict(ifd0)
+    if _EXIF_IFD in ifd0 and (sub := sub_ifd(tiff, ifd0[_EXIF_IFD], endian, _EXIF_IFD)):
+        merged.update(sub)
+    if _GPS_IFD in ifd0:
+        merged[_GPS_IFD] = sub_ifd(tiff, ifd0[_GPS_IFD], endian, _GPS_IFD)
+    return merged
+
+
+def sub_ifd(tiff: Tiff, pointer: Any, endian: str, group: int) -> dict[int, Any] | None:
+    """``Exif._get_ifd_dict``: ``None`` when the pointer is not an int (``seek`` raises TypeError)."""
+    if type(pointer) is not int:
+        return None
+    if not 0 <= pointer < 2**63:  # seek raises ValueError / OverflowError: Pillow's problem
+        raise Fallback("odd-ifd-pointer")
+    return pillow_order(load_ifd(tiff, pointer, endian, group))

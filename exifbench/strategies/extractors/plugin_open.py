@@ -1,0 +1,72 @@
+"""Files Pillow opens with a plugin that has no ``_getexif`` (TIFF, HEIF, AVIF...): the original's ``{}`` without ``Image.open``.
+
+For such a file the original loader's outcome is decided by the plugin's open alone: ``{}`` when it
+succeeds, an error when it fails. :func:`no_getexif_exif` runs exactly that open -- the plugin
+``Image.open`` would try first, on the same bytes -- and skips only ``Image.open``'s own overhead
+and, for pillow-heif, its read of the whole file: it is handed the file as its open reads it, every
+box but the coded image data (:func:`~exifbench.strategies.extractors.heif_layout.sparse_heif`). Whatever
+``Image.open`` would do beyond that -- a plugin failing (Pillow then tries the next one), an earlier
+plugin accepting the file, a warning, a decompression-bomb check that fires -- is a
+:class:`~exifbench.strategies.extractors.fallback.Fallback`: Pillow itself then gives the outcome, error text and all.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import IO, Any
+
+from PIL import Image
+
+import exifbench.strategies.extractors.pillow  # noqa: F401  (registers pillow-heif's opener, as the original loader has it)
+from exifbench.strategies.extractors.fallback import Fallback
+from exifbench.strategies.extractors.heif_layout import sparse_heif
+
+
+def first_plugin(prefix: bytes) -> str:
+    """The format whose plugin ``Image.open`` tries first on a file starting with ``prefix`` (its first 16 bytes).
+
+    Plugins registered later (``Image.open`` imports more as it goes) join the end of ``Image.ID``, so the first
+    match among those registered now is the first ``Image.open`` tries; no match leaves the file to Pillow.
+    """
+    for name in Image.ID:
+        factory_accept = Image.OPEN.get(name)
+        if factory_accept is None:
+            raise Fallback("pillow-plugins")
+        accept = factory_accept[1]
+        if accept is None:  # no magic bytes matched: Image.open now tries the plugins that guess
+            raise Fallback("not-identified")
+        result = accept(prefix)
+        if isinstance(result, str):  # Image.open warns and goes on: left to Pillow
+            raise Fallback("plugin-warning")
+        if result:
+            return name
+    raise Fallback("not-identified")
+
+
+def no_getexif_exif(path: str, fd: int, head: bytes) -> dict[str, Any]:
+    """``pillow_exif(path)``'s ``{}`` for a file whose plugin has no ``_getexif``; raises :class:`Fallback` otherwise.
+
+    ``head`` is the file's first bytes (at least 16 unless the file is shorter), read from ``fd`` already;
+    ``fd`` is left open (its position moves).
+    """
+    name = first_plugin(head[:16])
+    factory = Image.OPEN[name][0]
+    if callable(getattr(factory, "_getexif", None)):
+        raise Fallback(f"{name.lower()}-exif")
+    if name == "HEIF":  # pillow-heif reads the whole file: give it the parts its open reads (else all, in one read)
+        size = os.fstat(fd).st_size
+        data = sparse_heif(fd, head, size) or (os.pread(fd, size, 0) if size > len(head) else head)
+        fp: IO[bytes] = io.BytesIO(data)
+    else:  # read as Image.open reads it (buffered, from the start); only the head is read twice
+        os.lseek(fd, 0, os.SEEK_SET)
+        fp = open(os.dup(fd), "rb")
+    try:
+        with fp, factory(fp, path) as image:
+            width, height = image.size
+    except Exception as exc:  # Image.open would try the next plugin or raise: Pillow's call
+        raise Fallback(f"{name.lower()}-open") from exc
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and max(1, width) * max(1, height) > limit:
+        raise Fallback("large-image")
+    return {}

@@ -1,0 +1,131 @@
+"""A lean TIFF IFD reader that reproduces Pillow's ``Image.Exif`` values exactly.
+
+It mirrors ``ImageFileDirectory_v2.load`` + ``__getitem__``/``_setitem`` and
+``Exif._fixup``: same skipped entries, same types (``int``, ``float``, ``str``,
+``bytes``, tuples, ``IFDRational``), same key iteration order. Whenever Pillow
+would warn, raise, or take a branch this module does not replicate, it raises
+:class:`~exifbench.strategies.extractors.fallback.Fallback` so the caller can defer to Pillow itself.
+"""
+
+from __future__ import annotations
+
+import struct
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from PIL import TiffTags
+from PIL.TiffImagePlugin import IFDRational, ImageFileDirectory_v2
+
+from exifbench.strategies.extractors.fallback import Fallback
+
+_NUMBER_FMT = {3: "H", 4: "L", 6: "b", 8: "h", 9: "l", 11: "f", 12: "d", 13: "L", 16: "Q"}
+_RATIONAL_FMT = {5: "L", 10: "l"}  # RATIONAL, SRATIONAL
+_ASCII, _BYTE, _UNDEFINED = 2, 1, 7
+# Pillow's loaders (type id -> unit size) for the types decoded here; Pillow skips types it has no loader for.
+_PILLOW_TYPES = ImageFileDirectory_v2._load_dispatch
+_UNIT_SIZE = {
+    typ: size for typ, (size, _) in _PILLOW_TYPES.items() if typ in {_ASCII, _BYTE, _UNDEFINED, *_NUMBER_FMT, *_RATIONAL_FMT}
+}
+_ENTRY = {e: struct.Struct(f"{e}HHL4s") for e in "<>"}
+_U16 = {e: struct.Struct(f"{e}H") for e in "<>"}
+_U32 = {e: struct.Struct(f"{e}L") for e in "<>"}
+_ONE_NUMBER = {e: {typ: struct.Struct(e + fmt).unpack_from for typ, fmt in _NUMBER_FMT.items()} for e in "<>"}
+_ONE_RATIONAL = {e: {typ: struct.Struct(e + 2 * fmt).unpack for typ, fmt in _RATIONAL_FMT.items()} for e in "<>"}
+
+
+@lru_cache(maxsize=4096)
+def rational(numerator: int, denominator: int) -> IFDRational:
+    """``IFDRational(numerator, denominator)``, shared: it is immutable and costs a ``Fraction`` to build."""
+    return IFDRational(numerator, denominator)
+
+
+def _tag_specs(group: int | None) -> tuple[frozenset[int], dict[int, dict[str, int]]]:
+    """Tags declared single-valued and ASCII enums, exactly as ``TiffTags.lookup`` sees them."""
+    table = TiffTags.TAGS_V2 if group is None else TiffTags.TAGS_V2_GROUPS.get(group, {})
+    single = frozenset(tag for tag, info in table.items() if info.length == 1)
+    return single, {tag: info.enum for tag, info in table.items() if info.enum}
+
+
+_SPECS = {group: _tag_specs(group) for group in (None, 0x8769, 0x8825)}
+
+
+def pillow_order(values: dict[int, Any]) -> dict[int, Any]:
+    """``values`` re-keyed in the order ``dict(ImageFileDirectory_v2)`` yields them."""
+    return {tag: values[tag] for tag in set(values) | set()}
+
+
+class Tiff(NamedTuple):
+    """TIFF data inside a larger buffer, ``data[base:end]``, read in place: offsets count from ``base``."""
+
+    data: bytes
+    base: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.base
+
+
+def load_ifd(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict[int, Any]:
+    """The IFD at ``offset`` as ``Exif`` returns its values, in file order.
+
+    Mirrors ``ImageFileDirectory_v2.load`` (which entries survive), its
+    ``__getitem__``/``_setitem`` decoding and ``Exif._fixup`` (1-tuples collapse).
+    Raises :class:`~exifbench.strategies.extractors.fallback.Fallback` wherever Pillow would warn or special-case.
+    """
+    data, base, limit = tiff.data, tiff.base, tiff.size
+    start = offset + 2
+    if start > limit:
+        raise Fallback("truncated-ifd")
+    (count,) = _U16[endian].unpack_from(data, base + offset)
+    end = start + 12 * count
+    if end + 4 > limit:  # entries or the next-IFD pointer cut off: Pillow warns
+        raise Fallback("truncated-ifd")
+    pointer = _U32[endian].unpack
+    one_number = _ONE_NUMBER[endian]
+    one_rational = _ONE_RATIONAL[endian]
+    unit_size = _UNIT_SIZE
+    single, enums = _SPECS[group]
+    out: dict[int, Any] = {}
+    total = 0
+    for tag, typ, n, inline in _ENTRY[endian].iter_unpack(data[base + start : base + end]):
+        if tag in out:
+            continue
+        unit = unit_size.get(typ)
+        if unit is None:
+            if typ in _PILLOW_TYPES:
+                raise Fallback(f"tag-type-{typ}")  # a type this Pillow loads and this module does not decode
+            continue  # Pillow ignores unsupported types silently
+        size = n * unit
+        if size > 4:
+            total += size
+            (where,) = pointer(inline)
+            if total > limit or where + size > limit:
+                raise Fallback("tag-data-out-of-range")
+            value = data[base + where : base + where + size]
+        elif not size:
+            continue  # zero-length entries are dropped
+        elif n == 1 and typ in one_number:  # the commonest entry: one number held in the entry itself
+            out[tag] = one_number[typ](inline)[0]
+            continue
+        else:
+            value = inline[:size]
+        if typ == _ASCII:  # one trailing NUL dropped, latin-1, enum names become ints
+            text = (value[:-1] if value[-1:] == b"\0" else value).decode("latin-1", "replace")
+            enum = enums.get(tag)
+            out[tag] = enum.get(text, text) if enum else text
+        elif typ == _BYTE or typ == _UNDEFINED:
+            out[tag] = value
+        elif n == 1:
+            if typ in one_rational:
+                out[tag] = rational(*one_rational[typ](value))
+            else:
+                out[tag] = one_number[typ](value)[0]
+        elif tag in single:  # Pillow warns and truncates (or drops PhotometricInterpretation)
+            raise Fallback("multi-value-single-tag")
+        elif typ in _RATIONAL_FMT:
+            ints = struct.unpack(f"{endian}{2 * n}{_RATIONAL_FMT[typ]}", value)
+            out[tag] = tuple(map(rational, ints[::2], ints[1::2]))
+        else:
+            out[tag] = struct.unpack(f"{endian}{n}{_NUMBER_FMT[typ]}", value)
+    return out

@@ -1,0 +1,256 @@
+"""The storage model as a real FUSE mount: pass-through, direct I/O, queue depth, I/O counts, every unmount path.
+
+These need FUSE (Debian's fuse3, installed by the Makefile) and fail when it is missing: CI runs them for real.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from exifbench.datasets.folder import scan
+from exifbench.datasets.storage.mount import FS_TYPE, PREFIX, StorageFailed, clean_stale, fuse_problem, is_mounted, mounted, mounts
+from exifbench.datasets.storage.model import StorageModel
+from exifbench.datasets.patterns.pattern import startup_pattern
+from exifbench.harness.bench import BenchConfig, run_bench
+from exifbench.harness.leaks import Watch
+
+GENEROUS_S = 30.0  # an upper bound against hangs only
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fuse_here() -> None:
+    assert fuse_problem() is None, f"{fuse_problem()} — make test installs fuse3"
+
+
+def _daemons(mountpoint: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if "exifbench.datasets.storage.daemon" in cmdline and str(mountpoint) in cmdline:
+            found.append(process)
+    return found
+
+
+def _gone(mountpoint: Path, keep_dir: bool = False) -> bool:
+    """Unmounted, no daemon serving it, its temporary directory removed (waits a little for a daemon to exit)."""
+    deadline = time.monotonic() + 10
+    while (is_mounted(mountpoint) or _daemons(mountpoint)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not is_mounted(mountpoint) and not _daemons(mountpoint) and (keep_dir or not mountpoint.parent.exists())
+
+
+def _read_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.read_bytes()
+
+
+def test_pass_through_is_read_only_and_counts_every_byte(corpus_copy: Path) -> None:
+    names = sorted(p.name for p in corpus_copy.iterdir())
+    with mounted(corpus_copy, StorageModel()) as mount:
+        assert sorted(os.listdir(mount.mountpoint)) == names
+        for name in names:
+            assert (mount.mountpoint / name).read_bytes() == (corpus_copy / name).read_bytes()
+        with pytest.raises(OSError):
+            (mount.mountpoint / names[0]).write_bytes(b"x")
+        _read_all([mount.mountpoint / names[0]])  # direct I/O: a second read reaches the daemon again
+        counts = mount.counts()
+    for name in names:
+        opens, reads, size = counts[name]
+        assert opens == (2 if name == names[0] else 1) and reads >= 1
+        assert size == (corpus_copy / name).stat().st_size * opens
+
+
+def test_os_cache_mode_serves_rereads_from_the_kernel(corpus_copy: Path) -> None:
+    name = sorted(p.name for p in corpus_copy.iterdir())[0]
+    with mounted(corpus_copy, StorageModel(os_cache=True)) as mount:
+        _read_all([mount.mountpoint / name] * 3)
+        opens, _, size = mount.counts()[name]
+    assert opens == 3 and size == (corpus_copy / name).stat().st_size
+
+
+@pytest.mark.parametrize("depth", [1, 4])
+def test_queue_depth_through_the_mount(corpus_copy: Path, depth: int) -> None:
+    """Depth 1: N opens take N × latency whatever the threads; depth 4: about N/4 of that."""
+    latency_ms, files = 150.0, sorted(corpus_copy.iterdir())[:8]  # long enough that a loaded machine's delays stay small beside it
+    with mounted(corpus_copy, StorageModel(latency_ms, concurrency=depth)) as mount:
+        threads = [threading.Thread(target=_read_all, args=([mount.mountpoint / f.name],)) for f in files]
+        begin = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - begin
+    serial = len(files) * latency_ms / 1000
+    assert elapsed >= 0.9 * serial / depth
+    if depth > 1:
+        assert elapsed <= serial / 1.6  # well under the serial time: requests did overlap
+
+
+def test_user_loader_without_reader_pays_like_sync(corpus_copy: Path) -> None:
+    config = BenchConfig(["sync", "tests.user_loaders:DictLoader"], storage=StorageModel(20.0), storage_via="fuse")
+    sync, mine = run_bench(config, scan(corpus_copy), startup_pattern(images=12, page=12)).runs
+    assert mine.config["storage_charged"] and mine.config["storage_via"] == "fuse"
+    assert sync.equal and mine.equal
+    assert mine.blocking["total_s"] >= 0.8 * sync.blocking["total_s"] >= 0.8 * 12 * 0.020
+    assert mine.io == sync.io and all(opens == 1 for opens, _, _ in sync.io["files"].values())
+    assert "fuse_overhead_us" in sync.environment
+
+
+def test_io_counts_are_identical_across_repeats_and_extractors_differ(corpus_copy: Path) -> None:
+    config = BenchConfig(["sync"], repeat=5, extractors=("pillow", "fastpath"), storage_via="fuse")
+    runs = run_bench(config, scan(corpus_copy), startup_pattern(images=20, page=20)).runs
+    pillow = [run.io for run in runs if run.strategy == "sync"]
+    fast = [run.io for run in runs if run.strategy == "sync+fastpath"]
+    assert len(pillow) == len(fast) == 5
+    assert all(io == pillow[0] for io in pillow) and all(io == fast[0] for io in fast)
+    assert pillow[0]["bytes"] > 0 and fast[0]["bytes"] > 0 and fast[0] != pillow[0]
+    # each read exactly its header (no 16 KiB first read, no second read of a file): never more than Pillow
+    assert fast[0]["bytes"] <= pillow[0]["bytes"] and fast[0]["reads"] <= pillow[0]["reads"], (fast[0], pillow[0])
+
+
+def test_in_process_fallback_marks_loaders_without_reader(corpus_copy: Path) -> None:
+    config = BenchConfig(["sync", "tests.user_loaders:DictLoader"], storage=StorageModel(1.0))
+    sync, mine = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6)).runs
+    assert sync.config["storage_via"] == "in-process" and sync.config["storage_charged"]
+    assert not mine.config["storage_charged"] and mine.io == {}
+
+
+# --- every way out unmounts ------------------------------------------------------------------------------
+
+
+def test_normal_exit_and_exception_unmount_and_leave_no_daemon(corpus_copy: Path) -> None:
+    with Watch(settle_s=2.0) as watch:
+        with mounted(corpus_copy, StorageModel(1.0)) as mount:
+            assert is_mounted(mount.mountpoint) and len(_daemons(mount.mountpoint)) == 1
+    assert _gone(mount.mountpoint) and not watch.usage.leaked_children
+    with pytest.raises(RuntimeError):
+        with mounted(corpus_copy, StorageModel(1.0)) as failing:
+            raise RuntimeError("user error inside the block")
+    assert _gone(failing.mountpoint)
+
+
+def _my_mounts() -> list[str]:
+    """exifbench mounts made by this process (other runs on the machine may have theirs)."""
+    return [point for _, point, kind in mounts() if kind == FS_TYPE and f"{PREFIX}{os.getpid()}-" in point]
+
+
+def test_loader_crash_unmounts(corpus_copy: Path) -> None:
+    config = BenchConfig(["tests.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse")
+    runs = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
+    assert [failure.error for failure in runs.failed] == [f"load_exif({scan(corpus_copy).paths[0]!r}) raised RuntimeError: loader bug"]
+    assert not _my_mounts()
+
+
+class CrashingLoader:
+    """A user's loader with a bug: raises on its first call."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> None:
+        raise RuntimeError("loader bug")
+
+    def preload(self, paths: object, priority: object = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> CrashingLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class DaemonKiller(CrashingLoader):
+    """Kills the storage daemon serving the run (as a crash would) on its first call, then reads on, answering ``{}``
+    (a final answer: the drain does not wait out its deadline for a better one)."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[int, object]:
+        for process in psutil.Process().children(recursive=True):
+            try:
+                daemon = "exifbench.datasets.storage.daemon" in process.cmdline()
+            except psutil.Error:  # another child exited meanwhile (a zombie or gone): not the daemon
+                continue
+            if daemon:
+                process.kill()
+                process.wait(GENEROUS_S)
+        try:
+            Path(path).read_bytes()
+        except OSError:
+            pass
+        return {}
+
+
+def test_daemon_crash_is_a_clear_error_keeping_finished_runs(corpus_copy: Path) -> None:
+    config = BenchConfig(["sync", "tests.test_storage_fuse:DaemonKiller"], storage=StorageModel(1.0),
+                         storage_via="fuse")  # fmt: skip
+    with pytest.raises(StorageFailed, match="storage daemon .* died") as failed:
+        run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
+    kept = failed.value.runs
+    assert [run.strategy for run in kept.runs] == ["sync"] and not kept.complete
+    assert not _my_mounts()
+
+
+HOLDER = """
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C raises KeyboardInterrupt even if the suite's launcher ignores it
+from exifbench.datasets.storage.mount import mounted
+from exifbench.datasets.storage.model import StorageModel
+with mounted(sys.argv[1], StorageModel(1.0)) as mount:
+    print(mount.mountpoint, flush=True)
+    time.sleep(60)
+"""
+
+
+def _holder(corpus_copy: Path) -> tuple[subprocess.Popen[str], Path]:
+    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(corpus_copy)], cwd=ROOT, stdout=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    assert process.stdout is not None
+    mountpoint = Path(process.stdout.readline().strip())
+    assert is_mounted(mountpoint)
+    return process, mountpoint
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_signals_to_the_run_leave_no_mount_and_no_daemon(corpus_copy: Path, sig: signal.Signals) -> None:
+    """SIGINT unwinds and unmounts; SIGTERM and SIGKILL end the run at once and the daemon unmounts itself."""
+    process, mountpoint = _holder(corpus_copy)
+    process.send_signal(sig)
+    process.wait(GENEROUS_S)
+    if sig == signal.SIGINT:
+        assert _gone(mountpoint)
+    else:  # the run had no chance to remove its (empty) directory: the next run's clean-up does
+        assert _gone(mountpoint, keep_dir=True)
+        clean_stale()
+        assert not mountpoint.parent.exists()
+
+
+def test_stale_mount_of_a_killed_run_is_cleaned_next_time(corpus_copy: Path) -> None:
+    process, mountpoint = _holder(corpus_copy)
+    (daemon,) = _daemons(mountpoint)
+    daemon.kill()  # both killed: nobody unmounts
+    process.kill()
+    process.wait(GENEROUS_S)
+    daemon.wait(GENEROUS_S)
+    stale = is_mounted(mountpoint)  # unless another run's clean-up on this machine got there first
+    if stale:
+        with pytest.raises(OSError):
+            os.listdir(mountpoint)  # "Transport endpoint is not connected"
+    cleaned = clean_stale()
+    assert not is_mounted(mountpoint) and not mountpoint.parent.exists()
+    assert str(mountpoint) in cleaned or not stale
+
+
+def test_live_mounts_of_other_runs_are_left_alone(corpus_copy: Path) -> None:
+    with mounted(corpus_copy, StorageModel()) as mount:
+        assert str(mount.mountpoint) not in clean_stale()
+        assert is_mounted(mount.mountpoint)
