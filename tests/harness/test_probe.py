@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from exifbench.datasets.folder import scan
-from exifbench.harness import probe as probe_module
+from exifbench.harness.ui import probe as probe_module
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness import calls as calls_module
 from exifbench.harness.overhead import NullLoader, harness_overhead_us
