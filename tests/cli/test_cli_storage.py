@@ -105,7 +105,7 @@ def test_peers_read_through_a_profile_and_leave_no_mount(corpus_copy: Path) -> N
 
 def test_daemon_crash_in_run_is_one_line_and_keeps_finished_runs(corpus_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    result = runner.invoke(app, ["run", "-s", "sync,tests.test_storage_fuse:DaemonKiller", "--io-latency", "1",
+    result = runner.invoke(app, ["run", "-s", "sync,tests.datasets.test_storage_fuse:DaemonKiller", "--io-latency", "1",
                                  "--json", str(out), str(corpus_copy)])  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "storage daemon for" in result.output and "died" in result.output and "1 run(s) finished before are kept" in result.output
@@ -144,7 +144,7 @@ class RereadingLoader:
 
 def test_gate_on_bytes_read_catches_a_loader_reading_more(corpus_copy: Path, tmp_path: Path) -> None:
     verdict = tmp_path / "verdict.json"
-    result = runner.invoke(app, ["gate", str(corpus_copy), "--candidate", "tests.test_cli_storage:RereadingLoader",
+    result = runner.invoke(app, ["gate", str(corpus_copy), "--candidate", "tests.cli.test_cli_storage:RereadingLoader",
                                  "--reference", "tests.user_loaders:DictLoader", "--metric", "bytes_read",
                                  "--repeat", "4", "--io-latency", "0.1", "--verdict-json", str(verdict)])  # fmt: skip
     assert result.exit_code == 1, result.output

@@ -145,7 +145,7 @@ def _my_mounts() -> list[str]:
 
 
 def test_loader_crash_unmounts(corpus_copy: Path) -> None:
-    config = BenchConfig(["tests.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse")
+    config = BenchConfig(["tests.datasets.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse")
     runs = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
     assert [failure.error for failure in runs.failed] == [f"load_exif({scan(corpus_copy).paths[0]!r}) raised RuntimeError: loader bug"]
     assert not _my_mounts()
@@ -191,7 +191,7 @@ class DaemonKiller(CrashingLoader):
 
 
 def test_daemon_crash_is_a_clear_error_keeping_finished_runs(corpus_copy: Path) -> None:
-    config = BenchConfig(["sync", "tests.test_storage_fuse:DaemonKiller"], storage=StorageModel(1.0),
+    config = BenchConfig(["sync", "tests.datasets.test_storage_fuse:DaemonKiller"], storage=StorageModel(1.0),
                          storage_via="fuse")  # fmt: skip
     with pytest.raises(StorageFailed, match="storage daemon .* died") as failed:
         run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
