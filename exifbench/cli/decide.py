@@ -55,7 +55,7 @@ def decide(
     The verdict holds for --pattern (default startup-593; a built-in is sized to each phase's folder, a
     recorded pattern file is replayed as recorded in one full phase); the decision names it.
     """
-    from exifbench.reports.analysis.policy import POLICY_KEYS, Policy
+    from exifbench.reports.documents.policy import POLICY_KEYS, Policy
     from exifbench.config import check_keys, load_section
     from exifbench.reports.renderers.decision import render_console, render_json
     from exifbench.harness.rollout import plan_phases, rollout, total_calls

@@ -27,7 +27,7 @@ from exifbench.escape import shown
 from exifbench.files import check_writable
 from exifbench.datasets.patterns.builtin import load_pattern
 from exifbench.datasets.patterns.pattern import FRAME_MS
-from exifbench.reports.renderers.setup import cold_text, extractor_text, persistent_text
+from exifbench.reports.renderers.setup import cold_text, extractor_text, loader_summary
 from exifbench.reports.renderers.comparison import failed_files, seen_by, verdicts
 from exifbench.reports.renderers.table import render_table
 from exifbench.datasets import Dataset
@@ -196,8 +196,8 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
             say(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
                 f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}")
     for one in runs.runs:
-        if "persistent" in one.extra and one.repeat == 0:
-            say(shown(persistent_text(one)))
+        if one.repeat == 0 and (summary := loader_summary(one)) is not None:
+            say(shown(summary))
     config = runs.runs[0].config if runs.runs else {}
     if config.get("cold"):
         say(shown(cold_text(config)))

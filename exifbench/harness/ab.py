@@ -16,7 +16,7 @@ from exifbench.reports.documents.gate import GateVerdict
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.patterns.pattern import Pattern
 from exifbench.harness.bench import BenchConfig, ProgressHook, run_bench
-from exifbench.strategies import resolve
+from exifbench.strategies import BUILTIN, resolve
 
 STRATEGIES = 2
 """Candidate and reference."""
@@ -52,4 +52,9 @@ def gate_ab(
     verdict = gate_interleaved(runs, candidate, reference, metrics, threshold, allow_inconclusive, min_effects)
     verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=pattern.name,
                            repeats=repeat, workers=workers if workers is not None else "each strategy's own")  # fmt: skip
+    if reference in BUILTIN and candidate not in BUILTIN:
+        verdict.context["caution"] = (
+            f"the reference is the built-in {reference}, not the candidate's own previous version: this shows only "
+            f"that {candidate} is not slower than {reference}; gate against its own baseline to catch regressions"
+        )
     return verdict

@@ -38,9 +38,7 @@ from exifbench.harness.calls import Replay
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.reports.statistics import summarize_blocking
-from exifbench.strategies import accepts, create, resolve, takes_reader
-from exifbench.strategies.main_guard import require_main_guard
-from exifbench.strategies.process import ProcessPoolLoader
+from exifbench.strategies import accepts, create, require_startable, resolve, takes_reader
 from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
 
 ProgressHook = Callable[[str, int, int], None]
@@ -231,8 +229,7 @@ def _iter_runs(
     dataset: str | None,
     mount: Mounted | None,
 ) -> Iterator[RunResult | StrategyFailure]:
-    if any(isinstance(cls := resolve(name), type) and issubclass(cls, ProcessPoolLoader) for name in config.strategies):
-        require_main_guard()  # before any measurement: a user mistake, not a failed strategy
+    require_startable(config.strategies)  # before any measurement: a user mistake, not a failed strategy
     plain_plan = plan_replay(pattern, folder)
     plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
     expected = baseline(plan, plain_plan.root, stop)
@@ -371,7 +368,7 @@ def _run_one(
     equality = compare(expected, measured.results, measured.unverified)
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
                   "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None}  # fmt: skip
-    if reader.extractor == "fastpath":  # counted from this run's own reads, whichever thread or process made them
+    if reader.may_fall_back:  # counted from this run's own reads, whichever thread or process made them
         run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
     run = RunResult(
         strategy=label,

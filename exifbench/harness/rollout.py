@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from exifbench.reports.analysis.decide import judge_phase
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.datasets.folder import Folder
 from exifbench.datasets.storage.model import StorageModel
 from exifbench.reports.documents.decision import REJECT, Decision, PhaseVerdict

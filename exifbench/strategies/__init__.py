@@ -19,6 +19,7 @@ from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.dask import DaskLoader
 from exifbench.strategies.lazy import LazyLoader
+from exifbench.strategies.main_guard import require_main_guard
 from exifbench.strategies.persistent import PersistentLoader
 from exifbench.strategies.process import ProcessPoolLoader
 from exifbench.strategies.sync import SyncLoader
@@ -89,6 +90,13 @@ def accepts(cls: LoaderClass, option: str) -> bool:
     """Whether the loader class takes keyword ``option`` (or any keyword at all)."""
     params = inspect.signature(cls).parameters
     return option in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def require_startable(names: list[str] | tuple[str, ...]) -> None:
+    """Raise :class:`ExifbenchError` before any measurement for a mistake a strategy would meet only once started:
+    a loader that starts worker processes, called from a script's unguarded top-level code."""
+    if any(isinstance(cls := resolve(name), type) and issubclass(cls, ProcessPoolLoader) for name in names):
+        require_main_guard()
 
 
 def takes_reader(name: str) -> bool:

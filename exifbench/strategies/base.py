@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -52,13 +52,34 @@ class BackgroundWork(Protocol):
         ...
 
 
+ExifCallback = Callable[[str, Exif], None]
+
+
+@runtime_checkable
+class Subscribes(Protocol):
+    """A loader that calls back when a file's EXIF is loaded (optional; ``lazy`` has it): a real UI loop fills a
+    placeholder from the callback instead of asking again on the next frame."""
+
+    def get_exif_lazy(self, path: str, callback: ExifCallback | None = None) -> None:
+        """Load ``path`` in the background and call ``callback(path, exif)`` when it is loaded (at once if cached)."""
+        ...
+
+
 @runtime_checkable
 class ReportsFigures(Protocol):
     """A loader with figures of its own for the run document (optional; e.g. ``dask``'s scheduler overhead)."""
 
     def figures(self) -> dict[str, Any]:
-        """Figures to keep in the run's ``extra``, read after the replay (and after ``close``)."""
+        """Figures to keep in the run's ``extra``, read after the replay (and after ``close``).
+
+        Under :data:`SUMMARY`, one line the loader says of its run in words (e.g. what its cache answered):
+        every output shows it after the table, escaped, as ``<strategy>: <summary>``. Renderers read no other key.
+        """
         ...
+
+
+SUMMARY = "summary"
+"""The key of a loader's own one-line account of its run in :meth:`ReportsFigures.figures`."""
 
 
 @runtime_checkable

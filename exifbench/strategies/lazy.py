@@ -10,15 +10,13 @@ pool or on a blocking caller) is shared by concurrent callers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
 
 from exifbench.strategies.extractors import ExifReader
-from exifbench.strategies.base import Exif
+from exifbench.strategies.base import Exif, ExifCallback
 from exifbench.strategies.cache import LRUCache, NoCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool
-
-ExifCallback = Callable[[str, Exif], None]
 
 DEFAULT_CACHE_SIZE = 1024
 

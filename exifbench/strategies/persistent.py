@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.strategies.extractors import ExifRead, ExifReader
-from exifbench.strategies.base import Exif
+from exifbench.strategies.base import SUMMARY, Exif
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool
 from exifbench.strategies.store import HIT, MISSING, REFUSED, STALE, MetadataStore, Stamp, database_path, reader_id, stamp_of
@@ -141,10 +141,16 @@ class PersistentLoader(BackgroundLoader):
     def figures(self) -> dict[str, Any]:
         """For the run document: where the database is, what it answered, what was read and stored."""
         store = self.cache.store
+        counts = self.cache.counts()
+        read = counts["missing"] + counts["stale"] + counts["refused"]
+        rebuilt = f"; rebuilt empty ({store.rebuilt})" if store.rebuilt else ""
         return {
+            SUMMARY: (f"{counts['answered']} files answered by the metadata cache, {read} read from storage "
+                      f"({counts['stale']} changed since cached, {counts['refused']} rows refused), "
+                      f"{self.cache.stored} stored{rebuilt}"),  # fmt: skip
             "persistent": {
                 "database": str(store.path),
-                **self.cache.counts(),
+                **counts,
                 "stored": self.cache.stored,
                 "write_errors": self.cache.write_errors,
                 "rebuilt": store.rebuilt,

@@ -20,7 +20,7 @@ from exifbench.datasets.storage.model import StorageModel
 from exifbench.errors import ExifbenchError
 from exifbench.harness.bench import BenchConfig
 from exifbench.reports.analysis.decide import judge_phase
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import ENABLE, HOLD, REJECT, Decision
 from exifbench.reports.renderers.decision import headline
 from exifbench.harness.rollout import run_watched

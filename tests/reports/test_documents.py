@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from exifbench.reports import documents
 from exifbench.reports.analysis.decide import judge_phase, rejudge
 from exifbench.reports.analysis.gate import gate_files
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.cli import app
 from exifbench.reports.documents.decision import HOLD, Decision, PhaseVerdict
 from exifbench.reports.documents.gate import GateVerdict

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from exifbench.reports import documents
 from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.analysis.gate import gate_files
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.reports.analysis.report import analyze
 from exifbench.reports.analysis.sweep import analyze_sweep
 from exifbench.cli import app

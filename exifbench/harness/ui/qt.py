@@ -7,7 +7,7 @@ nor ``WAYLAND_DISPLAY``) Qt's ``offscreen`` platform is used.
 Each frame is a precise single-shot ``QTimer`` aimed at the next 60 Hz grid point
 (a late frame skips the grid points it missed, as a vsync-driven loop does). A
 frame runs the probe's fixed UI workload, re-asks the placeholders on screen and
-fills the ready ones (a loader with a ``get_exif_lazy(path, callback)`` API also
+fills the ready ones (a loader that :class:`~exifbench.strategies.base.Subscribes` also
 fills them as soon as they load, through a queued signal), makes the pattern's
 calls that fall due within the frame (the page they ask for scrolls to the top;
 each cell shows a placeholder for ``None``, else the camera and date) and paints
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from exifbench.harness.calls import CallMade, PatternCalls
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.ui.frames import FrameClock
 from exifbench.harness.plan import ReplayPlan
-from exifbench.strategies.base import Exif, ExifLoader
+from exifbench.strategies.base import Exif, ExifLoader, Subscribes
 
 try:
     from PySide6.QtCore import QAbstractListModel, QEventLoop, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
@@ -154,10 +153,7 @@ class QtFrameLoop:
         self.view = _list_view(self.model)
         self._deliveries = Deliveries()
         self._deliveries.ready.connect(self.model.show, Qt.ConnectionType.QueuedConnection)
-        subscribe = getattr(loader, "get_exif_lazy", None)
-        self._subscribe: Callable[[str, Callable[[str, Exif], None]], None] | None = (
-            subscribe if callable(subscribe) else None
-        )
+        self._subscribe = loader.get_exif_lazy if isinstance(loader, Subscribes) else None
         self._timer = QTimer()
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from exifbench.reports.analysis.metrics import unique_mismatches
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
 from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
 from exifbench.reports.documents.runs import RunResult, RunSet

@@ -34,7 +34,6 @@ from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
 from exifbench.reports.documents.history import Series
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
-from exifbench.strategies import BUILTIN
 
 EXAMPLES = 5
 """Mismatch examples kept per comparison."""
@@ -109,13 +108,7 @@ def gate_interleaved(
     """Gate ``candidate`` against ``reference`` measured interleaved in one run set."""
     _check(runs, "measurements")
     found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
-    verdict = GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive)
-    if reference in BUILTIN and candidate not in BUILTIN:
-        verdict.context["caution"] = (
-            f"the reference is the built-in {reference}, not the candidate's own previous version: this shows only "
-            f"that {candidate} is not slower than {reference}; gate against its own baseline to catch regressions"
-        )
-    return verdict
+    return GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive)
 
 
 def gate_files(

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench import fields as f
 from exifbench.reports.documents.runs import RunResult
 from exifbench.files import read_json, write_atomic

@@ -68,10 +68,7 @@ def setup(runs: RunSet) -> dict[str, str]:
     }
 
 
-def persistent_text(run: RunResult) -> str:
-    """What the metadata cache answered in one ``persistent`` run (its ``extra.persistent``), and what was read instead."""
-    cached = run.extra["persistent"]
-    read = cached["missing"] + cached["stale"] + cached["refused"]
-    rebuilt = f"; rebuilt empty ({cached['rebuilt']})" if cached.get("rebuilt") else ""
-    return (f"{run.strategy}: {cached['answered']} files answered by the metadata cache, {read} read from storage "
-            f"({cached['stale']} changed since cached, {cached['refused']} rows refused), {cached['stored']} stored{rebuilt}")
+def loader_summary(run: RunResult) -> str | None:
+    """The loader's own line about ``run`` (its figures' ``summary``), named after the run's strategy."""
+    summary = run.extra.get("summary")
+    return f"{run.strategy}: {summary}" if isinstance(summary, str) else None

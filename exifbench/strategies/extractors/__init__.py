@@ -27,7 +27,10 @@ Extractor = Callable[[str], dict[str, Any]]
 log = logging.getLogger("exifbench.loader")
 log.addHandler(logging.NullHandler())  # shown only where the host configures logging, never by the last-resort handler
 
-EXTRACTORS: dict[str, Extractor] = {"pillow": pillow_exif, "fastpath": header_exif}
+ORIGINAL = "pillow"
+"""The original loader's extractor, which every other falls back to."""
+
+EXTRACTORS: dict[str, Extractor] = {ORIGINAL: pillow_exif, "fastpath": header_exif}
 
 
 def get_extractor(name: str) -> Extractor:
@@ -71,6 +74,11 @@ class ExifReader:
             return ExifRead(pillow_exif(path), fallback=fallback)
         except Exception as exc:  # the original loader catches everything and returns {}
             return ExifRead({}, describe_error(exc), fallback)
+
+    @property
+    def may_fall_back(self) -> bool:
+        """Whether this reader's extractor can hand files to the original loader (any extractor but the original)."""
+        return self.extractor != ORIGINAL
 
     def load(self, path: str) -> dict[str, Any]:
         """Read ``path`` and log a warning on failure, like the original loader."""
