@@ -3,8 +3,7 @@
 For such a file the original loader's outcome is decided by the plugin's open alone: ``{}`` when it
 succeeds, an error when it fails. :func:`no_getexif_exif` runs exactly that open -- the plugin
 ``Image.open`` would try first, on the same bytes -- and skips only ``Image.open``'s own overhead
-and, for pillow-heif, its read of the whole file: it is handed the file as its open reads it, every
-box but the coded image data (:func:`~exifbench.strategies.extractors.heif_layout.sparse_heif`). Whatever
+and reads the file as that open reads it (pillow-heif 1.9 reads only the parts libheif asks for). Whatever
 ``Image.open`` would do beyond that -- a plugin failing (Pillow then tries the next one), an earlier
 plugin accepting the file, a warning, a decompression-bomb check that fires -- is a
 :class:`~exifbench.strategies.extractors.fallback.Fallback`: Pillow itself then gives the outcome, error text and all.
@@ -12,15 +11,13 @@ plugin accepting the file, a warning, a decompression-bomb check that fires -- i
 
 from __future__ import annotations
 
-import io
 import os
-from typing import IO, Any
+from typing import Any
 
 from PIL import Image
 
 import exifbench.strategies.extractors.pillow  # noqa: F401  (registers pillow-heif's opener, as the original loader has it)
 from exifbench.strategies.extractors.fallback import Fallback
-from exifbench.strategies.extractors.heif_layout import sparse_heif
 
 
 def first_plugin(prefix: bytes) -> str:
@@ -54,13 +51,8 @@ def no_getexif_exif(path: str, fd: int, head: bytes) -> dict[str, Any]:
     factory = Image.OPEN[name][0]
     if callable(getattr(factory, "_getexif", None)):
         raise Fallback(f"{name.lower()}-exif")
-    if name == "HEIF":  # pillow-heif reads the whole file: give it the parts its open reads (else all, in one read)
-        size = os.fstat(fd).st_size
-        data = sparse_heif(fd, head, size) or (os.pread(fd, size, 0) if size > len(head) else head)
-        fp: IO[bytes] = io.BytesIO(data)
-    else:  # read as Image.open reads it (buffered, from the start); only the head is read twice
-        os.lseek(fd, 0, os.SEEK_SET)
-        fp = open(os.dup(fd), "rb")
+    os.lseek(fd, 0, os.SEEK_SET)  # read as Image.open reads it (buffered, from the start); only the head is read twice
+    fp = open(os.dup(fd), "rb")  # a file of the system: pillow-heif's open reads only the parts libheif asks for
     try:
         with fp, factory(fp, path) as image:
             width, height = image.size
