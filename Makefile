@@ -31,10 +31,13 @@ qt-system-libs:
 	  fi; \
 	fi
 
+# PhotoAssistant's code path needs only exifread (in the apps extra); --no-deps keeps out its `pyside6`
+# requirement (the 700 MB meta-package at 6.12, which would override the qt extra's PySide6-Essentials<6.12).
 $(BIN)/exifbench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,qt,peers,dask]'
+	$(BIN)/pip install -q -e '.[test,qt,peers,dask,apps]'
+	$(BIN)/pip install -q --no-deps 'photoassistant==1.1.2'
 	touch $@
 
 demo: system $(BIN)/exifbench

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from exifbench import __version__
-from exifbench.cli import cache, datasets, decide, export, gate, history, peers, report, run, storage, strategies, sweep
+from exifbench.cli import cache, datasets, decide, export, gate, history, peers, record, report, run, storage, strategies, sweep
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -44,6 +44,7 @@ app.command()(gate.gate)
 app.command()(decide.decide)
 app.command()(report.report)
 app.command()(export.export)
+app.command(context_settings={"ignore_unknown_options": True})(record.record)
 app.command()(history.history)
 app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(storage.storage_app, name="storage")

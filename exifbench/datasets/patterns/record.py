@@ -44,11 +44,15 @@ class Recorder:
         try:
             return self.loader.load_exif(path, blocking=blocking) if blocking else self.loader.load_exif(path)
         finally:
-            end = now_ns()
-            with self._lock:
-                think_ms = 0.0 if self._last_end is None else max(0.0, (begin - self._last_end) / 1e6)
-                self.calls.append((str(path), think_ms, blocking, threading.current_thread().name))
-                self._last_end = end
+            self.add(str(path), begin, now_ns(), blocking, threading.current_thread().name)
+
+    def add(self, path: str, begin_ns: int, end_ns: int, blocking: bool, thread: str) -> None:
+        """Record one call that ran from ``begin_ns`` to ``end_ns``: its think time is the gap since the call
+        recorded before it ended (add calls in the order they ended)."""
+        with self._lock:
+            think_ms = 0.0 if self._last_end is None else max(0.0, (begin_ns - self._last_end) / 1e6)
+            self.calls.append((path, think_ms, blocking, thread))
+            self._last_end = end_ns
 
     def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
         with self._lock:
