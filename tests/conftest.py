@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,3 +39,12 @@ def corpus_copy(corpus_dir: Path, tmp_path: Path) -> Path:
     for bad in ["tests/30-type_error.jpg", "invalid/image00971.jpg"]:
         shutil.copyfile(corpus_dir / "jpg" / bad, dst / ("bad-" + Path(bad).name))
     return dst
+
+
+@pytest.fixture(scope="session")
+def apps_extra() -> None:
+    """The real apps of ``examples/apps`` (the ``apps`` extra; PhotoAssistant with ``--no-deps``; ``make test``
+    installs both): missing is a failure naming the install, not a skip."""
+    missing = [name for name in ("sigal", "photoassistant") if importlib.util.find_spec(name) is None]
+    assert not missing, (f"{', '.join(missing)} not installed: .venv/bin/pip install -e '.[apps]' && "
+                         ".venv/bin/pip install --no-deps photoassistant==1.1.2 (make test does both)")  # fmt: skip

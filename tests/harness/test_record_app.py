@@ -78,7 +78,7 @@ def record(tmp_path: Path, *args: str, cwd: Path | None = None, env: dict[str, s
         os.chdir(old)
 
 
-def test_a_real_offscreen_qt_app_is_recorded_unedited_and_the_trace_replays(corpus_copy: Path, tmp_path: Path) -> None:
+def test_a_real_offscreen_qt_app_is_recorded_unedited_and_the_trace_replays(apps_extra: None, corpus_copy: Path, tmp_path: Path) -> None:
     images = sorted(p.name for p in corpus_copy.iterdir())
     before = digest(EXAMPLES)
     trace = tmp_path / "trace.json"
