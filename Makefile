@@ -45,6 +45,7 @@ demo: system $(BIN)/exifbench
 
 test: system qt-system-libs $(BIN)/exifbench
 	$(BIN)/mypy --strict exifbench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q tests
 
 bench: system $(BIN)/exifbench

@@ -13,6 +13,7 @@ import typer
 
 from exifbench import __version__
 from exifbench.cli import cache, datasets, decide, export, gate, history, peers, record, report, run, storage, strategies, sweep
+from exifbench.cli.console import fit_to_terminal
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -34,7 +35,9 @@ def show_version(value: bool) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
-    """Options that come before the command (the app's help text is given to ``typer.Typer``)."""
+    """Options that come before the command (the app's help text is given to ``typer.Typer``); the consoles are
+    sized for this invocation."""
+    fit_to_terminal()
 
 
 app.command()(run.run)

@@ -27,9 +27,18 @@ from exifbench.escape import shown
 from exifbench.datasets.patterns.pattern import Pattern
 
 # Markup is ours only: every string from a file or a user goes through ``shown``; no :emoji: codes in file names.
-# The terminal's width (or $COLUMNS); piped output without $COLUMNS gets 200 columns, so logs are not folded at 80.
-console = Console(width=None if Console().is_terminal or os.environ.get("COLUMNS") else 200, emoji=False)
-err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal or os.environ.get("COLUMNS") else 200, emoji=False)
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
+
+PIPE_WIDTH = 200
+"""Columns for output to a pipe or file without $COLUMNS, so logs are not folded at 80."""
+
+
+def fit_to_terminal() -> None:
+    """Size both consoles for this invocation: the terminal's width (or $COLUMNS), else :data:`PIPE_WIDTH`."""
+    for one, stderr in ((console, False), (err_console, True)):
+        now = Console(stderr=stderr)  # reads the terminal and $COLUMNS as they are now
+        one.width = now.width if now.is_terminal or os.environ.get("COLUMNS") else PIPE_WIDTH
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
