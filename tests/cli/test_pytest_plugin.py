@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,4 +58,79 @@ def test_the_fixture_is_listed_with_its_docstring(pytester: pytest.Pytester) -> 
 
     result = pytester.runpytest("--fixtures")
 
-    result.stdout.fnmatch_lines(["exifbench_replay*", "*(strategy, folder, pattern=None, io_latency_ms=0, ...)*"])
+    result.stdout.fnmatch_lines(["exifbench_replay*", "*(strategy, folder, pattern=None, io_latency_ms=None, ..., storage=, repeat=*"])
+
+
+TIMED_LOADERS = '''
+import time
+
+from exifbench.pytest_plugin import replay_clock
+from exifbench.strategies.sync import SyncLoader
+
+CLOCK_DURING = {"init": [], "close": [], "load": []}
+
+
+class SlowToOpenAndClose(SyncLoader):
+    """Takes 0.2 s to build and to close, 1 ms per call: only the calls are the replay."""
+
+    def __init__(self, reader):
+        before = replay_clock()
+        time.sleep(0.2)
+        CLOCK_DURING["init"].append(replay_clock() - before)
+        super().__init__(reader)
+
+    def load_exif(self, path, blocking=False):
+        before = replay_clock()
+        time.sleep(0.001)
+        try:
+            return super().load_exif(path, blocking)
+        finally:
+            CLOCK_DURING["load"].append(replay_clock() - before)
+
+    def close(self):
+        before = replay_clock()
+        time.sleep(0.2)
+        CLOCK_DURING["close"].append(replay_clock() - before)
+        super().close()
+'''
+
+BENCHMARKED = '''
+from exifbench.datasets.patterns.pattern import startup_pattern
+from timed_loaders import CLOCK_DURING
+
+PHOTOS = {photos!r}
+
+
+def test_mine(exifbench_replay, benchmark):
+    mine = exifbench_replay("timed_loaders:SlowToOpenAndClose", PHOTOS, startup_pattern(images=6, page=3), storage="nfs",
+                            repeat=3, extractor="fastpath", ui="asyncio", benchmark=benchmark)
+    assert mine.equal and mine.calls == 8 and mine.config["extractor"] == "fastpath" and mine.config["ui"] == "asyncio"
+    assert mine.io["reads"] > 0  # read through the mount, as the nfs profile charges it
+    assert CLOCK_DURING["init"] == [0.0] * 3 and CLOCK_DURING["close"] == [0.0] * 3
+    assert len(CLOCK_DURING["load"]) >= 24 and min(CLOCK_DURING["load"]) > 0  # the calls and the final drain: all timed
+
+
+def test_plain_benchmark_is_untouched(benchmark):
+    benchmark(sum, range(10))
+'''
+
+
+def test_benchmark_times_only_the_replay_and_tracks_each_metric(pytester: pytest.Pytester, corpus_copy: Path) -> None:
+    pytester.makepyfile(timed_loaders=TIMED_LOADERS, test_bench=BENCHMARKED.format(photos=str(corpus_copy)))
+    saved = pytester.path / "bench.json"
+
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--benchmark-json={saved}")
+
+    result.assert_outcomes(passed=2)
+    benches = {bench["name"]: bench for bench in json.loads(saved.read_text())["benchmarks"]}
+    timed = benches["test_mine"]
+    assert timed["options"]["timer"] == "replay_clock" and timed["stats"]["rounds"] == 3
+    assert all(0 < duration for duration in timed["stats"]["data"])
+    assert benches["test_plain_benchmark_is_untouched"]["options"]["timer"] != "replay_clock"
+    for metric in ("blocking", "frames", "time_to_exif", "read_requests", "bytes_read"):
+        tracked = benches[f"test_mine[SlowToOpenAndClose: {metric}]".replace("SlowToOpenAndClose", "timed_loaders:SlowToOpenAndClose")]
+        assert tracked["stats"]["rounds"] == 3 and tracked["fullname"].startswith(timed["fullname"] + "::")
+    compared = subprocess.run([str(Path(sys.executable).parent / "pytest-benchmark"), "compare", str(saved)],
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert compared.returncode == 0 and "Failed to load" not in compared.stdout + compared.stderr
+    assert "timed_loaders:SlowToOpenAndClose: read_requests" in compared.stdout

@@ -104,9 +104,9 @@ SECONDS_PER = {"s": 1.0, "ms": 1e-3}
 """pytest-benchmark's stats are seconds: durations are converted; counts (calls, frames, bytes) stay as counted."""
 
 
-def pytest_benchmark_entries(runs: RunSet, group: str = "exifbench", prefix: str = "exifbench") -> list[dict[str, Any]]:
-    """One pytest-benchmark ``benchmarks`` entry per series: its stats over the repeats (durations in seconds,
-    counts as they are), the unit in ``extra_info``."""
+def pytest_benchmark_entries(runs: RunSet, group: str = "exifbench", name: str = "exifbench", fullname: str = "exifbench") -> list[dict[str, Any]]:
+    """One pytest-benchmark ``benchmarks`` entry per series, ``NAME[STRATEGY: METRIC]`` (``FULLNAME::STRATEGY:
+    METRIC``): its stats over the repeats (durations in seconds, counts as they are), the unit in ``extra_info``."""
     shared = context(runs)
     entries = []
     for one in series(runs):
@@ -114,8 +114,8 @@ def pytest_benchmark_entries(runs: RunSet, group: str = "exifbench", prefix: str
         unit = "s" if one.metric.unit in SECONDS_PER else one.metric.unit
         entries.append({
             "group": f"{group}: {one.metric.name}",
-            "name": f"{prefix}[{one.name}]",
-            "fullname": f"{prefix}::{one.name}",
+            "name": f"{name}[{one.name}]",
+            "fullname": f"{fullname}::{one.name}",
             "params": {"strategy": one.strategy, "metric": one.metric.name},
             "param": one.name,
             "extra_info": {"unit": unit, "meaning": one.metric.meaning, "repeats": one.repeats, "context": shared,
