@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -17,7 +18,8 @@ import psutil
 import pytest
 
 from exifbench.datasets.folder import scan
-from exifbench.datasets.storage.mount import FS_TYPE, PREFIX, StorageFailed, clean_stale, fuse_problem, is_mounted, mounted, mounts
+from exifbench.errors import ExifbenchError
+from exifbench.datasets.storage.mount import FS_TYPE, PREFIX, Mount, StorageFailed, clean_stale, fuse_problem, is_mounted, mounted, mounts
 from exifbench.datasets.storage.model import StorageModel
 from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.harness.bench import BenchConfig, run_bench
@@ -254,3 +256,53 @@ def test_live_mounts_of_other_runs_are_left_alone(corpus_copy: Path) -> None:
     with mounted(corpus_copy, StorageModel()) as mount:
         assert str(mount.mountpoint) not in clean_stale()
         assert is_mounted(mount.mountpoint)
+
+
+def test_a_given_mount_point_is_never_removed_nor_its_parent(tmp_path: Path, corpus_copy: Path) -> None:
+    """Issue 27.1: a MNT whose parent is named like exifbench's own directories lost the parent (rmtree)."""
+    parent = tmp_path / f"{PREFIX}1-mine"
+    (parent / "mnt").mkdir(parents=True)
+    (parent / "notes.txt").write_text("keep me")
+    with mounted(corpus_copy, StorageModel(), parent / "mnt") as mount:
+        assert is_mounted(mount.mountpoint)
+    assert not is_mounted(parent / "mnt")
+    assert (parent / "notes.txt").read_text() == "keep me" and (parent / "mnt").is_dir()
+
+
+def test_a_non_empty_mount_point_is_refused(tmp_path: Path, corpus_copy: Path) -> None:
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    (mnt / "beside.txt").write_text("keep me")
+    with pytest.raises(ExifbenchError, match="must be empty"):
+        mounted(corpus_copy, StorageModel(), mnt).__enter__()
+    assert not is_mounted(mnt) and (mnt / "beside.txt").read_text() == "keep me"
+
+
+def test_a_live_mount_root_may_not_stat_is_not_stale(corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27.11: as root, another user's FUSE mount answers EACCES (no allow_other): alive, not ENOTCONN."""
+    import exifbench.datasets.storage.mount as mount_module
+
+    with mounted(corpus_copy, StorageModel()) as mount:
+        real_stat = os.stat
+
+        def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+            if str(path) == str(mount.mountpoint):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(mount_module.os, "stat", stat)
+        assert str(mount.mountpoint) not in clean_stale()
+        monkeypatch.undo()
+        assert is_mounted(mount.mountpoint)
+
+
+def test_the_daemon_passes_on_libfuses_reason_not_a_traceback(tmp_path: Path) -> None:
+    """Issue 27.17: a failed mount said only ``RuntimeError: 4`` after a traceback."""
+    done = subprocess.run([sys.executable, "-m", "exifbench.datasets.storage.daemon", str(tmp_path), str(tmp_path / "gone"),
+                           "{}"], cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=GENEROUS_S)  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "fuse: bad mount point" in done.stderr and "libfuse gave up (status" in done.stderr
+    with tempfile.TemporaryFile("w+") as stderr, subprocess.Popen(["true"], text=True) as process:
+        stderr.write(done.stderr)
+        failed = Mount(tmp_path, tmp_path / "gone", StorageModel(), process, stderr)
+        assert failed._last_words().startswith(" (fuse: bad mount point")

@@ -135,8 +135,12 @@ def main(argv: list[str]) -> int:
 
     ops = PassThrough(source, Device(model), lambda: say("ready"))
     threading.Thread(target=serve_control, args=(ops, mountpoint, say), name="control", daemon=True).start()
-    mfusepy.FUSE(ops, mountpoint, raw_fi=True, foreground=True, ro=True, default_permissions=True,
-                 fsname=f"exifbench:{os.getppid()}", subtype="exifbench", max_threads=MAX_THREADS)  # fmt: skip
+    try:
+        mfusepy.FUSE(ops, mountpoint, raw_fi=True, foreground=True, ro=True, default_permissions=True,
+                     fsname=f"exifbench:{os.getppid()}", subtype="exifbench", max_threads=MAX_THREADS)  # fmt: skip
+    except RuntimeError as error:  # libfuse's status only (`4`): fusermount3 already wrote the reason to stderr
+        sys.stderr.write(f"libfuse gave up (status {error})\n")
+        return 1
     return 0
 
 

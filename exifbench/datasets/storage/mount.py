@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import errno
 import json
 import os
 import re
@@ -115,8 +116,8 @@ def clean_stale() -> list[str]:
         dead_daemon = False
         try:
             os.stat(point)
-        except OSError:
-            dead_daemon = True  # ENOTCONN: the daemon is gone, the mount is left
+        except OSError as error:  # only ENOTCONN means the daemon is gone: EACCES is another user's live mount
+            dead_daemon = error.errno == errno.ENOTCONN
         if not dead_daemon and owner.isdigit() and _pid_alive(int(owner)):
             continue
         if unmount(point, lazy=True):
@@ -176,6 +177,8 @@ class Mount:
     model: StorageModel
     process: subprocess.Popen[str]
     stderr: IO[str]
+    made: Path | None = None
+    """The temporary directory :func:`mount` made for the mount point, removed on close; ``None`` for a given MNT."""
     _closed: bool = field(default=False, repr=False)
 
     def folder(self, folder: Folder) -> Folder:
@@ -260,16 +263,19 @@ class Mount:
         if self.process.stdout is not None:
             self.process.stdout.close()
         self.stderr.close()
-        if self.mountpoint.parent.name.startswith(PREFIX):
-            shutil.rmtree(self.mountpoint.parent, ignore_errors=True)
+        if self.made is not None and not is_mounted(self.mountpoint):  # only what mount() made, and only empty
+            with contextlib.suppress(OSError):
+                self.mountpoint.rmdir()
+                self.made.rmdir()
 
     def _last_words(self) -> str:
         with contextlib.suppress(OSError, ValueError):
             self.stderr.seek(0)
             lines = [line.strip() for line in self.stderr.read().splitlines() if line.strip()]
             useful = [line for line in lines if "max threads" not in line]
+            fuse_says = [line for line in useful if line.startswith(("fuse:", "fusermount"))]  # libfuse's own reason
             if useful:
-                return f" ({useful[-1][:200]})"
+                return f" ({(fuse_says or useful)[-1][:200]})"
         return ""
 
 
@@ -282,8 +288,10 @@ def mount(source: str | Path, model: StorageModel, mountpoint: str | Path | None
     source = Path(source).resolve()
     if not source.is_dir():
         raise ExifbenchError(f"{source}: not a directory")
+    made = None
     if mountpoint is None:
-        point = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")) / "mnt"
+        made = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+        point = made / "mnt"
         point.mkdir()
     else:
         point = Path(mountpoint).resolve()
@@ -291,13 +299,15 @@ def mount(source: str | Path, model: StorageModel, mountpoint: str | Path | None
             raise ExifbenchError(f"{mountpoint}: the mount point must be an existing directory")
         if is_mounted(point):
             raise ExifbenchError(f"{mountpoint}: something is already mounted there")
+        if any(point.iterdir()):
+            raise ExifbenchError(f"{mountpoint}: the mount point must be empty (the mount would hide what is there)")
     stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
     process = subprocess.Popen(
         [sys.executable, "-m", "exifbench.datasets.storage.daemon", str(source), str(point), json.dumps(model.to_dict())],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
         start_new_session=True,  # Ctrl-C in the terminal reaches the run, which unmounts; never the daemon directly
     )  # fmt: skip
-    handle = Mount(source, point, model, process, stderr)
+    handle = Mount(source, point, model, process, stderr, made)
     if not _wait_ready(handle):
         reason = handle._last_words() or " (no message)"
         handle.close()
