@@ -18,7 +18,7 @@ def held(info: CacheInfo) -> str:
     """``N rows (reader: n, ...), S KiB``, or why the rows could not be counted."""
     kib = f"{info.size_bytes / 1024:,.1f} KiB"
     if info.problem is not None:
-        return f"{kib}, unreadable ({info.problem}): the next persistent run rebuilds it"
+        return f"{kib}, {info.problem}"
     readers = ", ".join(f"{reader}: {rows:,}" for reader, rows in info.rows.items())
     return f"{sum(info.rows.values()):,} rows{f' ({readers})' if readers else ''}, {kib}"
 

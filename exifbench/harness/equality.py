@@ -16,6 +16,7 @@ from typing import Any
 from PIL.TiffImagePlugin import IFDRational
 
 REPR_LIMIT = 160
+BRACKETS: dict[type, tuple[str, str]] = {tuple: ("(", ")"), list: ("[", "]"), dict: ("{", "}")}
 
 
 def values_equal(expected: Any, actual: Any) -> bool:
@@ -34,9 +35,45 @@ def values_equal(expected: Any, actual: Any) -> bool:
 
 
 def short_repr(value: Any) -> str:
-    """``repr`` cut to a readable length for reports."""
-    text = repr(value)
+    """``repr`` cut to a readable length for reports, in work bounded by that length: a tuple sharing its items
+    (a DAG, exponential once written out) or an int past Python's digit limit is shown in part, never expanded."""
+    parts: list[str] = []
+    budget = [REPR_LIMIT + 1]
+
+    def emit(text: str) -> None:
+        parts.append(text)
+        budget[0] -= len(text)
+
+    def walk(item: Any) -> None:
+        kind = type(item)
+        if kind in (tuple, list, dict):
+            opening, closing = BRACKETS[kind]
+            emit(opening)
+            for index, entry in enumerate(item.items() if kind is dict else item):
+                if budget[0] <= 0:
+                    return
+                emit(", " if index else "")
+                if kind is dict:
+                    walk(entry[0])
+                    emit(": ")
+                    entry = entry[1]
+                walk(entry)
+            emit("," + closing if kind is tuple and len(item) == 1 else closing)
+        else:
+            emit(_leaf_repr(item))
+
+    walk(value)
+    text = "".join(parts)
     return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 1] + "…"
+
+
+def _leaf_repr(value: Any) -> str:
+    if isinstance(value, str | bytes) and len(value) > REPR_LIMIT:
+        value = value[: REPR_LIMIT + 1]  # its repr is longer than the limit either way: cut
+    try:
+        return repr(value)
+    except Exception as exc:  # e.g. an int of more than 4,300 digits
+        return f"<{type(value).__name__} that cannot be shown: {type(exc).__name__}>"
 
 
 @dataclass(frozen=True)

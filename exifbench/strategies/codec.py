@@ -1,47 +1,79 @@
 """EXIF dicts to bytes and back, exactly: what the persistent cache stores per file.
 
-Pickle keeps every type the strict comparer checks (``IFDRational`` including
-``IFDRational(0, 0)``, ``bytes``, tuples, nested dicts, ``str`` with lone surrogates).
-A cache file is input, so :func:`decode` never runs code from it: its unpickler finds
-only the two classes an EXIF dict holds (``IFDRational`` and the ``Fraction`` inside it)
-and refuses every other global — ``os.system``, ``builtins.eval``... — with
-:class:`pickle.UnpicklingError`.
+A typed codec over JSON: it can only describe the values an EXIF dict holds, so decoding a row
+never runs code and never does more work than the row's size (no references, no constructors
+but these). ``str`` is a JSON string (lone surrogates kept, as ``\\udcxx`` escapes); ``int``,
+``bool`` and ``None`` are themselves (an ``int`` of more than Python's 4,300 digits is refused);
+every other value is a list whose first item names its type: ``["t", ...]`` tuple, ``["l", ...]``
+list, ``["d", key, value, ...]`` dict, ``["b", hex]`` bytes, ``["f", float.hex()]`` float
+(NaN and infinities kept), ``["r", numerator, denominator]`` ``IFDRational`` (``IFDRational(0, 0)``
+kept). Anything else is :class:`CodecError`: it is not stored.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
-from fractions import Fraction
+import json
 from typing import Any
 
 from PIL.TiffImagePlugin import IFDRational
 
 from exifbench.strategies.base import Exif
 
-ALLOWED: dict[tuple[str, str], type] = {
-    ("PIL.TiffImagePlugin", "IFDRational"): IFDRational,
-    ("fractions", "Fraction"): Fraction,
-}
-"""The only globals a stored dict may name."""
 
-
-class _ExifUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"refused global {module}.{name}") from None
+class CodecError(ValueError):
+    """A value the codec cannot describe, or a row that is not one it wrote."""
 
 
 def encode(exif: Exif) -> bytes:
-    """The bytes :func:`decode` turns back into an equal dict."""
-    return pickle.dumps(exif, protocol=pickle.HIGHEST_PROTOCOL)
+    """The bytes :func:`decode` turns back into an equal dict (:class:`CodecError` for a type it cannot hold)."""
+    try:
+        return json.dumps(_out(exif), ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+    except (ValueError, RecursionError) as exc:  # ValueError: an int past the digit limit; RecursionError: too deep
+        raise CodecError(str(exc)) from None
 
 
 def decode(blob: bytes) -> Exif:
-    """The dict ``blob`` holds; :class:`pickle.UnpicklingError` (or another ``Exception``) if it is not one."""
-    exif = _ExifUnpickler(io.BytesIO(blob)).load()
+    """The dict ``blob`` holds; :class:`CodecError` (or ``ValueError``, ``RecursionError``) if it is not one."""
+    exif = _in(json.loads(blob))
     if not isinstance(exif, dict):
-        raise pickle.UnpicklingError(f"a stored row holds a {type(exif).__name__}, not a dict")
+        raise CodecError(f"a stored row holds a {type(exif).__name__}, not a dict")
     return exif
+
+
+def _out(value: Any) -> Any:
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is tuple or kind is list:
+        return ["t" if kind is tuple else "l", *map(_out, value)]
+    if kind is dict:
+        return ["d", *(_out(item) for pair in value.items() for item in pair)]
+    if kind is bytes:
+        return ["b", value.hex()]
+    if kind is float:
+        return ["f", value.hex()]
+    if kind is IFDRational:
+        return ["r", _out(value._numerator), _out(value._denominator)]
+    raise CodecError(f"cannot store a {kind.__name__}")
+
+
+def _in(value: Any) -> Any:
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is not list or not value or type(value[0]) is not str:
+        raise CodecError("not a row this codec wrote")
+    tag, items = value[0], value[1:]
+    if tag in ("t", "l"):
+        decoded = [_in(item) for item in items]
+        return tuple(decoded) if tag == "t" else decoded
+    if tag == "d" and len(items) % 2 == 0:
+        pairs = [_in(item) for item in items]
+        return dict(zip(pairs[::2], pairs[1::2]))
+    if tag in ("b", "f") and len(items) == 1 and type(items[0]) is str:
+        return bytes.fromhex(items[0]) if tag == "b" else float.fromhex(items[0])
+    if tag == "r" and len(items) == 2:
+        numerator, denominator = _in(items[0]), _in(items[1])
+        if type(numerator) not in (int, float) or type(denominator) not in (int, float):
+            raise CodecError("a rational of something else than numbers")
+        return IFDRational(numerator, denominator)
+    raise CodecError(f"not a row this codec wrote (tag {tag[:20]!r})")

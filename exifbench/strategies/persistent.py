@@ -2,14 +2,15 @@
 
 What serious photo managers do: the first launch pre-loads like ``threadpool`` and stores
 every dict in a SQLite database (:mod:`exifbench.strategies.store`) keyed by
-(path, size, mtime_ns); the next launch finds them there. A ``load_exif`` whose file is
+path and stamp (size, mtime_ns, inode, ctime_ns); the next launch finds them there. A ``load_exif`` whose file is
 not in memory yet stats the file and looks its row up (tens of microseconds), so a warm
 launch answers on the spot, with no placeholder; ``preload`` does the same lookups on a
 worker and reads only the files that have no valid row.
 
-Never stale: the stamp (size, mtime_ns) is taken *before* the file is read and stored
-with its dict, so a file changed while or after it was read no longer matches its row
-next time and is read again. A read that failed (an I/O error, an unreadable file) is not
+Never stale, short of a clock set back: the stamp (size, mtime_ns, inode, ctime_ns) is taken
+*before* the file is read and stored with its dict, so a file changed while or after it was
+read no longer matches its row next time and is read again (an edit that restores size and
+mtime still moves ctime). A read that failed (an I/O error, an unreadable file) is not
 stored: a transient failure never becomes a permanent ``{}``. Within one launch a dict,
 once loaded, is kept in memory, like the original loader's cache.
 
@@ -29,6 +30,7 @@ from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Any
 
+from exifbench.strategies import codec
 from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.base import SUMMARY, Exif
 from exifbench.strategies.cache import DictCache
@@ -81,11 +83,12 @@ class PersistentCache:
         """Store ``exif`` under the stamp ``path`` had before it was read (nothing if it was never missed)."""
         with self._lock:
             stamp = self._stamps.pop(path, None)
-        if stamp is None:
+        if stamp is None or self.store.skipped is not None:
             return
         try:
             self.store.put(path, stamp, exif)
-        except sqlite3.Error:  # a full disk, a locked database past the busy timeout: this file is read again next launch
+        except (sqlite3.Error, codec.CodecError):  # a full disk, a locked database past the busy timeout, a value the
+            # codec cannot hold: this file is read again next launch
             with self._lock:
                 self.write_errors += 1
             return
@@ -108,7 +111,7 @@ class PersistentCache:
 
 
 class PersistentLoader(BackgroundLoader):
-    """threadpool plus an on-disk SQLite cache keyed by (path, size, mtime_ns): the next launch answers from it."""
+    """threadpool plus an on-disk SQLite cache keyed by path and stamp: the next launch answers from it."""
 
     def __init__(
         self,
@@ -144,16 +147,18 @@ class PersistentLoader(BackgroundLoader):
         counts = self.cache.counts()
         read = counts["missing"] + counts["stale"] + counts["refused"]
         rebuilt = f"; rebuilt empty ({store.rebuilt})" if store.rebuilt else ""
+        skipped = f"; not used ({store.skipped})" if store.skipped else ""
         return {
             SUMMARY: (f"{counts['answered']} files answered by the metadata cache, {read} read from storage "
                       f"({counts['stale']} changed since cached, {counts['refused']} rows refused), "
-                      f"{self.cache.stored} stored{rebuilt}"),  # fmt: skip
+                      f"{self.cache.stored} stored{rebuilt}{skipped}"),  # fmt: skip
             "persistent": {
                 "database": str(store.path),
                 **counts,
                 "stored": self.cache.stored,
                 "write_errors": self.cache.write_errors,
                 "rebuilt": store.rebuilt,
+                "skipped": store.skipped,
             }
         }
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,9 @@ from exifbench.strategies.extractors import ExifReader
 from exifbench.harness.equality import exif_equal
 from exifbench.strategies import codec, create, expand_names
 from exifbench.strategies.persistent import PersistentLoader
-from exifbench.strategies.store import FILE_NAME, CacheRebuiltWarning, MetadataStore, reader_id, stamp_of
+from exifbench.errors import ExifbenchError
+from exifbench.strategies.store import (FILE_NAME, CacheRebuiltWarning, CacheSkippedWarning, MetadataStore, Stamp, database_files,
+                                        reader_id, stamp_of)
 
 runner = CliRunner()
 
@@ -170,7 +175,7 @@ def test_a_hostile_row_is_refused_and_the_file_read_again(corpus_copy: Path, tmp
     assert not marker.exists()
     assert figures["refused"] == 1 and figures["stored"] == 1
     assert exif_equal(first[victim], dicts[victim])
-    with pytest.raises(pickle.UnpicklingError, match="refused global"):
+    with pytest.raises(ValueError):
         codec.decode(pickle.dumps({1: Hostile(marker)}))
     _, replaced = launch(corpus_copy, cache)
     assert replaced["refused"] == 0 and replaced["answered"] == storable(corpus_copy)
@@ -276,3 +281,138 @@ def test_a_file_missed_once_is_not_looked_up_again_while_its_read_is_under_way(c
         assert lookups == [path]
         assert loader.load_exif(path, blocking=True) == ExifReader().load(path)
     assert lookups == [path]
+
+
+# --- issue 27: busy is not corrupt, rows cannot encode work, a private database, in-place edits -----------------
+
+
+def test_a_locked_database_is_left_alone_and_skipped(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27.2: a writer holding the lock past the busy timeout made the next opener delete the database."""
+    cache = tmp_path / "cache"
+    launch(corpus_copy, cache)
+    rows = storable(corpus_copy)
+    monkeypatch.setattr("exifbench.strategies.store.BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(cache / FILE_NAME, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing for longer than the busy timeout
+    try:
+        with pytest.warns(CacheSkippedWarning, match="database is locked") as caught:
+            dicts, figures = launch(corpus_copy, cache)
+        assert len(caught) == 1 and caught[0].filename == str(cache / FILE_NAME)
+        assert figures["skipped"] and figures["rebuilt"] is None and figures["answered"] == figures["stored"] == 0
+        assert all(exif_equal(expected, dicts[path]) for path, expected in originals(corpus_copy).items())
+        assert holder.execute("SELECT COUNT(*) FROM exif").fetchone()[0] == rows  # nothing deleted under the writer
+    finally:
+        holder.rollback()
+        holder.close()
+    _, warm = launch(corpus_copy, cache)
+    assert warm["answered"] == rows and warm["skipped"] is None
+
+
+class Work:
+    """Pickled, it is ``Fraction('1e100000000')``: unpickling computes a 100-million-digit integer (minutes)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Fraction, ("1e100000000",))
+
+
+def _dag(levels: int) -> tuple[Any, ...]:
+    """A tuple of ``2**levels`` empty tuples built from ``levels`` shared pairs (pickled in a few hundred bytes)."""
+    dag: tuple[Any, ...] = ()
+    for _ in range(levels):
+        dag = (dag, dag)
+    return dag
+
+
+def test_rows_that_would_make_work_are_refused_at_once(tmp_path: Path) -> None:
+    """Issue 27.7: the unpickler allowed ``Fraction('1e100000000')`` (minutes, past --timeout and SIGTERM) and a
+    tuple DAG that the mismatch repr wrote out. Rows are now a typed codec: neither can be a row; both are refused."""
+    code = ("import sys; from exifbench.strategies import codec\n"
+            "for blob in (sys.argv[1], sys.argv[2]):\n"
+            "    try: codec.decode(bytes.fromhex(blob))\n"
+            "    except Exception as exc: print(type(exc).__name__)\n"
+            "    else: print('decoded')\n")  # fmt: skip
+    work, dag = pickle.dumps({1: Work()}), pickle.dumps({1: _dag(60)})
+    assert len(dag) < 600
+    done = subprocess.run([sys.executable, "-c", code, work.hex(), dag.hex()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "decoded" not in done.stdout and len(done.stdout.split()) == 2, done.stdout + done.stderr
+    for blob in ('["d",1,' + "9" * 5000 + "]", '["d",1,' + "[" * 100_000, '["d",1,1e999]', '["r",1]', '{"d":1}'):
+        with pytest.raises((ValueError, RecursionError)):
+            codec.decode(blob.encode())  # a huge int, too deep, a float that is not ["f", hex], a short rational, an object
+
+
+def test_the_mismatch_repr_of_a_shared_tuple_is_bounded() -> None:
+    """Issue 27.7: ``repr`` of a tuple DAG is exponential; the mismatch shows a bounded prefix in bounded memory."""
+    import tracemalloc
+
+    from exifbench.harness.equality import REPR_LIMIT, diff_exif
+
+    dag = _dag(24)  # written out: 2**24 empty tuples, ~100 MB of text
+    tracemalloc.start()
+    try:
+        (mismatch,) = diff_exif("a.jpg", {"Make": "x"}, {"Make": dag})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert mismatch.actual.startswith("((((") and len(mismatch.actual) <= REPR_LIMIT
+    assert peak < 1_000_000
+
+
+def test_a_dangling_symlink_is_not_followed_out_of_the_cache_dir(corpus_copy: Path, tmp_path: Path) -> None:
+    """Issue 27.13."""
+    cache, outside = tmp_path / "cache", tmp_path / "elsewhere" / "planted.sqlite3"
+    cache.mkdir(mode=0o700)
+    outside.parent.mkdir()
+    (cache / FILE_NAME).symlink_to(outside)
+    with pytest.raises(ExifbenchError, match="symbolic link"):
+        launch(corpus_copy, cache)
+    assert not outside.exists()
+
+
+def test_a_world_writable_cache_dir_is_refused(corpus_copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o1777)
+    with pytest.raises(ExifbenchError, match="anyone may write"):
+        launch(corpus_copy, cache)
+    assert not list(cache.iterdir())
+
+
+def test_the_database_is_private(corpus_copy: Path, tmp_path: Path) -> None:
+    """Paths and EXIF (GPS positions included): 0600 files in a 0700 folder it makes; an older 0644 file is made 0600."""
+    old = os.umask(0o022)
+    try:
+        cache = tmp_path / "made" / "cache"
+        launch(corpus_copy, cache)
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+        with contextlib.closing(MetadataStore(cache / FILE_NAME, "r")) as store:
+            store.put("/x.jpg", Stamp(1, 2, 3, 4), {"Make": "x"})
+            files = [file for file in database_files(cache / FILE_NAME) if file.exists()]
+            assert len(files) == 3 and {stat.S_IMODE(file.stat().st_mode) for file in files} == {0o600}
+        (cache / FILE_NAME).chmod(0o644)
+        launch(corpus_copy, cache)
+        assert stat.S_IMODE((cache / FILE_NAME).stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_an_in_place_edit_keeping_size_and_mtime_is_read_again(corpus_copy: Path, tmp_path: Path) -> None:
+    """Issue 27.14: the stamp was (size, mtime_ns) only; an edit that restores the mtime was served stale."""
+    cache = tmp_path / "cache"
+    first, _ = launch(corpus_copy, cache)
+    victim = next(Path(path) for path in sorted(first) if isinstance(first[path].get("Make"), str) and first[path]["Make"])
+    data, before = victim.read_bytes(), victim.stat()
+    make = first[str(victim)]["Make"].encode()
+    at = data.index(make)
+    victim.write_bytes(data[:at] + b"Z" + data[at + 1:])  # same size
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
+    assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    dicts, figures = launch(corpus_copy, cache)
+    assert figures["stale"] == 1 and figures["stored"] == 1
+    assert dicts[str(victim)]["Make"] == "Z" + make.decode()[1:]
+
+
+def test_cache_info_on_a_directory_says_so(tmp_path: Path) -> None:
+    """Issue 27.17: ``cache info`` said a directory named like the database would be rebuilt (it cannot be)."""
+    (tmp_path / FILE_NAME).mkdir()
+    info = runner.invoke(app, ["cache", "info", "--cache-dir", str(tmp_path)])
+    assert info.exit_code == 0 and "a directory" in info.output and "rebuilds" not in info.output

@@ -137,6 +137,7 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=serve_control, args=(ops, mountpoint, say), name="control", daemon=True).start()
     try:
         mfusepy.FUSE(ops, mountpoint, raw_fi=True, foreground=True, ro=True, default_permissions=True,
+                     remember=-1,  # keep every node: a file's inode number stays the same for the mount's life
                      fsname=f"exifbench:{os.getppid()}", subtype="exifbench", max_threads=MAX_THREADS)  # fmt: skip
     except RuntimeError as error:  # libfuse's status only (`4`): fusermount3 already wrote the reason to stderr
         sys.stderr.write(f"libfuse gave up (status {error})\n")
