@@ -68,10 +68,6 @@ class LRUCache:
             self._items.move_to_end(path)
             return self._items[path]
 
-    def put(self, path: str, exif: Exif) -> None:
-        with self._lock:
-            self._put(path, exif)
-
     def add(self, path: str, make: Callable[[], Exif]) -> Exif:
         with self._lock:
             if path in self._items:

@@ -1,4 +1,4 @@
-"""Property-based fuzz of every document loader — run sets, gate verdicts, decisions, peers reports, sweeps (issue 13 item 2).
+"""Property-based fuzz of every document loader — run sets, gate verdicts, decisions, peers reports, sweeps.
 
 Valid documents of each kind are mutated — keys dropped, values swapped for other types,
 NaN, infinities, huge numbers, markup — and loaded: the loader either succeeds (and then

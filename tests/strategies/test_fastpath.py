@@ -273,7 +273,7 @@ def test_random_damage_to_real_headers_matches_pillow(corpus: Path, tmp_path: Pa
     assert len(reasons) >= 5, reasons
 
 
-# -- bounded headers (issue 13 item 7) and verified Pillow releases (item 9) -----------------
+# -- bounded headers and verified Pillow releases ------------------------------------------
 
 
 class CountingFile(io.RawIOBase):

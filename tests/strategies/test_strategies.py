@@ -150,10 +150,10 @@ def test_lazy_lru_never_exceeds_its_size_and_disabled_cache_rereads() -> None:
 
 def test_lru_cache_drops_least_recently_used() -> None:
     cache = LRUCache(2)
-    cache.put("a", {})
-    cache.put("b", {})
+    cache.add("a", dict)
+    cache.add("b", dict)
     cache.get("a")
-    cache.put("c", {})
+    cache.add("c", dict)
     assert cache.get("b") is None and cache.get("a") == {} and len(cache) == 2
 
 

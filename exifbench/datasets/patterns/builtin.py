@@ -12,7 +12,7 @@ BUILTIN_PATTERNS: dict[str, Callable[..., Pattern]] = {
     "browse": browse_pattern,
     "group-by-date": group_by_date_pattern,
 }
-"""``--pattern NAME``: the seed's start-up, and how viewers browse and group by date (:mod:`exifbench.datasets.patterns.viewers`).
+"""``--pattern NAME``: the profiled app's start-up, and how viewers browse and group by date (:mod:`exifbench.datasets.patterns.viewers`).
 Each builds its pattern for a folder of ``images`` images (its first parameter, 591 by default)."""
 DEFAULT_PATTERN = "startup-593"
 

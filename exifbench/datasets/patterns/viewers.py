@@ -1,4 +1,4 @@
-"""How photo viewers use EXIF, as replayable patterns beside the seed's ``startup-593``.
+"""How photo viewers use EXIF, as replayable patterns beside the profiled app's ``startup-593``.
 
 - ``browse``: someone paging through a grid. A page of thumbnails is asked for in one frame,
   then the person looks at it for 0.5–1 s before the next page; every few pages they scroll

@@ -126,8 +126,8 @@ PROFILES: dict[str, Profile] = {
     ),
     "original": Profile(
         StorageModel(23.0, name="original", per="open"),
-        "the profiled app's slow storage: ~23 ms per first read of a file, no queue limit (the seed's model)",
-        ("23 ms per open: the seed profile, 13.7 s over 593 calls on a 591-image folder (~23 ms per first read, "
+        "the profiled app's slow storage: ~23 ms per first read of a file, no queue limit",
+        ("23 ms per open: the profiled app's start-up, 13.7 s over 593 calls on a 591-image folder (~23 ms per first read, "
          "~0.1 ms cached)",),
     ),  # fmt: skip
     "hdd": Profile(
