@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from exifbench.datasets import storage
+from exifbench.datasets.storage import model as storage
 from exifbench.datasets.storage.model import PROFILES, Device, StorageModel, customize, profile
 from exifbench.errors import ExifbenchError
 
