@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean system qt-system-libs
+.PHONY: demo test docs bench clean system qt-system-libs
 
 # System parts, installed once when missing: Debian's fuse3 (libfuse3 + fusermount3) for the file-system
 # storage model, libimage-exiftool-perl for exiftool in `exifbench peers`.
@@ -36,14 +36,22 @@ qt-system-libs:
 $(BIN)/exifbench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,qt,peers,dask,apps]'
+	$(BIN)/pip install -q -e '.[test,qt,peers,dask,apps,docs]'
 	$(BIN)/pip install -q --no-deps 'photoassistant==1.1.2'
 	touch $@
 
 demo: system $(BIN)/exifbench
 	$(BIN)/exifbench run --strategy all --out out/
 
-test: system qt-system-libs $(BIN)/exifbench
+# The reference site from docs/ into site/; --strict turns every warning (a broken link or anchor) into a failure.
+$(BIN)/mkdocs: $(BIN)/exifbench
+	$(BIN)/pip install -q -e '.[docs]'
+	touch $@
+
+docs: $(BIN)/mkdocs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: system qt-system-libs $(BIN)/exifbench docs
 	$(BIN)/mypy --strict exifbench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q tests
@@ -52,4 +60,4 @@ bench: system $(BIN)/exifbench
 	$(BIN)/python -m pytest benchmarks/test_replay_benchmarks.py --benchmark-autosave
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .benchmarks
+	rm -rf $(VENV) out site .pytest_cache .benchmarks

@@ -207,7 +207,7 @@ def wait_for_open(proc: subprocess.Popen[str], path: Path) -> None:
 def stopped_run(args: list[str], how: str, timeout_s: str, started: Callable[[subprocess.Popen[str], Path], None],
                 tmp_path: Path) -> tuple[dict[str, Any], str]:
     """Run ``exifbench run ARGS --json``, stopped by ``--timeout`` or by one Ctrl-C once ``started`` returns;
-    it must exit 0 without a traceback. Returns the JSON document and stderr."""
+    it must exit 3 (interrupted) without a traceback. Returns the JSON document and stderr."""
     out = tmp_path / "r.json"
     stop = ["--timeout", timeout_s] if how == "timeout" else []
     proc, ready = start([*args, "--json", str(out), *stop], tmp_path)
