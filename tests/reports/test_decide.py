@@ -172,6 +172,18 @@ def test_placeholders_and_their_time_on_screen_hold_by_default_unless_accepted()
     assert judge_phase("full", runs_of(placeholders, sync), "pool", "sync", accepting).decision == ENABLE
 
 
+def test_a_candidate_the_storage_model_did_not_charge_holds() -> None:
+    sync = [fake_run("sync", 1.0 + i / 100, i) for i in range(4)]
+    own_reads = [fake_run("pool", 0.01 + i / 1000, i) for i in range(4)]
+    assert judge_phase("full", runs_of(own_reads, sync), "pool", "sync", Policy()).decision == ENABLE
+    for run in own_reads:
+        run.config["storage_charged"] = False  # read files itself, the model in-process: it paid nothing
+    phase = judge_phase("full", runs_of(own_reads, sync), "pool", "sync", Policy())
+    assert phase.decision == HOLD
+    assert [c.name for c in phase.criteria if c.status != "pass"] == ["storage"]
+    assert "charged to sync only" in phase.criteria[-1].measured
+
+
 def test_long_tasks_and_frozen_frames_hold() -> None:
     sync = [fake_run("sync", 1.0 + i / 100, i) for i in range(4)]
     janky = [fake_run("pool", 0.01 + i / 1000, i) for i in range(4)]

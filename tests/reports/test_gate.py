@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from exifbench.cli import app
+from exifbench.errors import ExifbenchError
+from exifbench.reports.analysis.gate import gate_interleaved
 from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.analysis.metrics import values
@@ -271,3 +273,12 @@ def test_unchanged_code_on_a_9_file_folder_passes_against_its_saved_baseline(cor
     assert result.exit_code == 0, result.output
     passes = [line for line in result.output.splitlines() if line.startswith("PASS ")]
     assert len(passes) == 2 * 6  # 2 strategies × blocking … background (memory is not measured by run)
+
+
+def test_an_uncharged_candidate_is_not_gated_against_a_charged_reference() -> None:
+    runs = RunSet([fake_run(name, 1.0 if name == "sync" else 0.01, i) for i in range(3) for name in ("sync", "mine")])
+    assert gate_interleaved(runs, "mine", "sync", ["blocking"], 0.1).context is not None
+    for run in runs.of("mine"):
+        run.config["storage_charged"] = False
+    with pytest.raises(ExifbenchError, match="mine vs sync: not comparable — mine reads files itself"):
+        gate_interleaved(runs, "mine", "sync", ["blocking"], 0.1)

@@ -11,6 +11,8 @@
 - ``frozen_frames`` stretches over 700 ms per replay at most the maximum — HOLD
 - ``background`` background completion at most Y× the reference's — HOLD
 - ``memory``     peak RSS growth (process + children) during a candidate run at most Z MB — HOLD
+- ``storage``    the candidate paid the storage model the reference paid (a loader that reads files itself
+                 skips the in-process model: without the FUSE mount its figures are not comparable) — HOLD
 
 A phase ENABLEs only if every criterion passes; the decision is the worst phase's
 (the phases themselves are run by :mod:`exifbench.harness.rollout`).
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from exifbench.reports.analysis.metrics import unique_mismatches
+from exifbench.reports.analysis.metrics import charged, unique_mismatches
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
 from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
@@ -46,6 +48,7 @@ def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy:
         _busy(mine, ref, reference, "frozen_frames", "frozen frames (over 700 ms)", policy.max_frozen_frames),
         _background(mine, ref, reference, policy),
         _memory(mine, ref, reference, policy),
+        _storage(mine, ref, reference),
     ]
     return phase
 
@@ -127,6 +130,13 @@ def _memory(mine: list[RunResult], ref: list[RunResult], reference: str, policy:
     measured = f"{growth:.1f} MB peak RSS growth, worst run ({reference}: {ref_growth:.1f} MB)"
     requirement = f"≤ {policy.max_rss_growth_mb:g} MB"
     return Criterion("memory", requirement, measured, growth, _status(growth <= policy.max_rss_growth_mb), HOLD)
+
+
+def _storage(mine: list[RunResult], ref: list[RunResult], reference: str) -> Criterion:
+    ok = charged(mine) or not charged(ref)
+    measured = ("charged to both" if ok else f"charged to {reference} only: the candidate reads files itself and the "
+                "model ran in-process (no FUSE mount); install fuse3 to measure it")  # fmt: skip
+    return Criterion("storage", f"the storage model charged as to {reference}", measured, float(ok), _status(ok), HOLD)
 
 
 def _time_to_exif(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from exifbench.reports.analysis.history import judge_newest, strategies
-from exifbench.reports.analysis.metrics import METRICS, unique_mismatches, values
+from exifbench.reports.analysis.metrics import METRICS, charged, unique_mismatches, values
 from exifbench.reports.analysis.regression import Change, Limits, judge
 from exifbench.reports.documents.fingerprint import differences, fingerprint_of
 from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
@@ -107,6 +107,9 @@ def gate_interleaved(
 ) -> GateVerdict:
     """Gate ``candidate`` against ``reference`` measured interleaved in one run set."""
     _check(runs, "measurements")
+    if charged(runs.of(reference)) and not charged(runs.of(candidate)):
+        raise ExifbenchError(f"{candidate} vs {reference}: not comparable — {candidate} reads files itself and the "
+                             "storage model ran in-process (no FUSE mount), so it paid none of it; install fuse3")  # fmt: skip
     found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
     return GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive)
 
