@@ -1,4 +1,5 @@
-"""The README's and docs' promises: every shell block marked runnable runs, every relative link resolves.
+"""The README's and docs' promises: every shell block marked runnable runs, every relative link and every
+source path they name resolves.
 
 A block opened with ```` ```bash runnable ```` (or ```` ```bash runnable exit=N ```` for a documented
 non-zero exit) is run with bash in a fresh directory laid out as the README assumes: ``examples/``
@@ -25,6 +26,7 @@ RUNNABLE = re.compile(r"^```bash runnable(?: exit=(\d+))?[ \t]*\n(.*?)^```[ \t]*
 FENCE = re.compile(r"^```.*?^```[ \t]*$", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
+SOURCE_PATH = re.compile(r"`((?:exifbench|tests|examples|benchmarks)/[\w/.*-]+)")
 HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 BLOCK_TIMEOUT_S = 600  # a hang's bound, not a performance threshold
 
@@ -83,6 +85,12 @@ def test_every_relative_link_resolves(page: Path) -> None:
         elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
             broken.append(f"{target}: no heading #{anchor} in {dest.relative_to(REPO)}")
     assert not broken, f"{page.relative_to(REPO)}: " + "; ".join(broken)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(REPO)) for p in PAGES])
+def test_every_source_path_named_exists(page: Path) -> None:
+    missing = [path for path in SOURCE_PATH.findall(page.read_text()) if not any(REPO.glob(path))]
+    assert not missing, f"{page.relative_to(REPO)} names paths that do not exist: {missing}"
 
 
 @pytest.mark.parametrize(("where", "code", "script"), BLOCKS, ids=[w for w, _, _ in BLOCKS])
