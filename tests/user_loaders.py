@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
+from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.extractors.pillow import pillow_exif
 
 
@@ -28,7 +30,7 @@ class DictLoader:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> DictLoader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -47,3 +49,26 @@ class HostileValueLoader(DictLoader):
 
     def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
         return {"Make": "[/red]\x1b[2J[bold]forged"}
+
+
+class EagerPreload(DictLoader):
+    """An app that "opens all files" at start-up: ``preload`` reads every file on the caller's (main) thread,
+    through exifbench's reader (so the storage model charges it)."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__()
+        self._read = reader or ExifReader()
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        for path in dict.fromkeys([*(priority or ()), *paths]):
+            self.cache.setdefault(path, self._read.load(path))
+
+
+class SlowClose(DictLoader):
+    """Answers like :class:`DictLoader`; its ``close`` keeps the main thread :data:`CLOSE_S` seconds."""
+
+    def close(self) -> None:
+        time.sleep(CLOSE_S)
+
+
+CLOSE_S = 0.4

@@ -34,10 +34,10 @@ from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
 from exifbench.harness.ui.probe import FrameProbe
 from exifbench.harness.plan import ReplayPlan, plan_replay
 from exifbench.harness.guard import GuardedLoader, LoaderFailure
+from exifbench.harness.mainthread import ChargedContext, MainThread
 from exifbench.harness.calls import Replay
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
-from exifbench.reports.statistics import summarize_blocking
 from exifbench.strategies import accepts, create, require_startable, resolve, takes_reader
 from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
 
@@ -348,23 +348,25 @@ def _run_one(
             progress(label, repeat, index + 1)
 
     around = config.hook.around(label, repeat) if config.hook else nullcontext({})
+    main_thread = MainThread()
     begin = now_ns()
     try:
         loader = create(name, reader, **config.loader_options(name))
     except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
         return StrategyFailure(label, repeat, str(exc))
-    startup_ms = (now_ns() - begin) / 1e6  # pools start here, before the replay
+    main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
     pool = loader.workers if isinstance(loader, Pooled) else None
     measured: Replay | None = None
     try:
-        with collect_errors() as collector, GuardedLoader(loader) as guarded_loader, around as extra:
+        with collect_errors() as collector, ChargedContext(GuardedLoader(loader), main_thread) as guarded_loader, around as extra:
             ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
-            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui, expected)
+            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui, expected, main_thread=main_thread)
     except LoaderFailure as exc:
         return StrategyFailure(label, repeat, str(exc))
     except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
         if measured is None or stop is None or not stop.is_set():
             raise
+    measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
     equality = compare(expected, measured.results, measured.unverified)
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
                   "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None}  # fmt: skip
@@ -376,11 +378,11 @@ def _run_one(
         calls=len(measured.blocking_ms),
         images=plan.images,
         files_touched=len({call.path for call in plan.calls[: len(measured.blocking_ms)]}),
-        blocking={**summarize_blocking(measured.blocking_ms), "preload_ms": measured.preload_ms},
+        blocking=main_thread.blocking(measured.blocking_ms),
         not_ready=sum(measured.not_ready),
         deferred=measured.deferred,
         preload_ms=measured.preload_ms,
-        startup_ms=round(startup_ms, 3),
+        startup_ms=round(main_thread.ms["startup"], 3),
         background_s=measured.background_s,
         equality=equality.to_dict(),
         errors=collector.errors,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from exifbench.datasets.patterns.clock import now_ns
+from exifbench.harness.mainthread import MainThread
 from exifbench.harness.plan import PlannedCall
 from exifbench.harness.ui.view import View
 from exifbench.strategies.base import Exif, ExifLoader
@@ -43,6 +44,8 @@ class Replay:
     lags_ms: list[float] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True
+    main_thread: MainThread = field(default_factory=MainThread)
+    """Every loader call the main thread made, by part (see :mod:`exifbench.harness.mainthread`)."""
 
 
 class CallMade(NamedTuple):
@@ -77,7 +80,12 @@ class PatternCalls:
         self._stop = stop
         self._index = 0
         self._ready_ns = now_ns()
-        self.view = View(loader, start_ns, first_page_size(calls))
+        self.view = View(loader, start_ns, first_page_size(calls), out.main_thread)
+
+    @property
+    def main_thread(self) -> MainThread:
+        """Where a UI loop charges the loader calls it makes itself (a lazy API's subscriptions: ``callbacks``)."""
+        return self._out.main_thread
 
     @property
     def made(self) -> int:
@@ -112,6 +120,7 @@ class PatternCalls:
         end = now_ns()
         self._ready_ns = max(due, end)
         self._index += 1
+        self._out.main_thread.charge("load_exif", begin, end)
         blocking_ms = (end - begin) / 1e6
         self._out.blocking_ms.append(blocking_ms)
         self._out.at_ms.append((begin - self._start_ns) / 1e6)

@@ -13,7 +13,7 @@ has given its real result while the UI loop keeps running — see :func:`_drain`
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from exifbench.errors import ExifbenchError
@@ -21,6 +21,7 @@ from exifbench.harness.calls import PatternCalls, Replay
 from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.datasets.patterns.clock import now_ns, sleep_until
 from exifbench.harness.equality import exif_equal
+from exifbench.harness.mainthread import MainThread
 from exifbench.harness.plan import ReplayPlan
 from exifbench.harness.ui.probe import FrameProbe
 from exifbench.strategies.base import BackgroundWork, Exif, ExifLoader
@@ -56,8 +57,9 @@ class UiLoop(Protocol):
         """Keep the loop running, idle, until ``done`` is set (still calling ``calls.reask()`` per frame)."""
         ...
 
-    def summary(self) -> dict[str, Any]:
-        """The responsiveness block of the run document."""
+    def summary(self, busy: Sequence[tuple[int, int]] = ()) -> dict[str, Any]:
+        """The responsiveness block of the run document; ``busy``: main-thread work made outside the loop's frames
+        (``(begin_ns, end_ns)``: the loader's constructor, preload, close), counted as stretches the view could not draw in."""
         ...
 
     def extra(self) -> dict[str, Any]:
@@ -74,16 +76,20 @@ def replay(
     ui: UiLoop | None = None,
     expected: Mapping[str, Exif] | None = None,
     deadline_s: float = DRAIN_DEADLINE_S,
+    main_thread: MainThread | None = None,
 ) -> Replay:
     """Replay ``plan`` against ``loader`` in ``ui`` (default: the built-in probe); ``stop`` ends it early (``complete=False``).
 
     ``expected`` (the original loader's dicts) tells the drain which answers to confirm;
-    ``deadline_s`` bounds its wait for each of those.
+    ``deadline_s`` bounds its wait for each of those. ``main_thread``: the ledger the loader's
+    main-thread calls are charged to (its constructor already in it); the replay adds
+    ``preload``, the calls, the re-asks and any callbacks.
     """
-    out = Replay()
+    out = Replay(main_thread=main_thread or MainThread())
     ui = ui if ui is not None else FrameProbe()
     start = now_ns()
-    loader.preload(plan.preload, plan.priority)
+    with out.main_thread.timed("preload"):
+        loader.preload(plan.preload, plan.priority)
     out.preload_ms = (now_ns() - start) / 1e6
     calls = PatternCalls(loader, plan.calls, on_not_ready, out, start, on_call, stop)
     ui.run_calls(calls)
@@ -94,7 +100,7 @@ def replay(
     end = now_ns()
     out.seen = calls.view.summary(end)
     out.time_to_exif_ms = calls.view.times_ms(end)
-    out.probe = ui.summary()
+    out.probe = ui.summary(out.main_thread.spans)
     out.extra = ui.extra()
     out.lags_ms = ui.lags_ms
     if not out.complete:  # keep, for the equality check, whatever touched file is ready now

@@ -36,9 +36,8 @@ def median(values: Sequence[float]) -> float:
 
 
 def summarize_blocking(per_call_ms: Sequence[float]) -> dict[str, float]:
-    """Total (s) and p50/p99/max (ms) of per-call main-thread blocking."""
+    """p50/p99/max (ms) of per-call main-thread blocking."""
     return {
-        "total_s": sum(per_call_ms) / 1000,
         "p50_ms": percentile(per_call_ms, 50),
         "p99_ms": percentile(per_call_ms, 99),
         "max_ms": max(per_call_ms, default=0.0),

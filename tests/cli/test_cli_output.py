@@ -81,7 +81,8 @@ def test_a_module_class_name_too_long_for_80_columns_breaks_after_its_colon(corp
     assert max(len(line) for line in lines) <= 80
     row = next(i for i, line in enumerate(lines) if line.split()[:1] == ["examples.my_loader:"])
     assert lines[row + 1].split()[0] == "PrefetchingLoader"  # the name whole, on two lines; no figure folded
-    cells = " ".join(lines[row : row + 2]).split()
+    end = next(i for i in range(row + 1, len(lines)) if not lines[i].strip())  # a cell may wrap onto more lines
+    cells = " ".join(lines[row:end]).split()
     assert all(word in cells for cell in main_rows(analyze(runs))[1][1:] for word in cell.split())  # no word folded
     wide = Console(width=120, record=True, file=io.StringIO())
     wide.print(render_table(analyze(runs), width=120))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from exifbench.harness.calls import PatternCalls
@@ -41,9 +41,10 @@ class AsyncioFrameLoop:
         finally:
             self._loop.close()
 
-    def summary(self) -> dict[str, Any]:
-        """Tick lag, frames missed and tasks over the frames, each from its grid point to the end of its work."""
-        return self.clock.summary("asyncio")
+    def summary(self, busy: Sequence[tuple[int, int]] = ()) -> dict[str, Any]:
+        """Tick lag, frames missed and tasks over the frames, each from its grid point to the end of its work, and
+        over ``busy``, the main thread's work outside them."""
+        return self.clock.summary("asyncio", busy)
 
     def extra(self) -> dict[str, Any]:
         """Nothing to show besides the metrics (the view's figures are the replay's)."""

@@ -11,7 +11,7 @@ function. Every frame also re-asks the view's placeholders
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -80,6 +80,6 @@ class FrameClock:
         while (due := calls.next_due_ns()) is not None and due < max(target_ns + self.tick_ns, now_ns()):
             yield calls.call_next()
 
-    def summary(self, ui: str) -> dict[str, Any]:
-        """The responsiveness block, computed as the probe's is."""
-        return responsiveness(ui, self.tick_ms, self.lags_ms, self.frames, self.ui_work_ms, self.quiet_ui_ms)
+    def summary(self, ui: str, busy: Sequence[tuple[int, int]] = ()) -> dict[str, Any]:
+        """The responsiveness block, computed as the probe's is (``busy``: main-thread work outside the frames)."""
+        return responsiveness(ui, self.tick_ms, self.lags_ms, [*self.frames, *busy], self.ui_work_ms, self.quiet_ui_ms)

@@ -83,7 +83,9 @@ def responsiveness(
     quiet_ms: float,
 ) -> dict[str, float | int | str]:
     """The run document's ``responsiveness`` block, from any UI loop's ticks: their lags, their frames as
-    ``(scheduled_ns, end_ns)`` spans, and the UI workload's time in each frame against its quiet time."""
+    ``(scheduled_ns, end_ns)`` spans (and the main thread's work outside them: the loader's constructor, preload
+    and close, a frozen view for as long as they take), and the UI workload's time in each frame against its
+    quiet time."""
     loaded = sum(ui_work_ms) / len(ui_work_ms) if ui_work_ms else 0.0
     return {
         "ui": ui,
@@ -174,10 +176,10 @@ class FrameProbe:
         self.frames.append([scheduled_ns, now_ns()])
         return woke if woke - scheduled_ns >= tick_ns else scheduled_ns
 
-    def summary(self) -> dict[str, float | int | str]:
-        """The run document's ``responsiveness`` block."""
+    def summary(self, busy: Sequence[tuple[int, int]] = ()) -> dict[str, float | int | str]:
+        """The run document's ``responsiveness`` block; ``busy``: main-thread work outside the frames (see :func:`responsiveness`)."""
         spans = [(start, end) for start, end in self.frames]
-        return responsiveness("probe", self.tick_ms, self.lags_ms, spans, self.ui_work_ms, self.quiet_ui_ms)
+        return responsiveness("probe", self.tick_ms, self.lags_ms, [*spans, *busy], self.ui_work_ms, self.quiet_ui_ms)
 
     def extra(self) -> dict[str, Any]:
         """Nothing to show besides the metrics."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -186,9 +187,10 @@ class QtFrameLoop:
         self._run()
         self.view.hide()
 
-    def summary(self) -> dict[str, Any]:
-        """Tick lag, frames missed and tasks over the frames, each from its grid point to the end of its paint."""
-        return self.clock.summary("qt")
+    def summary(self, busy: Sequence[tuple[int, int]] = ()) -> dict[str, Any]:
+        """Tick lag, frames missed and tasks over the frames, each from its grid point to the end of its paint, and
+        over ``busy``, the main thread's work outside them."""
+        return self.clock.summary("qt", busy)
 
     def extra(self) -> dict[str, Any]:
         """The grabs saved and how many cells showed a placeholder."""
@@ -226,10 +228,11 @@ class QtFrameLoop:
             self.model.show(path, exif)
         calls = self._calls
         before = calls.made if calls is not None else 0
-        for made in self.clock.due_calls(calls, target) if calls is not None else ():
-            if made.number == before:  # the frame's first request: its page scrolls to the top
-                self.view.scrollTo(self.model.index(self.model.row_of(made.path)), QListView.ScrollHint.PositionAtTop)
-            self._show(made)
+        if calls is not None:
+            for made in self.clock.due_calls(calls, target):
+                if made.number == before:  # the frame's first request: its page scrolls to the top
+                    self.view.scrollTo(self.model.index(self.model.row_of(made.path)), QListView.ScrollHint.PositionAtTop)
+                self._show(made, calls)
         self.view.viewport().repaint()
         self.clock.close(target)
         if calls is not None:
@@ -242,12 +245,14 @@ class QtFrameLoop:
             self._grab(GRAB_MOMENTS[2])
         return ending
 
-    def _show(self, made: CallMade) -> None:
-        """Show a call's answer in its cell (a placeholder for ``None``)."""
+    def _show(self, made: CallMade, calls: PatternCalls) -> None:
+        """Show a call's answer in its cell (a placeholder for ``None``; a lazy API's subscription for it is
+        charged to the main thread's ``callbacks``)."""
         if made.shown is None and made.path not in self.model.waiting:
             self.placeholders_shown += 1
             if self._subscribe is not None:
-                self._subscribe(made.path, self._deliveries.ready.emit)
+                with calls.main_thread.timed("callbacks"):
+                    self._subscribe(made.path, self._deliveries.ready.emit)
         self.model.show(made.path, made.shown)
 
     def _grab(self, moment: str) -> None:

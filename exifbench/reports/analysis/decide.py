@@ -2,7 +2,8 @@
 
 - ``equality``   100% of files equal to the original loader — mandatory, a failure REJECTs
 - ``leaks``      no thread or child process left after ``close()`` — mandatory, REJECT
-- ``blocking``   main-thread blocking at least X% below the reference's, significantly
+- ``blocking``   main-thread blocking (every loader call on the main thread: constructor, preload,
+                 load_exif, re-asks, callbacks, close) at least X% below the reference's, significantly
                  (one-sided Mann–Whitney U); reduced enough but not significant is
                  *inconclusive* — HOLD
 - ``not_ready``  share of calls that showed a placeholder at most the maximum (10%) — HOLD
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from exifbench.reports.analysis.metrics import charged, unique_mismatches
+from exifbench.reports.analysis.metrics import charged, of_which, parts_ms, unique_mismatches
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
 from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
@@ -97,7 +98,9 @@ def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, polic
     reduction = 1 - cand / base if base else 0.0
     significance = mann_whitney(cand_values, ref_values, "less")
     ratio = cand / base if base else math.nan
-    measured = f"{less_or_more(ratio)} ({change(ratio)}: {duration(cand)} vs {duration(base)} median); {significance.describe()}"
+    where = of_which(parts_ms(mine), cand)
+    measured = (f"{less_or_more(ratio)} ({change(ratio)}: {duration(cand)}{where} vs {duration(base)} median); "
+                f"{significance.describe()}")  # fmt: skip
     if reduction < policy.min_blocking_reduction:
         status = FAILED
     else:

@@ -13,9 +13,10 @@ than it) reads as ``None`` and is skipped, never taken as zero.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from exifbench.reports.format import duration
 from exifbench.reports.statistics import Ratio, Spread, bootstrap_ratio, median
 from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
 from exifbench.datasets.patterns.pattern import FRAME_MS
@@ -109,6 +110,8 @@ class StrategySummary:
     """Median opens, read requests and bytes per run, as counted by the storage daemon (``None``: not mounted)."""
     workers: int | None = None
     """The pool's size as the strategy chose it or was given it (``None``: no pool, or not recorded)."""
+    parts_ms: dict[str, float] = field(default_factory=dict)
+    """Median main-thread time (ms) per part of the blocking (``startup``, ``preload``, ``load_exif``, …), as recorded."""
 
 
 def charged(runs: list[RunResult]) -> bool:
@@ -148,9 +151,34 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 io={key: median([float(run.io[key]) for run in mine]) for key in ("opens", "reads", "bytes")}
                 if all(run.io for run in mine) else None,
                 workers=pool_workers(mine),
+                parts_ms=parts_ms(mine),
             )
         )
     return summaries
+
+
+def parts_ms(runs: list[RunResult]) -> dict[str, float]:
+    """The median of each main-thread part every one of ``runs`` recorded (see :meth:`RunResult.blocking_parts_ms`)."""
+    recorded = [run.blocking_parts_ms() for run in runs]
+    common = [part for part in recorded[0] if all(part in parts for parts in recorded)] if recorded else []
+    return {part: median([parts[part] for parts in recorded]) for part in common}
+
+
+PART_NAMES = {"startup": "startup", "preload": "preload", "load_exif": "load_exif", "reask": "re-asks",
+              "callbacks": "callbacks", "close": "close"}  # fmt: skip
+"""How each main-thread part (:data:`~exifbench.reports.documents.runs.MAIN_THREAD_PARTS`) is named in a table."""
+OF_WHICH_SHARE = 0.10
+"""A part other than the pattern's load_exif calls taking this share of the blocking or more is named beside it."""
+
+
+def of_which(parts_ms: dict[str, float], total_s: float) -> str:
+    """``", of which preload 7.535 s"``: the part other than the pattern's calls that took most of ``total_s`` of
+    blocking, when it took :data:`OF_WHICH_SHARE` or more; ``""`` otherwise."""
+    others = {part: ms for part, ms in parts_ms.items() if part != "load_exif"}
+    if not others or total_s <= 0:
+        return ""
+    part, ms = max(others.items(), key=lambda item: item[1])
+    return f", of which {PART_NAMES[part]} {duration(ms / 1000)}" if ms >= OF_WHICH_SHARE * total_s * 1000 else ""
 
 
 def median_run(runs: RunSet, strategy: str) -> RunResult:

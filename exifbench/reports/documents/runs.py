@@ -26,6 +26,9 @@ REQUIRED_KEYS = (
     "background_s", "equality", "errors", "environment",
 )  # fmt: skip
 BLOCKING_KEYS = ("total_s", "p50_ms", "p99_ms", "max_ms")
+MAIN_THREAD_PARTS = ("startup", "preload", "load_exif", "reask", "callbacks", "close")
+"""Where a run's main-thread blocking went (``blocking.<part>_ms``; ``total_s`` is their sum): the loader's
+constructor, its preload, the pattern's load_exif calls, the view's re-asks, a lazy API's subscriptions, close."""
 EQUALITY_KEYS = ("checked", "equal", "mismatches")
 PER_CALL = ("blocking_ms", "at_ms", "end_ms", "not_ready")
 """Samples with one value per call, in call order."""
@@ -60,6 +63,10 @@ class RunResult:
     complete: bool = True
     io: dict[str, Any] = field(default_factory=dict)
     """What the storage daemon counted during the run (:class:`~exifbench.datasets.storage.io.IoCounts`); empty unless mounted."""
+
+    def blocking_parts_ms(self) -> dict[str, float]:
+        """Each :data:`MAIN_THREAD_PARTS` part's main-thread time (ms) this run recorded (none in older documents)."""
+        return {part: self.blocking[f"{part}_ms"] for part in MAIN_THREAD_PARTS if f"{part}_ms" in self.blocking}
 
     @property
     def equal(self) -> bool:

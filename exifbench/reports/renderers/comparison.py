@@ -8,7 +8,7 @@ everywhere: ``vs sync`` says how much less (or more) the main thread blocked tha
 from __future__ import annotations
 
 from exifbench.reports import format as fmt
-from exifbench.reports.analysis.metrics import StrategySummary
+from exifbench.reports.analysis.metrics import PART_NAMES, StrategySummary, of_which
 from exifbench.reports.analysis.report import RunReport
 from exifbench.reports.documents.runs import RunSet
 from exifbench.datasets.patterns.pattern import FRAME_MS
@@ -17,11 +17,12 @@ MAIN_HEADERS = ("strategy", "blocking", "vs sync", "placeholders", "time to EXIF
 IO_HEADERS = ("opens", "read requests", "bytes read")
 """What the storage daemon counted (median per run), "—" when the run was not read through the mount."""
 DETAIL_HEADERS = ("strategy", "repeats", "calls", "p50 ms", "p99 ms", "max ms", "time to EXIF p50", "background", "UI lag p99",
-                  "change (95% CI)", "errors", *IO_HEADERS)  # fmt: skip
+                  "change (95% CI)", "errors", "main thread by part", *IO_HEADERS)  # fmt: skip
 MAIN_NUMERIC = frozenset({1, 2, 3, 4, 5})
-DETAIL_NUMERIC = frozenset(range(1, len(DETAIL_HEADERS)))
+DETAIL_NUMERIC = frozenset(range(1, len(DETAIL_HEADERS))) - {DETAIL_HEADERS.index("main thread by part")}
 EQUALITY_COLUMN = MAIN_HEADERS.index("EXIF equal")
-CONVENTION = ("blocking: the main thread's total time inside load_exif (median over repeats); vs sync: how much "
+CONVENTION = ("blocking: the main thread's total time inside the loader — its constructor, preload, load_exif, the "
+              "view's re-asks, callbacks and close (median over repeats); vs sync: how much "
               "less (or more) it blocked than sync; placeholders: calls answered None instead of EXIF; time to EXIF: from an image's first request to its EXIF in hand; EXIF equal: files whose dict equals the original loader's.")  # fmt: skip
 
 
@@ -40,7 +41,7 @@ def main_row(s: StrategySummary, reference: str = "sync") -> list[str]:
         versus = "reference" if s.strategy == reference else "—"
     return [
         strategy_name(s),
-        fmt.duration(s.blocking_s.median),
+        blocking_cell(s),
         versus,
         f"{fmt.number(s.not_ready.median)} of {s.calls}",
         fmt.duration(s.time_to_exif_p90_ms / 1000),
@@ -70,8 +71,21 @@ def detail_row(s: StrategySummary) -> list[str]:
         f"{fmt.number(s.lag_p99_ms)} ms",
         change,
         str(s.errors),
+        by_part(s),
         *io_cells(s),
     ]
+
+
+def blocking_cell(s: StrategySummary) -> str:
+    """The median blocking, with the part that took most of it when that is not the pattern's calls:
+    ``7.540 s, of which preload 7.535 s`` — a freeze in the constructor, preload or close is not hidden."""
+    return fmt.duration(s.blocking_s.median) + of_which(s.parts_ms, s.blocking_s.median)
+
+
+def by_part(s: StrategySummary) -> str:
+    """Every part that took main-thread time, in the order a run spends it (``—`` for documents without parts)."""
+    shown = [f"{PART_NAMES[part]} {fmt.duration(ms / 1000)}" for part, ms in s.parts_ms.items() if ms > 0]
+    return "; ".join(shown) or "—"
 
 
 def io_cells(s: StrategySummary) -> list[str]:
