@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,8 @@ def read_json(path: str | Path, what: str) -> Any:
         raise ExifbenchError(f"{path}: not a JSON {what} (nested too deeply)") from None
 
 
-def check_writable(path: str | Path, force: bool = True) -> Path:
-    """Fail early, before a long run, if ``path`` could not be written."""
+def check_writable(path: str | Path, force: bool) -> Path:
+    """Fail early, before a long run, if ``path`` could not be written (or exists and ``force`` is not given)."""
     target = Path(path)
     if target.is_dir():
         raise ExifbenchError(f"{target}: is a directory, not a file to write")
@@ -84,3 +85,26 @@ def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> 
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def save_document(path: str | Path, content: str, force: bool) -> Path:
+    """:func:`write_atomic` for a document that cannot be made again (what a run measured): if it cannot be written
+    there (a full disk, a folder gone, a file made meanwhile), it is written to a new file in the temporary folder
+    and the error says where; if that fails too, the error says so."""
+    try:
+        return write_atomic(path, content, force)
+    except ExifbenchError as failed:
+        spare: Path | None = None
+        try:
+            descriptor, name = tempfile.mkstemp(prefix=f"exifbench-{Path(path).stem[:40]}-", suffix=".json")
+            spare = Path(name)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content.encode("utf-8", errors="backslashreplace"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as again:
+            if spare is not None:
+                spare.unlink(missing_ok=True)
+            raise ExifbenchError(f"{failed}; a copy in {tempfile.gettempdir()} failed too ({again.strerror or again}): "
+                                 "what was measured is only in the output above") from None  # fmt: skip
+        raise ExifbenchError(f"{failed}; saved to {spare} instead") from None

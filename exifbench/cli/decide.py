@@ -9,12 +9,12 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
 from exifbench.cli.options import (
-    Folder, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile, Workers,
+    Folder, Force, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile, Workers,
     storage_choice,
 )  # fmt: skip
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
-from exifbench.files import check_writable, write_atomic
+from exifbench.files import check_writable, save_document
 from exifbench.datasets.patterns.builtin import load_pattern
 from exifbench.strategies import resolve
 
@@ -45,6 +45,7 @@ def decide(
     io_cache: IoCache = False,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with a [tool.exifbench.decide] table [default: ./pyproject.toml].")] = None,
     json_path: JsonOut = None,
+    force: Force = False,
 ) -> None:
     """Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT.
 
@@ -72,7 +73,7 @@ def decide(
         resolve(name)
     load_pattern(pattern)  # a bad pattern is one line now, before the dataset is made
     if json_path is not None:
-        check_writable(json_path)
+        check_writable(json_path, force)
     section, where = load_section("decide", config)
     check_keys(section, POLICY_KEYS, where)
     policy = Policy().updated(section, lambda key: f"{where}: {key}")
@@ -87,5 +88,5 @@ def decide(
                           dataset.label, phases, dataset.via, pattern)  # fmt: skip
     console.print(render_console(verdict))
     if json_path is not None:
-        write_atomic(json_path, render_json(verdict))
+        save_document(json_path, render_json(verdict), force)
     raise typer.Exit(verdict.exit_code)

@@ -10,12 +10,12 @@ import typer
 
 from exifbench.cli.console import dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
 from exifbench.cli.options import (
-    Folder, HistoryDir, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, Metrics, PatternName, StorageProfile,
+    Folder, Force, HistoryDir, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, Metrics, PatternName, StorageProfile,
     Workers, metric_names, min_effects, storage_choice,
 )  # fmt: skip
 from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
-from exifbench.files import check_writable, write_atomic
+from exifbench.files import check_writable, save_document, write_atomic
 from exifbench.datasets.patterns.builtin import load_pattern
 
 CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
@@ -48,6 +48,7 @@ def gate(
     pattern: PatternName = None,
     verdict_json: Annotated[Optional[Path], typer.Option(help="Write the verdict as JSON here.")] = None,
     verdict_md: Annotated[Optional[Path], typer.Option(help="Write the verdict as Markdown here (it is also appended to $GITHUB_STEP_SUMMARY when set).")] = None,
+    force: Force = False,
 ) -> None:
     """Fail on a regression against the loader's own baseline, or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input.
 
@@ -74,7 +75,7 @@ def gate(
     threshold = percent(max_regression, "--max-regression")
     for path in (verdict_json, verdict_md):
         if path is not None:
-            check_writable(path)
+            check_writable(path, force)
     modes = [flag for flag, on in (("--baseline/--current", baseline is not None or current is not None),
                                    ("--history", history_dir is not None), ("--candidate", candidate is not None)) if on]  # fmt: skip
     if len(modes) > 1:
@@ -104,9 +105,9 @@ def gate(
     say(render_console(verdict))
     markdown = render_markdown(verdict)
     if verdict_json is not None:
-        write_atomic(verdict_json, render_json(verdict))
+        save_document(verdict_json, render_json(verdict), force)
     if verdict_md is not None:
-        write_atomic(verdict_md, markdown)
+        write_atomic(verdict_md, markdown, force)
     append_step_summary(markdown)
     raise typer.Exit(verdict.exit_code)
 

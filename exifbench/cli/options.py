@@ -52,7 +52,7 @@ def storage_choice(
 Extensions = Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")]
 PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern (startup-593, browse, group-by-date) or a pattern JSON file.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Write the result document (JSON) here.")]
-Force = Annotated[bool, typer.Option(help="Let --json replace an existing file.")]
+Force = Annotated[bool, typer.Option(help="Let the command replace a document it writes that exists already (--json, --out's results.json or sweep.json, --verdict-json, --verdict-md); without it, the command refuses before it starts.")]
 OutDir = Annotated[
     Optional[Path],
     typer.Option("--out", help="Directory for the result document and its reports (run: results.json, plots, report.html, "

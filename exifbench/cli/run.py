@@ -102,6 +102,7 @@ def run(
         from exifbench.reports.renderers.render import check_out_dir
 
         check_out_dir(out)
+        check_writable(out / "results.json", force)
         profiler = ReplayProfiler(out) if profile else None
     replay_pattern = load_pattern(pattern)
     choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
@@ -138,7 +139,7 @@ def run(
     report = analyze(runs)
     show_runs(report, json_path, force, wide)  # even with no run measured: the failures, and complete: false, are written
     if out is not None and runs.runs:
-        write_out(report, out, len(profile_files))
+        write_out(report, out, len(profile_files), force)
     if storage_failed is not None:
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
     if (save or history_dir is not None) and runs.complete:
@@ -213,12 +214,12 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
         say(f"results written to {shown(json_path)}")
 
 
-def write_out(report: RunReport, out: Path, profile_files: int = 0) -> None:
+def write_out(report: RunReport, out: Path, profile_files: int = 0, force: bool = False) -> None:
     """Save ``results.json`` and every report (plots, report.html, summary.md) into ``out``; the count includes
     the ``profile_files`` already written there."""
     from exifbench.reports.renderers.render import write_run_reports
 
-    report.runs.save(out / "results.json")
+    report.runs.save(out / "results.json", force)
     written = write_run_reports(report, out)
     for found in report.profiles:
         say(f"{shown(found.headline)}\n  {shown(found.overhead_text())}")

@@ -103,6 +103,7 @@ def sweep(
 
     out = out or DEFAULT_OUT
     check_out_dir(out)
+    check_writable(out / "sweep.json", force)
     if json_path is not None:
         check_writable(json_path, force)
     thresholds = Thresholds(percent(max_not_ready, "--max-not-ready"), percent(max_blocking_ratio, "--max-blocking-ratio"))
@@ -137,7 +138,7 @@ def sweep(
     console.print(render_console(analysis), highlight=False)
     if wide:
         console.print(*render_wide(results, console.width))
-    written = [results.save(out / "sweep.json"), *write_sweep(analysis, out)]
+    written = [results.save(out / "sweep.json", force), *write_sweep(analysis, out)]
     profiles = len(profiler.written) if profiler is not None else 0
     say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png and .svg"
         + (f" and {profiles} profile files" if profiles else ""))  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 from exifbench.reports.documents.policy import Policy
 from exifbench import fields as f
 from exifbench.reports.documents.runs import RunResult
-from exifbench.files import read_json, write_atomic
+from exifbench.files import read_json, save_document
 
 SCHEMA = "exifbench.decision/1"
 ENABLE, HOLD, REJECT = "ENABLE", "HOLD", "REJECT"
@@ -147,8 +147,9 @@ class Decision:
             "phases": [phase.to_dict() for phase in self.phases],
         }
 
-    def save(self, path: str | Path) -> Path:
-        return write_atomic(path, json.dumps(self.to_dict(), indent=1, default=str))
+    def save(self, path: str | Path, force: bool = True) -> Path:
+        """Write the document to ``path`` (an existing file only with ``force``; elsewhere if it cannot be written)."""
+        return save_document(path, json.dumps(self.to_dict(), indent=1, default=str), force)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "decision") -> Decision:

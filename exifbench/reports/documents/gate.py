@@ -15,7 +15,7 @@ from typing import Any, cast
 from exifbench.reports.statistics import Alternative, Significance, median, median_ratio
 from exifbench import fields as f
 from exifbench.errors import ExifbenchError
-from exifbench.files import read_json, write_atomic
+from exifbench.files import read_json, save_document
 
 SCHEMA = "exifbench.gate/1"
 
@@ -157,8 +157,9 @@ class GateVerdict:
             "comparisons": [c.to_dict() for c in self.comparisons],
         }
 
-    def save(self, path: str | Path) -> Path:
-        return write_atomic(path, json.dumps(self.to_dict(), indent=1))
+    def save(self, path: str | Path, force: bool = True) -> Path:
+        """Write the document to ``path`` (an existing file only with ``force``; elsewhere if it cannot be written)."""
+        return save_document(path, json.dumps(self.to_dict(), indent=1), force)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "gate verdict") -> GateVerdict:

@@ -14,7 +14,7 @@ from typing import Any
 
 from exifbench import fields as f
 from exifbench.errors import ExifbenchError
-from exifbench.files import read_json, write_atomic
+from exifbench.files import read_json, save_document
 
 SCHEMA = "exifbench.peers/1"
 REFERENCE = "pillow"
@@ -135,8 +135,9 @@ class PeersReport:
             "peers": [peer.to_dict() for peer in self.peers],
         }
 
-    def save(self, path: str | Path) -> Path:
-        return write_atomic(path, json.dumps(self.to_dict(), indent=1))
+    def save(self, path: str | Path, force: bool = True) -> Path:
+        """Write the document to ``path`` (an existing file only with ``force``; elsewhere if it cannot be written)."""
+        return save_document(path, json.dumps(self.to_dict(), indent=1), force)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "peers report") -> PeersReport:

@@ -16,7 +16,7 @@ from typing import Any
 from exifbench.datasets.storage.io import IoCounts
 from exifbench import fields as f
 from exifbench.errors import ExifbenchError
-from exifbench.files import read_json, write_atomic
+from exifbench.files import read_json, save_document
 
 RUN_SCHEMA = "exifbench.run/1"
 RUNS_SCHEMA = "exifbench.runs/1"
@@ -218,7 +218,8 @@ class RunSet:
         }
 
     def save(self, path: str | Path, force: bool = True) -> Path:
-        return write_atomic(path, json.dumps(self.to_dict(), indent=1, default=str), force=force)
+        """Write the document to ``path`` (an existing file only with ``force``; elsewhere if it cannot be written)."""
+        return save_document(path, json.dumps(self.to_dict(), indent=1, default=str), force)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "results") -> RunSet:

@@ -16,7 +16,7 @@ from typing import Any
 
 from exifbench import fields as f
 from exifbench.reports.documents.runs import RunResult, StrategyFailure, pool_workers
-from exifbench.files import read_json, write_atomic
+from exifbench.files import read_json, save_document
 
 SCHEMA = "exifbench.sweep/1"
 
@@ -119,7 +119,8 @@ class SweepResults:
         }
 
     def save(self, path: str | Path, force: bool = True) -> Path:
-        return write_atomic(path, json.dumps(self.to_dict(), indent=1, default=str), force=force)
+        """Write the document to ``path`` (an existing file only with ``force``; elsewhere if it cannot be written)."""
+        return save_document(path, json.dumps(self.to_dict(), indent=1, default=str), force)
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "sweep") -> SweepResults:
