@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,16 +19,48 @@ from typing import Any
 from exifbench.errors import ExifbenchError
 
 
+MAX_DOCUMENT_BYTES = 1 << 30
+"""The largest JSON file read (1 GiB): a run document of a million files is far smaller."""
+
+
 def read_json(path: str | Path, what: str) -> Any:
-    """Parse ``path`` as JSON; every failure is one :class:`ExifbenchError` naming the file and ``what`` it should be."""
+    """Parse ``path`` as JSON; every failure is one :class:`ExifbenchError` naming the file and ``what`` it should be.
+
+    Only a regular file is read (a FIFO would block, ``/dev/zero`` never end), and at most
+    :data:`MAX_DOCUMENT_BYTES` of it.
+    """
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ExifbenchError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+        text = read_regular(Path(path), what).decode("utf-8")
+        return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ExifbenchError(f"{path}: not a JSON {what} ({exc})") from None
     except RecursionError:
         raise ExifbenchError(f"{path}: not a JSON {what} (nested too deeply)") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits (Python's int_max_str_digits)
+        raise ExifbenchError(f"{path}: not a JSON {what} ({str(exc).partition(':')[0]})") from None
+
+
+def read_regular(path: Path, what: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most :data:`MAX_DOCUMENT_BYTES`; one :class:`ExifbenchError`
+    otherwise."""
+    limit = MAX_DOCUMENT_BYTES
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO's open does not wait
+    except OSError as exc:
+        raise ExifbenchError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = "directory" if stat.S_ISDIR(mode) else "FIFO" if stat.S_ISFIFO(mode) else "device or special file"
+        raise ExifbenchError(f"{path}: cannot read {what} (a {kind}, not a regular file)")
+    with open(descriptor, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise ExifbenchError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise ExifbenchError(f"{path}: cannot read {what} (larger than {limit:,} bytes)")
+    return data
 
 
 def check_writable(path: str | Path, force: bool) -> Path:

@@ -251,3 +251,41 @@ def test_exif_reads_never_decode_pixel_data(corpus_dir: Path, monkeypatch: pytes
     assert compare({str(p): r.exif for p, r in before.items()}, {str(p): r.exif for p, r in after.items()}).ok
     assert [r.error for r in after.values()] == [r.error for r in before.values()]
     assert len(files) > 90 and sum(bool(read.exif) for read in after.values()) > 60
+
+
+# --- issue 27.6 and 27.16: a huge integer, a FIFO, an endless device, an oversized file --------------------------
+
+
+def test_an_integer_past_pythons_digit_limit_is_a_one_line_error(corpus_copy: Path, tmp_path: Path) -> None:
+    """A 5,000-digit number in a pattern, a result document or a gate input: exit 2, one line (was a traceback,
+    and ``gate`` exited 1 — FAIL — on it)."""
+    huge = "9" * 5000
+    pattern = write(tmp_path / "huge-pattern.json", '{"name": "p", "calls": [{"image": ' + huge + "}]}")
+    assert_one_line_error(["run", "-s", "sync", "--pattern", str(pattern), str(corpus_copy)],
+                          "huge-pattern.json: not a JSON pattern (Exceeds the limit (4300 digits)")  # fmt: skip
+    document = write(tmp_path / "huge.json", '{"schema": "exifbench.runs/1", "runs": [], "n": ' + huge + "}")
+    assert_one_line_error(["report", str(document), "--out", str(tmp_path / "o")], "huge.json: not a JSON")
+    assert_one_line_error(["gate", "--baseline", str(document), "--current", str(document)], "huge.json: not a JSON")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_a_pattern_or_document_that_is_not_a_regular_file_is_refused(kind: str, corpus_copy: Path, tmp_path: Path) -> None:
+    """A FIFO (blocked ``report`` and ``run --pattern`` for ever) or ``/dev/zero`` (read until memory ran out)."""
+    path = tmp_path / "input.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path = Path("/dev/zero")
+    expected = {"fifo": "a FIFO", "dev-zero": "a device or special file", "directory": "a directory"}[kind]
+    assert_one_line_error(["run", "-s", "sync", "--pattern", str(path), str(corpus_copy)], str(path), expected)
+    assert_one_line_error(["report", str(path), "--out", str(tmp_path / "o")], str(path), expected)
+
+
+def test_a_document_past_the_size_bound_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exifbench import files
+
+    big = write(tmp_path / "big.json", "[" + "0," * 600 + "0]")
+    monkeypatch.setattr(files, "MAX_DOCUMENT_BYTES", 1000)
+    assert_one_line_error(["report", str(big), "--out", str(tmp_path / "o")], "big.json: cannot read", "larger than")
