@@ -259,7 +259,7 @@ def test_live_mounts_of_other_runs_are_left_alone(corpus_copy: Path) -> None:
 
 
 def test_a_given_mount_point_is_never_removed_nor_its_parent(tmp_path: Path, corpus_copy: Path) -> None:
-    """Issue 27.1: a MNT whose parent is named like exifbench's own directories lost the parent (rmtree)."""
+    """A MNT whose parent is named like exifbench's own directories lost the parent (rmtree)."""
     parent = tmp_path / f"{PREFIX}1-mine"
     (parent / "mnt").mkdir(parents=True)
     (parent / "notes.txt").write_text("keep me")
@@ -279,7 +279,7 @@ def test_a_non_empty_mount_point_is_refused(tmp_path: Path, corpus_copy: Path) -
 
 
 def test_a_live_mount_root_may_not_stat_is_not_stale(corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 27.11: as root, another user's FUSE mount answers EACCES (no allow_other): alive, not ENOTCONN."""
+    """As root, another user's FUSE mount answers EACCES (no allow_other): alive, not ENOTCONN."""
     import exifbench.datasets.storage.mount as mount_module
 
     with mounted(corpus_copy, StorageModel()) as mount:
@@ -297,7 +297,7 @@ def test_a_live_mount_root_may_not_stat_is_not_stale(corpus_copy: Path, monkeypa
 
 
 def test_the_daemon_passes_on_libfuses_reason_not_a_traceback(tmp_path: Path) -> None:
-    """Issue 27.17: a failed mount said only ``RuntimeError: 4`` after a traceback."""
+    """A failed mount said only ``RuntimeError: 4`` after a traceback."""
     done = subprocess.run([sys.executable, "-m", "exifbench.datasets.storage.daemon", str(tmp_path), str(tmp_path / "gone"),
                            "{}"], cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=GENEROUS_S)  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr

@@ -253,7 +253,7 @@ def test_exif_reads_never_decode_pixel_data(corpus_dir: Path, monkeypatch: pytes
     assert len(files) > 90 and sum(bool(read.exif) for read in after.values()) > 60
 
 
-# --- issue 27.6 and 27.16: a huge integer, a FIFO, an endless device, an oversized file --------------------------
+# --- a huge integer, a FIFO, an endless device, an oversized file --------------------------
 
 
 def test_an_integer_past_pythons_digit_limit_is_a_one_line_error(corpus_copy: Path, tmp_path: Path) -> None:

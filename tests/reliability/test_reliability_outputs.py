@@ -1,4 +1,4 @@
-"""Issue 27.3: no command replaces a document without ``--force``, and a measured run is never lost to a failed write."""
+"""No command replaces a document without ``--force``, and a measured run is never lost to a failed write."""
 
 from __future__ import annotations
 

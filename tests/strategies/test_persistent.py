@@ -283,11 +283,11 @@ def test_a_file_missed_once_is_not_looked_up_again_while_its_read_is_under_way(c
     assert lookups == [path]
 
 
-# --- issue 27: busy is not corrupt, rows cannot encode work, a private database, in-place edits -----------------
+# --- busy is not corrupt, rows cannot encode work, a private database, in-place edits -----------------
 
 
 def test_a_locked_database_is_left_alone_and_skipped(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 27.2: a writer holding the lock past the busy timeout made the next opener delete the database."""
+    """A writer holding the lock past the busy timeout made the next opener delete the database."""
     cache = tmp_path / "cache"
     launch(corpus_copy, cache)
     rows = storable(corpus_copy)
@@ -324,7 +324,7 @@ def _dag(levels: int) -> tuple[Any, ...]:
 
 
 def test_rows_that_would_make_work_are_refused_at_once(tmp_path: Path) -> None:
-    """Issue 27.7: the unpickler allowed ``Fraction('1e100000000')`` (minutes, past --timeout and SIGTERM) and a
+    """The unpickler allowed ``Fraction('1e100000000')`` (minutes, past --timeout and SIGTERM) and a
     tuple DAG that the mismatch repr wrote out. Rows are now a typed codec: neither can be a row; both are refused."""
     code = ("import sys; from exifbench.strategies import codec\n"
             "for blob in (sys.argv[1], sys.argv[2]):\n"
@@ -341,7 +341,7 @@ def test_rows_that_would_make_work_are_refused_at_once(tmp_path: Path) -> None:
 
 
 def test_the_mismatch_repr_of_a_shared_tuple_is_bounded() -> None:
-    """Issue 27.7: ``repr`` of a tuple DAG is exponential; the mismatch shows a bounded prefix in bounded memory."""
+    """``repr`` of a tuple DAG is exponential; the mismatch shows a bounded prefix in bounded memory."""
     import tracemalloc
 
     from exifbench.harness.equality import REPR_LIMIT, diff_exif
@@ -358,7 +358,7 @@ def test_the_mismatch_repr_of_a_shared_tuple_is_bounded() -> None:
 
 
 def test_a_dangling_symlink_is_not_followed_out_of_the_cache_dir(corpus_copy: Path, tmp_path: Path) -> None:
-    """Issue 27.13."""
+    """A dangling link in the cache folder pointed SQLite at a file outside it, which it created."""
     cache, outside = tmp_path / "cache", tmp_path / "elsewhere" / "planted.sqlite3"
     cache.mkdir(mode=0o700)
     outside.parent.mkdir()
@@ -396,7 +396,7 @@ def test_the_database_is_private(corpus_copy: Path, tmp_path: Path) -> None:
 
 
 def test_an_in_place_edit_keeping_size_and_mtime_is_read_again(corpus_copy: Path, tmp_path: Path) -> None:
-    """Issue 27.14: the stamp was (size, mtime_ns) only; an edit that restores the mtime was served stale."""
+    """The stamp was (size, mtime_ns) only; an edit that restores the mtime was served stale."""
     cache = tmp_path / "cache"
     first, _ = launch(corpus_copy, cache)
     victim = next(Path(path) for path in sorted(first) if isinstance(first[path].get("Make"), str) and first[path]["Make"])
@@ -412,7 +412,7 @@ def test_an_in_place_edit_keeping_size_and_mtime_is_read_again(corpus_copy: Path
 
 
 def test_cache_info_on_a_directory_says_so(tmp_path: Path) -> None:
-    """Issue 27.17: ``cache info`` said a directory named like the database would be rebuilt (it cannot be)."""
+    """``cache info`` said a directory named like the database would be rebuilt (it cannot be)."""
     (tmp_path / FILE_NAME).mkdir()
     info = runner.invoke(app, ["cache", "info", "--cache-dir", str(tmp_path)])
     assert info.exit_code == 0 and "a directory" in info.output and "rebuilds" not in info.output
