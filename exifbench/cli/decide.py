@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
-    Folder, Force, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, JsonOut, PatternName, StorageProfile, Workers,
-    storage_choice,
+    Folder, Force, JsonOut, PatternName, Workers, with_storage_options,
 )  # fmt: skip
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
@@ -20,6 +20,7 @@ from exifbench.strategies import resolve
 
 
 @user_errors
+@with_storage_options
 def decide(
     candidate: Annotated[str, typer.Option(help="Strategy to roll out (a name or module:Class).")],
     folder: Folder = None,
@@ -37,12 +38,7 @@ def decide(
     repeat_full: Annotated[Optional[int], typer.Option(help="Repeats per strategy on the full folder [default 4].")] = None,
     workers: Workers = None,
     pattern: PatternName = None,
-    storage: StorageProfile = None,
-    io_latency: IoLatency = None,
-    io_concurrency: IoConcurrency = None,
-    io_bandwidth: IoBandwidth = None,
-    io_jitter: IoJitter = None,
-    io_cache: IoCache = False,
+    storage: StorageChoice = StorageChoice(),
     config: Annotated[Optional[Path], typer.Option(help="TOML file with a [tool.exifbench.decide] table [default: ./pyproject.toml].")] = None,
     json_path: JsonOut = None,
     force: Force = False,
@@ -78,7 +74,7 @@ def decide(
     check_keys(section, POLICY_KEYS, where)
     policy = Policy().updated(section, lambda key: f"{where}: {key}")
     policy = policy.updated(options, lambda key: "--" + key.replace("_", "-"))
-    dataset = dataset_for(folder, storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache))
+    dataset = dataset_for(folder, storage)
     show_dataset(dataset)
     if where:
         say(f"settings from {shown(where)}")

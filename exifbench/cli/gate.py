@@ -9,9 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from exifbench.cli.console import dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
-    Folder, Force, HistoryDir, IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, Metrics, PatternName, StorageProfile,
-    Workers, metric_names, min_effects, storage_choice,
+    Folder, Force, HistoryDir, Metrics, PatternName,
+    Workers, metric_names, min_effects, with_storage_options,
 )  # fmt: skip
 from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
@@ -25,6 +26,7 @@ CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repe
 
 
 @user_errors
+@with_storage_options
 def gate(
     ctx: typer.Context,
     folder: Folder = None,
@@ -39,12 +41,7 @@ def gate(
     allow_inconclusive: Annotated[bool, typer.Option(help="Pass when over the threshold but not significant (e.g. too few repeats).")] = False,
     repeat: Annotated[int, typer.Option(min=1, help="--candidate mode: runs per strategy, interleaved (4 is the fewest that can reach p<0.05).")] = 5,
     workers: Workers = None,
-    storage: StorageProfile = None,
-    io_latency: IoLatency = None,
-    io_concurrency: IoConcurrency = None,
-    io_bandwidth: IoBandwidth = None,
-    io_jitter: IoJitter = None,
-    io_cache: IoCache = False,
+    storage: StorageChoice = StorageChoice(),
     pattern: PatternName = None,
     verdict_json: Annotated[Optional[Path], typer.Option(help="Write the verdict as JSON here.")] = None,
     verdict_md: Annotated[Optional[Path], typer.Option(help="Write the verdict as Markdown here (it is also appended to $GITHUB_STEP_SUMMARY when set).")] = None,
@@ -84,8 +81,7 @@ def gate(
         if reference is None:
             raise ExifbenchError("--candidate needs --reference: the candidate's own previous version (see exifbench gate --help)")
         replay_pattern = load_pattern(pattern)
-        choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
-        dataset = dataset_for(folder, choice)
+        dataset = dataset_for(folder, storage)
         show_dataset(dataset, replay_pattern)
         with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeat)) as update:
             verdict = gate_ab(dataset, replay_pattern, candidate, reference, metrics, threshold, allow_inconclusive,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
@@ -42,13 +45,36 @@ IoBandwidth = Annotated[Optional[float], typer.Option(min=0, help="Storage: tran
 IoJitter = Annotated[Optional[float], typer.Option(min=0, help="Storage: ± ms of deterministic jitter per request.")]
 IoCache = Annotated[bool, typer.Option("--io-cache", help="Storage: let the OS page cache serve re-reads (off: every read reaches the model).")]
 
+STORAGE_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("storage", StorageProfile, None), ("io_latency", IoLatency, None), ("io_concurrency", IoConcurrency, None),
+    ("io_bandwidth", IoBandwidth, None), ("io_jitter", IoJitter, None), ("io_cache", IoCache, False),
+)  # fmt: skip
+"""The storage options of every command that reads through a storage model: name, annotation, default."""
 
-def storage_choice(
-    storage: str | None, latency: float | None, concurrency: int | None, bandwidth: float | None,
-    jitter: float | None, cache: bool,
-) -> StorageChoice:
-    """The storage options of a command as one value."""
-    return StorageChoice(storage, latency, concurrency, bandwidth, jitter, cache or None)  # fmt: skip
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def with_storage_options(command: Command) -> Command:
+    """``command``'s ``storage: StorageChoice`` parameter, offered as the storage options (``--storage``,
+    ``--io-latency``, ...: declared here once) and handed to it as one :class:`StorageChoice`."""
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name != "storage":
+            parameters.append(parameter)
+            continue
+        parameters += [parameter.replace(name=name, annotation=annotation, default=default)
+                       for name, annotation, default in STORAGE_OPTIONS]  # fmt: skip
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        profile, latency, concurrency, bandwidth, jitter, cache = (kwargs.pop(name) for name, _, _ in STORAGE_OPTIONS)
+        storage = StorageChoice(profile, latency, concurrency, bandwidth, jitter, cache or None)
+        return command(*args, storage=storage, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
+    return wrapper  # type: ignore[return-value]
 Extensions = Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")]
 PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern (startup-593, browse, group-by-date) or a pattern JSON file.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Write the result document (JSON) here.")]

@@ -12,10 +12,11 @@ import typer
 from exifbench.cli.console import (
     console, dataset_for, err_console, fail, graceful_stop, replay_progress, say, show_dataset, user_errors,
 )  # fmt: skip
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
-    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
-    IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
-    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, storage_choice, CacheDir, Launches, Touch,
+    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
+    JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, with_storage_options, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.datasets.storage.mount import StorageFailed
@@ -42,6 +43,7 @@ ERROR_LINES = 20
 
 
 @user_errors
+@with_storage_options
 def run(
     folder: Folder = None,
     strategy: Strategies = "all",
@@ -51,12 +53,7 @@ def run(
     repeat: Repeat = 1,
     json_path: JsonOut = None,
     force: Force = False,
-    storage: StorageProfile = None,
-    io_latency: IoLatency = None,
-    io_concurrency: IoConcurrency = None,
-    io_bandwidth: IoBandwidth = None,
-    io_jitter: IoJitter = None,
-    io_cache: IoCache = False,
+    storage: StorageChoice = StorageChoice(),
     cold: Cold = False,
     extractor: Extractors = "pillow",
     extensions: Extensions = None,
@@ -105,8 +102,7 @@ def run(
         check_writable(out / "results.json", force)
         profiler = ReplayProfiler(out) if profile else None
     replay_pattern = load_pattern(pattern)
-    choice = storage_choice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache)
-    dataset = dataset_for(folder, choice, extensions)
+    dataset = dataset_for(folder, storage, extensions)
     config = BenchConfig(
         strategies=names,
         workers=workers,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 from rich.table import Table
 
 from exifbench.cli.console import console, err_console, graceful_stop, say, user_errors
-from exifbench.cli.options import IoBandwidth, IoCache, IoConcurrency, IoJitter, IoLatency, StorageProfile, storage_choice
+from exifbench.datasets.storage.model import StorageChoice
+from exifbench.cli.options import with_storage_options
 from exifbench.datasets.storage.io import IoCounts
 from exifbench.datasets.storage.model import PROFILES
 from exifbench.escape import shown
@@ -31,15 +33,11 @@ def profiles() -> None:
 
 @storage_app.command("mount")
 @user_errors
+@with_storage_options
 def mount(
     src: Annotated[Path, typer.Argument(metavar="SRC", help="The folder to serve.")],
     mnt: Annotated[Path, typer.Argument(metavar="MNT", help="An existing, empty directory to mount it on.")],
-    storage: StorageProfile = None,
-    io_latency: IoLatency = None,
-    io_concurrency: IoConcurrency = None,
-    io_bandwidth: IoBandwidth = None,
-    io_jitter: IoJitter = None,
-    io_cache: IoCache = False,
+    storage: StorageChoice = StorageChoice(),
 ) -> None:
     """Mount SRC read-only at MNT through a storage profile, in the foreground; Ctrl-C unmounts.
 
@@ -48,7 +46,7 @@ def mount(
     """
     from exifbench.datasets.storage.mount import mounted
 
-    model = storage_choice(storage or "original", io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache).model(False)
+    model = replace(storage, profile=storage.profile or "original").model(False)
     with graceful_stop() as stop, mounted(src, model, mnt) as handle:  # as in `run`: SIGINT or SIGTERM unmounts
         say(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); Ctrl-C unmounts")
         while not stop.wait(0.5):

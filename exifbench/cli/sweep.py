@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from exifbench.cli.console import console, dataset_for, fail, graceful_stop, replay_progress, say, user_errors
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
-    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir, IoBandwidth, IoCache,
-    IoConcurrency, IoJitter, IoLatency, JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
-    Strategies, StorageProfile, SwitchInterval, TickMs, Timeout, Ui, Wide, storage_choice, CacheDir, Launches, Touch,
+    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
+    JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, with_storage_options, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.config import percent
 from exifbench.datasets import Dataset
@@ -53,6 +55,7 @@ def counts(value: str | None, option: str) -> list[int | None]:
 
 
 @user_errors
+@with_storage_options
 def sweep(
     folder: Folder = None,
     strategy: Strategies = "threadpool",
@@ -62,12 +65,7 @@ def sweep(
     repeat: Repeat = 1,
     json_path: JsonOut = None,
     force: Force = False,
-    storage: StorageProfile = None,
-    io_latency: IoLatency = None,
-    io_concurrency: IoConcurrency = None,
-    io_bandwidth: IoBandwidth = None,
-    io_jitter: IoJitter = None,
-    io_cache: IoCache = False,
+    storage: StorageChoice = StorageChoice(),
     cold: Cold = False,
     extractor: Extractors = "pillow",
     extensions: Extensions = None,
@@ -127,8 +125,8 @@ def sweep(
                        extractors=tuple(extractors), options=options, cold=cold, tick_ms=tick_ms,
                        switch_interval_s=switch_interval, hook=profiler, ui=ui, grab_dir=out)  # fmt: skip  # checks every name and option once
     datasets: dict[str, Dataset] = {}
-    for spec in comma_list(storage, "--storage"):
-        dataset = dataset_for(folder, storage_choice(spec, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache), extensions)
+    for spec in comma_list(storage.profile, "--storage"):
+        dataset = dataset_for(folder, replace(storage, profile=spec), extensions)
         datasets[spec or ("original" if dataset.embedded else "local")] = dataset
     matrix = Matrix(names, sizes, extractors, list(datasets), list(patterns))
     total = sum(len(patterns[str(one.settings["pattern"])].calls) for one in matrix.configurations()) * repeat

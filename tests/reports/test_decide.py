@@ -30,7 +30,8 @@ from exifbench.reports.documents.runs import RunSet
 from slow_strategies import LeakyLoader, fake_run
 
 runner = CliRunner()
-CRITERIA = ["equality", "leaks", "blocking", "not_ready", "time_to_exif", "long_tasks", "frozen_frames", "background", "memory"]
+CRITERIA = ["equality", "leaks", "blocking", "not_ready", "time_to_exif", "long_tasks", "frozen_frames", "background", "memory",
+            "storage"]
 
 
 def decide(*args: object) -> Result:
