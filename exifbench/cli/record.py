@@ -22,6 +22,8 @@ def record(
                                           "NAME, or either followed by .attr (self.path, image.filename).")] = "0",  # fmt: skip
     blocking_arg: Annotated[Optional[str], typer.Option("--blocking-arg", help="The argument whose truth is the call's blocking "
                                                         "flag, as --path-arg [default: every call non-blocking].")] = None,  # fmt: skip
+    blocking: Annotated[bool, typer.Option("--blocking", help="Every call is blocking: the app uses each answer at once "
+                                           "(a batch job, a sort by date).")] = False,  # fmt: skip
     out: Annotated[Path, typer.Option("--out", help="The pattern file to write.")] = Path("trace.json"),
     root: Annotated[Optional[Path], typer.Option("--root", help="The dataset folder the pattern's paths are relative to "
                                                  "[default: the folder holding every recorded file].")] = None,  # fmt: skip
@@ -39,7 +41,7 @@ def record(
     no call recorded.
     """
     check_writable(out, force)
-    done = record_app(command, call, out, path_arg, blocking_arg, root, preload, stop_after)
+    done = record_app(command, call, out, path_arg, blocking_arg, root, preload, stop_after, blocking)
     for error in done.errors:
         say(f"[yellow]recording:[/yellow] {shown(error)}", err_console)
     threads = ", ".join(f"{shown(name)} {fmt.count(n, 'call')} ({fmt.duration(done.call_ms[name] / 1000)} inside)" for name, n in done.threads.items())

@@ -64,9 +64,13 @@ def record_app(
     root: Path | None = None,
     preload: bool = False,
     stop_after_s: float | None = None,
+    blocking: bool = False,
 ) -> Recording:
-    """Run ``command`` with ``call`` recorded; save the pattern at ``out`` (see the module's docstring)."""
+    """Run ``command`` with ``call`` recorded; save the pattern at ``out`` (see the module's docstring).
+    ``blocking``: every call is recorded blocking (the app uses each answer at once)."""
     check_spec(call, path_arg, blocking_arg)
+    if blocking and blocking_arg is not None:
+        raise ExifbenchError("--blocking and --blocking-arg: give one (every call blocking, or the argument that says)")
     if not command:
         raise ExifbenchError("no command to run: give it after --, e.g. exifbench record --call m:f -- python app.py")
     with tempfile.TemporaryDirectory(prefix="exifbench-record-") as hook_dir:
@@ -79,7 +83,7 @@ def record_app(
             env[record_hook.BLOCKING_ARG] = blocking_arg
         app_exit, stopped = run_app(command, env, stop_after_s)
         entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return save_recording(entries, call, out, root, preload, app_exit, stopped)
+    return save_recording(entries, call, out, root, preload, app_exit, stopped, blocking)
 
 
 def run_app(command: list[str], env: dict[str, str], stop_after_s: float | None) -> tuple[int, bool]:
@@ -105,7 +109,8 @@ def run_app(command: list[str], env: dict[str, str], stop_after_s: float | None)
 
 
 def save_recording(
-    entries: list[dict[str, object]], call: str, out: Path, root: Path | None, preload: bool, app_exit: int, stopped: bool
+    entries: list[dict[str, object]], call: str, out: Path, root: Path | None, preload: bool, app_exit: int, stopped: bool,
+    blocking: bool = False,
 ) -> Recording:
     """The logged calls, in the order they ended, saved as a pattern (paths outside ``root`` named in the error)."""
     errors = [str(entry["error"]) for entry in entries if "error" in entry]
@@ -119,7 +124,7 @@ def save_recording(
     call_ms: dict[str, float] = {}
     for entry in calls:
         begin, end, thread = int(str(entry["begin_ns"])), int(str(entry["end_ns"])), str(entry["thread"])
-        recorder.add(str(entry["path"]), begin, end, bool(entry["blocking"]), thread)
+        recorder.add(str(entry["path"]), begin, end, blocking or bool(entry["blocking"]), thread)
         threads[thread] = threads.get(thread, 0) + 1
         call_ms[thread] = call_ms.get(thread, 0.0) + (end - begin) / 1e6
     if preload:

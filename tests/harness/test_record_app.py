@@ -117,6 +117,17 @@ def test_method_static_method_self_attribute_and_blocking_argument(photo_app: Pa
     assert calls[3].think_ms >= 40  # the app's 50 ms sleep before it
     assert Pattern.load(photo_app / "method.json").preload == names
     assert [call.image for call in Pattern.load(photo_app / "static.json").calls] == [names[0]]  # its inner call: not again
+    assert not Pattern.load(photo_app / "static.json").calls[0].blocking
+
+
+def test_every_call_blocking(photo_app: Path, corpus_copy: Path) -> None:
+    photos = sorted(str(p) for p in corpus_copy.glob("*.jpg"))[:2]
+
+    result = record(photo_app, "--call", "photoapp.model:Photo.exif", "--path-arg", "self.path", "--blocking",
+                    "--out", "t.json", "--", sys.executable, "app.py", *photos)  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert [call.blocking for call in Pattern.load(photo_app / "t.json").calls] == [True] * 4
 
 
 def test_a_failing_app_keeps_its_trace_and_exits_1(photo_app: Path, corpus_copy: Path) -> None:
@@ -164,6 +175,7 @@ def test_the_apps_own_sitecustomize_still_runs(photo_app: Path, corpus_copy: Pat
         (["--call", "photoapp.model"], "must be module:function or module:Class.method"),
         (["--call", "__main__:main"], "__main__ cannot be hooked"),
         (["--call", "photoapp.model:Photo.exif", "--path-arg", "self..x"], "--path-arg 'self..x'"),
+        (["--call", "photoapp.model:Photo.exif", "--blocking", "--blocking-arg", "wait"], "give one"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(photo_app: Path, corpus_copy: Path, args: list[str], says: str) -> None:
