@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any, Self
@@ -72,3 +73,32 @@ class SlowClose(DictLoader):
 
 
 CLOSE_S = 0.4
+
+
+class RaisesOnOne(DictLoader):
+    """An app's loader with its own failure on one file (``bad-30-type_error.jpg`` of the corpus copy): it logs
+    the failure, prints as it preloads, and raises for that file."""
+
+    failing = "bad-30-type_error.jpg"
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        print(f"myapp: opening {len(paths)} files")
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        if path.endswith(self.failing):
+            logging.getLogger("myapp.exif").error("cannot read %s", path)
+            raise TypeError("unhashable type: 'IFDRational'")
+        return super().load_exif(path, blocking)
+
+
+class NoneForNoExif(DictLoader):
+    """An app whose loader answers ``None`` for "no EXIF" (it says so: ``none_means``)."""
+
+    none_means = "empty"
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any] | None:  # type: ignore[override]
+        return super().load_exif(path, blocking) or None
+
+
+class BadNoneMeans(DictLoader):
+    none_means = "nothing"

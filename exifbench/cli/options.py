@@ -172,6 +172,18 @@ Scheduler = Annotated[
                  "else a LocalCluster of --workers processes); its workers must see the files at the same paths."),
 ]  # fmt: skip
 OnNotReady = Annotated[str, typer.Option(help="What the caller does with None: defaults, wait or defer.")]
+OnLoaderError = Annotated[
+    Optional[str],
+    typer.Option("--on-loader-error", show_default=False, help="An exception from load_exif: file (that file's error; the run "
+                 "goes on, the file answers {}) or strategy (the strategy fails) [default: file for module:Class and "
+                 "call: loaders, strategy for the built-ins]."),
+]  # fmt: skip
+NoneMeans = Annotated[
+    Optional[str],
+    typer.Option("--none-means", show_default=False, help="What None from a blocking load_exif means: not-ready (the "
+                 "protocol) or empty (the app's 'no EXIF', taken as {}) [default: the loader class's none_means "
+                 "attribute, else not-ready]."),
+]  # fmt: skip
 Repeat = Annotated[int, typer.Option(min=1, help="Runs per strategy (per configuration), interleaved A B C A B C.")]
 Timeout = Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")]
 CacheDir = Annotated[

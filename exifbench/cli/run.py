@@ -15,7 +15,7 @@ from exifbench.cli.console import (
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
-    JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, with_storage_options, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.reports.analysis.report import RunReport, analyze
@@ -29,7 +29,8 @@ from exifbench.files import check_writable
 from exifbench.datasets.patterns.builtin import load_pattern
 from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.reports.renderers.setup import cold_text, extractor_text, loader_summary
-from exifbench.reports.renderers.comparison import failed_files, seen_by, verdicts
+from exifbench.reports import format as fmt
+from exifbench.reports.renderers.comparison import failed_files, loader_output, seen_by, verdicts
 from exifbench.reports.renderers.table import render_table
 from exifbench.datasets import Dataset
 from exifbench.datasets.patterns.pattern import Pattern
@@ -72,6 +73,8 @@ def run(
     cache_dir: CacheDir = None,
     launches: Launches = 1,
     touch: Touch = None,
+    on_loader_error: OnLoaderError = None,
+    none_means: NoneMeans = None,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking.
 
@@ -118,6 +121,8 @@ def run(
         hook=profiler,
         ui=ui,
         grab_dir=out,
+        on_loader_error=on_loader_error,
+        none_means=none_means,
     )
     show_dataset(dataset, replay_pattern)
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
@@ -188,6 +193,11 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
         say(f"[yellow]error[/yellow] {shown(path)}: {shown(message)} [dim]({shown(seen_by(strategies, runs))})[/dim]", err_console)
     if len(failed) > ERROR_LINES:
         say(f"[yellow]… and {len(failed) - ERROR_LINES} more file(s) with errors in the result document[/yellow]", err_console)
+    for strategy, (lines, first) in loader_output(runs).items():
+        say(f"[yellow]{shown(strategy)} wrote {fmt.count(lines, 'line')} of its own (logging, stdout, stderr); the first:"
+            "[/yellow]", err_console)  # fmt: skip
+        for line in first:
+            say(f"  {shown(line)}", err_console)
     for one in runs.runs:
         for mismatch in one.equality["mismatches"][:10]:
             say(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "

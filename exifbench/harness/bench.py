@@ -33,12 +33,13 @@ from exifbench.harness.overhead import harness_overhead_us
 from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
 from exifbench.harness.ui.probe import FrameProbe
 from exifbench.harness.plan import ReplayPlan, plan_replay
-from exifbench.harness.guard import GuardedLoader, LoaderFailure
+from exifbench.harness.guard import NONE_MEANS, ON_LOADER_ERROR, GuardedLoader, LoaderFailure
+from exifbench.harness.output import loader_output
 from exifbench.harness.mainthread import ChargedContext, MainThread
 from exifbench.harness.calls import Replay
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
-from exifbench.strategies import accepts, create, require_startable, resolve, takes_reader
+from exifbench.strategies import accepts, create, is_builtin, require_startable, resolve, takes_reader
 from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
 
 ProgressHook = Callable[[str, int, int], None]
@@ -83,6 +84,12 @@ class BenchConfig:
     ui: str = "probe"
     grab_dir: Path | None = None
     """Where a real UI loop saves its grabs of the view (none without a directory)."""
+    on_loader_error: str | None = None
+    """``file``: an exception from ``load_exif`` is that file's error; ``strategy``: it fails the strategy;
+    ``None``: ``file`` for a user's loader, ``strategy`` for a built-in (see :meth:`loader_error`)."""
+    none_means: str | None = None
+    """What a blocking call's ``None`` means: ``not-ready`` or ``empty``; ``None``: the loader class's own
+    ``none_means`` attribute, else ``not-ready``."""
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -103,6 +110,24 @@ class BenchConfig:
         for option in self.options:
             if not any(accepts(cls, option) for cls in classes.values()):
                 raise ExifbenchError(f"option {option!r} is taken by none of the strategies {', '.join(self.strategies)}")
+        if self.on_loader_error not in (None, *ON_LOADER_ERROR):
+            raise ExifbenchError(f"--on-loader-error must be one of {', '.join(ON_LOADER_ERROR)}, got {self.on_loader_error!r}")
+        if self.none_means not in (None, *NONE_MEANS):
+            raise ExifbenchError(f"--none-means must be one of {', '.join(NONE_MEANS)}, got {self.none_means!r}")
+        for name in self.strategies:
+            self.none_is_empty(name)  # a class's own none_means is checked before anything runs
+
+    def loader_error(self, strategy: str) -> str:
+        """What an exception from ``strategy``'s ``load_exif`` is: :attr:`on_loader_error`, else ``file`` for a
+        user's loader (its failure on one file is the app's own error) and ``strategy`` for a built-in."""
+        return self.on_loader_error or ("strategy" if is_builtin(strategy) else "file")
+
+    def none_is_empty(self, strategy: str) -> bool:
+        """Does a blocking call's ``None`` mean "no EXIF" for ``strategy`` (:attr:`none_means`, else its class's)?"""
+        means = self.none_means or getattr(resolve(strategy), "none_means", NONE_MEANS[0])
+        if means not in NONE_MEANS:
+            raise ExifbenchError(f"strategy {strategy!r}: none_means must be one of {', '.join(NONE_MEANS)}, got {means!r}")
+        return bool(means == "empty")
 
     def loader_options(self, strategy: str) -> dict[str, Any]:
         """The options ``strategy`` is built with: ``storage``, ``workers`` if set, and each set option it takes."""
@@ -343,6 +368,28 @@ def _run_one(
     progress: ProgressHook | None,
     stop: threading.Event | None,
 ) -> RunResult | StrategyFailure:
+    with loader_output() as output:
+        run = _measure(label, name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
+    if isinstance(run, RunResult):
+        run.loader_output = output.to_dict()
+        if config.hook is not None:
+            config.hook.measured(run)
+    return run
+
+
+def _measure(
+    label: str,
+    name: str,
+    repeat: int,
+    reader: ExifReader,
+    config: BenchConfig,
+    plan: ReplayPlan,
+    expected: dict[str, dict[str, Any]],
+    env: dict[str, Any],
+    shared_config: dict[str, Any],
+    progress: ProgressHook | None,
+    stop: threading.Event | None,
+) -> RunResult | StrategyFailure:
     def on_call(index: int) -> None:
         if progress is not None:
             progress(label, repeat, index + 1)
@@ -357,8 +404,14 @@ def _run_one(
     main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
     pool = loader.workers if isinstance(loader, Pooled) else None
     measured: Replay | None = None
+    raised: dict[str, str] = {}  # path -> the one-line exception load_exif last raised for it (--on-loader-error file)
     try:
-        with collect_errors() as collector, ChargedContext(GuardedLoader(loader), main_thread) as guarded_loader, around as extra:
+        with (
+            collect_errors() as collector,
+            ChargedContext(GuardedLoader(loader, raised.__setitem__ if config.loader_error(name) == "file" else None,
+                                         config.none_is_empty(name)), main_thread) as guarded_loader,
+            around as extra,
+        ):  # fmt: skip
             ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
             measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui, expected, main_thread=main_thread)
     except LoaderFailure as exc:
@@ -367,9 +420,12 @@ def _run_one(
         if measured is None or stop is None or not stop.is_set():
             raise
     measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
-    equality = compare(expected, measured.results, measured.unverified)
+    equality = compare(expected, {path: exif for path, exif in measured.results.items() if path not in raised},
+                       measured.unverified).to_dict() | {"raised": sorted(raised)}
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
-                  "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None}  # fmt: skip
+                  "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,
+                  "on_loader_error": config.loader_error(name),
+                  "none_means": "empty" if config.none_is_empty(name) else "not-ready"}  # fmt: skip
     if reader.may_fall_back:  # counted from this run's own reads, whichever thread or process made them
         run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
     run = RunResult(
@@ -384,8 +440,9 @@ def _run_one(
         preload_ms=measured.preload_ms,
         startup_ms=round(main_thread.ms["startup"], 3),
         background_s=measured.background_s,
-        equality=equality.to_dict(),
-        errors=collector.errors,
+        equality=equality,
+        errors=[{"path": path, "error": error} for path, error in sorted(({**{e["path"]: e["error"] for e in collector.errors},
+                                                                           **raised}).items())],  # fmt: skip
         environment=env,
         config=run_config,
         samples={
@@ -403,6 +460,4 @@ def _run_one(
         extra={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})},
         complete=measured.complete,
     )
-    if config.hook is not None:
-        config.hook.measured(run)
     return run

@@ -37,12 +37,25 @@ def guarded(call: str, method: Callable[..., Result], *args: object, **kwargs: o
         raise LoaderFailure.of(call, exc) from exc
 
 
+ON_LOADER_ERROR = ("file", "strategy")
+"""What an exception from ``load_exif`` is: that file's error (the app's own failure on one file; the run goes on
+and the file answers ``{}``), or the end of the strategy (a :class:`LoaderFailure`)."""
+NONE_MEANS = ("not-ready", "empty")
+"""What a ``None`` from a *blocking* ``load_exif`` means: the protocol's "not ready", or an app's "no EXIF" (``{}``)."""
+
+FileError = Callable[[str, str], None]
+"""Told ``(path, one-line error)`` for each file whose ``load_exif`` raised."""
+
+
 class GuardedLoader:
     """Wraps a loader: the same calls, each exception a :class:`LoaderFailure` (one frame more per call, counted
-    in the harness overhead)."""
+    in the harness overhead). With ``file_error``, an exception from ``load_exif`` is instead that file's error,
+    told to ``file_error`` and answered ``{}``; with ``none_is_empty``, a blocking call's ``None`` is ``{}``."""
 
-    def __init__(self, loader: ExifLoader) -> None:
+    def __init__(self, loader: ExifLoader, file_error: FileError | None = None, none_is_empty: bool = False) -> None:
         self._loader = loader
+        self._file_error = file_error
+        self._none_is_empty = none_is_empty
 
     def __getattr__(self, name: str) -> Any:
         """Anything else the loader offers (``wait_idle``...), its methods guarded alike."""
@@ -51,9 +64,13 @@ class GuardedLoader:
 
     def load_exif(self, path: str, blocking: bool = False) -> Exif | None:
         try:
-            return self._loader.load_exif(path, blocking=blocking)
+            exif = self._loader.load_exif(path, blocking=blocking)
         except Exception as exc:
-            raise LoaderFailure.of(f"load_exif({path!r}{', blocking=True' if blocking else ''})", exc) from exc
+            if self._file_error is None:
+                raise LoaderFailure.of(f"load_exif({path!r}{', blocking=True' if blocking else ''})", exc) from exc
+            self._file_error(path, f"load_exif raised {describe_error(exc)}")
+            return {}
+        return {} if exif is None and blocking and self._none_is_empty else exif
 
     def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
         guarded(f"preload({len(paths)} paths)", self._loader.preload, paths, priority)

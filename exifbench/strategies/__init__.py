@@ -86,6 +86,11 @@ def resolve(name: str) -> LoaderClass:
     return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
 
 
+def is_builtin(name: str) -> bool:
+    """Is ``name`` one of the loaders exifbench ships (not a user's ``module:Class`` or ``call:`` loader)?"""
+    return name in BUILTIN
+
+
 def accepts(cls: LoaderClass, option: str) -> bool:
     """Whether the loader class takes keyword ``option`` (or any keyword at all)."""
     params = inspect.signature(cls).parameters
@@ -147,4 +152,5 @@ def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
         raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: {exc}") from None
 
 
-__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "resolve", "takes_reader"]
+__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "is_builtin", "resolve",
+           "takes_reader"]

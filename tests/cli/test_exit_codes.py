@@ -41,7 +41,7 @@ def test_a_timeout_is_3_and_keeps_the_partial_results(corpus_copy: Path, tmp_pat
 
 
 def test_a_loader_that_raised_is_1(corpus_copy: Path) -> None:
-    code, output = run("-s", "sync,tests.datasets.test_storage_fuse:CrashingLoader", corpus_copy)
+    code, output = run("-s", "sync,tests.datasets.test_storage_fuse:CrashingLoader", "--on-loader-error", "strategy", corpus_copy)
     assert code == FAILED, output
     assert "exit 1: 1 strategy(ies) failed: the loader raised (see above)" in output
 

@@ -147,7 +147,8 @@ def _my_mounts() -> list[str]:
 
 
 def test_loader_crash_unmounts(corpus_copy: Path) -> None:
-    config = BenchConfig(["tests.datasets.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse")
+    config = BenchConfig(["tests.datasets.test_storage_fuse:CrashingLoader"], storage=StorageModel(1.0), storage_via="fuse",
+                         on_loader_error="strategy")  # fmt: skip
     runs = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6))
     assert [failure.error for failure in runs.failed] == [f"load_exif({scan(corpus_copy).paths[0]!r}) raised RuntimeError: loader bug"]
     assert not _my_mounts()

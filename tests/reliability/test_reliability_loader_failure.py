@@ -1,4 +1,5 @@
-"""A loader that raises fails its own strategy in one line; the other strategies' measurements are kept and written."""
+"""A loader that raises fails its own strategy in one line (``--on-loader-error strategy``; ``file``, the default for
+a user's loader, is in tests/harness/test_loader_errors.py); the other strategies' measurements are kept and written."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ FAILURES = {
 def test_the_failing_strategy_is_marked_and_the_others_kept(cls: str, corpus_copy: Path) -> None:
     folder = scan(corpus_copy)
     name = f"tests.faulty_loaders:{cls}"
-    runs = run_bench(BenchConfig(["sync", name, "threadpool"], repeat=2, workers=2), folder, startup_pattern(len(folder.files)))
+    config = BenchConfig(["sync", name, "threadpool"], repeat=2, workers=2, on_loader_error="strategy")
+    runs = run_bench(config, folder, startup_pattern(len(folder.files)))
     assert [(run.strategy, run.repeat) for run in runs.runs] == [("sync", 0), ("threadpool", 0), ("sync", 1), ("threadpool", 1)]
     assert all(run.complete and run.equal for run in runs.runs)
     (failure,) = runs.failed  # not run again after its first failure
@@ -41,7 +43,8 @@ def test_the_failing_strategy_is_marked_and_the_others_kept(cls: str, corpus_cop
 def test_cli_prints_one_line_and_writes_the_document(corpus_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs.json"
     strategies = "sync,tests.faulty_loaders:FailsInLoad,threadpool"
-    result = CliRunner().invoke(app, ["run", "-s", strategies, "--workers", "2", str(corpus_copy), "--json", str(out)])
+    result = CliRunner().invoke(app, ["run", "-s", strategies, "--workers", "2", "--on-loader-error", "strategy", str(corpus_copy),
+                                      "--json", str(out)])  # fmt: skip
     assert "Traceback" not in result.output and not isinstance(result.exception, Exception), result.output
     failed = [line for line in result.output.splitlines() if "FailsInLoad" in line]
     assert len(failed) == 1

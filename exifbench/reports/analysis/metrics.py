@@ -110,6 +110,8 @@ class StrategySummary:
     """Median opens, read requests and bytes per run, as counted by the storage daemon (``None``: not mounted)."""
     workers: int | None = None
     """The pool's size as the strategy chose it or was given it (``None``: no pool, or not recorded)."""
+    raised: int = 0
+    """Files ``load_exif`` raised for (each that file's error; kept out of the equality check)."""
     parts_ms: dict[str, float] = field(default_factory=dict)
     """Median main-thread time (ms) per part of the blocking (``startup``, ``preload``, ``load_exif``, …), as recorded."""
 
@@ -140,6 +142,7 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 equal=all(run.equal for run in mine),
                 checked=max(run.equality["checked"] for run in mine),
                 mismatches=sum(len(run.equality["mismatches"]) for run in mine),
+                raised=len({path for run in mine for path in run.equality.get("raised", [])}),
                 errors=len({e["path"] for run in mine for e in run.errors}),
                 complete=all(run.complete for run in mine),
                 ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,

@@ -1,7 +1,8 @@
 """What a run's exit code says, like pytest's: 0 only when complete and correct.
 
 - ``0`` every strategy ran to the end and every file it loaded equals the original loader's;
-- ``1`` a mismatch, or a file whose real answer never came (unverified), in any strategy, or a
+- ``1`` a mismatch, a file whose real answer never came (unverified) or one ``load_exif`` raised for
+  (``--on-loader-error file``: the file's error, the run goes on), in any strategy, or a
   strategy whose loader raised (``failed``) — whether or not the run was complete: a failure
   found is a failure;
 - ``2`` bad input (a one-line error, nothing run) — raised before any measurement;
@@ -44,5 +45,7 @@ def _failures(runs: RunSet, strategy: str) -> str:
     mine = runs.of(strategy)
     tags = len({(m["path"], m["tag"]) for run in mine for m in run.equality["mismatches"]})
     unverified = len({path for run in mine for path in run.equality.get("unverified", [])})
+    raised = len({path for run in mine for path in run.equality.get("raised", [])})
     parts = [f"{tags} mismatched tag(s)"] * bool(tags) + [f"{unverified} unverified file(s)"] * bool(unverified)
+    parts += [f"load_exif raised on {raised} file(s)"] * bool(raised)
     return ", ".join(parts)

@@ -63,6 +63,9 @@ class RunResult:
     complete: bool = True
     io: dict[str, Any] = field(default_factory=dict)
     """What the storage daemon counted during the run (:class:`~exifbench.datasets.storage.io.IoCounts`); empty unless mounted."""
+    loader_output: dict[str, Any] = field(default_factory=dict)
+    """What the loader logged and wrote to stdout/stderr during the run: ``lines`` (how many) and ``first`` (the
+    first lines); empty when it wrote nothing."""
 
     def blocking_parts_ms(self) -> dict[str, float]:
         """Each :data:`MAIN_THREAD_PARTS` part's main-thread time (ms) this run recorded (none in older documents)."""
@@ -70,8 +73,9 @@ class RunResult:
 
     @property
     def equal(self) -> bool:
-        """Every file checked was equal and none went unverified."""
-        return self.equality["checked"] == self.equality["equal"] and not self.equality.get("unverified")
+        """Every file checked was equal, none went unverified and ``load_exif`` raised for none (``equality.raised``)."""
+        return (self.equality["checked"] == self.equality["equal"] and not self.equality.get("unverified")
+                and not self.equality.get("raised"))  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": RUN_SCHEMA, **asdict(self)}
@@ -99,8 +103,9 @@ def _equality(value: Any, where: str) -> dict[str, Any]:
     data = f.mapping(value, where)
     if any(key not in data for key in EQUALITY_KEYS):
         raise ExifbenchError(f"{where}: must have {', '.join(EQUALITY_KEYS)}")
-    if "unverified" in data:
-        f.list_of(f.text)(data["unverified"], f"{where}.unverified")
+    for key in ("unverified", "raised"):
+        if key in data:
+            f.list_of(f.text)(data[key], f"{where}.{key}")
     return EQUALITY(data, where)
 
 
@@ -135,6 +140,7 @@ def _responsiveness(value: Any, where: str) -> dict[str, Any]:
 
 MISMATCH = f.record({key: f.text for key in ("path", "tag", "expected", "actual")})
 EQUALITY = f.record({"checked": f.count, "equal": f.count, "mismatches": f.list_of(MISMATCH)})
+LOADER_OUTPUT = f.record({"lines": f.count, "first": f.list_of(f.text)})
 CONFIG_CHECKS: dict[str, f.Check[Any]] = {
     "cold_check": f.record({"cold_median_ms": f.number, "warm_median_ms": f.number, "files": f.count,
                             "measurably_slower": f.flag}),  # fmt: skip
@@ -159,6 +165,7 @@ CHECKS: dict[str, f.Check[Any]] = {
     "time_to_exif": f.values_of(f.number),
     "extra": f.mapping,
     "complete": f.flag,
+    "loader_output": lambda value, where: LOADER_OUTPUT(value, where) if value else f.mapping(value, where),
 }
 """Each field's check (required fields are also listed in :data:`REQUIRED_KEYS`)."""
 

@@ -46,8 +46,15 @@ def main_row(s: StrategySummary, reference: str = "sync") -> list[str]:
         f"{fmt.number(s.not_ready.median)} of {s.calls}",
         fmt.duration(s.time_to_exif_p90_ms / 1000),
         fmt.number(s.frames_missed),
-        f"all {s.checked}" if s.equal else f"NO: {s.mismatches} tags",
+        f"all {s.checked}" if s.equal else f"NO: {unequal_text(s, short=True)}",
     ]
+
+
+def unequal_text(s: StrategySummary, short: bool = False) -> str:
+    """Why a strategy is not equal: ``41 tags``, and the files ``load_exif`` raised for (``1 raised``)."""
+    parts = [f"{s.mismatches} tags"] * (bool(s.mismatches) or not s.raised)
+    parts += [f"{s.raised} raised" if short else f"load_exif raised on {fmt.count(s.raised, 'file')}"] * bool(s.raised)
+    return ", ".join(parts)
 
 
 def detail_row(s: StrategySummary) -> list[str]:
@@ -116,6 +123,20 @@ def failed_files(runs: RunSet) -> dict[str, tuple[str, list[str]]]:
     return dict(sorted(seen.items()))
 
 
+OUTPUT_LINES = 5
+"""A strategy's own output lines shown after the table (the result document keeps more)."""
+
+
+def loader_output(runs: RunSet) -> dict[str, tuple[int, list[str]]]:
+    """Each strategy that logged or printed during its runs: how many lines in all, and its first lines."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    for run in runs.runs:
+        if run.loader_output:
+            lines, first = found.get(run.strategy, (0, []))
+            found[run.strategy] = (lines + run.loader_output["lines"], (first + run.loader_output["first"])[:OUTPUT_LINES])
+    return found
+
+
 def seen_by(strategies: list[str], runs: RunSet) -> str:
     """``every strategy``, or the strategies named."""
     return "every strategy" if len(runs.strategies) > 1 and strategies == runs.strategies else _names(strategies)
@@ -144,12 +165,12 @@ def verdicts(report: RunReport) -> list[str]:
     unequal = [s for s in summaries if not s.equal]
     checked = max((s.checked for s in summaries), default=0)
     if unequal:
-        lines.append("Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({s.mismatches} tags)" for s in unequal) + ".")
+        lines.append("Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({unequal_text(s)})" for s in unequal) + ".")
     elif checked:
         lines.append(f"Equality: every strategy returned exactly the original loader's dicts ({fmt.count(checked, 'file')}).")
     else:
         lines.append("Equality: no file was checked (nothing was measured).")
-    lines.append(f"Errors: {fmt.count(len(failed_files(report.runs)), 'file')} failed to load (the loader returned {{}} for them).")
+    lines.append(f"Errors: {fmt.count(len(failed_files(report.runs)), 'file')} failed to load (the loader returned {{}} for them, or raised: see each file).")
     config = report.runs.runs[0].config if report.runs.runs else {}
     if config.get("storage"):
         lines.append(f"Storage model: {config['storage']}.")
