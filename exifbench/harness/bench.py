@@ -421,7 +421,7 @@ def _measure(
             raise
     measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
     equality = compare(expected, {path: exif for path, exif in measured.results.items() if path not in raised},
-                       measured.unverified).to_dict() | {"raised": sorted(raised)}
+                       measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
                   "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,
                   "on_loader_error": config.loader_error(name),
