@@ -15,7 +15,8 @@ from exifbench.datasets.storage.model import StorageChoice
 Strategies = Annotated[
     str,
     typer.Option("--strategy", "-s", help="sync, threadpool, lazy, process, viewport, dask, persistent, all (every one but dask "
-                 "and persistent), module:Class, or a comma list of them."),
+                 "and persistent), module:Class, call:module:function (an app's path -> dict function, read "
+                 "synchronously as the original loader did), or a comma list of them."),
 ]  # fmt: skip
 Extractors = Annotated[
     str,

@@ -1,11 +1,13 @@
 """The loaders ("strategies") behind one protocol, and the registry that names them.
 
-``create("threadpool", reader, workers=4)`` builds any built-in strategy, and
-``create("mypkg.loaders:MyLoader", ...)`` imports and builds a user's class.
+``create("threadpool", reader, workers=4)`` builds any built-in strategy,
+``create("mypkg.loaders:MyLoader", ...)`` imports and builds a user's class, and
+``create("call:mypkg.exif:read_exif")`` wraps a user's plain ``path -> dict`` function.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import os
@@ -17,6 +19,7 @@ from typing import Any, cast
 from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.base import ExifLoader
+from exifbench.strategies.call import PREFIX, loader_class
 from exifbench.strategies.dask import DaskLoader
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.main_guard import require_main_guard
@@ -66,9 +69,12 @@ def expand_names(spec: str) -> list[str]:
 
 
 def resolve(name: str) -> LoaderClass:
-    """The class for a built-in name or a ``module:Class`` string (imported only when asked for)."""
+    """The class for a built-in name, a ``module:Class`` string or a ``call:module:function`` (imported only when
+    asked for)."""
     if name in BUILTIN:
         return BUILTIN[name]
+    if name.startswith(PREFIX):
+        return _call_loader(name)
     if ":" not in name:
         known = ", ".join(BUILTIN)
         raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
@@ -84,6 +90,22 @@ def resolve(name: str) -> LoaderClass:
     if missing:
         raise ExifbenchError(f"strategy {name!r} does not implement the loader protocol: missing {', '.join(missing)}")
     return cast(LoaderClass, cls)  # checked by name above; a type checker checks the signatures
+
+
+@functools.cache
+def _call_loader(name: str) -> LoaderClass:
+    """``call:module:function``'s loader class (one per name: resolving it again gives the same class)."""
+    module_name, _, function_name = name[len(PREFIX):].partition(":")
+    if not module_name or not function_name:
+        raise ExifbenchError(f"strategy {name!r}: name a function as call:module:function")
+    try:
+        module = _import_beside_caller(module_name)
+    except Exception as exc:
+        raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
+    function = getattr(module, function_name, None)
+    if not callable(function) or inspect.isclass(function):
+        raise ExifbenchError(f"strategy {name!r}: {module_name} has no function {function_name!r}")
+    return loader_class(name, function)
 
 
 def is_builtin(name: str) -> bool:
