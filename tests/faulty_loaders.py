@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
+import threading
 import time
 from pathlib import Path
 from collections.abc import Sequence
@@ -91,3 +94,70 @@ class DiesInLoad(Hangs):
         if self.calls == 2:
             os._exit(7)
         return super().load_exif(path, blocking)
+
+
+class FillsLater(SyncLoader):
+    """Answers ``{}`` at once and fills that same dict 50 ms later: what a caller got was ``{}``."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        self.given: dict[str, dict[str, Any]] = {}
+        self.timers: list[threading.Timer] = []
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        if path not in self.given:
+            self.given[path] = answer = {}
+            timer = threading.Timer(0.05, lambda: answer.update(super(FillsLater, self).load_exif(path, True)))
+            timer.start()
+            self.timers.append(timer)
+        return self.given[path]
+
+    def close(self) -> None:
+        for timer in self.timers:
+            timer.join()
+
+
+class ExitsZero(SyncLoader):
+    """``os._exit(0)`` in its third ``load_exif``: the process would end at once, "successfully", writing nothing."""
+
+    calls = 0
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls == 3:
+            os._exit(0)
+        return super().load_exif(path, blocking)
+
+
+class SysExitZero(ExitsZero):
+    """``sys.exit(0)`` (``SystemExit``, which ``except Exception`` does not stop) in its third ``load_exif``."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        if self.calls == 2:
+            sys.exit(0)
+        return super().load_exif(path, blocking)
+
+
+class RaisesInterrupt(ExitsZero):
+    """Raises ``KeyboardInterrupt`` from its third ``load_exif`` (no Ctrl-C anywhere)."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return super().load_exif(path, blocking)
+
+
+class LeavesAThread(SyncLoader):
+    """Starts a non-daemon thread that never ends (the interpreter would wait for it at exit, for ever)."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        threading.Thread(target=threading.Event().wait, name="never-ends", daemon=False).start()
+
+
+class LeavesAProcess(SyncLoader):
+    """Starts a multiprocessing child (fork) that sleeps for an hour and never stops it."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        multiprocessing.get_context("fork").Process(target=time.sleep, args=(3600,), daemon=False).start()

@@ -21,7 +21,7 @@ from exifbench.cli.options import (
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.runs import RunSet
-from exifbench.reports.analysis.outcome import OK, run_outcome
+from exifbench.reports.analysis.outcome import FAILED, OK, Outcome, run_outcome
 from exifbench.reports.documents.history import append
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
@@ -36,6 +36,7 @@ from exifbench.datasets import Dataset
 from exifbench.datasets.patterns.pattern import Pattern
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.launches import Launch, run_launches
+from exifbench.harness.leaks import Running
 from exifbench.harness.replay import check_ui
 from exifbench.strategies import expand_names
 
@@ -79,9 +80,11 @@ def run(
     """Replay the access pattern against each strategy and measure main-thread blocking.
 
     Exit codes: 0 complete and every strategy equal to the original loader; 1 a mismatch or
-    unverified file in any strategy (or a loader that crashed); 2 bad input; 3 interrupted or
-    timed out with no failure so far (partial results still written).
+    unverified file in any strategy (or a loader that crashed, or left threads or processes
+    running); 2 bad input; 3 interrupted or timed out with no failure so far (partial results
+    still written).
     """
+    running = Running.now()
     names = expand_names(strategy)
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
@@ -147,8 +150,17 @@ def run(
         saved = append(history_dir or DEFAULT_HISTORY, runs)
         say(f"added to the history: {shown(saved)}")
     outcome = run_outcome(runs)
+    left = running.left()
+    if left and outcome.code == OK:
+        outcome = Outcome(FAILED, "a loader left threads or processes running")
     if outcome.code != OK:
         say(f"[red]exit {outcome.code}:[/red] {shown(outcome.reason)}", err_console)
+    if left:  # the interpreter would join them at exit, for ever: say what they are and go
+        say(f"[yellow]left running by a loader, not waited for: {shown(', '.join(left))}[/yellow]", err_console)
+        console.file.flush()
+        err_console.file.flush()
+        os._exit(outcome.code)
+    if outcome.code != OK:
         raise typer.Exit(outcome.code)
 
 

@@ -41,6 +41,7 @@ from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, repla
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.strategies import accepts, create, is_builtin, require_startable, resolve, takes_reader
 from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
+from exifbench.strategies.exits import trapped_exits
 
 ProgressHook = Callable[[str, int, int], None]
 """Called as ``hook(strategy, repeat, calls_done)``."""
@@ -183,7 +184,7 @@ def run_bench(
     """
     runs = RunSet()
     try:
-        for run in iter_runs(config, folder, pattern, progress, stop, dataset, mount):
+        for run in trapped(iter_runs(config, folder, pattern, progress, stop, dataset, mount)):
             if isinstance(run, StrategyFailure):
                 runs.failed.append(run)
                 runs.complete = False
@@ -201,6 +202,17 @@ def run_bench(
     if stop is not None and stop.is_set():
         runs.complete = False
     return runs
+
+
+def trapped(runs: Iterator[RunResult | StrategyFailure]) -> Iterator[RunResult | StrategyFailure]:
+    """``runs``, each made with ``os._exit`` trapped (see :mod:`exifbench.strategies.exits`); not while the caller
+    holds a run."""
+    while True:
+        with trapped_exits():
+            run = next(runs, None)
+        if run is None:
+            return
+        yield run
 
 
 def iter_runs(
@@ -342,6 +354,13 @@ def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> 
     return strategy if len(extractors) == 1 or extractor == "pillow" else f"{strategy}+{extractor}"
 
 
+def _raised_interrupt(label: str, repeat: int, stop: threading.Event) -> StrategyFailure:
+    """A ``KeyboardInterrupt`` while nobody asked to stop came from the loader: the run set stops there (``stop`` is
+    set), the runs measured before are kept, and this one is a failure."""
+    stop.set()
+    return StrategyFailure(label, repeat, "the loader raised KeyboardInterrupt (no stop was asked for): the run set stopped there")
+
+
 def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name: str) -> UiLoop:
     """The main-thread loop one replay runs in; a real UI's grabs are named after ``run_name``."""
     if config.ui == "qt":
@@ -401,6 +420,10 @@ def _measure(
         loader = create(name, reader, **config.loader_options(name))
     except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
         return StrategyFailure(label, repeat, str(exc))
+    except KeyboardInterrupt:
+        if stop is None or stop.is_set():
+            raise
+        return _raised_interrupt(label, repeat, stop)
     main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
     pool = loader.workers if isinstance(loader, Pooled) else None
     measured: Replay | None = None
@@ -417,10 +440,12 @@ def _measure(
     except LoaderFailure as exc:
         return StrategyFailure(label, repeat, str(exc))
     except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
-        if measured is None or stop is None or not stop.is_set():
+        if stop is not None and not stop.is_set():
+            return _raised_interrupt(label, repeat, stop)
+        if measured is None or stop is None:
             raise
     measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
-    equality = compare(expected, {path: exif for path, exif in measured.results.items() if path not in raised},
+    equality = compare(expected, {path: exif for path, exif in measured.as_returned().items() if path not in raised},
                        measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
                   "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,

@@ -12,12 +12,14 @@ calls and while idling after them) to re-ask the placeholders still on screen.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from exifbench.datasets.patterns.clock import now_ns
+from exifbench.harness.equality import exif_equal
 from exifbench.harness.mainthread import MainThread
 from exifbench.harness.plan import PlannedCall
 from exifbench.harness.ui.view import View
@@ -46,6 +48,25 @@ class Replay:
     complete: bool = True
     main_thread: MainThread = field(default_factory=MainThread)
     """Every loader call the main thread made, by part (see :mod:`exifbench.harness.mainthread`)."""
+    returned: dict[int, tuple[str, Exif, Exif]] = field(default_factory=dict)
+    """Every dict the loader returned (by ``id``): its path, the dict, and a copy made when it was returned."""
+
+    def keep(self, path: str, exif: object) -> None:
+        """Copy what ``exif`` holds now that the loader returned it (call it outside any timed stretch)."""
+        if isinstance(exif, dict) and id(exif) not in self.returned:
+            try:
+                self.returned[id(exif)] = (path, exif, copy.deepcopy(exif))
+            except Exception:  # a value that cannot be copied: compared as it is at the end
+                return
+
+    def as_returned(self) -> dict[str, Exif | None]:
+        """``results``, except that a file whose dict the loader changed after returning it (an app showed it as
+        returned) gets that dict as it was when returned."""
+        results = dict(self.results)
+        for path, exif, then in self.returned.values():
+            if not exif_equal(then, exif):
+                results[path] = then
+        return results
 
 
 class CallMade(NamedTuple):
@@ -126,6 +147,7 @@ class PatternCalls:
         self._out.at_ms.append((begin - self._start_ns) / 1e6)
         self._out.end_ms.append((end - self._start_ns) / 1e6)
         self._out.not_ready.append(not_ready)
+        self._out.keep(path, shown)
         self.view.answered(path, shown, begin, end, index)
         if self._on_call is not None:
             self._on_call(index)
@@ -133,7 +155,10 @@ class PatternCalls:
 
     def reask(self) -> list[tuple[str, Exif]]:
         """Re-ask every placeholder on screen (at most once per 60 Hz frame); the ones now shown."""
-        return self.view.frame()
+        shown = self.view.frame()
+        for path, exif in shown:
+            self._out.keep(path, exif)
+        return shown
 
 
 def first_page_size(calls: list[PlannedCall]) -> int:

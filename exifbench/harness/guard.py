@@ -15,6 +15,7 @@ from typing import Any, Self, TypeVar
 
 from exifbench.strategies.extractors import describe_error
 from exifbench.strategies.base import Exif, ExifLoader
+from exifbench.strategies.exits import LOADER_EXITS
 
 Result = TypeVar("Result")
 
@@ -33,7 +34,7 @@ def guarded(call: str, method: Callable[..., Result], *args: object, **kwargs: o
         return method(*args, **kwargs)
     except LoaderFailure:
         raise
-    except Exception as exc:
+    except (Exception, *LOADER_EXITS) as exc:
         raise LoaderFailure.of(call, exc) from exc
 
 
@@ -65,6 +66,8 @@ class GuardedLoader:
     def load_exif(self, path: str, blocking: bool = False) -> Exif | None:
         try:
             exif = self._loader.load_exif(path, blocking=blocking)
+        except LOADER_EXITS as exc:  # leaving the process is never one file's error
+            raise LoaderFailure.of(f"load_exif({path!r}{', blocking=True' if blocking else ''})", exc) from exc
         except Exception as exc:
             if self._file_error is None:
                 raise LoaderFailure.of(f"load_exif({path!r}{', blocking=True' if blocking else ''})", exc) from exc

@@ -139,3 +139,36 @@ class Watch:
     def _sample(self) -> None:
         while not self._done.wait(self.interval_s):
             self._peak_rss = max(self._peak_rss, self._rss())
+
+
+@dataclass(frozen=True)
+class Running:
+    """The non-daemon Python threads (idents) and child processes (pids) alive at one moment: what keeps a Python
+    process from exiting (the interpreter joins both at exit)."""
+
+    threads: frozenset[int]
+    children: frozenset[int]
+
+    @classmethod
+    def now(cls) -> Running:
+        main = threading.main_thread()
+        threads = {t.ident for t in threading.enumerate()
+                   if not t.daemon and t is not main and t.ident is not None and not t.name.startswith(INTERPRETER_THREADS)}  # fmt: skip
+        return cls(frozenset(threads), frozenset(child.pid for child in child_processes()))
+
+    def left(self, settle_s: float = 1.0) -> list[str]:
+        """What was started since this snapshot and is still running ``settle_s`` later: ``thread NAME``, ``process PID
+        NAME``."""
+        deadline = time.monotonic() + settle_s
+        while (after := Running.now()).threads - self.threads or after.children - self.children:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        names = {t.ident: t.name for t in threading.enumerate()}
+        found = [f"thread {names.get(ident, ident)!r}" for ident in sorted(after.threads - self.threads)]
+        for pid in sorted(after.children - self.children):
+            try:
+                found.append(f"process {pid} {psutil.Process(pid).name()}")
+            except psutil.Error:
+                continue
+        return found

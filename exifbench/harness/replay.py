@@ -106,6 +106,7 @@ def replay(
     if not out.complete:  # keep, for the equality check, whatever touched file is ready now
         for call in plan.calls[: len(out.blocking_ms)]:
             if call.path not in out.results and (exif := loader.load_exif(call.path)) is not None:
+                out.keep(call.path, exif)
                 out.results[call.path] = exif
     return out
 
@@ -136,6 +137,7 @@ def _drain(
     failure: list[BaseException] = []
 
     def settle(path: str, exif: Exif) -> None:
+        out.keep(path, exif)
         out.results[path] = exif
         finished[0] = now_ns()
 

@@ -20,6 +20,7 @@ from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.call import PREFIX, loader_class
+from exifbench.strategies.exits import LOADER_EXITS, trapped_exits
 from exifbench.strategies.dask import DaskLoader
 from exifbench.strategies.lazy import LazyLoader
 from exifbench.strategies.main_guard import require_main_guard
@@ -80,8 +81,9 @@ def resolve(name: str) -> LoaderClass:
         raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
     module_name, _, class_name = name.partition(":")
     try:
-        module = _import_beside_caller(module_name)
-    except Exception as exc:
+        with trapped_exits():
+            module = _import_beside_caller(module_name)
+    except (Exception, *LOADER_EXITS) as exc:
         raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
     cls = getattr(module, class_name, None)
     if not inspect.isclass(cls):
@@ -159,7 +161,7 @@ def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifL
         return cls(**{key: value for key, value in offered.items() if accepts(cls, key)})
     except ExifbenchError:
         raise
-    except Exception as exc:
+    except (Exception, *LOADER_EXITS) as exc:
         raise ExifbenchError(f"strategy {name!r} could not be created: {type(exc).__name__}: {exc}") from None
 
 
