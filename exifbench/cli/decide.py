@@ -10,8 +10,9 @@ import typer
 from exifbench.cli.console import console, dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
-    Folder, Force, JsonOut, PatternName, Workers, with_storage_options,
+    Folder, Force, JsonOut, PatternName, Workers, with_storage_options, EqualityChoice, Normalize,
 )  # fmt: skip
+from exifbench.reports.documents.equality import REFERENCE, parse_equality
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable, save_document
@@ -39,13 +40,16 @@ def decide(
     workers: Workers = None,
     pattern: PatternName = None,
     storage: StorageChoice = StorageChoice(),
+    equality: EqualityChoice = None,
+    normalize: Normalize = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with a [tool.exifbench.decide] table [default: ./pyproject.toml].")] = None,
     json_path: JsonOut = None,
     force: Force = False,
 ) -> None:
     """Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT.
 
-    REJECT: EXIF equality below 100% or leaked threads/processes. HOLD: a soft criterion failed
+    REJECT: EXIF equality below 100% (--equality, default: the candidate's dicts equal the reference's) or leaked
+    threads/processes. HOLD: a soft criterion failed
     (blocking reduction, placeholders, time-to-EXIF, long tasks, frozen frames, background,
     memory) or the blocking reduction is not significant. Exit 0 on ENABLE, 1 on HOLD or REJECT, 2 on bad input.
     Thresholds: options, else the [tool.exifbench.decide] table of pyproject.toml (same key names), else defaults.
@@ -67,6 +71,7 @@ def decide(
                "small_images": small_images, "repeat_small": repeat_small, "repeat_full": repeat_full}  # fmt: skip
     for name in (candidate, reference):
         resolve(name)
+    spec = parse_equality(equality or REFERENCE, normalize, reference)
     load_pattern(pattern)  # a bad pattern is one line now, before the dataset is made
     if json_path is not None:
         check_writable(json_path, force)
@@ -81,7 +86,7 @@ def decide(
     phases = plan_phases(dataset.folder, policy, pattern)
     with graceful_stop() as stop, replay_progress(total_calls(phases)) as update:
         verdict = rollout(dataset.folder, candidate, reference, policy, dataset.storage, workers, update, stop,
-                          dataset.label, phases, dataset.via, pattern)  # fmt: skip
+                          dataset.label, phases, dataset.via, pattern, spec)  # fmt: skip
     console.print(render_console(verdict))
     if json_path is not None:
         save_document(json_path, render_json(verdict), force)

@@ -12,8 +12,9 @@ from exifbench.cli.console import dataset_for, graceful_stop, replay_progress, s
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
     Folder, Force, HistoryDir, Metrics, PatternName,
-    Workers, metric_names, min_effects, with_storage_options,
+    Workers, metric_names, min_effects, with_storage_options, EqualityChoice, Normalize,
 )  # fmt: skip
+from exifbench.reports.documents.equality import REFERENCE, parse_equality
 from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable, save_document, write_atomic
@@ -22,7 +23,7 @@ from exifbench.datasets.patterns.builtin import load_pattern
 CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
                   "storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",
                   "io_bandwidth": "--io-bandwidth", "io_jitter": "--io-jitter", "io_cache": "--io-cache",
-                  "pattern": "--pattern"}  # fmt: skip
+                  "pattern": "--pattern", "equality": "--equality", "normalize": "--normalize"}  # fmt: skip
 
 
 @user_errors
@@ -43,6 +44,8 @@ def gate(
     workers: Workers = None,
     storage: StorageChoice = StorageChoice(),
     pattern: PatternName = None,
+    equality: EqualityChoice = None,
+    normalize: Normalize = None,
     verdict_json: Annotated[Optional[Path], typer.Option(help="Write the verdict as JSON here.")] = None,
     verdict_md: Annotated[Optional[Path], typer.Option(help="Write the verdict as Markdown here (it is also appended to $GITHUB_STEP_SUMMARY when set).")] = None,
     force: Force = False,
@@ -53,7 +56,8 @@ def gate(
     fingerprint; each strategy against itself); gate the newest run of --history DIR
     against the last stable segment of its series; or run --candidate interleaved with
     --reference (its own previous version) here, on DIR. DIR, --reference, --repeat,
-    --workers, --storage and the --io-* options, and --pattern apply to --candidate mode only.
+    --workers, --storage and the --io-* options, --pattern, --equality and --normalize apply to
+    --candidate mode only (its default equality: the candidate's dicts equal the reference's).
 
     A regression must exceed --max-regression AND the metric's minimum effect AND be
     significant (one-sided Mann–Whitney U, alpha 0.05). Over the limits but not significant
@@ -80,12 +84,13 @@ def gate(
     if candidate is not None:
         if reference is None:
             raise ExifbenchError("--candidate needs --reference: the candidate's own previous version (see exifbench gate --help)")
+        spec = parse_equality(equality or REFERENCE, normalize, reference)
         replay_pattern = load_pattern(pattern)
         dataset = dataset_for(folder, storage)
         show_dataset(dataset, replay_pattern)
         with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeat)) as update:
             verdict = gate_ab(dataset, replay_pattern, candidate, reference, metrics, threshold, allow_inconclusive,
-                              repeat, workers, update, stop, effects)  # fmt: skip
+                              repeat, workers, update, stop, effects, spec)  # fmt: skip
     else:
         misplaced = [flag for name, flag in CANDIDATE_ONLY.items() if given(ctx, name)]
         if misplaced:

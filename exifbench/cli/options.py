@@ -203,3 +203,16 @@ Touch = Annotated[
     typer.Option("--touch", metavar="FILE", help="With --launches: before each launch after the first, set this file's modification time to now "
                  "(its bytes are untouched), to see persistent read a changed file again. Repeatable; relative to DIR."),
 ]  # fmt: skip
+EqualityChoice = Annotated[
+    Optional[str],
+    typer.Option("--equality", show_default=False,
+                 help="What 'equal' means: pillow (Pillow's _getexif() dicts), reference (the --reference loader's dicts; gate "
+                 "--candidate and decide only), fields:Make,Model (only those fields, vs Pillow in run, vs the reference in "
+                 "gate/decide), off (nothing compared, said in every output) [default: pillow in run, reference in gate/decide]."),
+]  # fmt: skip
+Normalize = Annotated[
+    Optional[str],
+    typer.Option("--normalize", metavar="MODULE:FUNCTION",
+                 help="normalize(path, exif) -> dict mapping a loader's own dict shape to the compared field names "
+                 "[default: the loader class's normalize method, if it has one]."),
+]  # fmt: skip

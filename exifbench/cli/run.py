@@ -17,11 +17,13 @@ from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
     JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, with_storage_options, CacheDir, Launches, Touch,
+    EqualityChoice, Normalize,
 )  # fmt: skip
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.analysis.outcome import FAILED, OK, Outcome, run_outcome
+from exifbench.reports.documents.equality import PILLOW, parse_equality
 from exifbench.reports.documents.history import append
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
@@ -76,10 +78,12 @@ def run(
     touch: Touch = None,
     on_loader_error: OnLoaderError = None,
     none_means: NoneMeans = None,
+    equality: EqualityChoice = None,
+    normalize: Normalize = None,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking.
 
-    Exit codes: 0 complete and every strategy equal to the original loader; 1 a mismatch or
+    Exit codes: 0 complete and every strategy equal (--equality: Pillow's dicts by default); 1 a mismatch or
     unverified file in any strategy (or a loader that crashed, or left threads or processes
     running); 2 bad input; 3 interrupted or timed out with no failure so far (partial results
     still written).
@@ -107,6 +111,7 @@ def run(
         check_out_dir(out)
         check_writable(out / "results.json", force)
         profiler = ReplayProfiler(out) if profile else None
+    spec = parse_equality(equality or PILLOW, normalize)
     replay_pattern = load_pattern(pattern)
     dataset = dataset_for(folder, storage, extensions)
     config = BenchConfig(
@@ -126,6 +131,7 @@ def run(
         grab_dir=out,
         on_loader_error=on_loader_error,
         none_means=none_means,
+        equality=spec,
     )
     show_dataset(dataset, replay_pattern)
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from exifbench.reports.analysis.gate import gate_interleaved
 from exifbench.reports.analysis.metrics import GATED
 from exifbench.datasets import Dataset
+from exifbench.reports.documents.equality import REFERENCE, EqualitySpec, parse_equality
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.patterns.pattern import Pattern
@@ -40,14 +41,16 @@ def gate_ab(
     progress: ProgressHook | None = None,
     stop: threading.Event | None = None,
     min_effects: Mapping[str, float] | None = None,
+    equality: EqualitySpec | None = None,
 ) -> GateVerdict:
-    """Replay ``reference`` and ``candidate`` interleaved ``repeat`` times each and gate the candidate."""
+    """Replay ``reference`` and ``candidate`` interleaved ``repeat`` times each and gate the candidate; ``equality``
+    (default: the candidate's dicts against the reference's) is what "equal" means."""
     for name in (candidate, reference):
         resolve(name)
     if candidate == reference:
         raise ExifbenchError(f"--candidate and --reference are both {candidate!r}")
     config = BenchConfig([reference, candidate], workers=workers, repeat=repeat, storage=dataset.storage,
-                         storage_via=dataset.via)  # fmt: skip
+                         storage_via=dataset.via, equality=equality or parse_equality(REFERENCE, reference=reference))  # fmt: skip
     runs = run_bench(config, dataset.folder, pattern, progress, stop, dataset.label)
     verdict = gate_interleaved(runs, candidate, reference, metrics, threshold, allow_inconclusive, min_effects)
     verdict.context.update(dataset=dataset.label, storage=dataset.storage.describe(), pattern=pattern.name,

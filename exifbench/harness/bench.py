@@ -24,10 +24,11 @@ from exifbench.datasets.storage.io import IoCounts
 from exifbench.datasets.storage.mount import Mount, Mounted, StorageFailed, mounted
 from exifbench.datasets.storage.model import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
-from exifbench.strategies.extractors import ExifReader, get_extractor
+from exifbench.strategies.extractors import ExifReader, describe_error, get_extractor
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.environment import environment
-from exifbench.harness.equality import compare
+from exifbench.harness.equality import Judge, load_normalizer, normalizer_for
+from exifbench.reports.documents.equality import PILLOW, EqualitySpec
 from exifbench.strategies.extractors.error_log import collect_errors
 from exifbench.harness.overhead import harness_overhead_us
 from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
@@ -91,6 +92,8 @@ class BenchConfig:
     none_means: str | None = None
     """What a blocking call's ``None`` means: ``not-ready`` or ``empty``; ``None``: the loader class's own
     ``none_means`` attribute, else ``not-ready``."""
+    equality: EqualitySpec = field(default_factory=EqualitySpec)
+    """What each run's dicts are compared with (its ``against`` is ``pillow`` or one of ``strategies``)."""
 
     def __post_init__(self) -> None:
         if not self.strategies:
@@ -129,6 +132,10 @@ class BenchConfig:
         if means not in NONE_MEANS:
             raise ExifbenchError(f"strategy {strategy!r}: none_means must be one of {', '.join(NONE_MEANS)}, got {means!r}")
         return bool(means == "empty")
+        if self.equality.against != PILLOW and self.equality.against not in self.strategies:
+            raise ExifbenchError(f"--equality {self.equality.name}: the reference {self.equality.against!r} is not run")
+        if self.equality.normalize is not None:
+            load_normalizer(self.equality.normalize)
 
     def loader_options(self, strategy: str) -> dict[str, Any]:
         """The options ``strategy`` is built with: ``storage``, ``workers`` if set, and each set option it takes."""
@@ -137,23 +144,35 @@ class BenchConfig:
         return given | {key: value for key, value in self.options.items() if accepts(cls, key)}
 
 
-def baseline(plan: ReplayPlan, plain_root: str | None = None, stop: threading.Event | None = None) -> dict[str, dict[str, Any]]:
-    """The original loader's dict for every file the plan loads: no storage latency, untimed.
+def baseline(
+    plan: ReplayPlan,
+    plain_root: str | None = None,
+    stop: threading.Event | None = None,
+    read: Callable[[str], Any] | None = None,
+) -> dict[str, Any]:
+    """The original loader's dict (or ``read``'s) for every file the plan loads: no storage latency, untimed.
 
     With ``plain_root`` the files are read from there (the folder behind a mount), not from the plan's root.
     The reads run on a daemon thread so that ``stop`` (Ctrl-C, ``--timeout``) ends the wait at once, even in
-    the middle of a file that takes minutes to parse: what was read by then is returned.
+    the middle of a file that takes minutes to parse: what was read by then is returned. A ``read`` that
+    raises is one user error naming the file.
     """
-    read = ExifReader()
+    reader_ = ExifReader()
+    read_one = read or (lambda path: reader_(path).exif)
     root = plain_root or plan.root
-    expected: dict[str, dict[str, Any]] = {}
+    expected: dict[str, Any] = {}
+    failure: list[str] = []
     guard = threading.Lock()
 
     def read_all() -> None:
         for path in plan.targets:
             if stop is not None and stop.is_set():
                 return
-            exif = read(root + path[len(plan.root):]).exif
+            try:
+                exif = read_one(root + path[len(plan.root):])
+            except Exception as exc:  # a reference loader's own failure, outside any measurement
+                failure.append(f"{root + path[len(plan.root):]}: {describe_error(exc)}")
+                return
             with guard:
                 expected[path] = exif
 
@@ -161,8 +180,27 @@ def baseline(plan: ReplayPlan, plain_root: str | None = None, stop: threading.Ev
     reader.start()
     while reader.is_alive() and not (stop is not None and stop.is_set()):
         reader.join(0.05)
+    if failure:
+        raise ExifbenchError(f"reading the expected dicts: {failure[0]}")
     with guard:
         return dict(expected)
+
+
+def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop: threading.Event | None) -> dict[str, Any]:
+    """Every file's expected dict as ``config.equality`` compares it: Pillow's, or the reference loader's
+    (built with local storage, asked ``blocking=True``, untimed) mapped by its normalizer; none when ``off``."""
+    spec = config.equality
+    if spec.off:
+        return {}
+    if spec.against == PILLOW:
+        return Judge.expected_from(spec, baseline(plan, plain_root, stop))
+    name = spec.against
+    with create(name, ExifReader(), **{**config.loader_options(name), "storage": StorageModel()}) as loader:
+        raw = baseline(plan, plain_root, stop, lambda path: loader.load_exif(path, blocking=True))
+        try:
+            return Judge.expected_from(spec, raw, normalizer_for(spec, loader))
+        except ExifbenchError as exc:
+            raise ExifbenchError(f"reference {name}: {exc}") from None
 
 
 def run_bench(
@@ -269,7 +307,7 @@ def _iter_runs(
     require_startable(config.strategies)  # before any measurement: a user mistake, not a failed strategy
     plain_plan = plan_replay(pattern, folder)
     plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
-    expected = baseline(plan, plain_plan.root, stop)
+    expected = expected_dicts(config, plan, plain_plan.root, stop)
     if stop is not None and stop.is_set():
         return
     env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
@@ -292,6 +330,7 @@ def _iter_runs(
         "cold": config.cold,
         "repeats": config.repeat,
         "ui": config.ui,
+        "equality": config.equality.to_dict(),
         "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
     }
     if config.cold:
@@ -381,7 +420,7 @@ def _run_one(
     reader: ExifReader,
     config: BenchConfig,
     plan: ReplayPlan,
-    expected: dict[str, dict[str, Any]],
+    expected: dict[str, Any],
     env: dict[str, Any],
     shared_config: dict[str, Any],
     progress: ProgressHook | None,
@@ -426,6 +465,7 @@ def _measure(
         return _raised_interrupt(label, repeat, stop)
     main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
     pool = loader.workers if isinstance(loader, Pooled) else None
+    judge = Judge(config.equality, expected, normalizer_for(config.equality, loader))
     measured: Replay | None = None
     raised: dict[str, str] = {}  # path -> the one-line exception load_exif last raised for it (--on-loader-error file)
     try:
@@ -436,7 +476,8 @@ def _measure(
             around as extra,
         ):  # fmt: skip
             ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
-            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui, expected, main_thread=main_thread)
+            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui,
+                              None if config.equality.off else judge.agrees, main_thread=main_thread)  # fmt: skip
     except LoaderFailure as exc:
         return StrategyFailure(label, repeat, str(exc))
     except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
@@ -445,8 +486,8 @@ def _measure(
         if measured is None or stop is None:
             raise
     measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
-    equality = compare(expected, {path: exif for path, exif in measured.as_returned().items() if path not in raised},
-                       measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
+    equality = judge.compare({path: exif for path, exif in measured.as_returned().items() if path not in raised},
+                             measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
     run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
                   "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,
                   "on_loader_error": config.loader_error(name),

@@ -9,11 +9,17 @@ rationals compare by numerator and denominator.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL.TiffImagePlugin import IFDRational
+
+from exifbench.errors import ExifbenchError
+from exifbench.reports.documents.equality import FIELDS, EqualitySpec
+from exifbench.strategies import import_beside_caller
+from exifbench.strategies.base import Normalizes
+from exifbench.strategies.extractors import describe_error
 
 REPR_LIMIT = 160
 BRACKETS: dict[type, tuple[str, str]] = {tuple: ("(", ")"), list: ("[", "]"), dict: ("{", "}")}
@@ -97,6 +103,8 @@ class EqualityReport:
     equal: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    baseline_exif: int = 0
+    """Files checked whose expected dict (cut to the fields compared) holds anything: 0 means nothing was checked."""
 
     @property
     def ok(self) -> bool:
@@ -108,6 +116,7 @@ class EqualityReport:
             "equal": self.equal,
             "mismatches": [m.to_dict() for m in self.mismatches],
             "unverified": self.unverified,
+            "baseline_exif": self.baseline_exif,
         }
 
 
@@ -121,10 +130,11 @@ def diff_exif(path: str, expected: dict[str, Any] | None, actual: dict[str, Any]
         if expected is actual:
             return []
         return [Mismatch(path, "<dict>", short_repr(expected), short_repr(actual))]
+    name = repr if len({type(tag) for tag in [*expected, *actual]}) > 1 else str  # 59932 and '59932' stay apart
     return [
         Mismatch(
             path,
-            str(tag),
+            name(tag),
             short_repr(expected[tag]) if tag in expected else MISSING,
             short_repr(actual[tag]) if tag in actual else MISSING,
         )
@@ -145,12 +155,101 @@ def compare(
 ) -> EqualityReport:
     """Compare every file in ``results`` with the ``baseline`` dict for it; ``unverified`` files are
     those whose real answer never came (kept apart: neither equal nor a mismatch)."""
-    report = EqualityReport(unverified=list(unverified or []))
-    for path, actual in results.items():
-        report.checked += 1
-        mismatches = diff_exif(path, baseline.get(path), actual)
-        if mismatches:
-            report.mismatches.extend(mismatches)
-        else:
-            report.equal += 1
-    return report
+    return Judge(EqualitySpec(), baseline).compare(results, unverified)
+
+
+Normalizer = Callable[[str, Any], Any]
+"""``normalize(path, exif) -> dict``: a loader's own dict shape mapped to the field names compared."""
+
+NORMALIZE = "<normalize>"
+
+
+def load_normalizer(name: str) -> Normalizer:
+    """The ``module:function`` named by ``--normalize``, imported; a one-line user error if it is none."""
+    module_name, _, function = name.partition(":")
+    if not module_name or not function:
+        raise ExifbenchError(f"--normalize {name!r}: name a function as module:function")
+    try:
+        module = import_beside_caller(module_name)
+    except Exception as exc:
+        raise ExifbenchError(f"--normalize {name!r}: cannot import {module_name!r} ({describe_error(exc)})") from None
+    found = getattr(module, function, None)
+    if not callable(found):
+        raise ExifbenchError(f"--normalize {name!r}: {module_name} has no function {function!r}")
+    return found  # type: ignore[no-any-return]
+
+
+def normalizer_for(spec: EqualitySpec, loader: object) -> Normalizer | None:
+    """What maps ``loader``'s dicts before comparing: ``--normalize``'s function, else the loader's own
+    ``normalize`` method (:class:`~exifbench.strategies.base.Normalizes`), else nothing."""
+    if spec.off:
+        return None
+    if spec.normalize is not None:
+        return load_normalizer(spec.normalize)
+    return loader.normalize if isinstance(loader, Normalizes) else None
+
+
+class Judge:
+    """One run's answers against the expected dicts, under one :class:`EqualitySpec`.
+
+    ``expected`` are already as compared (see :meth:`expected_from`); each answer is mapped by
+    ``normalize`` (if any) and cut to the spec's fields, then compared value by value with
+    :func:`values_equal` — never plain ``==``.
+    """
+
+    def __init__(self, spec: EqualitySpec, expected: Mapping[str, Any], normalize: Normalizer | None = None) -> None:
+        self.spec = spec
+        self.expected = expected
+        self._normalize = normalize
+
+    @classmethod
+    def expected_from(cls, spec: EqualitySpec, raw: Mapping[str, Any], normalize: Normalizer | None = None) -> dict[str, Any]:
+        """The reference's dicts as compared; a normalizer that fails on them is one user error naming the file."""
+        judge = cls(spec, {}, normalize)
+        expected = {}
+        for path, exif in raw.items():
+            shaped, failure = judge._shaped(path, exif)
+            if failure is not None:
+                raise ExifbenchError(f"equality: the reference's dict for {path}: {failure}")
+            expected[path] = shaped
+        return expected
+
+    def _shaped(self, path: str, exif: Any) -> tuple[Any, str | None]:
+        """``exif`` normalized and cut to the fields, or why the normalizer failed."""
+        if self._normalize is not None and exif is not None:
+            try:
+                exif = self._normalize(path, exif)
+            except Exception as exc:  # the user's normalizer: its failure is this file's, not the run's
+                return None, f"normalize raised {describe_error(exc)}"
+        if self.spec.mode == FIELDS and isinstance(exif, dict):
+            exif = {name: exif[name] for name in self.spec.fields if name in exif}
+        return exif, None
+
+    def diff(self, path: str, actual: Any) -> list[Mismatch]:
+        """Every tag (or field) of ``path`` that differs; nothing when the spec is ``off``."""
+        if self.spec.off:
+            return []
+        shaped, failure = self._shaped(path, actual)
+        if failure is not None:
+            return [Mismatch(path, NORMALIZE, "a dict", failure)]
+        return diff_exif(path, self.expected.get(path), shaped)
+
+    def agrees(self, path: str, actual: Any) -> bool:
+        """Whether ``actual`` is as expected (a file with no expected dict agrees with any answer)."""
+        return path not in self.expected or not self.diff(path, actual)
+
+    def compare(self, results: Mapping[str, Any], unverified: list[str] | None = None) -> EqualityReport:
+        """Every file in ``results`` against its expected dict; ``unverified`` files are those whose real
+        answer never came (kept apart: neither equal nor a mismatch). With ``off`` none is checked."""
+        report = EqualityReport(unverified=list(unverified or []))
+        if self.spec.off:
+            return report
+        for path, actual in results.items():
+            report.checked += 1
+            report.baseline_exif += bool(self.expected.get(path))
+            mismatches = self.diff(path, actual)
+            if mismatches:
+                report.mismatches.extend(mismatches)
+            else:
+                report.equal += 1
+        return report

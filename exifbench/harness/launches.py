@@ -38,6 +38,7 @@ from exifbench.datasets.storage.model import StorageModel
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.patterns.pattern import Pattern
+from exifbench.reports.documents.equality import EqualitySpec
 from exifbench.harness.bench import BenchConfig, fuse_overhead_us, private_cache, run_bench, storage_mount, variant_name
 from exifbench.harness.plan import plan_replay
 from exifbench.strategies import accepts, resolve
@@ -199,7 +200,7 @@ def _spec(
             "workers": config.workers, "on_not_ready": config.on_not_ready, "storage": config.storage.to_dict(),
             "storage_via": config.storage_via,
             "options": {key: value for key, value in config.options.items() if accepts(resolve(launch.strategy), key)}, "cold": config.cold, "tick_ms": config.tick_ms,
-            "switch_interval_s": config.switch_interval_s, "ui": config.ui,
+            "switch_interval_s": config.switch_interval_s, "ui": config.ui, "equality": config.equality.to_dict(),
             "grab_dir": str(config.grab_dir) if config.grab_dir is not None else None,
         },
         "folder": {"root": str(folder.root), "files": folder.files, "skipped": [asdict(s) for s in folder.skipped]},
@@ -227,6 +228,7 @@ def child_main(spec_path: str, result_path: str) -> int:
         extractors=(spec["extractor"],),
         storage=StorageModel(**settings.pop("storage")),
         grab_dir=Path(grab) if (grab := settings.pop("grab_dir")) is not None else None,
+        equality=EqualitySpec.from_dict(settings.pop("equality"), "equality"),
         **settings,
     )
     found = spec["folder"]

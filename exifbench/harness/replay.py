@@ -13,21 +13,20 @@ has given its real result while the UI loop keeps running — see :func:`_drain`
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from exifbench.errors import ExifbenchError
 from exifbench.harness.calls import PatternCalls, Replay
 from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.datasets.patterns.clock import now_ns, sleep_until
-from exifbench.harness.equality import exif_equal
 from exifbench.harness.mainthread import MainThread
 from exifbench.harness.plan import ReplayPlan
 from exifbench.harness.ui.probe import FrameProbe
 from exifbench.strategies.base import BackgroundWork, Exif, ExifLoader
 
 DRAIN_DEADLINE_S = 60.0
-"""How long the drain waits for a pool to go idle, and then for a file whose blocking answer differs from the original's."""
+"""How long the drain waits for a pool to go idle, and then for a file whose blocking answer does not agree with the expected one."""
 
 NOT_READY_POLICIES = ("defaults", "wait", "defer")
 UI_LOOPS = ("probe", "qt", "asyncio")
@@ -74,15 +73,15 @@ def replay(
     on_call: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
     ui: UiLoop | None = None,
-    expected: Mapping[str, Exif] | None = None,
+    agrees: Callable[[str, Exif], bool] | None = None,
     deadline_s: float = DRAIN_DEADLINE_S,
     main_thread: MainThread | None = None,
 ) -> Replay:
     """Replay ``plan`` against ``loader`` in ``ui`` (default: the built-in probe); ``stop`` ends it early (``complete=False``).
 
-    ``expected`` (the original loader's dicts) tells the drain which answers to confirm;
-    ``deadline_s`` bounds its wait for each of those. ``main_thread``: the ledger the loader's
-    main-thread calls are charged to (its constructor already in it); the replay adds
+    ``agrees(path, exif)`` (the run's equality, :meth:`~exifbench.harness.equality.Judge.agrees`) tells the
+    drain which answers to confirm; ``deadline_s`` bounds its wait for each of those. ``main_thread``: the
+    ledger the loader's main-thread calls are charged to (its constructor already in it); the replay adds
     ``preload``, the calls, the re-asks and any callbacks.
     """
     out = Replay(main_thread=main_thread or MainThread())
@@ -94,7 +93,7 @@ def replay(
     calls = PatternCalls(loader, plan.calls, on_not_ready, out, start, on_call, stop)
     ui.run_calls(calls)
     out.calls_s = (now_ns() - start) / 1e9
-    drained = _drain(loader, plan.targets, expected or {}, deadline_s, out, ui, stop)
+    drained = _drain(loader, plan.targets, agrees, deadline_s, out, ui, stop)
     out.background_s = (drained - start) / 1e9
     calls.view.frame(force=True)
     end = now_ns()
@@ -114,7 +113,7 @@ def replay(
 def _drain(
     loader: ExifLoader,
     targets: list[str],
-    expected: Mapping[str, Exif],
+    agrees: Callable[[str, Exif], bool] | None,
     deadline_s: float,
     out: Replay,
     ui: UiLoop,
@@ -126,7 +125,7 @@ def _drain(
     waited for until its background reads are done, up to ``deadline_s``. Then the
     drain asks each target with ``blocking=True``. A loader's blocking path may give
     up (``threadpool`` waits 5 s and answers ``{}`` while the read still runs), so an
-    answer that differs from the original loader's is not taken as final: the drain
+    answer that does not ``agree`` with the expected one is not taken as final: the drain
     re-asks that file non-blocking every frame until the loader returns a dict (its
     real answer, equal or not) or ``deadline_s`` passes; then the file is *unverified*
     (named in ``out.unverified``, kept apart from equality). Returns the
@@ -159,7 +158,7 @@ def _drain(
                 if stopped():
                     return
                 exif = loader.load_exif(path, blocking=True)
-                if exif is None or (path in expected and not exif_equal(expected[path], exif)):
+                if exif is None or (agrees is not None and not agrees(path, exif)):
                     doubtful[path] = now_ns() + int(deadline_s * 1e9)
                 else:
                     settle(path, exif)

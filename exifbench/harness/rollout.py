@@ -15,6 +15,7 @@ from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.documents.policy import Policy
 from exifbench.datasets.folder import Folder
 from exifbench.datasets.storage.model import StorageModel
+from exifbench.reports.documents.equality import REFERENCE, EqualitySpec, parse_equality
 from exifbench.reports.documents.decision import REJECT, Decision, PhaseVerdict
 from exifbench.reports.documents.runs import RunSet, StrategyFailure
 from exifbench.errors import ExifbenchError
@@ -100,19 +101,23 @@ def rollout(
     phases: list[Phase] | None = None,
     storage_via: str = "in-process",
     pattern: str | None = None,
+    equality: EqualitySpec | None = None,
 ) -> Decision:
     """Run the phases (default :func:`plan_phases` of ``pattern``) in order and judge each; stop after a REJECTed
-    phase. The decision names ``pattern``: a verdict holds for the pattern it was measured on."""
+    phase. The decision names ``pattern``: a verdict holds for the pattern it was measured on; and ``equality``
+    (default: the candidate's dicts against the reference's)."""
     if candidate == reference:
         raise ExifbenchError(f"the candidate and the reference are both {candidate!r}")
-    verdict = Decision(candidate, reference, dataset or str(folder.root), storage.describe(), policy, pattern=pattern or DEFAULT_PATTERN)
+    spec = equality or parse_equality(REFERENCE, reference=reference)
+    verdict = Decision(candidate, reference, dataset or str(folder.root), storage.describe(), policy,
+                       pattern=pattern or DEFAULT_PATTERN, equality=spec)  # fmt: skip
     for phase in phases if phases is not None else plan_phases(folder, policy, pattern):
         if verdict.phases and verdict.decision == REJECT:
             verdict.phases.append(PhaseVerdict(phase.name, len(phase.folder.files), len(phase.pattern.calls), 0,
                                                not_run="an earlier phase was rejected"))  # fmt: skip
             continue
         config = BenchConfig([reference, candidate], workers=workers, repeat=phase.repeat, storage=storage,
-                             storage_via=storage_via)  # fmt: skip
+                             storage_via=storage_via, equality=spec)  # fmt: skip
 
         def on_progress(strategy: str, rep: int, calls: int, name: str = phase.name) -> None:
             if progress is not None:

@@ -82,7 +82,7 @@ def resolve(name: str) -> LoaderClass:
     module_name, _, class_name = name.partition(":")
     try:
         with trapped_exits():
-            module = _import_beside_caller(module_name)
+            module = import_beside_caller(module_name)
     except (Exception, *LOADER_EXITS) as exc:
         raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
     cls = getattr(module, class_name, None)
@@ -101,7 +101,7 @@ def _call_loader(name: str) -> LoaderClass:
     if not module_name or not function_name:
         raise ExifbenchError(f"strategy {name!r}: name a function as call:module:function")
     try:
-        module = _import_beside_caller(module_name)
+        module = import_beside_caller(module_name)
     except Exception as exc:
         raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
     function = getattr(module, function_name, None)
@@ -133,7 +133,7 @@ def takes_reader(name: str) -> bool:
     return accepts(resolve(name), "reader")
 
 
-def _import_beside_caller(module_name: str) -> ModuleType:
+def import_beside_caller(module_name: str) -> ModuleType:
     """Import ``module_name`` with the current directory importable for this import only (like uvicorn)."""
     cwd = os.getcwd()
     added = cwd not in sys.path
@@ -176,5 +176,5 @@ def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
         raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: {exc}") from None
 
 
-__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "is_builtin", "resolve",
-           "takes_reader"]
+__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "import_beside_caller",
+           "is_builtin", "resolve", "takes_reader"]

@@ -93,6 +93,16 @@ class Pooled(Protocol):
         ...
 
 
+@runtime_checkable
+class Normalizes(Protocol):
+    """A loader whose dicts have a shape of their own (optional): ``normalize`` maps one to the field names
+    ``--equality`` compares (e.g. ``{'Exif.Image.Make': ('Make', 'Canon')}`` to ``{'Make': 'Canon'}``)."""
+
+    def normalize(self, path: str, exif: Exif) -> Exif:
+        """``exif``, as this loader returned it for ``path``, in the compared shape."""
+        ...
+
+
 class ClosingLoader:
     """Context-manager use for loaders: ``with Loader() as loader: ...`` closes on exit."""
 

@@ -28,7 +28,8 @@ def test_a_mismatch_is_1_and_named(corpus_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     code, output = run("-s", "sync,slow_strategies:WrongLoader", corpus_copy, "--json", out)
     assert code == FAILED, output
-    assert "exit 1: not equal to the original loader: slow_strategies:WrongLoader (1 mismatched tag(s))" in output
+    assert ("exit 1: not equal to Pillow's _getexif() dicts (--equality pillow): slow_strategies:WrongLoader "
+            "(1 mismatched tag(s))") in output
     assert RunSet.load(out).complete  # the document is written all the same
 
 

@@ -15,7 +15,8 @@ from exifbench.datasets.storage.model import StorageModel
 from exifbench.strategies.extractors import ExifReader
 from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.harness.bench import baseline
-from exifbench.harness.equality import compare
+from exifbench.harness.equality import Judge, compare
+from exifbench.reports.documents.equality import EqualitySpec
 from exifbench.harness.ui.probe import FrameProbe
 from exifbench.harness.calls import first_page_size
 from exifbench.harness.plan import plan_replay
@@ -101,7 +102,7 @@ def test_a_placeholder_is_re_asked_every_frame_until_its_exif_shows(corpus_copy:
 def test_a_placeholder_never_replaced_is_counted_never_shown_and_its_file_unverified(corpus_copy: Path) -> None:
     folder = scan(corpus_copy)
     plan = plan_replay(startup_pattern(images=3, page=3, revisits=(0,)), folder)
-    measured = replay(NeverReady(), plan, expected=baseline(plan), deadline_s=1.0)
+    measured = replay(NeverReady(), plan, agrees=Judge(EqualitySpec(), baseline(plan)).agrees, deadline_s=1.0)
     assert measured.seen["time_to_exif"]["never_shown"] == 3
     exif_files = [path for path, exif in baseline(plan).items() if exif]
     assert exif_files and sorted(measured.unverified) == sorted(exif_files)
@@ -118,7 +119,7 @@ def test_a_slow_read_outlasting_the_blocking_timeout_is_no_mismatch(corpus_dir: 
     plan = plan_replay(startup_pattern(images=1, page=1), scan(tmp_path))
     expected = baseline(plan)
     with ThreadPoolLoader(ExifReader(storage=StorageModel(600.0)), workers=1, timeout_s=0.1) as loader:
-        measured = replay(loader, plan, expected=expected)
+        measured = replay(loader, plan, agrees=Judge(EqualitySpec(), expected).agrees)
     report = compare(expected, measured.results, measured.unverified)
     assert report.ok and report.checked == 1 and not measured.unverified
     assert measured.background_s >= 0.6  # the real read's end, not the 0.1 s give-up

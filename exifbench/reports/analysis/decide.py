@@ -1,6 +1,7 @@
 """Rollout judgement: one phase's runs of a candidate and the reference, checked against the policy.
 
-- ``equality``   100% of files equal to the original loader — mandatory, a failure REJECTs
+- ``equality``   100% of files equal (``--equality``: the reference's dicts by default) — mandatory, a failure
+                 REJECTs; with ``off`` it is not checked, and says so
 - ``leaks``      no thread or child process left after ``close()`` — mandatory, REJECT
 - ``blocking``   main-thread blocking (every loader call on the main thread: constructor, preload,
                  load_exif, re-asks, callbacks, close) at least X% below the reference's, significantly
@@ -23,13 +24,14 @@ from __future__ import annotations
 
 import math
 
-from exifbench.reports.analysis.metrics import charged, of_which, parts_ms, unique_mismatches
+from exifbench.reports.analysis.metrics import baseline_exif, charged, of_which, parts_ms, unique_mismatches
+from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
 from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
-from exifbench.reports.format import change, duration, less_or_more
+from exifbench.reports.format import change, count, duration, less_or_more
 
 
 def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:
@@ -66,17 +68,25 @@ def _status(ok: bool) -> str:
 
 
 def _equality(mine: list[RunResult]) -> Criterion:
+    spec = equality_of(run.config for run in mine)
     checked = max(run.equality["checked"] for run in mine)
     share = min(run.equality["equal"] / run.equality["checked"] if run.equality["checked"] else 1.0 for run in mine)
     unique = unique_mismatches(mine)
+    requirement = f"100% of files equal to {spec.describe()} (mandatory; --equality {spec.name})"
+    if spec.off:
+        return Criterion("equality", "none: --equality off", "NOT CHECKED: no EXIF was compared (--equality off)", None,
+                         PASSED, REJECT)  # fmt: skip
     if unique:
         first = unique[0]
         files = len({m["path"] for m in unique})
-        measured = (f"{len(unique)} tag(s) in {files} file(s) differ, e.g. {first['path']} {first['tag']}: "
+        measured = (f"{count(len(unique), spec.unit)} in {count(files, 'file')} differ, e.g. {first['path']} {first['tag']}: "
                     f"expected {first['expected']}, got {first['actual']}")  # fmt: skip
+    elif checked and baseline_exif(mine) == 0:
+        measured = (f"{checked}/{checked} files equal, but the reference loader reads no EXIF from these files: "
+                    "equality checks nothing here")  # fmt: skip
     else:
         measured = f"{checked}/{checked} files equal in all {len(mine)} runs"
-    return Criterion("equality", "100% of files equal (mandatory)", measured, share, _status(not unique), REJECT)
+    return Criterion("equality", requirement, measured, share, _status(not unique), REJECT)
 
 
 def _leaks(mine: list[RunResult]) -> Criterion:

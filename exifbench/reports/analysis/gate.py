@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from exifbench.reports.analysis.history import judge_newest, strategies
-from exifbench.reports.analysis.metrics import METRICS, charged, unique_mismatches, values
+from exifbench.reports.analysis.metrics import METRICS, baseline_exif, charged, unique_mismatches, values
+from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.analysis.regression import Change, Limits, judge
 from exifbench.reports.documents.fingerprint import differences, fingerprint_of
 from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
@@ -54,9 +55,11 @@ def failures(runs: Sequence[RunResult]) -> list[dict[str, str]]:
 
 
 def comparison(
-    change: Change, labels: tuple[str, str], metric: str, checked: int, wrong: list[dict[str, str]]
+    change: Change, labels: tuple[str, str], metric: str, checked: int, wrong: list[dict[str, str]],
+    with_exif: int | None = None,
 ) -> Comparison:
-    """A :class:`Comparison` document for one judged change (``wrong``: mismatches found on either side)."""
+    """A :class:`Comparison` document for one judged change (``wrong``: mismatches found on either side;
+    ``with_exif``: files whose expected dict held anything)."""
     return Comparison(
         candidate=labels[0],
         reference=labels[1],
@@ -70,6 +73,7 @@ def comparison(
         status=MISMATCH if wrong else change.status,
         examples=wrong[:EXAMPLES],
         min_effect=change.limits.min_effect,
+        with_exif=with_exif,
     )
 
 
@@ -89,7 +93,7 @@ def compare(
         cand, ref = values(list(candidate), metric), values(list(reference), metric)
         if cand and ref:
             change = judge(cand, ref, limits_for(metric, threshold, min_effects))
-            found.append(comparison(change, labels, metric, checked, [] if found else wrong))
+            found.append(comparison(change, labels, metric, checked, [] if found else wrong, baseline_exif(list(candidate))))
     if not found:
         why = "; ".join(f"{metric}: {METRICS[metric].unmeasured}" for metric in metrics)
         raise ExifbenchError(f"{labels[0]} vs {labels[1]}: nothing to compare on both sides ({why})")
@@ -111,7 +115,8 @@ def gate_interleaved(
         raise ExifbenchError(f"{candidate} vs {reference}: not comparable — {candidate} reads files itself and the "
                              "storage model ran in-process (no FUSE mount), so it paid none of it; install fuse3")  # fmt: skip
     found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
-    return GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive)
+    return GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive,
+                       equality=equality_of(run.config for run in runs.runs))  # fmt: skip
 
 
 def gate_files(
@@ -126,6 +131,9 @@ def gate_files(
     _check(baseline, "baseline")
     _check(current, "current")
     differ = differences(fingerprint_of(baseline, "baseline"), fingerprint_of(current, "current"))
+    equality = equality_of(run.config for run in current.runs)
+    if (before := equality_of(run.config for run in baseline.runs)) != equality:
+        differ.append(f"equality ({before.name} vs {equality.name})")
     if differ:
         raise ExifbenchError(f"baseline and current are not comparable: they differ in {'; '.join(differ)}")
     common = [name for name in baseline.strategies if name in current.strategies]
@@ -136,7 +144,8 @@ def gate_files(
                                    (f"{name} (current)", f"{name} (baseline)"), min_effects)  # fmt: skip
     ]
     missing = [name for name in baseline.strategies if name not in current.strategies]
-    verdict = GateVerdict("files", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
+    verdict = GateVerdict("files", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing,
+                          equality=equality)  # fmt: skip
     new = [name for name in current.strategies if name not in baseline.strategies]
     if new:
         verdict.context["no_baseline"] = new
@@ -166,10 +175,11 @@ def gate_history(
             except ExifbenchError:
                 continue  # a metric the history never measured for this strategy
             labels = (f"{name} ({newest.label})", f"{name} (last {runs} stable run(s))")
-            found.append(comparison(change, labels, metric, checked, wrong))
+            found.append(comparison(change, labels, metric, checked, wrong, baseline_exif(newest.runs.of(name))))
             wrong = []
     missing = [name for name in previous.runs.strategies if name not in newest.runs.strategies]
-    verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing)
+    verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing,
+                          equality=equality_of(run.config for run in newest.runs.runs))  # fmt: skip
     verdict.context.update(series=series.key, newest=str(newest.path))
     return verdict
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from exifbench.reports.format import duration
 from exifbench.reports.statistics import Ratio, Spread, bootstrap_ratio, median
+from exifbench.reports.documents.equality import EqualitySpec, equality_of
 from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
 from exifbench.datasets.patterns.pattern import FRAME_MS
 
@@ -114,6 +115,15 @@ class StrategySummary:
     """Files ``load_exif`` raised for (each that file's error; kept out of the equality check)."""
     parts_ms: dict[str, float] = field(default_factory=dict)
     """Median main-thread time (ms) per part of the blocking (``startup``, ``preload``, ``load_exif``, …), as recorded."""
+    equality: EqualitySpec = field(default_factory=EqualitySpec)
+    """What ``equal`` means (``--equality``)."""
+    baseline_exif: int | None = None
+    """Files whose expected dict held anything (0: equality checked nothing; ``None``: not recorded)."""
+
+    @property
+    def checks_nothing(self) -> bool:
+        """Compared, but every expected dict was empty: "equal" says nothing about these files."""
+        return not self.equality.off and self.checked > 0 and self.baseline_exif == 0
 
 
 def charged(runs: list[RunResult]) -> bool:
@@ -121,9 +131,21 @@ def charged(runs: list[RunResult]) -> bool:
     return all(run.config.get("storage_charged", True) for run in runs)
 
 
+def mismatch_count(runs: Iterable[RunResult]) -> int:
+    """Differing tags (or fields), each file's each once over every repeat: the one count every output shows."""
+    return len(unique_mismatches(runs))
+
+
+def baseline_exif(runs: list[RunResult]) -> int | None:
+    """Most files with a non-empty expected dict in any of ``runs`` (``None`` when a run did not record it)."""
+    counts = [n for run in runs if isinstance(n := run.equality.get("baseline_exif"), int)]
+    return max(counts) if counts and len(counts) == len(runs) else None
+
+
 def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
     """One :class:`StrategySummary` per strategy, in run order (a 2,000-round bootstrap each: compute once)."""
     ref_values = [run.blocking["total_s"] for run in runs.of(reference)]
+    equality = equality_of(run.config for run in runs.runs)
     summaries = []
     for name in runs.strategies:
         mine = runs.of(name)
@@ -141,7 +163,7 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 background_s=Spread.of([run.background_s for run in mine]),
                 equal=all(run.equal for run in mine),
                 checked=max(run.equality["checked"] for run in mine),
-                mismatches=sum(len(run.equality["mismatches"]) for run in mine),
+                mismatches=mismatch_count(mine),
                 raised=len({path for run in mine for path in run.equality.get("raised", [])}),
                 errors=len({e["path"] for run in mine for e in run.errors}),
                 complete=all(run.complete for run in mine),
@@ -155,6 +177,8 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 if all(run.io for run in mine) else None,
                 workers=pool_workers(mine),
                 parts_ms=parts_ms(mine),
+                equality=equality,
+                baseline_exif=baseline_exif(mine),
             )
         )
     return summaries

@@ -14,6 +14,7 @@ from typing import Any
 
 from exifbench.reports.documents.policy import Policy
 from exifbench import fields as f
+from exifbench.reports.documents.equality import EqualitySpec
 from exifbench.reports.documents.runs import RunResult
 from exifbench.files import read_json, save_document
 
@@ -124,6 +125,8 @@ class Decision:
     pattern: str = "startup-593"
     """The access pattern every phase replayed (a built-in's name or a pattern file): a verdict is per pattern.
     Documents from before it was recorded were all ``startup-593``."""
+    equality: EqualitySpec = field(default_factory=EqualitySpec)
+    """What "equal" meant (decisions from before it was recorded: ``pillow``)."""
 
     @property
     def decision(self) -> str:
@@ -142,6 +145,7 @@ class Decision:
             "dataset": self.dataset,
             "storage": self.storage,
             "pattern": self.pattern,
+            "equality": self.equality.to_dict(),
             "decision": self.decision,
             "policy": self.policy.to_dict(),
             "phases": [phase.to_dict() for phase in self.phases],
@@ -164,6 +168,7 @@ class Decision:
             policy=Policy.from_dict(f.field(data, "policy", where, f.mapping), f"{where}.policy"),
             phases=[PhaseVerdict.from_dict(p, f"{where}: phases[{i}]") for i, p in enumerate(phases)],
             pattern=f.field(data, "pattern", where, f.text, "startup-593"),
+            equality=EqualitySpec.from_dict(data["equality"], f"{where}.equality") if "equality" in data else EqualitySpec(),
         )
 
     @classmethod

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from exifbench.reports.statistics import Alternative, Significance, median, median_ratio
 from exifbench import fields as f
+from exifbench.reports.documents.equality import EqualitySpec
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, save_document
 
@@ -46,6 +47,8 @@ class Comparison:
     examples: list[dict[str, str]] = field(default_factory=list)
     min_effect: float = 0.0
     """The smallest difference of medians (in the metric's unit) that could count as a regression."""
+    with_exif: int | None = None
+    """Files whose expected dict held anything (0: equality checked nothing; ``None``: not recorded)."""
 
     @property
     def ratio(self) -> float:
@@ -66,7 +69,8 @@ class Comparison:
             "candidate_values": self.candidate_values,
             "reference_values": self.reference_values,
             "significance": self.significance.to_dict(),
-            "equality": {"checked": self.checked, "mismatches": self.mismatches, "examples": self.examples},
+            "equality": {"checked": self.checked, "mismatches": self.mismatches, "examples": self.examples,
+                         "with_exif": self.with_exif},
         }
 
     @classmethod
@@ -86,6 +90,7 @@ class Comparison:
             status=f.field(data, "status", where, f.one_of(*SEVERITY)),
             examples=f.field(equality, "examples", f"{where}.equality", f.list_of(MISMATCH_EXAMPLE), []),
             min_effect=f.field(data, "min_effect", where, _threshold, 0.0),
+            with_exif=None if equality.get("with_exif") is None else f.count(equality["with_exif"], f"{where}.equality.with_exif"),
         )
 
 
@@ -127,6 +132,8 @@ class GateVerdict:
     context: dict[str, Any] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     """Strategies the baseline has and the current run lacks: a gate cannot pass over them."""
+    equality: EqualitySpec = field(default_factory=EqualitySpec)
+    """What "equal" meant (verdicts from before it was recorded: ``pillow``)."""
 
     @property
     def status(self) -> str:
@@ -154,6 +161,7 @@ class GateVerdict:
             "allow_inconclusive": self.allow_inconclusive,
             "context": self.context,
             "missing": self.missing,
+            "equality": self.equality.to_dict(),
             "comparisons": [c.to_dict() for c in self.comparisons],
         }
 
@@ -174,6 +182,7 @@ class GateVerdict:
             allow_inconclusive=f.field(data, "allow_inconclusive", where, f.flag, False),
             context=f.field(data, "context", where, f.mapping, {}),
             missing=f.field(data, "missing", where, f.list_of(f.text), []),
+            equality=EqualitySpec.from_dict(data["equality"], f"{where}.equality") if "equality" in data else EqualitySpec(),
         )
 
     @classmethod

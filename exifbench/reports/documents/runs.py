@@ -15,6 +15,7 @@ from typing import Any
 
 from exifbench.datasets.storage.io import IoCounts
 from exifbench import fields as f
+from exifbench.reports.documents.equality import EqualitySpec
 from exifbench.errors import ExifbenchError
 from exifbench.files import read_json, save_document
 
@@ -106,6 +107,8 @@ def _equality(value: Any, where: str) -> dict[str, Any]:
     for key in ("unverified", "raised"):
         if key in data:
             f.list_of(f.text)(data[key], f"{where}.{key}")
+    if "baseline_exif" in data:
+        f.count(data["baseline_exif"], f"{where}.baseline_exif")
     return EQUALITY(data, where)
 
 
@@ -148,6 +151,7 @@ CONFIG_CHECKS: dict[str, f.Check[Any]] = {
     "extractors": f.list_of(f.text),
     "pool_workers": f.count,
     "skipped": f.list_of(f.record({"path": f.text, "reason": f.text})),
+    "equality": EqualitySpec.from_dict,
 }
 CHECKS: dict[str, f.Check[Any]] = {
     "strategy": f.text,

@@ -23,7 +23,7 @@ DETAIL_NUMERIC = frozenset(range(1, len(DETAIL_HEADERS))) - {DETAIL_HEADERS.inde
 EQUALITY_COLUMN = MAIN_HEADERS.index("EXIF equal")
 CONVENTION = ("blocking: the main thread's total time inside the loader — its constructor, preload, load_exif, the "
               "view's re-asks, callbacks and close (median over repeats); vs sync: how much "
-              "less (or more) it blocked than sync; placeholders: calls answered None instead of EXIF; time to EXIF: from an image's first request to its EXIF in hand; EXIF equal: files whose dict equals the original loader's.")  # fmt: skip
+              "less (or more) it blocked than sync; placeholders: calls answered None instead of EXIF; time to EXIF: from an image's first request to its EXIF in hand; EXIF equal: files whose dict equals the expected one (--equality, named in the verdict).")  # fmt: skip
 
 
 def strategy_name(s: StrategySummary) -> str:
@@ -46,15 +46,45 @@ def main_row(s: StrategySummary, reference: str = "sync") -> list[str]:
         f"{fmt.number(s.not_ready.median)} of {s.calls}",
         fmt.duration(s.time_to_exif_p90_ms / 1000),
         fmt.number(s.frames_missed),
-        f"all {s.checked}" if s.equal else f"NO: {unequal_text(s, short=True)}",
+        equality_cell(s),
     ]
 
 
 def unequal_text(s: StrategySummary, short: bool = False) -> str:
-    """Why a strategy is not equal: ``41 tags``, and the files ``load_exif`` raised for (``1 raised``)."""
-    parts = [f"{s.mismatches} tags"] * (bool(s.mismatches) or not s.raised)
+    """Why a strategy is not equal: ``41 tags`` (or fields), and the files ``load_exif`` raised for (``1 raised``)."""
+    parts = [fmt.count(s.mismatches, s.equality.unit)] * (bool(s.mismatches) or not s.raised)
     parts += [f"{s.raised} raised" if short else f"load_exif raised on {fmt.count(s.raised, 'file')}"] * bool(s.raised)
     return ", ".join(parts)
+
+
+def equality_cell(s: StrategySummary) -> str:
+    """``all 82``, ``NO: 3 fields``, ``8, none with EXIF`` (every expected dict empty) or ``OFF`` (not compared)."""
+    if s.equality.off:
+        return "OFF (not compared)" + (f", {s.raised} raised" if s.raised else "")
+    if not s.equal:
+        return f"NO: {unequal_text(s, short=True)}"
+    return f"{s.checked}, none with EXIF" if s.checks_nothing else f"all {s.checked}"
+
+
+def equality_verdict(summaries: list[StrategySummary]) -> str:
+    """The verdict line on equality, naming the ``--equality`` it was judged by."""
+    if not summaries:
+        return "Equality: no file was checked (nothing was measured)."
+    spec = summaries[0].equality
+    if spec.off:
+        return "Equality: OFF (--equality off): no EXIF was compared, so nothing here says the loaders return the right dicts."
+    unequal = [s for s in summaries if not s.equal]
+    checked = max(s.checked for s in summaries)
+    named = f"Equality (--equality {spec.name})"
+    if unequal:
+        return (f"{named}: MISMATCHES with {spec.describe()} in "
+                + ", ".join(f"{s.strategy} ({unequal_text(s)})" for s in unequal) + ".")  # fmt: skip
+    if not checked:
+        return "Equality: no file was checked (nothing was measured)."
+    if all(s.checks_nothing for s in summaries):
+        return (f"{named}: the reference loader reads no EXIF from these files: equality checks nothing here "
+                f"({spec.describe()} are empty for all {fmt.count(checked, 'file')}).")  # fmt: skip
+    return f"{named}: every strategy equal to {spec.describe()} on all {fmt.count(checked, 'file')}."
 
 
 def detail_row(s: StrategySummary) -> list[str]:
@@ -162,14 +192,7 @@ def verdicts(report: RunReport) -> list[str]:
     for caveat in (placeholder_caveat(summaries, contrast=bool(lines)), frames_caveat(summaries, reference)):
         if caveat:
             lines.append(caveat)
-    unequal = [s for s in summaries if not s.equal]
-    checked = max((s.checked for s in summaries), default=0)
-    if unequal:
-        lines.append("Equality: MISMATCHES in " + ", ".join(f"{s.strategy} ({unequal_text(s)})" for s in unequal) + ".")
-    elif checked:
-        lines.append(f"Equality: every strategy returned exactly the original loader's dicts ({fmt.count(checked, 'file')}).")
-    else:
-        lines.append("Equality: no file was checked (nothing was measured).")
+    lines.append(equality_verdict(summaries))
     lines.append(f"Errors: {fmt.count(len(failed_files(report.runs)), 'file')} failed to load (the loader returned {{}} for them, or raised: see each file).")
     config = report.runs.runs[0].config if report.runs.runs else {}
     if config.get("storage"):

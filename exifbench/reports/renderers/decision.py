@@ -40,7 +40,8 @@ def headline(decision: Decision) -> str:
 
 
 def _subject(decision: Decision) -> str:
-    return f"{decision.candidate} vs {decision.reference} on {decision.dataset} ({decision.storage}), pattern {decision.pattern}"
+    return (f"{decision.candidate} vs {decision.reference} on {decision.dataset} ({decision.storage}), pattern "
+            f"{decision.pattern}, equality {decision.equality.headline()}")  # fmt: skip
 
 
 def render_console(decision: Decision) -> RenderableType:

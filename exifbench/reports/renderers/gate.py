@@ -12,7 +12,8 @@ from exifbench.reports.statistics import median
 from exifbench.reports.documents.gate import INCONCLUSIVE, MISMATCH, MISSING, PASS, REGRESSION, Comparison, GateVerdict
 from exifbench.escape import shown
 from exifbench.files import write_atomic
-from exifbench.reports.format import measured, times
+from exifbench.reports.documents.equality import EqualitySpec
+from exifbench.reports.format import count, measured, times
 
 _COLOURS = {PASS: "green", INCONCLUSIVE: "yellow", REGRESSION: "red", MISSING: "red", MISMATCH: "red"}
 RULE = ("A regression must exceed the relative threshold AND the metric's minimum absolute effect AND be significant "
@@ -20,12 +21,12 @@ RULE = ("A regression must exceed the relative threshold AND the metric's minimu
         "file fails; a baseline strategy missing from the current run fails.")  # fmt: skip
 
 
-def headline(c: Comparison) -> str:
-    """One line saying what was found and why it counts as it does."""
+def headline(c: Comparison, equality: EqualitySpec = EqualitySpec()) -> str:
+    """One line saying what was found and why it counts as it does (a mismatch names the ``equality``)."""
     if c.status == MISMATCH:
         return (
-            f"MISMATCH {c.candidate} vs {c.reference}: {c.mismatches} EXIF tag(s) differ from the "
-            f"original loader ({c.checked} files checked) — equality is mandatory, speed not considered"
+            f"MISMATCH {c.candidate} vs {c.reference}: {c.mismatches} EXIF {equality.unit}(s) differ from "
+            f"{equality.describe()} ({c.checked} files checked) — equality is mandatory, speed not considered"
         )
     unit = UNITS.get(c.metric, "")
     figures = (
@@ -41,6 +42,23 @@ def headline(c: Comparison) -> str:
     if c.status == REGRESSION:
         return f"REGRESSION {c.candidate}: {figures}, {over}, significant: {c.significance.describe()}"
     return f"INCONCLUSIVE {c.candidate}: {figures}, {over} but not significant: {c.significance.describe()}"
+
+
+def equality_line(verdict: GateVerdict) -> str:
+    """What equality checked, named: equal on all N files, how many differ, nothing to check, or OFF."""
+    spec, found = verdict.equality, verdict.comparisons
+    if spec.off:
+        return "Equality: OFF (--equality off): no EXIF was compared; this gate judged speed only."
+    named = f"Equality (--equality {spec.name})"
+    checked, wrong = max((c.checked for c in found), default=0), sum(c.mismatches for c in found)
+    if wrong:
+        return f"{named}: NOT equal to {spec.describe()}: {wrong} differing {spec.unit}(s) or unverified file(s)."
+    if not checked:
+        return f"{named}: no file was checked."
+    if found and all(c.with_exif == 0 for c in found):
+        return (f"{named}: the reference loader reads no EXIF from these files: equality checks nothing here "
+                f"({spec.describe()} are empty for all {count(checked, 'file')}).")  # fmt: skip
+    return f"{named}: equal to {spec.describe()} on all {count(checked, 'file')}."
 
 
 def summary(verdict: GateVerdict) -> str:
@@ -73,9 +91,11 @@ def render_console(verdict: GateVerdict) -> str:
     for name in verdict.missing:
         lines.append(f"[red]MISSING {shown(name)}: in the baseline, not measured in the current run[/]")
     for comparison in verdict.comparisons:
-        lines.append(f"[{_COLOURS[comparison.status]}]{shown(headline(comparison))}[/]")
+        lines.append(f"[{_COLOURS[comparison.status]}]{shown(headline(comparison, verdict.equality))}[/]")
         for m in comparison.examples:
             lines.append(shown(f"  {m['path']} {m['tag']}: expected {m['expected']}, got {m['actual']}"))
+    line = shown(equality_line(verdict))
+    lines.append(f"[yellow]{line}[/]" if verdict.equality.off else line)
     colour = "green" if verdict.passed else "red"
     lines.append(f"[bold {colour}]Gate: {summary(verdict)}[/]")
     return "\n".join(lines)
@@ -107,9 +127,9 @@ def render_markdown(verdict: GateVerdict) -> str:
     out.append("")
     out += [f"- MISSING {name}: in the baseline, not measured in the current run" for name in verdict.missing]
     for c in verdict.comparisons:
-        out.append(f"- {headline(c)}")
+        out.append(f"- {headline(c, verdict.equality)}")
         out += [f"  - `{m['path']}` {m['tag']}: expected `{m['expected']}`, got `{m['actual']}`" for m in c.examples]
-    out += ["", RULE, ""]
+    out += [f"- {equality_line(verdict)}", "", RULE, ""]
     return "\n".join(out)
 
 
@@ -119,7 +139,7 @@ def render_html(verdict: GateVerdict) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in HEADERS)
     body = "".join("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in _rows(verdict))
     items = "".join(
-        f"<li>{e(headline(c))}<ul>"
+        f"<li>{e(headline(c, verdict.equality))}<ul>"
         + "".join(f"<li><code>{e(m['path'])}</code> {e(m['tag'])}: expected <code>{e(m['expected'])}</code>, "
                   f"got <code>{e(m['actual'])}</code></li>" for m in c.examples)  # fmt: skip
         + "</ul></li>"
@@ -132,7 +152,7 @@ def render_html(verdict: GateVerdict) -> str:
         f'<body style="font-family: system-ui, sans-serif"><h1 style="color: {colour}">exifbench gate: '
         f"{e(summary(verdict))}</h1><p>{e(_settings(verdict))}</p>{context}"
         f'<table border="1" cellpadding="4" style="border-collapse: collapse"><tr>{head}</tr>{body}</table>'
-        f"<ul>{items}</ul><p>{e(RULE)}</p></body></html>\n"
+        f"<ul>{items}</ul><p><b>{e(equality_line(verdict))}</b></p><p>{e(RULE)}</p></body></html>\n"
     )
 
 
@@ -140,8 +160,9 @@ def render_json(verdict: GateVerdict) -> str:
     """The verdict document, with each comparison's headline and the outcome line for readers."""
     data = verdict.to_dict()
     data["summary"] = summary(verdict)
+    data["equality_line"] = equality_line(verdict)
     for comparison, entry in zip(verdict.comparisons, data["comparisons"], strict=True):
-        entry["headline"] = headline(comparison)
+        entry["headline"] = headline(comparison, verdict.equality)
     return json.dumps(data, indent=1)
 
 

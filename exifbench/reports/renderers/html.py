@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 from html import escape
 from pathlib import Path
 
+from exifbench.reports.analysis.metrics import StrategySummary
 from exifbench.reports.analysis.report import RunReport
 from exifbench.reports.documents.runs import RunSet
 from exifbench.escape import visible
@@ -15,8 +16,8 @@ from exifbench.reports.format import count
 from exifbench.reports.renderers.grabs import grabs_html, read_grabs
 from exifbench.reports.renderers.plots import PLOTS, figure_bytes
 from exifbench.reports.renderers.comparison import (
-    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, failed_files, main_rows, seen_by,
-    verdicts,
+    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, equality_verdict, failed_files,
+    main_rows, seen_by, verdicts,
 )  # fmt: skip
 from exifbench.reports.renderers.setup import setup
 
@@ -70,15 +71,19 @@ def _kv(pairs: Mapping[str, object]) -> str:
 
 
 def _equality(report: RunReport) -> str:
+    html = f'<p class="{"warn" if any(_unsure(s) for s in report.summaries) else ""}">{escape(visible(equality_verdict(report.summaries)))}</p>'
     parts = []
     for s in report.summaries:
-        verdict = (
-            f'<span class="ok">equal</span> — {s.checked} files, every repeat'
-            if s.equal
-            else f'<span class="bad">{s.mismatches} mismatching tags</span> over {s.repeats} repeat(s)'
-        )
-        parts.append(f"<li><b>{escape(s.strategy)}</b>: {verdict}</li>")
-    html = f"<ul>{''.join(parts)}</ul>"
+        if s.equality.off:
+            verdict = '<span class="bad">OFF: not compared</span> (--equality off)'
+        elif not s.equal:
+            verdict = f'<span class="bad">{count(s.mismatches, "mismatching " + s.equality.unit)}</span> over {s.repeats} repeat(s)'
+        elif s.checks_nothing:
+            verdict = f'<span class="warn">equal, but nothing to check</span> — {s.checked} files, every expected dict empty'
+        else:
+            verdict = f'<span class="ok">equal</span> — {s.checked} files, every repeat'
+        parts.append(f"<li><b>{escape(visible(s.strategy))}</b>: {verdict}</li>")
+    html += f"<ul>{''.join(parts)}</ul>"
     rows = [
         [run.strategy, str(run.repeat), m["path"], m["tag"], m["expected"], m["actual"]]
         for run in report.runs.runs
@@ -89,6 +94,10 @@ def _equality(report: RunReport) -> str:
         if len(rows) > MISMATCH_ROWS:
             html += f'<p class="warn">… {len(rows) - MISMATCH_ROWS} more mismatches in the result document.</p>'
     return html
+
+
+def _unsure(s: StrategySummary) -> bool:
+    return s.equality.off or s.checks_nothing
 
 
 def _errors(runs: RunSet) -> str:
@@ -148,6 +157,8 @@ def render_html(report: RunReport, available: Collection[str] = (), grabs: Mappi
     env = runs.runs[0].environment
     title = f"exifbench: {facts['pattern']} on {facts['dataset']}"
     incomplete = "" if runs.complete else '<p class="bad">Interrupted: these results are incomplete.</p>'
+    if report.summaries and report.summaries[0].equality.off:
+        incomplete += '<p class="bad">Equality OFF (--equality off): no EXIF was compared.</p>'
     summary = _table(MAIN_HEADERS, main_rows(report), numeric=MAIN_NUMERIC, css_class="summary")
     details = _table(DETAIL_HEADERS, detail_rows(report), numeric=DETAIL_NUMERIC, css_class="summary")
     sentences = "".join(f"<li>{escape(visible(line))}</li>" for line in verdicts(report))
@@ -157,7 +168,7 @@ def render_html(report: RunReport, available: Collection[str] = (), grabs: Mappi
                        "<p>Per-call times in ms; change: blocking vs sync, with its 95% bootstrap interval over "
                        "repeats; [min–max] over repeats.</p>"),
         ("Setup", _kv(facts)),
-        ("Equality with the original loader", _equality(report)),
+        ("Equality", _equality(report)),
         ("Errors per file", _errors(runs)),
         ("Plots", _plots(report)),
         *([("Grabs of the view", view)] if (view := grabs_html(runs, grabs or {})) else []),

@@ -33,13 +33,16 @@ def render_markdown(report: RunReport) -> str:
     out = [f"## exifbench: {visible(facts['pattern'])} on {visible(facts['dataset'])}", ""]
     if not runs.complete:
         out += ["> **Interrupted: these results are incomplete.**", ""]
+    if report.summaries and report.summaries[0].equality.off:
+        out += ["> **Equality OFF (--equality off): no EXIF was compared.**", ""]
     out += [f"- {visible(line)}" for line in verdicts(report)]
     out += ["", markdown_table(MAIN_HEADERS, main_rows(report), MAIN_NUMERIC), "", CONVENTION, ""]
     out += ["Details (per-call times in ms; change: blocking vs sync with its 95% bootstrap interval over repeats; "
             "[min–max] over repeats):", ""]  # fmt: skip
     out += [markdown_table(DETAIL_HEADERS, detail_rows(report), DETAIL_NUMERIC), ""]
     out += [f"Setup: storage {visible(facts['storage'])} · not ready → {facts['not ready'].split()[0]} · "
-            f"workers {facts['workers']} · extractor {visible(facts['extractor'])} · repeats {facts['repeats']}"]  # fmt: skip
+            f"workers {facts['workers']} · extractor {visible(facts['extractor'])} · {visible(facts['equality'])} · "
+            f"repeats {facts['repeats']}"]  # fmt: skip
     found = report.profiles
     if found:
         out += ["", "Profiles (pyinstrument on repeat 0, which also carries first-run warm-up):", ""]

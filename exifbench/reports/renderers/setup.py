@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exifbench.reports.analysis.metrics import charged
+from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
 
 
@@ -64,6 +65,7 @@ def setup(runs: RunSet) -> dict[str, str]:
         "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
         "workers": workers_text(runs),
         "extractor": extractor_text(runs),
+        "equality": equality_of(run.config for run in runs.runs).headline(),
         "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
     }
 

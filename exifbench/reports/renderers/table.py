@@ -12,6 +12,7 @@ from rich.console import Console, Group
 from rich.measure import Measurement
 from rich.table import Table
 
+from exifbench.reports.analysis.metrics import StrategySummary
 from exifbench.reports.analysis.report import RunReport
 from exifbench.escape import shown
 from exifbench.reports.renderers.comparison import (
@@ -81,11 +82,16 @@ def _fitted(width: int | None, title: str, headers: tuple[str, ...], rows: list[
     return _table(title, headers, rows, numeric, caption, colours, break_names, widths)
 
 
+def equality_colour(s: StrategySummary) -> str:
+    """Green when equal, red when not, yellow when nothing was compared or nothing there to compare."""
+    return "yellow" if s.equality.off or s.checks_nothing else "green" if s.equal else "red"
+
+
 def render_table(report: RunReport, wide: bool = False, title: str = "Main-thread blocking per strategy",
                  width: int | None = None) -> Group:  # fmt: skip
     """The main table (strategy, blocking, vs sync, placeholders, time to EXIF p90, frames missed, EXIF equality) with the
     convention as its caption; with ``wide``, the details table under it. ``width``: the terminal's, to fit."""
-    colours = ["green" if summary.equal else "red" for summary in report.summaries]
+    colours = [equality_colour(summary) for summary in report.summaries]
     main = _fitted(width, title, MAIN_HEADERS, main_rows(report), MAIN_NUMERIC, CONVENTION, colours)
     if not wide:
         return Group(main)
