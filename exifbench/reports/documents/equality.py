@@ -52,14 +52,14 @@ class EqualitySpec:
     def describe(self) -> str:
         """What "equal" means here, e.g. ``fields Make, Model of the reference base.app:Loader's dicts``."""
         if self.off:
-            return "nothing: EXIF not compared (--equality off)"
+            return "nothing: EXIF not compared"
         whose = PILLOW_DICTS if self.against == PILLOW else f"the reference {self.against}'s dicts"
         text = f"fields {', '.join(self.fields)} of {whose}" if self.mode == FIELDS else whose
         return text + (f", normalized by {self.normalize}" if self.normalize else "")
 
     def headline(self) -> str:
-        """``--equality NAME (what it means)``, the prefix every verdict line about equality carries."""
-        return f"--equality {self.name} ({self.describe()})"
+        """``--equality NAME (what it means)``, or ``--equality off: EXIF NOT compared``."""
+        return "--equality off: EXIF NOT compared" if self.off else f"--equality {self.name} ({self.describe()})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "fields": list(self.fields), "against": self.against, "normalize": self.normalize}
