@@ -25,7 +25,7 @@ def test_run_with_the_fast_path_is_equal_and_counts_fallbacks(corpus_dir: Path, 
     assert result.exit_code == 0, result.output
     assert "fastpath fell back to Pillow on 1 of 11 files: mpo 1" in result.output
     for run in json.loads(out.read_text())["runs"]:
-        assert run["equality"] == {"checked": 11, "equal": 11, "mismatches": [], "unverified": []}
+        assert run["equality"] == {"checked": 11, "equal": 11, "mismatches": [], "unverified": [], "baseline_exif": 10}
         assert run["config"]["fastpath_fallbacks"] == {"files": 11, "mpo": 1}
 
 

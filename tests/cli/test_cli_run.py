@@ -84,7 +84,7 @@ def test_expanded_real_corpus_replays_with_every_strategy(corpus_dir: Path, tmp_
     assert [run["strategy"] for run in runs] == ["sync", "threadpool", "lazy", "process", "viewport"]
     for run in runs:
         assert run["images"] == run["files_touched"] == 591 and run["calls"] == 593
-        assert run["equality"] == {"checked": 591, "equal": 591, "mismatches": [], "unverified": []}
+        assert run["equality"] == {"checked": 591, "equal": 591, "mismatches": [], "unverified": [], "baseline_exif": 467}
 
 
 def test_without_a_folder_runs_on_the_embedded_dataset_and_says_so(tmp_path: Path, monkeypatch) -> None:

@@ -26,6 +26,7 @@ from exifbench.reports.renderers.decision import headline
 from exifbench.harness.rollout import run_watched
 from exifbench.harness.leaks import Watch
 from exifbench.datasets.patterns.pattern import Call, Pattern, startup_pattern
+from exifbench.reports.documents.equality import parse_equality
 from exifbench.reports.documents.runs import RunSet
 from slow_strategies import LeakyLoader, fake_run
 
@@ -271,3 +272,24 @@ def test_decide_replays_a_recorded_pattern_as_recorded_in_one_phase(corpus_copy:
     assert decision.pattern == str(trace) and f"pattern {trace}" in result.output.replace("\n", "")
     assert [(p.name, p.calls) for p in decision.phases] == [("full", 5)]
     assert decide("--candidate", "threadpool", corpus_copy, "--pattern", tmp_path / "none.json").exit_code == 2
+
+
+def judged_equality(spec: str, mismatches: tuple[dict[str, str], ...] = (), baseline_exif: int = 22) -> tuple[str, str, str]:
+    """The equality criterion of a phase whose runs were judged by ``--equality spec`` (reference ``base``)."""
+    runs = [fake_run(name, 1.0 - (name == "pool") * 0.9, i, mismatches=mismatches if name == "pool" else ())
+            for i in range(4) for name in ("base", "pool")]  # fmt: skip
+    for run in runs:
+        run.config["equality"] = parse_equality(spec, reference="base").to_dict()
+        run.equality["baseline_exif"] = baseline_exif
+    criterion = judge_phase("full", RunSet(runs), "pool", "base", Policy()).criteria[0]
+    return criterion.requirement, criterion.measured, criterion.outcome
+
+
+def test_the_equality_criterion_names_the_equality_and_the_field() -> None:
+    wrong = ({"path": "/p/a.jpg", "tag": "Model", "expected": "'EOS 40D'", "actual": "'EOS 40D!'"},)
+    requirement, measured, outcome = judged_equality("fields:Make,Model", wrong)
+    assert requirement == "100% of files equal to fields Make, Model of the reference base's dicts (mandatory; --equality fields:Make,Model)"
+    assert measured.startswith("1 field in 1 file differ, e.g. /p/a.jpg Model: expected 'EOS 40D', got 'EOS 40D!'")
+    assert outcome == REJECT
+    assert "the reference loader reads no EXIF from these files: equality checks nothing here" in judged_equality("reference", baseline_exif=0)[1]
+    assert judged_equality("off")[1:] == ("NOT CHECKED: no EXIF was compared (--equality off)", ENABLE)

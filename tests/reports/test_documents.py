@@ -14,6 +14,7 @@ from exifbench.reports.analysis.gate import gate_files
 from exifbench.reports.documents.policy import Policy
 from exifbench.cli import app
 from exifbench.reports.documents.decision import HOLD, Decision, PhaseVerdict
+from exifbench.reports.documents.equality import EqualitySpec, equality_of, parse_equality
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
@@ -140,3 +141,20 @@ def test_the_user_visible_fields_are_checked_when_loaded(field: str, value: obje
         doc[field] = value
     with pytest.raises(ExifbenchError, match=named.replace("[", r"\[")):
         RunSet.from_dict(doc)
+
+
+def test_documents_from_before_equality_was_recorded_load_as_pillow_and_new_ones_keep_it() -> None:
+    """Old gate verdicts, decisions and run documents mean ``--equality pillow``; a recorded choice round-trips."""
+    old_gate, old_decision = verdict().to_dict(), decision().to_dict()
+    for data in (old_gate, old_decision):
+        del data["equality"]
+    assert GateVerdict.from_dict(old_gate).equality == EqualitySpec()
+    assert Decision.from_dict(old_decision).equality == EqualitySpec()
+    old_run = fake_run("sync", 0.1).to_dict()
+    assert "equality" not in old_run["config"] and equality_of(r.config for r in RunSet.from_dict(old_run).runs) == EqualitySpec()
+    spec = parse_equality("fields:Make,Model", "app:norm", reference="base.app:Loader")
+    chosen = Decision("pool", "base.app:Loader", "photos", "local storage", Policy(), equality=spec)
+    assert Decision.from_dict(json.loads(decision_json(chosen))).equality == spec
+    assert "equality --equality fields:Make,Model (fields Make, Model of the reference base.app:Loader's dicts" in decision_markdown(chosen)
+    with pytest.raises(ExifbenchError, match=r"decision\.equality\.mode: must be"):
+        Decision.from_dict({**chosen.to_dict(), "equality": {"mode": "exact"}})

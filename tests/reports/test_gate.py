@@ -113,7 +113,7 @@ def test_wrong_strategy_fails_on_equality_whatever_its_speed(corpus_copy: Path, 
     result = gate_candidate("slow_strategies:WrongLoader", corpus_copy, pattern_file, "--max-regression", "1000%")
 
     assert result.exit_code == 1, result.output
-    assert "MISMATCH slow_strategies:WrongLoader vs sync: 1 EXIF tag(s) differ from the original" in result.output
+    assert "MISMATCH slow_strategies:WrongLoader vs sync: 1 EXIF tag(s) differ from the reference sync's dicts" in result.output
     assert "Make: expected 'Canon', got 'Altered'" in result.output
     assert "Gate: FAIL — mismatch (exit 1)" in result.output
 
