@@ -21,8 +21,10 @@ RULE = ("A regression must exceed the relative threshold AND the metric's minimu
         "file fails; a baseline strategy missing from the current run fails.")  # fmt: skip
 
 
-def headline(c: Comparison, equality: EqualitySpec = EqualitySpec()) -> str:
-    """One line saying what was found and why it counts as it does (a mismatch names the ``equality``)."""
+def headline(c: Comparison, equality: EqualitySpec | None = None) -> str:
+    """One line saying what was found and why it counts as it does (a mismatch names the ``equality``, default
+    ``pillow``)."""
+    equality = equality or EqualitySpec()
     if c.status == MISMATCH:
         return (
             f"MISMATCH {c.candidate} vs {c.reference}: {c.mismatches} EXIF {equality.unit}(s) differ from "
