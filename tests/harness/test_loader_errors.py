@@ -48,7 +48,8 @@ def test_run_lists_the_file_and_the_loaders_lines_after_the_table_and_exits_1(co
     assert any(line.startswith(f"{RAISES} wrote ") for line in lines[table_end:])
     assert any("ERROR myapp.exif: cannot read" in line for line in lines[table_end:])
     assert any("load_exif raised TypeError" in line and RaisesOnOne.failing in line for line in lines)
-    assert f"exit 1: not equal to the original loader: {RAISES} (load_exif raised on 1 file(s))" in result.output
+    assert (f"exit 1: not equal to Pillow's _getexif() dicts (--equality pillow): {RAISES} (load_exif raised on 1 "
+            "file(s))") in result.output
     assert "NO: 1 raised" in result.output
     assert json.loads(out.read_text())["runs"][1]["loader_output"]["lines"] >= 2
 
