@@ -12,7 +12,7 @@ from exifbench.cli.console import console, dataset_for, fail, graceful_stop, rep
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
-    JsonOut, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, with_storage_options, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.config import percent
@@ -84,6 +84,8 @@ def sweep(
     cache_dir: CacheDir = None,
     launches: Launches = 1,
     touch: Touch = None,
+    on_loader_error: OnLoaderError = None,
+    none_means: NoneMeans = None,
     max_not_ready: Annotated[str, typer.Option(help="Threshold: share of calls that may get a placeholder.")] = f"{MAX_NOT_READY:.0%}",
     max_blocking_ratio: Annotated[str, typer.Option(help="Threshold: main-thread blocking as a share of sync's on the same storage.")] = f"{MAX_BLOCKING_RATIO:.0%}",
 ) -> None:
@@ -123,7 +125,8 @@ def sweep(
         profiler = ReplayProfiler(out)
     base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), repeat=repeat, on_not_ready=on_not_ready,
                        extractors=tuple(extractors), options=options, cold=cold, tick_ms=tick_ms,
-                       switch_interval_s=switch_interval, hook=profiler, ui=ui, grab_dir=out)  # fmt: skip  # checks every name and option once
+                       switch_interval_s=switch_interval, hook=profiler, ui=ui, grab_dir=out, on_loader_error=on_loader_error,
+                       none_means=none_means)  # fmt: skip  # checks every name and option once
     datasets: dict[str, Dataset] = {}
     for spec in comma_list(storage.profile, "--storage"):
         dataset = dataset_for(folder, replace(storage, profile=spec), extensions)

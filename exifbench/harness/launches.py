@@ -201,6 +201,7 @@ def _spec(
             "storage_via": config.storage_via,
             "options": {key: value for key, value in config.options.items() if accepts(resolve(launch.strategy), key)}, "cold": config.cold, "tick_ms": config.tick_ms,
             "switch_interval_s": config.switch_interval_s, "ui": config.ui, "equality": config.equality.to_dict(),
+            "on_loader_error": config.on_loader_error, "none_means": config.none_means,
             "grab_dir": str(config.grab_dir) if config.grab_dir is not None else None,
         },
         "folder": {"root": str(folder.root), "files": folder.files, "skipped": [asdict(s) for s in folder.skipped]},

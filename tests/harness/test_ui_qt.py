@@ -24,7 +24,7 @@ from exifbench.reports.analysis.report import analyze
 from exifbench.cli import app
 from exifbench.datasets.folder import scan
 from exifbench.datasets.storage.model import StorageModel
-from exifbench.reports.documents.runs import RUNS_SCHEMA, RunSet
+from exifbench.reports.documents.runs import MAIN_THREAD_PARTS, RUNS_SCHEMA, RunSet
 from exifbench.datasets.patterns.pattern import FRAME_MS, startup_pattern
 from exifbench.reports.renderers import html
 from exifbench.reports.renderers.grabs import read_grabs
@@ -78,6 +78,15 @@ def test_sync_misses_frames_in_proportion_to_its_blocking(qt_run: tuple[dict[str
     assert sync["responsiveness"]["long_tasks"] >= 1  # a page of 3 reads blocks one frame for ~360 ms
     for background in ("threadpool", "lazy"):
         assert runs[background]["responsiveness"]["frames_missed"] < sync["responsiveness"]["frames_missed"] / 2
+
+
+def test_a_lazy_apis_subscriptions_on_the_ui_thread_are_charged_as_callbacks(qt_run: tuple[dict[str, Any], Path]) -> None:
+    runs, _ = qt_run
+    assert runs["lazy"]["blocking"]["callbacks_ms"] > 0  # lazy has get_exif_lazy: each placeholder subscribes
+    assert runs["sync"]["blocking"]["callbacks_ms"] == runs["threadpool"]["blocking"]["callbacks_ms"] == 0
+    for run in runs.values():
+        parts = sum(run["blocking"][f"{part}_ms"] for part in MAIN_THREAD_PARTS)
+        assert run["blocking"]["total_s"] * 1000 == pytest.approx(parts, rel=1e-3)
 
 
 def test_placeholders_show_then_fill_and_the_grabs_are_written(qt_run: tuple[dict[str, Any], Path]) -> None:

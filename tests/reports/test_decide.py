@@ -86,7 +86,8 @@ def test_settings_come_from_pyproject_and_options_override_them(
     monkeypatch.chdir(project)
     out = tmp_path / "decision.json"
 
-    result = decide("--candidate", "threadpool", folder, "--io-latency", 2, "--max-background-ratio", 50, "--json", out)
+    # 3 reads of 100 ms on sync's main thread: threadpool's own main-thread time (starting its pool) stays far below half
+    result = decide("--candidate", "threadpool", folder, "--io-latency", 100, "--max-background-ratio", 50, "--json", out)
 
     data = json.loads(out.read_text(encoding="utf-8"))
     assert "settings from" in result.output and "[tool.exifbench.decide]" in result.output
