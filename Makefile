@@ -54,6 +54,7 @@ docs: $(BIN)/mkdocs
 test: system qt-system-libs $(BIN)/exifbench docs
 	$(BIN)/mypy --strict exifbench
 	$(BIN)/lint-imports
+	$(BIN)/ruff check exifbench tests benchmarks examples
 	$(BIN)/python -m pytest -q tests
 
 bench: system $(BIN)/exifbench

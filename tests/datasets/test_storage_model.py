@@ -8,8 +8,7 @@ import time
 import pytest
 
 from exifbench.datasets.storage import model as storage
-from exifbench.datasets.storage.model import PROFILES, Device, StorageModel, customize, profile
-from exifbench.errors import ExifbenchError
+from exifbench.datasets.storage.model import Device, StorageModel
 
 LATENCY_MS = 60.0
 N = 8

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 

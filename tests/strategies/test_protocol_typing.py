@@ -45,7 +45,7 @@ def snippet() -> str:
         "from exifbench.strategies.base import ExifLoader",
         "from examples.my_loader import PrefetchingLoader",
     ]
-    for name, cls in BUILTIN.items():
+    for cls in BUILTIN.values():
         assert isinstance(cls, type)
         lines.append(f"from {cls.__module__} import {cls.__qualname__}")
     for name, cls in BUILTIN.items():

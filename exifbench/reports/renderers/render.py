@@ -9,7 +9,6 @@ from rich.text import Text
 
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.reports.documents import Document
-from exifbench.reports.documents.decision import Decision
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.peers import PeersReport
 from exifbench.reports.documents.runs import RunSet
