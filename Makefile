@@ -5,15 +5,16 @@ BIN := $(VENV)/bin
 .PHONY: demo test docs bench clean system qt-system-libs
 
 # System parts, installed once when missing: Debian's fuse3 (libfuse3 + fusermount3) for the file-system
-# storage model, libimage-exiftool-perl for exiftool in `exifbench peers`.
-SYSTEM := fusermount3:fuse3 exiftool:libimage-exiftool-perl
+# storage model, libimage-exiftool-perl for exiftool in `exifbench peers`, valgrind for the exact CPU tier of
+# `exifbench gate --base`.
+SYSTEM := fusermount3:fuse3 exiftool:libimage-exiftool-perl valgrind:valgrind
 system:
 	@missing=""; for pair in $(SYSTEM); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "note: missing Debian packages:$$missing (without fuse3 exifbench falls back to its in-process storage model; without exiftool peers skips it)" >&2; \
+	    echo "note: missing Debian packages:$$missing (without fuse3 exifbench falls back to its in-process storage model; without exiftool peers skips it; without valgrind gate --base runs only with --tiers ab)" >&2; \
 	  fi; \
 	fi
 

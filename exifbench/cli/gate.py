@@ -15,15 +15,22 @@ from exifbench.cli.options import (
     Workers, metric_names, min_effects, with_storage_options, EqualityChoice, Normalize,
 )  # fmt: skip
 from exifbench.reports.documents.equality import REFERENCE, parse_equality
+from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.runs import RunSet
+from exifbench.escape import shown
 from exifbench.errors import ExifbenchError
 from exifbench.files import check_writable, save_document, write_atomic
 from exifbench.datasets.patterns.builtin import load_pattern
 
-CANDIDATE_ONLY = {"folder": "DIR", "reference": "--reference", "repeat": "--repeat", "workers": "--workers",
-                  "storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",
-                  "io_bandwidth": "--io-bandwidth", "io_jitter": "--io-jitter", "io_cache": "--io-cache",
-                  "pattern": "--pattern", "equality": "--equality", "normalize": "--normalize"}  # fmt: skip
+STORAGE_FLAGS = {"storage": "--storage", "io_latency": "--io-latency", "io_concurrency": "--io-concurrency",
+                 "io_bandwidth": "--io-bandwidth", "io_jitter": "--io-jitter", "io_cache": "--io-cache"}  # fmt: skip
+RUN_OPTIONS = {**STORAGE_FLAGS, "workers": "--workers"}
+"""What each ``--base`` child's ``exifbench run`` is given as the gate was."""
+MEASURED_HERE = {"folder": "DIR", "repeat": "--repeat", **RUN_OPTIONS, "pattern": "--pattern"}
+"""Options of the modes that measure here (--candidate, --base), refused by the modes that read documents."""
+CANDIDATE_ONLY = {"reference": "--reference", "equality": "--equality", "normalize": "--normalize"}
+BASE_ONLY = {"head": "--head", "strategy": "-s/--strategy", "tiers": "--tiers", "exact_tolerance": "--exact-tolerance",
+             "max_repeat": "--max-repeat"}  # fmt: skip
 
 
 @user_errors
@@ -34,13 +41,19 @@ def gate(
     baseline: Annotated[Optional[Path], typer.Option(help="Baseline result document (exifbench run --json).")] = None,
     current: Annotated[Optional[Path], typer.Option(help="Current result document, gated against --baseline strategy by strategy.")] = None,
     history_dir: HistoryDir = None,
+    base: Annotated[Optional[str], typer.Option(help="Git revision to gate against (e.g. origin/main): -s's loader at this revision and at --head, measured here tier by tier, interleaved.")] = None,
+    head: Annotated[Optional[str], typer.Option(help="--base mode: the revision to gate (default: the working tree as it is).")] = None,
+    strategy: Annotated[Optional[str], typer.Option("--strategy", "-s", help="--base mode: the loader, module:Class as importable from the repository (or a built-in name).")] = None,
+    tiers: Annotated[str, typer.Option(help="--base mode: exact (CPU instructions under callgrind: cpu_first_read, cpu_cached_call, cpu_main_replay), ab (interleaved wall-clock runs, and their exact I/O counts io_opens, io_requests, io_bytes through the mount), or exact,ab.")] = "exact,ab",
+    exact_tolerance: Annotated[str, typer.Option(help="--base mode: growth of an instruction count that still passes (I/O counts: none).")] = "0.5%",
+    max_repeat: Annotated[int, typer.Option(min=1, help="--base mode, --repeat auto: the most interleaved pairs.")] = 12,
     candidate: Annotated[Optional[str], typer.Option(help="Strategy to gate, run here interleaved with --reference (robust on shared CI).")] = None,
     reference: Annotated[Optional[str], typer.Option(help="--candidate mode: the candidate's own previous version, e.g. base.app.loader:Loader from the base branch checked out in base/.")] = None,
     metric: Metrics = "all",
     max_regression: Annotated[str, typer.Option(help="Allowed growth of each metric's median, e.g. 10%.")] = "10%",
     min_effect: Annotated[Optional[str], typer.Option(help="Minimum absolute effects, e.g. blocking=0.02,lag=5 (in each metric's unit: s, ms, calls, frames, MB); defaults in the README.")] = None,
     allow_inconclusive: Annotated[bool, typer.Option(help="Pass when over the threshold but not significant (e.g. too few repeats).")] = False,
-    repeat: Annotated[int, typer.Option(min=1, help="--candidate mode: runs per strategy, interleaved (4 is the fewest that can reach p<0.05).")] = 5,
+    repeat: Annotated[Optional[str], typer.Option(help="--candidate/--base: runs per side, interleaved (4 is the fewest that can reach p<0.05); auto (--base default): pairs added after a warm-up pair until every comparison is significant or passes, up to --max-repeat. [--candidate default: 5]")] = None,
     workers: Workers = None,
     storage: StorageChoice = StorageChoice(),
     pattern: PatternName = None,
@@ -52,12 +65,24 @@ def gate(
 ) -> None:
     """Fail on a regression against the loader's own baseline, or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input.
 
-    Three ways: gate --current against --baseline (two saved run documents of the same
-    fingerprint; each strategy against itself); gate the newest run of --history DIR
-    against the last stable segment of its series; or run --candidate interleaved with
-    --reference (its own previous version) here, on DIR. DIR, --reference, --repeat,
-    --workers, --storage and the --io-* options, --pattern, --equality and --normalize apply to
-    --candidate mode only (its default equality: the candidate's dicts equal the reference's).
+    Four ways. Recommended in CI: --base REV -s module:Class, which checks out
+    REV (and --head) in temporary git worktrees and measures the loader of each
+    here: exact tier (CPU instructions under valgrind's callgrind, each side
+    twice; any growth over --exact-tolerance fails) and interleaved wall-clock
+    pairs (ab), with the runs' I/O counts gated exactly. Or: --current against
+    --baseline (two saved run documents of the same fingerprint; refused when
+    the baseline's own noise exceeds what the rule allows); the newest run of
+    --history DIR against the last stable segment of its series; or --candidate
+    interleaved with --reference (its own previous version) on DIR. DIR,
+    --repeat, --workers, --storage, the --io-* options and --pattern apply to
+    the modes that measure here (--base, --candidate); --reference, --equality
+    and --normalize to --candidate only (its default equality: the candidate's
+    dicts equal the reference's).
+
+    Metrics (--metric): blocking, p99, not_ready, time_to_exif, frames, lag,
+    background, memory, bytes_read, read_requests; in --base mode also the exact
+    cpu_first_read, cpu_cached_call, cpu_main_replay, io_opens, io_requests,
+    io_bytes (always judged).
 
     A regression must exceed --max-regression AND the metric's minimum effect AND be
     significant (one-sided Mann–Whitney U, alpha 0.05). Over the limits but not significant
@@ -78,23 +103,33 @@ def gate(
         if path is not None:
             check_writable(path, force)
     modes = [flag for flag, on in (("--baseline/--current", baseline is not None or current is not None),
-                                   ("--history", history_dir is not None), ("--candidate", candidate is not None)) if on]  # fmt: skip
+                                   ("--history", history_dir is not None), ("--candidate", candidate is not None),
+                                   ("--base", base is not None)) if on]  # fmt: skip
     if len(modes) > 1:
         raise ExifbenchError(f"use one of {', '.join(modes)}, not several")
-    if candidate is not None:
+    misplaced = [flag for name, flag in BASE_ONLY.items() if given(ctx, name)] if base is None else []
+    misplaced += [flag for name, flag in CANDIDATE_ONLY.items() if given(ctx, name)] if candidate is None else []
+    if misplaced:
+        raise ExifbenchError(f"{', '.join(misplaced)}: only with {'--base' if misplaced[0] in BASE_ONLY.values() else '--candidate'}")
+    if base is not None:
+        verdict = gate_base(ctx, base, head, strategy, folder, tiers, exact_tolerance, repeat, max_repeat, pattern,
+                            metrics, threshold, allow_inconclusive, effects)  # fmt: skip
+    elif candidate is not None:
         if reference is None:
             raise ExifbenchError("--candidate needs --reference: the candidate's own previous version (see exifbench gate --help)")
+        repeats = repeat_count(repeat, auto=False) or 5
         spec = parse_equality(equality or REFERENCE, normalize, reference)
         replay_pattern = load_pattern(pattern)
         dataset = dataset_for(folder, storage)
         show_dataset(dataset, replay_pattern)
-        with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeat)) as update:
+        with graceful_stop() as stop, replay_progress(ab_calls(replay_pattern, repeats)) as update:
             verdict = gate_ab(dataset, replay_pattern, candidate, reference, metrics, threshold, allow_inconclusive,
-                              repeat, workers, update, stop, effects, spec)  # fmt: skip
+                              repeats, workers, update, stop, effects, spec)  # fmt: skip
     else:
-        misplaced = [flag for name, flag in CANDIDATE_ONLY.items() if given(ctx, name)]
+        misplaced = [flag for name, flag in MEASURED_HERE.items() if given(ctx, name)]
         if misplaced:
-            raise ExifbenchError(f"{', '.join(misplaced)}: only with --candidate, not with --baseline/--current or --history")
+            raise ExifbenchError(f"{', '.join(misplaced)}: only with --base or --candidate, not with "
+                                 "--baseline/--current or --history")  # fmt: skip
         if history_dir is not None:
             verdict = gate_history(load(history_dir)[0], metrics, threshold, allow_inconclusive, effects)
         elif baseline is None or current is None:
@@ -111,6 +146,49 @@ def gate(
         write_atomic(verdict_md, markdown, force)
     append_step_summary(markdown)
     raise typer.Exit(verdict.exit_code)
+
+
+def gate_base(
+    ctx: typer.Context, base: str, head: str | None, strategy: str | None, folder: Path | None, tiers: str,
+    exact_tolerance: str, repeat: str | None, max_repeat: int, pattern: str | None, metrics: tuple[str, ...],
+    threshold: float, allow_inconclusive: bool, effects: dict[str, float],
+) -> GateVerdict:
+    """``--base`` mode: the options checked, the revisions measured here (:mod:`exifbench.harness.continuous`)."""
+    from exifbench.config import percent
+    from exifbench.harness.continuous import TIERS, RevisionGate, gate_revisions
+
+    if strategy is None:
+        raise ExifbenchError("--base needs -s/--strategy: the loader to gate, e.g. -s app.loader:Loader")
+    chosen = tuple(dict.fromkeys(part.strip() for part in tiers.split(",") if part.strip()))
+    if not chosen or any(tier not in TIERS for tier in chosen):
+        raise ExifbenchError(f"--tiers: {tiers!r}; choose from {', '.join(TIERS)} (comma list)")
+    if folder is not None and not folder.is_dir():
+        raise ExifbenchError(f"{folder}: not a directory")
+    run_options = [part for name, flag in RUN_OPTIONS.items() if given(ctx, name)
+                   for part in ((flag,) if isinstance(ctx.params[name], bool) else (flag, str(ctx.params[name])))]  # fmt: skip
+    if pattern is not None:
+        run_options += ["--pattern", str(Path(pattern).resolve()) if Path(pattern).exists() else pattern]
+    gate = RevisionGate(strategy, folder.resolve() if folder is not None else None, load_pattern(pattern), run_options,
+                        chosen, metrics, threshold, percent(exact_tolerance, "--exact-tolerance"),
+                        repeat_count(repeat, auto=True), max_repeat, allow_inconclusive, effects)  # fmt: skip
+    return gate_revisions(Path.cwd(), base, head, gate, lambda line: say(f"[dim]{shown(line)}[/dim]"))
+
+
+def repeat_count(spec: str | None, auto: bool) -> int | None:
+    """``--repeat``: a count ≥ 1, or ``None`` for ``auto`` (``--base`` only; also its default)."""
+    if spec is None:
+        return None
+    if spec.strip() == "auto":
+        if auto:
+            return None
+        raise ExifbenchError("--repeat auto: only with --base")
+    try:
+        count = int(spec)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ExifbenchError(f"--repeat: expected a count ≥ 1 or auto, got {spec!r}")
+    return count
 
 
 def given(ctx: typer.Context, parameter: str) -> bool:

@@ -26,7 +26,7 @@ from exifbench.datasets.storage.model import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader, describe_error, get_extractor
 from exifbench.datasets.patterns.clock import now_ns
-from exifbench.harness.environment import environment
+from exifbench.harness.environment import environment, load_block, load_snapshot
 from exifbench.harness.equality import Judge, load_normalizer, normalizer_for
 from exifbench.reports.documents.equality import PILLOW, EqualitySpec
 from exifbench.strategies.extractors.error_log import collect_errors
@@ -360,7 +360,10 @@ def _iter_runs(
                 charged = via != "in-process" or takes_reader(name)
                 run_config = {**shared_config, "storage_charged": charged}
                 before = IoCounts.of(mount.counts()) if mount else None
+                load = load_snapshot()
                 run = _run_one(label, name, repeat, reader, config, plan, expected, env, run_config, progress, stop)
+                if isinstance(run, RunResult):
+                    run.environment = {**run.environment, "load": load_block(load, load_snapshot())}
                 if isinstance(run, StrategyFailure):
                     failed.add(label)
                     run = replace(run, error=run.error.replace(plan.root, plain_plan.root))

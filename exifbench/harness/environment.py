@@ -48,3 +48,26 @@ def environment() -> dict[str, Any]:
         "commit": git_commit(),
         "switch_interval_s": sys.getswitchinterval(),
     }
+
+
+def load_snapshot() -> dict[str, float]:
+    """The 1-minute load average and the CPU time so far (all and stolen, in clock ticks; ``/proc``), or ``{}``."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            load_1m = float(loadavg.read().split()[0])
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(part) for part in stat.readline().split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return {}
+    steal = ticks[7] if len(ticks) > 7 else 0
+    return {"load_1m": load_1m, "ticks": float(sum(ticks[:8])), "steal_ticks": float(steal)}
+
+
+def load_block(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """The environment's ``load``: the load average before and after, and the share of CPU time stolen between."""
+    if not before or not after:
+        return {}
+    elapsed = after["ticks"] - before["ticks"]
+    stolen = after["steal_ticks"] - before["steal_ticks"]
+    return {"load_1m_before": before["load_1m"], "load_1m_after": after["load_1m"],
+            "steal_share": round(stolen / elapsed, 4) if elapsed > 0 else 0.0, "cpu_count": os.cpu_count()}  # fmt: skip

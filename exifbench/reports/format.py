@@ -118,9 +118,13 @@ def change(value: float) -> str:
 
 
 def measured(value: float, unit: str) -> str:
-    """A metric's value in its unit: ``s`` as a :func:`duration`, ``ms``, or a count (``12 calls``, ``34 frames``, ``5.1 MB``)."""
+    """A metric's value in its unit: ``s`` as a :func:`duration`, ``ms``, ``5.1 MB``, or a count, exact and
+    singular at one (``1 frame``, ``3,610,571 bytes``, ``2.5 calls``)."""
     if unit == "s":
         return duration(value)
     if unit == "ms":
         return f"{number(value)} ms" if abs(value) < 1000 else duration(value / 1000)
-    return f"{number(value)} {unit}" if unit else number(value)
+    if unit in ("", "MB"):
+        return f"{number(value)} {unit}".rstrip()
+    figure = f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    return f"{figure} {unit[:-1] if value == 1 and unit.endswith('s') else unit}"

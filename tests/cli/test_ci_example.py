@@ -64,20 +64,17 @@ def test_parser_reads_blocks_and_inline_runs() -> None:
     assert exifbench_commands(text) == [["run", "--repeat", "2"], ["gate", "--metric", "p99"]]
 
 
-def test_workflow_gates_the_loader_against_its_own_baseline_both_ways() -> None:
+def test_workflow_gates_pull_requests_against_the_base_revision_and_keeps_a_history_on_main() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
     assert "\non:\n  push:\n    branches: [main]\n  pull_request:" in text
-    assert "pip install ." in run_scripts(text)
-    saved, ab = [words for words in exifbench_commands(text) if words[0] == "gate"]
-    # a saved baseline from main: the same loader's run on main against the pull request's
-    assert saved[saved.index("--baseline") + 1] == "exifbench-baseline/baseline.json"
-    runs = [words for words in exifbench_commands(text) if words[0] == "run"]
-    assert {words[words.index("--json") + 1] for words in runs} == {"exifbench-baseline/baseline.json", "current.json"}
-    assert all(words[words.index("--strategy") + 1] == "$LOADER" for words in runs)
-    # interleaved A/B: the base branch's code checked out beside, in base/, as the reference
-    assert ab[ab.index("--candidate") + 1] == "$LOADER" and ab[ab.index("--reference") + 1] == "base.$LOADER"
-    assert "ref: ${{ github.base_ref }}\n          path: base" in text
-    assert "sync" not in saved + ab
+    assert "pip install ." in "\n".join(run_scripts(text))
+    (gate,) = [words for words in exifbench_commands(text) if words[0] == "gate"]
+    # one step: the base branch's revision against the pull request's working tree, the loader named once
+    assert gate[gate.index("--base") + 1] == "origin/${{ github.base_ref }}" and gate[gate.index("-s") + 1] == "$LOADER"
+    assert "fetch-depth: 0" in text and "valgrind" in text
+    (run,) = [words for words in exifbench_commands(text) if words[0] == "run"]
+    assert run[run.index("--strategy") + 1] == "$LOADER" and "--history" in run
+    assert "sync" not in gate + run
 
 
 def test_every_exifbench_command_and_option_in_the_workflow_exists() -> None:
@@ -89,5 +86,5 @@ def test_every_exifbench_command_and_option_in_the_workflow_exists() -> None:
         result = CliRunner().invoke(app, [name, "--help"])
         assert result.exit_code == 0, f"exifbench {name} --help: {result.output}"
         options = {opt for param in cli.commands[name].params for opt in [*param.opts, *param.secondary_opts]}
-        used = {word.split("=")[0] for word in words[1:] if word.startswith("--")}
+        used = {word.split("=")[0] for word in words[1:] if word.startswith("-") and not word.startswith("-$")}
         assert used <= options, f"exifbench {name}: unknown options {sorted(used - options)}"

@@ -128,7 +128,7 @@ def test_files_mode_regression_needs_threshold_and_significance(tmp_path: Path) 
     assert "REGRESSION threadpool (current): blocking 1.49× threadpool (baseline)" in failed.output
     passed = gate("--baseline", baseline, "--current", similar, "--max-regression", "10")
     assert passed.exit_code == 0, passed.output
-    assert "within +10% and +10 ms allowed" in passed.output
+    assert "within the +10% allowed" in passed.output
 
 
 def test_a_significant_change_under_the_minimum_effect_is_no_regression(tmp_path: Path) -> None:
@@ -219,7 +219,11 @@ def test_files_mode_mismatch_fails_even_when_faster(tmp_path: Path) -> None:
         (["--baseline", "b.json", "--current", "c.json", "--min-effect", "speed=3"], "--min-effect: 'speed=3' must be"),
         (["--candidate", "threadpool", "--max-regression", "ten"], "--max-regression: expected a percentage"),
         (["--baseline", "missing.json", "--current", "missing.json"], "missing.json: cannot read result document"),
-        (["--baseline", "b.json", "--current", "c.json", "--repeat", "3"], "--repeat: only with --candidate"),
+        (["--baseline", "b.json", "--current", "c.json", "--repeat", "3"], "--repeat: only with --base or --candidate"),
+        (["--head", "HEAD"], "--head: only with --base"),
+        (["--base", "HEAD", "--tiers", "speed", "-s", "sync"], "--tiers: 'speed'; choose from exact, ab"),
+        (["--base", "HEAD"], "--base needs -s/--strategy"),
+        (["--base", "no-such-revision", "-s", "sync", "--tiers", "ab"], "'no-such-revision': not a commit"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
@@ -270,6 +274,9 @@ def test_unchanged_code_on_a_9_file_folder_passes_against_its_saved_baseline(cor
         assert len(half["runs"]) == 2 * 4
         (tmp_path / name).write_text(json.dumps(half))
     result = gate("--baseline", tmp_path / "base.json", "--current", tmp_path / "cur.json")
+    if result.exit_code == 2:  # a loaded machine: the baseline's own spread is over what the rule allows
+        assert "the saved baseline is too noisy to judge" in result.output, result.output
+        return
     assert result.exit_code == 0, result.output
     passes = [line for line in result.output.splitlines() if line.startswith("PASS ")]
     assert len(passes) == 2 * 6  # 2 strategies × blocking … background (memory is not measured by run)

@@ -25,15 +25,18 @@ Exit codes: 0 pass, 1 fail, 2 bad input (incomparable documents).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from exifbench.reports.analysis.history import judge_newest, strategies
-from exifbench.reports.analysis.metrics import METRICS, baseline_exif, charged, unique_mismatches, values
+from exifbench.reports.analysis.metrics import METRICS, UNITS, baseline_exif, charged, unique_mismatches, values
 from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.analysis.regression import Change, Limits, judge
 from exifbench.reports.documents.fingerprint import differences, fingerprint_of
 from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
 from exifbench.reports.documents.history import Series
 from exifbench.reports.documents.runs import RunResult, RunSet
+from exifbench.reports.format import measured
+from exifbench.reports.statistics import median
 from exifbench.errors import ExifbenchError
 
 EXAMPLES = 5
@@ -100,6 +103,57 @@ def compare(
     return found
 
 
+def unjudged(runs: Sequence[RunResult], metrics: Sequence[str]) -> dict[str, str]:
+    """Each of ``metrics`` that some of ``runs`` did not measure, with why (e.g. no I/O counts on local storage)."""
+    return {metric: METRICS[metric].unmeasured for metric in metrics if len(values(list(runs), metric)) < len(runs)}
+
+
+def baseline_noise(runs: Sequence[RunResult], metric: str, limits: Limits) -> str | None:
+    """Why a saved baseline cannot judge ``metric``: its repeats spread wider than the smallest change the rule
+    could flag (``threshold`` × median, at least the minimum effect), or one repeat shows no spread at all."""
+    found = values(list(runs), metric)
+    if not found:
+        return None
+    unit = UNITS[metric]
+    if len(found) < 2:
+        return f"{metric}: 1 repeat, its noise cannot be measured (save the baseline with --repeat 5)"
+    allowance = max(limits.threshold * median(found), limits.min_effect)
+    noise = max(found) - min(found)
+    if noise <= allowance:
+        return None
+    return (f"{metric}: its {len(found)} repeats spread over {measured(noise, unit)}, more than the "
+            f"{measured(allowance, unit)} a regression must exceed")  # fmt: skip
+
+
+OVERLOADED_LOAD = 1.5
+"""A 1-minute load average above this many per CPU, before or after a run, is an overloaded machine."""
+OVERLOADED_STEAL = 0.10
+"""So is a hypervisor stealing more than this share of the CPU time."""
+
+
+def overloaded(blocks: Sequence[Mapping[str, Any]]) -> str | None:
+    """A caution when any of the environment ``load`` blocks shows an overloaded machine (``None``: none does)."""
+    loads = [(max(b["load_1m_before"], b["load_1m_after"]), b.get("cpu_count") or 1, b.get("steal_share", 0.0))
+             for b in blocks if "load_1m_before" in b]  # fmt: skip
+    worst = max(loads, default=None, key=lambda one: one[0] / one[1])
+    steal = max((one[2] for one in loads), default=0.0)
+    if worst is None or (worst[0] <= OVERLOADED_LOAD * worst[1] and steal <= OVERLOADED_STEAL):
+        return None
+    return (f"taken on an overloaded machine (load average up to {worst[0]:g} on {worst[1]} CPUs, up to {steal:.0%} "
+            "of CPU time stolen): wall-clock figures are unreliable; exact counts are not affected")  # fmt: skip
+
+
+def run_loads(runs: Sequence[RunResult]) -> list[Mapping[str, Any]]:
+    """Every run's environment ``load`` block (runs older than it have none)."""
+    return [load for run in runs if isinstance(load := run.environment.get("load"), dict)]
+
+
+def note_load(verdict: GateVerdict, runs: Sequence[RunResult]) -> None:
+    """Put the overload caution (:func:`overloaded`) in ``verdict``'s context when the runs show one."""
+    if (caution := overloaded(run_loads(runs))) is not None:
+        verdict.context["overloaded"] = caution
+
+
 def gate_interleaved(
     runs: RunSet,
     candidate: str,
@@ -115,8 +169,11 @@ def gate_interleaved(
         raise ExifbenchError(f"{candidate} vs {reference}: not comparable — {candidate} reads files itself and the "
                              "storage model ran in-process (no FUSE mount), so it paid none of it; install fuse3")  # fmt: skip
     found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
-    return GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive,
-                       equality=equality_of(run.config for run in runs.runs))  # fmt: skip
+    verdict = GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive,
+                          equality=equality_of(run.config for run in runs.runs),
+                          skipped=unjudged([*runs.of(candidate), *runs.of(reference)], metrics))  # fmt: skip
+    note_load(verdict, runs.runs)
+    return verdict
 
 
 def gate_files(
@@ -137,6 +194,12 @@ def gate_files(
     if differ:
         raise ExifbenchError(f"baseline and current are not comparable: they differ in {'; '.join(differ)}")
     common = [name for name in baseline.strategies if name in current.strategies]
+    for name in common:
+        noisy = [why for metric in metrics if (why := baseline_noise(baseline.of(name), metric,
+                                                                     limits_for(metric, threshold, min_effects)))]  # fmt: skip
+        if noisy:
+            raise ExifbenchError(f"the saved baseline is too noisy to judge {name} here ({noisy[0]}): gate "
+                                 "interleaved instead, e.g. exifbench gate --base origin/main -s LOADER")  # fmt: skip
     found = [
         comparison_
         for name in common
@@ -145,7 +208,8 @@ def gate_files(
     ]
     missing = [name for name in baseline.strategies if name not in current.strategies]
     verdict = GateVerdict("files", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing,
-                          equality=equality)  # fmt: skip
+                          equality=equality, skipped=unjudged([*current.runs, *baseline.runs], metrics))  # fmt: skip
+    note_load(verdict, [*baseline.runs, *current.runs])
     new = [name for name in current.strategies if name not in baseline.strategies]
     if new:
         verdict.context["no_baseline"] = new
@@ -181,6 +245,7 @@ def gate_history(
     verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing,
                           equality=equality_of(run.config for run in newest.runs.runs))  # fmt: skip
     verdict.context.update(series=series.key, newest=str(newest.path))
+    note_load(verdict, newest.runs.runs)
     return verdict
 
 

@@ -65,7 +65,31 @@ METRICS: dict[str, Metric] = {
                NO_IO),
     )  # fmt: skip
 }
-UNITS = {name: metric.unit for name, metric in METRICS.items()}
+
+
+@dataclass(frozen=True)
+class ExactMetric:
+    """A count of ``gate --base``'s exact tier: the same on every runner for the same code."""
+
+    name: str
+    unit: str
+    meaning: str
+
+
+EXACT: dict[str, ExactMetric] = {
+    metric.name: metric
+    for metric in (
+        ExactMetric("cpu_first_read", "instructions", "CPU instructions per first read (every thread)"),
+        ExactMetric("cpu_cached_call", "instructions", "CPU instructions per cached call"),
+        ExactMetric("cpu_main_replay", "instructions", "main-thread CPU instructions per replay"),
+        ExactMetric("io_opens", "opens", "file opens per replay, as the FUSE mount counted them"),
+        ExactMetric("io_requests", "requests", "read requests per replay, as the mount counted them"),
+        ExactMetric("io_bytes", "bytes", "bytes read per replay, as the mount counted them"),
+    )
+}
+IO_FIELDS = {"io_opens": "opens", "io_requests": "reads", "io_bytes": "bytes"}
+"""Each exact I/O metric's field in a run's ``io`` block."""
+UNITS = {**{name: metric.unit for name, metric in METRICS.items()}, **{name: metric.unit for name, metric in EXACT.items()}}
 """Each metric's unit, for :func:`exifbench.reports.format.measured`."""
 GATED = tuple(name for name in METRICS if name != "p99")
 """What ``gate`` and ``history`` judge by default: every metric but p99 (on request); a metric a run did not

@@ -24,8 +24,11 @@ PASS, INCONCLUSIVE, REGRESSION, MISSING, MISMATCH = "pass", "inconclusive", "reg
 SEVERITY = (PASS, INCONCLUSIVE, REGRESSION, MISSING, MISMATCH)
 """Comparison outcomes, mildest first."""
 
-MODES = ("interleaved", "files", "history")
-"""Candidate and reference run here interleaved; two saved documents; the newest run of a history."""
+MODES = ("interleaved", "files", "history", "revisions")
+"""Candidate and reference run here interleaved; two saved documents; the newest run of a history; two git
+revisions measured here (``gate --base``), exact counts and interleaved runs."""
+TIERS = ("exact", "wall-clock")
+"""How a comparison was judged: counts against a tolerance; timings by the significance rule."""
 
 MISMATCH_EXAMPLE = f.record({key: f.text for key in ("path", "tag", "expected", "actual")})
 
@@ -49,6 +52,8 @@ class Comparison:
     """The smallest difference of medians (in the metric's unit) that could count as a regression."""
     with_exif: int | None = None
     """Files whose expected dict held anything (0: equality checked nothing; ``None``: not recorded)."""
+    tier: str = "wall-clock"
+    """``exact``: ``threshold`` is the tolerance on a count that repeats exactly; ``wall-clock``: the rule."""
 
     @property
     def ratio(self) -> float:
@@ -60,6 +65,7 @@ class Comparison:
             "candidate": self.candidate,
             "reference": self.reference,
             "metric": self.metric,
+            "tier": self.tier,
             "status": self.status,
             "ratio": self.ratio if not math.isinf(self.ratio) else None,
             "threshold": self.threshold,
@@ -91,6 +97,7 @@ class Comparison:
             examples=f.field(equality, "examples", f"{where}.equality", f.list_of(MISMATCH_EXAMPLE), []),
             min_effect=f.field(data, "min_effect", where, _threshold, 0.0),
             with_exif=None if equality.get("with_exif") is None else f.count(equality["with_exif"], f"{where}.equality.with_exif"),
+            tier=f.field(data, "tier", where, f.one_of(*TIERS), "wall-clock"),
         )
 
 
@@ -110,6 +117,11 @@ def _significance(value: Any, where: str) -> Significance:
         n_reference=f.field(data, "n_reference", where, f.count),
         alpha=f.field(data, "alpha", where, _alpha),
     )
+
+
+def _reasons(value: Any, where: str) -> dict[str, str]:
+    data = f.mapping(value, where)
+    return {str(key): f.text(reason, f"{where}.{key}") for key, reason in data.items()}
 
 
 def _alpha(value: Any, where: str) -> float:
@@ -134,6 +146,8 @@ class GateVerdict:
     """Strategies the baseline has and the current run lacks: a gate cannot pass over them."""
     equality: EqualitySpec = field(default_factory=EqualitySpec)
     """What "equal" meant (verdicts from before it was recorded: ``pillow``)."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Metrics asked for and not judged, each with why (e.g. I/O counts on local storage)."""
 
     @property
     def status(self) -> str:
@@ -162,6 +176,7 @@ class GateVerdict:
             "context": self.context,
             "missing": self.missing,
             "equality": self.equality.to_dict(),
+            "skipped": self.skipped,
             "comparisons": [c.to_dict() for c in self.comparisons],
         }
 
@@ -183,6 +198,7 @@ class GateVerdict:
             context=f.field(data, "context", where, f.mapping, {}),
             missing=f.field(data, "missing", where, f.list_of(f.text), []),
             equality=EqualitySpec.from_dict(data["equality"], f"{where}.equality") if "equality" in data else EqualitySpec(),
+            skipped=f.field(data, "skipped", where, _reasons, {}),
         )
 
     @classmethod

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 
+from exifbench.reports.analysis.exact import spread
 from exifbench.reports.analysis.metrics import UNITS
 from exifbench.reports.statistics import median
 from exifbench.reports.documents.gate import INCONCLUSIVE, MISMATCH, MISSING, PASS, REGRESSION, Comparison, GateVerdict
@@ -16,31 +17,37 @@ from exifbench.reports.documents.equality import EqualitySpec
 from exifbench.reports.format import count, measured, times
 
 _COLOURS = {PASS: "green", INCONCLUSIVE: "yellow", REGRESSION: "red", MISSING: "red", MISMATCH: "red"}
-RULE = ("A regression must exceed the relative threshold AND the metric's minimum absolute effect AND be significant "
+RULE = ("Exact counts (CPU instructions, I/O) fail on any growth beyond their tolerance, and are inconclusive when "
+        "a side's own measurements differ by more. A wall-clock regression must exceed the relative threshold AND the metric's minimum absolute effect AND be significant "
         "(one-sided Mann–Whitney U); an inconclusive result fails unless allowed; any EXIF mismatch or unverified "
         "file fails; a baseline strategy missing from the current run fails.")  # fmt: skip
 
 
 def headline(c: Comparison, equality: EqualitySpec | None = None) -> str:
-    """One line saying what was found and why it counts as it does (a mismatch names the ``equality``, default
-    ``pillow``)."""
+    """One line saying what was found and which allowance it passed or broke (a mismatch names the ``equality``,
+    default ``pillow``)."""
     equality = equality or EqualitySpec()
     if c.status == MISMATCH:
         return (
             f"MISMATCH {c.candidate} vs {c.reference}: {c.mismatches} EXIF {equality.unit}(s) differ from "
             f"{equality.describe()} ({c.checked} files checked) — equality is mandatory, speed not considered"
         )
+    if c.tier == "exact":
+        return _exact_headline(c)
     unit = UNITS.get(c.metric, "")
     figures = (
         f"{c.metric} {times(c.ratio)} {c.reference} "
         f"(median {measured(median(c.candidate_values), unit)} vs {measured(median(c.reference_values), unit)})"
     )
     effect = median(c.candidate_values) - median(c.reference_values)
-    limit = f"+{c.threshold * 100:g}% and +{measured(c.min_effect, unit)} allowed"
-    if c.status == PASS:
-        return f"PASS {c.candidate}: {figures}, within {limit}"
+    relative, absolute = f"+{c.threshold * 100:g}%", f"+{measured(c.min_effect, unit)}"
     change = f"+{c.ratio - 1:.0%}" if c.ratio != float("inf") else "from zero"
-    over = f"{change} (+{measured(effect, unit)}) > {limit}"
+    if c.status == PASS:
+        if c.ratio <= 1 + c.threshold:
+            return f"PASS {c.candidate}: {figures}, within the {relative} allowed"
+        return (f"PASS {c.candidate}: {figures}, {change} is over the {relative} allowed but "
+                f"+{measured(effect, unit)} is under the {absolute} minimum effect")  # fmt: skip
+    over = f"{change} (+{measured(effect, unit)}) is over both the {relative} and the {absolute} allowed"
     if c.status == REGRESSION:
         return f"REGRESSION {c.candidate}: {figures}, {over}, significant: {c.significance.describe()}"
     return f"INCONCLUSIVE {c.candidate}: {figures}, {over} but not significant: {c.significance.describe()}"
@@ -61,6 +68,27 @@ def equality_line(verdict: GateVerdict) -> str:
         return (f"{named}: the reference loader reads no EXIF from these files: equality checks nothing here "
                 f"({spec.describe()} are empty for all {count(checked, 'file')}).")  # fmt: skip
     return f"{named}: equal to {spec.describe()} on all {count(checked, 'file')}."
+
+
+def _exact_headline(c: Comparison) -> str:
+    unit = UNITS.get(c.metric, "")
+    cand, ref = median(c.candidate_values), median(c.reference_values)
+    change = "from zero" if ref == 0 and cand else f"{(cand / ref if ref else 1.0) - 1:+.2%}"
+    figures = f"exact {c.metric}: {measured(cand, unit)} vs {measured(ref, unit)} ({change})"
+    tolerance = f"the {c.threshold * 100:g}% tolerance" if c.threshold else "a tolerance of 0 (any growth counts)"
+    repeats = max(spread(c.candidate_values), spread(c.reference_values))
+    if c.status == INCONCLUSIVE:
+        return (f"INCONCLUSIVE {c.candidate}: {figures} — not exact here: one side's measurements differ by "
+                f"{repeats:.3%}, over {tolerance}")  # fmt: skip
+    how = f"each side's {min(len(c.candidate_values), len(c.reference_values))} measurements " + (
+        "identical" if repeats == 0 else f"within {repeats:.3%}")
+    verb = "over" if c.status == REGRESSION else "within"
+    return f"{c.status.upper()} {c.candidate}: {figures}, {verb} {tolerance} ({how})"
+
+
+def skipped_line(metric: str, why: str) -> str:
+    """``NOT JUDGED bytes_read: why``."""
+    return f"NOT JUDGED {metric}: {why}"
 
 
 def summary(verdict: GateVerdict) -> str:
@@ -92,6 +120,8 @@ def render_console(verdict: GateVerdict) -> str:
         lines.append(f"[dim]{shown(_context(verdict))}[/dim]")
     for name in verdict.missing:
         lines.append(f"[red]MISSING {shown(name)}: in the baseline, not measured in the current run[/]")
+    for metric, why in verdict.skipped.items():
+        lines.append(f"[yellow]{shown(skipped_line(metric, why))}[/]")
     for comparison in verdict.comparisons:
         lines.append(f"[{_COLOURS[comparison.status]}]{shown(headline(comparison, verdict.equality))}[/]")
         for m in comparison.examples:
@@ -109,7 +139,7 @@ def _rows(verdict: GateVerdict) -> list[list[str]]:
         unit = UNITS.get(c.metric, "")
         rows.append([c.candidate, c.reference, c.metric, measured(median(c.candidate_values), unit),
                      measured(median(c.reference_values), unit), times(c.ratio),
-                     f"{1 + c.threshold:.2f}×, +{measured(c.min_effect, unit)}",
+                     f"+{c.threshold * 100:g}% (exact)" if c.tier == "exact" else f"{1 + c.threshold:.2f}×, +{measured(c.min_effect, unit)}",
                      c.significance.describe(), c.status])  # fmt: skip
     return rows
 
@@ -128,6 +158,7 @@ def render_markdown(verdict: GateVerdict) -> str:
     out += ["| " + " | ".join([*row[:-1], f"**{row[-1]}**"]) + " |" for row in _rows(verdict)]
     out.append("")
     out += [f"- MISSING {name}: in the baseline, not measured in the current run" for name in verdict.missing]
+    out += [f"- {skipped_line(metric, why)}" for metric, why in verdict.skipped.items()]
     for c in verdict.comparisons:
         out.append(f"- {headline(c, verdict.equality)}")
         out += [f"  - `{m['path']}` {m['tag']}: expected `{m['expected']}`, got `{m['actual']}`" for m in c.examples]

@@ -1,0 +1,110 @@
+"""``gate --base``: a loader at two git revisions, in worktrees, measured in child processes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exifbench.cli import app
+from exifbench.harness import instructions
+from exifbench.harness.sides import Side
+
+LOADER = '''
+from typing import Any
+
+EXTRA = {extra}
+
+
+class Loader:
+    def __init__(self, reader: Any) -> None:
+        self._read, self._cache = reader, {{}}
+
+    def load_exif(self, path: str, blocking: bool = False) -> Any:
+        if path not in self._cache:
+            self._cache[path] = self._read.load(path)
+            total = 0
+            for step in range(EXTRA):
+                total += step
+        return self._cache[path]
+
+    def preload(self, paths: Any, priority: Any = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Loader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+'''
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.email=t@e", "-c", "user.name=t", *args], check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def repository(tmp_path: Path, extras: tuple[int, ...]) -> Path:
+    """A git repository holding ``app/loader.py``, one commit per busy-work figure."""
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "app" / "__init__.py").write_text("", encoding="utf-8")
+    git(repo, "init", "-q")
+    for extra in extras:
+        (repo / "app" / "loader.py").write_text(LOADER.format(extra=extra), encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "--allow-empty", "-m", f"EXTRA {extra}")
+    return repo
+
+
+def photos(corpus_dir: Path, into: Path, count: int) -> Path:
+    into.mkdir()
+    for image in sorted((corpus_dir / "jpg").glob("*.jpg"))[:count]:
+        shutil.copyfile(image, into / image.name)
+    return into
+
+
+def test_base_vs_head_in_one_command_from_a_fresh_clone(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repository(tmp_path, (0, 0))
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    folder = photos(corpus_dir, tmp_path / "photos", 4)
+    monkeypatch.chdir(clone)
+    verdict = tmp_path / "verdict.json"
+    result = CliRunner().invoke(app, ["gate", "--base", "HEAD~1", "-s", "app.loader:Loader", str(folder), "--tiers", "ab",
+                                      "--repeat", "1", "--metric", "blocking", "--allow-inconclusive",
+                                      "--verdict-json", str(verdict)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(verdict.read_text(encoding="utf-8"))
+    assert data["mode"] == "revisions" and data["context"]["head"] == "working tree"
+    assert len(data["context"]["base"]) == 40
+    (blocking,) = data["comparisons"]
+    assert blocking["candidate"] == "app.loader:Loader (head)" and blocking["reference"] == "app.loader:Loader (base)"
+    assert "NOT JUDGED io_requests: no I/O counts" in result.output  # local storage: no mount
+    assert {"load_1m_before", "steal_share"} <= set(data["context"]["load"])
+    listed = subprocess.run(["git", "-C", str(clone), "worktree", "list"], capture_output=True, text=True, check=True)
+    assert len(listed.stdout.strip().splitlines()) == 1  # the temporary worktree is gone
+
+
+def test_instruction_counts_see_a_slower_loader_and_repeat(corpus_dir: Path, tmp_path: Path) -> None:
+    """Under callgrind: the same code counts the same; 1,000 loop steps per read count ~10% more."""
+    repo = repository(tmp_path, (0,))
+    slower = repository(tmp_path / "slower", (1000,))
+    files = [str(path) for path in sorted(photos(corpus_dir, tmp_path / "photos", 2).iterdir())]
+    first = instructions.measure(Side("base", repo), "app.loader:Loader", files, files)
+    again = instructions.measure(Side("base", repo), "app.loader:Loader", files, files)
+    slow = instructions.measure(Side("head", slower), "app.loader:Loader", files, files)
+    assert abs(again["cpu_first_read"] / first["cpu_first_read"] - 1) < 0.001
+    assert again["cpu_cached_call"] == pytest.approx(first["cpu_cached_call"], rel=0.001)
+    assert slow["cpu_first_read"] > first["cpu_first_read"] * 1.05
+    # no busy-work when cached: only the phase's few fixed instructions (marker, loop set-up) may differ
+    assert slow["cpu_cached_call"] < first["cpu_cached_call"] * 1.10
