@@ -37,6 +37,8 @@ def test_exact_headlines_say_the_tolerance_and_the_repeatability() -> None:
                       "instructions (+1.00%), over the 0.5% tolerance (each side's 2 measurements identical)")  # fmt: skip
     noisy = headline(exact_comparison("cpu_main_replay", [1_000, 1_100], [1_000, 1_000], 0.005, LABELS))
     assert "INCONCLUSIVE" in noisy and "not exact here: one side's measurements differ by 9.524%" in noisy
+    once = headline(exact_comparison("io_requests", [61], [61], 0.0, LABELS))
+    assert once.endswith("(1 measurement per side: its repeatability not measured)")
     requests = headline(exact_comparison("io_requests", [61, 61], [61, 61], 0.0, LABELS))
     assert requests.startswith("PASS") and "61 requests vs 61 requests" in requests and "a tolerance of 0" in requests
 

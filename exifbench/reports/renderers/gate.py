@@ -80,8 +80,9 @@ def _exact_headline(c: Comparison) -> str:
     if c.status == INCONCLUSIVE:
         return (f"INCONCLUSIVE {c.candidate}: {figures} — not exact here: one side's measurements differ by "
                 f"{repeats:.3%}, over {tolerance}")  # fmt: skip
-    how = f"each side's {min(len(c.candidate_values), len(c.reference_values))} measurements " + (
-        "identical" if repeats == 0 else f"within {repeats:.3%}")
+    least = min(len(c.candidate_values), len(c.reference_values))
+    how = "1 measurement per side: its repeatability not measured" if least < 2 else (
+        f"each side's {least} measurements " + ("identical" if repeats == 0 else f"within {repeats:.3%}"))
     verb = "over" if c.status == REGRESSION else "within"
     return f"{c.status.upper()} {c.candidate}: {figures}, {verb} {tolerance} ({how})"
 
