@@ -15,14 +15,22 @@ from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.errors import ExifbenchError
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.guard import GuardedLoader
+from exifbench.reports.analysis.report import analyze
+from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.renderers import html
 from tests.user_loaders import NoneForNoExif, RaisesOnOne
 
 RAISES = "tests.user_loaders:RaisesOnOne"
 
 
+def raising_runs(photos: Path) -> RunSet:
+    folder = scan(photos)
+    return run_bench(BenchConfig(["sync", RAISES]), folder, startup_pattern(len(folder.files)))
+
+
 def test_a_loader_raising_on_one_file_keeps_its_figures_with_that_file_an_error(corpus_copy: Path) -> None:
     folder = scan(corpus_copy)
-    runs = run_bench(BenchConfig(["sync", RAISES]), folder, startup_pattern(len(folder.files)))
+    runs = raising_runs(corpus_copy)
     assert not runs.failed
     run = runs.of(RAISES)[0]
     failing = next(path for path in folder.paths if str(path).endswith(RaisesOnOne.failing))
@@ -36,6 +44,15 @@ def test_a_loader_raising_on_one_file_keeps_its_figures_with_that_file_an_error(
     assert output["first"][0] == f"stdout: myapp: opening {len(folder.files)} files"
     assert f"ERROR myapp.exif: cannot read {failing}" in output["first"]
     assert output["lines"] >= 2 and not runs.of("sync")[0].loader_output
+
+
+def test_the_html_report_shows_the_loaders_own_lines(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = raising_runs(corpus_copy)
+    monkeypatch.setattr(html, "PLOTS", {})  # the plots are tested elsewhere
+    html.write_html(analyze(runs), tmp_path)
+    report = (tmp_path / "report.html").read_text()
+    assert f"{RAISES} wrote " in report and "<pre>stdout: myapp: opening" in report
+    assert "load_exif raised TypeError" in report
 
 
 def test_run_lists_the_file_and_the_loaders_lines_after_the_table_and_exits_1(corpus_copy: Path, tmp_path: Path) -> None:

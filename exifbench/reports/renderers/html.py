@@ -16,7 +16,7 @@ from exifbench.reports.format import count
 from exifbench.reports.renderers.grabs import grabs_html, read_grabs
 from exifbench.reports.renderers.plots import PLOTS, figure_bytes
 from exifbench.reports.renderers.comparison import (
-    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, equality_verdict, failed_files,
+    CONVENTION, DETAIL_HEADERS, DETAIL_NUMERIC, MAIN_HEADERS, MAIN_NUMERIC, detail_rows, equality_verdict, failed_files, loader_output,
     main_rows, seen_by, verdicts,
 )  # fmt: skip
 from exifbench.reports.renderers.setup import setup
@@ -107,6 +107,9 @@ def _errors(runs: RunSet) -> str:
     if seen:
         rows = [[path, message, seen_by(names, runs)] for path, (message, names) in seen.items()]
         html += _table(("file", "error", "seen by"), rows, paths=(0,))
+    for strategy, (lines, first) in loader_output(runs).items():
+        html += (f"<p>{escape(visible(strategy))} wrote {count(lines, 'line')} of its own (logging, stdout, stderr); "
+                 f"the first:</p><pre>{escape(visible(chr(10).join(first)))}</pre>")  # fmt: skip
     if skipped:
         html += f"<p>{len(skipped)} file(s) skipped by the folder scan:</p>"
         html += _table(("file", "reason"), [[s.get("path", "?"), s.get("reason", "?")] for s in skipped], paths=(0,))
