@@ -44,12 +44,10 @@ $(BIN)/exifbench: pyproject.toml
 demo: system $(BIN)/exifbench
 	$(BIN)/exifbench run --strategy all --out out/
 
-# The reference site from docs/ into site/; --strict turns every warning (a broken link or anchor) into a failure.
-$(BIN)/mkdocs: $(BIN)/exifbench
-	$(BIN)/pip install -q -e '.[docs]'
-	touch $@
-
-docs: $(BIN)/mkdocs
+# The reference site from docs/ into site/ (a few seconds); --strict turns every warning (a broken link or
+# anchor) into a failure. NO_MKDOCS_2_WARNING silences mkdocs-material's banner about its successor.
+docs: $(BIN)/exifbench
+	@test -x $(BIN)/mkdocs || $(BIN)/pip install -q -e '.[docs]'
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 test: system qt-system-libs $(BIN)/exifbench docs
