@@ -42,7 +42,7 @@ $(BIN)/exifbench: pyproject.toml
 	touch $@
 
 demo: system $(BIN)/exifbench
-	$(BIN)/exifbench run --strategy all --out out/
+	$(BIN)/exifbench run --strategy all --out out/ --force
 
 # The reference site from docs/ into site/ (a few seconds); --strict turns every warning (a broken link or
 # anchor) into a failure. NO_MKDOCS_2_WARNING silences mkdocs-material's banner about its successor.
