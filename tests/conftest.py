@@ -1,15 +1,44 @@
-"""Shared fixtures: the real corpus (required, never skipped) and small copies of it."""
+"""Shared fixtures: the real corpus (the full one when present, else the selection vendored in tests/corpus) and small copies of it.
+
+The full corpus is ``$EXIFBENCH_CORPUS``, else ``../shared/corpus/exif-samples`` beside the checkout; in CI
+(``CI=true``) it is required and its absence stops the session. Without it, the tests run on
+``tests/corpus/exif-samples``: unchanged files of the same commit, in the same layout.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "exif-samples"
+ROOT = Path(__file__).resolve().parents[1]
+VENDORED = ROOT / "tests" / "corpus" / "exif-samples"
+BESIDE = ROOT.parent / "shared" / "corpus" / "exif-samples"
+VARIABLE = "EXIFBENCH_CORPUS"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def full_corpus() -> Path | None:
+    """The full corpus: ``$EXIFBENCH_CORPUS`` (must exist) or the one beside the checkout, if there."""
+    named = os.environ.get(VARIABLE)
+    if named:
+        return Path(named).resolve()
+    return BESIDE if BESIDE.is_dir() else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    full = full_corpus()
+    if full is not None and not full.is_dir():
+        raise pytest.UsageError(f"{VARIABLE}={full}: no such folder (the full corpus: ianare/exif-samples' jpg/, tiff/, heic/)")
+    if full is None and in_ci():
+        raise pytest.UsageError(f"CI=true needs the full corpus: set {VARIABLE} or put it at {BESIDE}")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -24,9 +53,17 @@ def private_metadata_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """The read-only real corpus; its absence is a failure, not a skip."""
-    assert CORPUS.is_dir(), f"real corpus missing at {CORPUS}: clone with ../shared beside the repo"
-    return CORPUS
+    """The read-only real corpus: the full one when present, else the vendored selection."""
+    return full_corpus() or VENDORED
+
+
+@pytest.fixture(scope="session")
+def full_corpus_dir() -> Path:
+    """The full corpus, for tests about it; without it (outside CI only) they are skipped, saying how to run them."""
+    full = full_corpus()
+    if full is None:
+        pytest.skip(f"needs the full corpus ({VARIABLE} or {BESIDE}); CI always runs it")
+    return full
 
 
 @pytest.fixture

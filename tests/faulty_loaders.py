@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -161,3 +162,17 @@ class LeavesAProcess(SyncLoader):
     def __init__(self, reader: ExifReader | None = None) -> None:
         super().__init__(reader)
         multiprocessing.get_context("fork").Process(target=time.sleep, args=(3600,), daemon=False).start()
+
+
+class InterruptsItsParent(SyncLoader):
+    """``sync`` whose third ``load_exif`` sends SIGINT to its parent: a Ctrl-C on ``run --launches`` mid-replay."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        self.calls = 0
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls == 3:
+            os.kill(os.getppid(), signal.SIGINT)
+        return super().load_exif(path, blocking)

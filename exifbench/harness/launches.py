@@ -13,7 +13,11 @@ removed at the end.
 Runs are labelled ``<strategy> launch K``; the reference ``sync`` keeps its name, one repeat
 per launch (it keeps nothing between launches), so ``vs sync`` compares each launch with it.
 Stop (Ctrl-C, ``--timeout``) is passed to the running child as one SIGINT: it ends its
-replay at the next call and its partial run is kept; no further launch starts.
+replay at the next call and its partial run is kept; no further launch starts. A child is started
+with SIGINT blocked and unblocks it once its handler is in place, so a stop that comes while it
+is still starting up waits for that handler instead of killing it with a ``KeyboardInterrupt``.
+If the stopped child is still busy when the CLI's watchdog interrupts the parent, it is killed
+and the launches measured before it are kept.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -85,6 +89,28 @@ def run_launches(
     if config.repeat != 1 or config.hook is not None or launches < 1:
         raise ExifbenchError("launches: each strategy runs once per launch, in its own process (repeat 1, no hook, launches >= 1)")
     runs = RunSet()
+    try:
+        _launch_all(config, folder, pattern, launches, runs, stop, dataset, between, started, notice)
+    except KeyboardInterrupt:  # the stopped child was still busy when the watchdog interrupted the wait: it is gone
+        if not _stopped(stop):
+            raise
+        runs.complete = False
+    return runs
+
+
+def _launch_all(
+    config: BenchConfig,
+    folder: Folder,
+    pattern: Pattern,
+    launches: int,
+    runs: RunSet,
+    stop: threading.Event | None,
+    dataset: str | None,
+    between: Between | None,
+    started: Callable[[Launch], None] | None,
+    notice: Callable[[str], None] | None,
+) -> None:
+    """:func:`run_launches`' loop, adding each child's runs (or failure) to ``runs`` as it ends."""
     failed: set[str] = set()
     with ExitStack() as stack:
         mount = stack.enter_context(storage_mount(config, folder))
@@ -100,7 +126,7 @@ def run_launches(
                 for extractor in config.extractors:
                     if _stopped(stop):
                         runs.complete = False
-                        return runs
+                        return
                     variant = variant_name(name, extractor, config.extractors)
                     if variant in failed:
                         continue
@@ -125,7 +151,6 @@ def run_launches(
                     if child.failed:
                         failed.add(variant)
                     runs.complete = runs.complete and child.complete and not child.failed
-    return runs
 
 
 def _stopped(stop: threading.Event | None) -> bool:
@@ -155,11 +180,11 @@ def _run_child(
     with tempfile.TemporaryDirectory(prefix="exifbench-launch-") as work:
         spec, result, errors = Path(work) / "spec.json", Path(work) / "result.json", Path(work) / "stderr.txt"
         spec.write_text(json.dumps(_spec(launch, config, folder, pattern, dataset, mount, overhead_us), default=str), encoding="utf-8")
-        with errors.open("w", encoding="utf-8") as stderr:
+        with errors.open("w", encoding="utf-8") as stderr, _sigint_blocked():  # the child inherits the mask
             child = subprocess.Popen([sys.executable, "-m", "exifbench.harness.launches", str(spec), str(result)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
                                      start_new_session=True)  # fmt: skip  # Ctrl-C reaches the parent, which passes it on once
-            code = _wait(child, stop)
+        code = _wait(child, stop)
         lines = [line.strip() for line in errors.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
         if code != 0 or not result.is_file():
             why = lines[-1] if lines else "no message"
@@ -168,6 +193,16 @@ def _run_child(
             if notice is not None:
                 notice(line)
         return RunSet.load(result)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread (pending, not lost: delivered when unblocked) for the block."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _wait(child: subprocess.Popen[bytes], stop: threading.Event | None) -> int:
@@ -223,6 +258,7 @@ def child_main(spec_path: str, result_path: str) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # started blocked: a stop sent meanwhile arrives now
     settings = spec["config"]
     config = BenchConfig(
         strategies=[spec["strategy"]],

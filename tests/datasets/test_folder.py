@@ -16,9 +16,9 @@ from exifbench.strategies.extractors import ExifReader
 
 def test_scan_is_recursive_sorted_and_filtered(corpus_dir: Path) -> None:
     folder = scan(corpus_dir)
-    assert folder.files == sorted(folder.files) and len(folder.files) == 101
-    assert "jpg/gps/DSCN0010.jpg" in folder.files and "tiff/BSG1.tiff" in folder.files
-    assert not any(name.endswith("README") for name in folder.files)
+    every = sorted(p.relative_to(corpus_dir).as_posix() for p in corpus_dir.rglob("*") if p.is_file())
+    assert folder.files == sorted(folder.files) == [name for name in every if not name.endswith("README")]
+    assert "jpg/gps/DSCN0010.jpg" in folder.files and "tiff/Arbitro.tiff" in folder.files and "heic/IMG_5195.HEIC" in folder.files
     only_tiff = scan(corpus_dir, "TIFF,.tif")
     assert only_tiff.files and all(name.startswith("tiff/") for name in only_tiff.files)
 
@@ -58,7 +58,7 @@ def test_heic_files_open_through_pillow_heif(corpus_dir: Path) -> None:
     from PIL import Image
 
     heic = sorted((corpus_dir / "heic").rglob("*.[hH][eE][iI][cCfF]"))
-    assert len(heic) == 5
+    assert len(heic) >= 2 and heic == sorted(p for p in (corpus_dir / "heic").rglob("*") if p.is_file())
     for path in heic:
         with Image.open(path) as img:
             assert type(img).__module__.startswith("pillow_heif")

@@ -1,6 +1,6 @@
 """Bad files: every strategy gives the baseline's result for them (``{}`` + one error line), and the run goes on.
 
-The real corpus' broken files (``jpg/tests``, ``jpg/invalid``, ``jpg/corrupted.jpg``) plus generated
+The real corpus' broken files (``jpg/tests``, ``jpg/invalid``, the full corpus' ``jpg/corrupted.jpg``) plus generated
 ones: empty, truncated, noise, corrupt EXIF offsets, a decompression bomb header, names at
 the length limit and not valid UTF-8, HEIC without its plugin, directories named like
 images, files deleted or replaced between scan and read, unreadable files.
@@ -84,7 +84,7 @@ def bad_folder(corpus_dir: Path, tmp_path: Path) -> Path:
     root = tmp_path / "bad"
     root.mkdir()
     jpg = corpus_dir / "jpg"
-    for src in [*sorted((jpg / "tests").iterdir()), *sorted((jpg / "invalid").glob("*.jpg")), jpg / "corrupted.jpg"]:
+    for src in [*sorted((jpg / "tests").iterdir()), *sorted((jpg / "invalid").glob("*.jpg")), *jpg.glob("corrupted.jpg")]:
         shutil.copyfile(src, root / f"{src.parent.name}-{src.name}")
     camera = (jpg / CAMERA).read_bytes()
     for name, data in generated(camera).items():
@@ -147,7 +147,7 @@ def test_what_each_generated_case_gives(bad_folder: Path) -> None:
 
 def test_files_deleted_or_replaced_between_scan_and_read(bad_folder: Path) -> None:
     folder = scan(bad_folder)
-    deleted, replaced = folder.absolute(CAMERA), folder.absolute("jpg-corrupted.jpg")
+    deleted, replaced = folder.absolute(CAMERA), folder.absolute("invalid-image00971.jpg")
     os.unlink(deleted)
     os.unlink(replaced)
     os.mkdir(replaced)  # now a directory named like the image that was scanned

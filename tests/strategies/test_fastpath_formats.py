@@ -71,7 +71,7 @@ def test_corrupt_variants_give_the_original_dict_and_error(samples: dict[str, by
 
 def test_corpus_tiff_and_heic_are_answered_without_pillow(corpus_dir: Path, tmp_path: Path) -> None:
     files = sorted((corpus_dir / "tiff").glob("*.tiff")) + sorted(p for p in (corpus_dir / "heic").rglob("*") if p.is_file())
-    assert len(files) >= 12
+    assert len(files) >= 6  # the vendored selection has 4 TIFF and 2 HEIF
     fast, original = ExifReader("fastpath"), ExifReader("pillow")
     for path in files:
         copy = tmp_path / path.name

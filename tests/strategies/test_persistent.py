@@ -58,7 +58,7 @@ def storable(folder: Path) -> int:
 
 def test_every_corpus_dict_round_trips_through_the_cache(corpus_dir: Path, tmp_path: Path) -> None:
     files = scan(corpus_dir).paths
-    assert len(files) > 90
+    assert {Path(path).suffix.lower() for path in files} >= {".jpg", ".jpeg", ".tiff", ".heic", ".heif"}  # every format
     store = MetadataStore(tmp_path / FILE_NAME, reader_id("pillow"))
     read = ExifReader()
     for path in files:

@@ -180,7 +180,7 @@ def test_close_leaves_no_threads_or_processes(name: str, corpus_copy: Path) -> N
 def test_process_pool_results_equal_sync_including_nan_rationals(corpus_dir: Path, tmp_path: Path) -> None:
     import shutil
 
-    names = ["exif-org/kodak-dc210.jpg", "tests/35-empty.jpg", "Canon_40D.jpg", "gps/DSCN0010.jpg"]
+    names = ["exif-org/kodak-dc210.jpg", "Nikon_D70.jpg", "Canon_40D.jpg", "gps/DSCN0010.jpg"]
     paths = []
     for name in names:
         dst = tmp_path / name.replace("/", "_")
@@ -193,7 +193,7 @@ def test_process_pool_results_equal_sync_including_nan_rationals(corpus_dir: Pat
         process.preload(paths)
         actual = {path: process.load_exif(path, blocking=True) for path in paths}
     round_tripped = [pickle.loads(pickle.dumps(d)) for d in expected.values()]
-    assert sum(a != b for a, b in zip(expected.values(), round_tripped)) == 2, "NaN rationals defeat plain =="
+    assert sum(a != b for a, b in zip(expected.values(), round_tripped)) == 1, "kodak-dc210's NaN rationals defeat plain =="
     report = compare(expected, actual)
     assert report.ok and report.checked == 4
     pids = {line.split("\t")[0] for line in log.read_text().splitlines()}
