@@ -20,7 +20,7 @@ def strategies() -> None:
     for name, cls in BUILTIN.items():
         listing.add_row(name, shown(plain(first_line(cls.__doc__))))
     listing.add_row("all", f"{', '.join(expand_names('all'))}, in that order")
-    listing.add_row("module:Class", "your own loader class, e.g. -s examples.my_loader:PrefetchingLoader (it must "
+    listing.add_row("module:Class", "your own loader class, e.g. -s exifbench.examples.my_loader:PrefetchingLoader (it must "
                                     "implement every method of the loader protocol; see the README)")  # fmt: skip
     console.print(listing, highlight=False)
 

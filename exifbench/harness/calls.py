@@ -153,9 +153,9 @@ class PatternCalls:
             self._on_call(index)
         return CallMade(index, path, shown, blocking_ms, end)
 
-    def reask(self) -> list[tuple[str, Exif]]:
-        """Re-ask every placeholder on screen (at most once per 60 Hz frame); the ones now shown."""
-        shown = self.view.frame()
+    def reask(self, force: bool = False) -> list[tuple[str, Exif]]:
+        """Re-ask every placeholder on screen (at most once per 60 Hz frame, unless ``force``); the ones now shown."""
+        shown = self.view.frame(force)
         for path, exif in shown:
             self._out.keep(path, exif)
         return shown

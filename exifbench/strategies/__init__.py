@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -47,6 +48,9 @@ NOT_IN_ALL = ("dask", "persistent")
 """Built-ins that ``all`` leaves out, asked for by name: ``dask`` starts a cluster; ``persistent`` writes a
 database into the user cache, and its next run answers from it (warm), unlike every other strategy."""
 
+EXTRAS = {"dask": ("distributed", "dask")}
+"""Built-ins that need an optional dependency: name -> (module, the ``exifbench[...]`` extra that installs it)."""
+
 FLAG_VARIABLE = "EXIFBENCH_STRATEGY"
 
 _PROTOCOL_METHODS = ("load_exif", "preload", "close", "__enter__", "__exit__")
@@ -73,6 +77,8 @@ def resolve(name: str) -> LoaderClass:
     """The class for a built-in name, a ``module:Class`` string or a ``call:module:function`` (imported only when
     asked for)."""
     if name in BUILTIN:
+        if name in EXTRAS and not _installed(needed := EXTRAS[name][0]):
+            raise ExifbenchError(f"strategy {name!r} needs {needed}, which is not installed: pip install 'exifbench[{EXTRAS[name][1]}]'")
         return BUILTIN[name]
     if name.startswith(PREFIX):
         return _call_loader(name)
@@ -131,6 +137,14 @@ def require_startable(names: list[str] | tuple[str, ...]) -> None:
 def takes_reader(name: str) -> bool:
     """Does strategy ``name`` accept exifbench's ``reader`` (and so the in-process storage model)?"""
     return accepts(resolve(name), "reader")
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (found, not imported)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def import_beside_caller(module_name: str) -> ModuleType:

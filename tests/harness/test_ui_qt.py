@@ -29,7 +29,7 @@ from exifbench.datasets.patterns.pattern import FRAME_MS, startup_pattern
 from exifbench.reports.renderers import html
 from exifbench.reports.renderers.grabs import read_grabs
 from exifbench.harness.bench import BenchConfig, run_bench
-from tests.helpers import PATIENT_S
+from tests.helpers import PATIENT_S, GatedReader, patient
 
 FILES = 6
 LATENCY_MS = 120
@@ -101,9 +101,36 @@ def test_placeholders_show_then_fill_and_the_grabs_are_written(qt_run: tuple[dic
         if name == "sync":  # blocks instead: never a placeholder
             assert run["extra"]["ui_qt"]["placeholders_shown"] == 0
             assert all(grab["placeholders"] == 0 for grab in grabs)
-        else:  # a 120 ms read is not ready at the first 60 Hz frame: placeholders first, filled by the end
-            assert 0 < run["extra"]["ui_qt"]["placeholders_shown"] <= min(run["not_ready"], FILES)
-            assert grabs[0]["placeholders"] > 0
+        else:  # how many depends on when the first frame comes (a loaded machine delays it past 120 ms): see below
+            assert run["extra"]["ui_qt"]["placeholders_shown"] <= min(run["not_ready"], FILES)
+            assert grabs[0]["placeholders"] <= run["extra"]["ui_qt"]["placeholders_shown"]
+
+
+@pytest.mark.parametrize("name", ["threadpool", "lazy"])
+def test_reads_not_done_at_the_first_frame_show_placeholders_that_fill(name: str, photos: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The reads are held until the first frame's grab (not left to a 120 ms latency racing a loaded machine's first frame)."""
+    from exifbench.harness.plan import plan_replay
+    from exifbench.harness.replay import replay
+    from exifbench.harness.ui.qt import QtFrameLoop
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    plan = plan_replay(startup_pattern(images=2 * FILES, page=3, revisits=(0,)), scan(photos))
+    reader = GatedReader()
+    with patient(name, reader, workers=2) as loader:  # type: ignore[arg-type]
+        loop = QtFrameLoop(loader, plan, FRAME_MS, tmp_path / "grabs")
+        grab = loop._grab
+
+        def grab_then_release(moment: str) -> None:
+            grab(moment)
+            if moment == "first frame":
+                reader.gate.set()
+
+        monkeypatch.setattr(loop, "_grab", grab_then_release)
+        replay(loader, plan, ui=loop)
+    assert [grab["moment"] for grab in loop.grabs] == ["first frame", "mid-scroll", "end"]
+    assert loop.grabs[0]["placeholders"] == 3 and 3 <= loop.placeholders_shown <= FILES  # the first page, none ready
+    assert loop.grabs[-1]["placeholders"] == 0 and loop.grabs[-1]["filled"] == FILES
 
 
 def test_the_html_report_embeds_every_grab(qt_run: tuple[dict[str, Any], Path], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,7 +208,11 @@ def test_the_end_grab_comes_after_the_last_load_is_shown(photos: Path, tmp_path:
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     plan = plan_replay(startup_pattern(images=3, page=3, revisits=()), scan(photos))
     loader = LoadedDuringTheEndingFrame(plan.targets[1])
-    loop = QtFrameLoop(loader, plan, FRAME_MS, tmp_path / "grabs")  # type: ignore[arg-type]
+    # Re-asks at most every 2 s (not every 60 Hz frame) and a frame every 1 ms: the end grab's frame always comes within
+    # the throttle's window of the re-ask that ended the last read, whose answer it must still show (at 60 Hz a loaded
+    # machine's timing did that now and then).
+    monkeypatch.setattr("exifbench.harness.ui.view.FRAME_MS", 2000.0)
+    loop = QtFrameLoop(loader, plan, 1.0, tmp_path / "grabs")  # type: ignore[arg-type]
     idle_until = loop.idle_until
 
     def watched(done: threading.Event) -> None:

@@ -43,7 +43,7 @@ def snippet() -> str:
         "from collections.abc import Sequence",
         "from exifbench.strategies.extractors import ExifReader",
         "from exifbench.strategies.base import ExifLoader",
-        "from examples.my_loader import PrefetchingLoader",
+        "from exifbench.examples.my_loader import PrefetchingLoader",
     ]
     for cls in BUILTIN.values():
         assert isinstance(cls, type)

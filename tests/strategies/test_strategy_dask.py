@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,3 +115,15 @@ def test_cli_run_dask_with_an_unreachable_scheduler_is_one_line(corpus_copy: Pat
     monkeypatch.setattr(dask_strategy, "CONNECT_TIMEOUT_S", 1.0)
     result = CliRunner().invoke(app, ["run", "-s", "dask", str(corpus_copy), "--scheduler", "tcp://127.0.0.1:9"])
     assert "failed: strategy 'dask' (repeat 0): dask: cannot start or reach tcp://127.0.0.1:9" in " ".join(result.output.split())
+
+
+def test_without_distributed_dask_is_one_line_naming_the_extra(corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from exifbench.cli import app
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # not importable, as without the dask extra
+    result = CliRunner().invoke(app, ["run", "-s", "sync,dask", str(corpus_copy)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == ["error: strategy 'dask' needs distributed, which is not installed: pip install 'exifbench[dask]'"], result.output

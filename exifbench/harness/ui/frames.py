@@ -61,11 +61,13 @@ class FrameClock:
             self._target_ns = self._origin_ns + ((now - self._origin_ns) // self.tick_ns + 1) * self.tick_ns
         return self._target_ns - now
 
-    def open(self) -> Frame:
-        """The frame's timer fired: record its lag, run the fixed UI workload, re-ask the placeholders."""
+    def open(self, last: bool = False) -> Frame:
+        """The frame's timer fired: record its lag, run the fixed UI workload, re-ask the placeholders.
+
+        The ``last`` frame re-asks them even if the previous re-ask was under a 60 Hz frame ago."""
         self.lags_ms.append(max(0.0, (now_ns() - self._target_ns) / 1e6))
         self.ui_work_ms.append(time_ui_work())
-        return Frame(self._target_ns, self._calls.reask() if self._calls is not None else [])
+        return Frame(self._target_ns, self._calls.reask(force=last) if self._calls is not None else [])
 
     def close(self, target_ns: int) -> None:
         """The frame's work is done: record its span."""

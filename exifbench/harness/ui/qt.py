@@ -222,7 +222,7 @@ class QtFrameLoop:
     def _frame_work(self) -> bool:
         """One frame; ``True`` when the phase (calls, or idling until done) is over."""
         ending = self._done is not None and self._done.is_set()  # before the re-ask: what it sees was all loaded
-        frame = self.clock.open()
+        frame = self.clock.open(last=ending)  # the end grab's frame re-asks whenever the one before did
         target = frame.target_ns
         for path, exif in frame.shown:
             self.model.show(path, exif)

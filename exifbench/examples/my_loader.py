@@ -1,6 +1,8 @@
-"""An example of your own loader, run by exifbench as ``examples.my_loader:PrefetchingLoader``.
+"""An example of your own loader, run by exifbench as ``exifbench.examples.my_loader:PrefetchingLoader``.
 
-    exifbench run -s sync,examples.my_loader:PrefetchingLoader ../shared/corpus/exif-samples/jpg
+    exifbench run -s sync,exifbench.examples.my_loader:PrefetchingLoader --io-latency 23
+
+Copy it into your project (e.g. ``my_loader.py``, then ``-s my_loader:PrefetchingLoader``) to start your own.
 
 exifbench passes the constructor only the arguments it names: ``reader`` (reads one
 file's EXIF through the storage model; ``reader.load(path)`` never raises and logs a
