@@ -237,7 +237,7 @@ def test_heic_without_the_pillow_heif_plugin(corpus_dir: Path, tmp_path: Path) -
     out = json.loads(done.stdout)
     assert out["heif_registered"] is False
     heic = sorted(str(p.resolve()) for p in photos.rglob("*") if p.suffix.lower() in (".heic", ".heif"))
-    assert len(heic) >= 3
+    assert len(heic) >= 2
     for run in out["runs"]:
         assert run["equality"]["checked"] == run["equality"]["equal"] == len(heic) + 1
         errors = {e["path"]: e["error"] for e in run["errors"]}

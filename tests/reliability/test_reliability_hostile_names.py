@@ -65,7 +65,7 @@ def squeezed(text: str) -> str:
 def test_run_all_over_the_corpus_under_hostile_names(corpus_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "photos [red]x[/red]"
     copies = hostile_copy(corpus_dir, root)
-    assert len(copies) >= 100
+    assert len(copies) >= 30  # every corpus file (38 in the vendored selection, 101 in the full corpus)
     assert all(any(marker in str(copy) for copy in copies) for marker in ("[edited]", "[/]", "\x1b[31m", "\n", "[bold]"))
     for name in UNREADABLE:
         (root / name).parent.mkdir(exist_ok=True)

@@ -250,7 +250,7 @@ def test_exif_reads_never_decode_pixel_data(corpus_dir: Path, monkeypatch: pytes
     assert decoded == []
     assert compare({str(p): r.exif for p, r in before.items()}, {str(p): r.exif for p, r in after.items()}).ok
     assert [r.error for r in after.values()] == [r.error for r in before.values()]
-    assert len(files) > 90 and sum(bool(read.exif) for read in after.values()) > 60
+    assert len(files) >= 30 and sum(bool(read.exif) for read in after.values()) > len(files) / 2  # not vacuous
 
 
 # --- a huge integer, a FIFO, an endless device, an oversized file --------------------------

@@ -88,7 +88,7 @@ def test_every_corpus_file_gives_pillows_dict(corpus: Path) -> None:
     files = images(corpus)
     assert {p.relative_to(corpus).parts[0] for p in files} >= {"jpg", "tiff", "heic"}
     non_empty = sum(bool(assert_like_pillow(path)[1]) for path in files)
-    assert non_empty >= 70  # the comparison is not vacuous: most JPEGs carry EXIF
+    assert non_empty > len(files) / 2  # the comparison is not vacuous: most JPEGs carry EXIF
 
 
 def test_corpus_fallbacks_are_only_the_expected_kinds(corpus: Path) -> None:

@@ -44,7 +44,7 @@ def test_dicts_equal_the_originals_on_the_real_corpus(cluster_loader: DaskLoader
     results = {path: cluster_loader.load_exif(path) for path in photos}  # every one ready, none read here
     report = compare(expected, results)
     assert report.checked == len(photos) and report.equal == len(photos), report.mismatches[:3]
-    assert sum(1 for exif in expected.values() if exif) >= 30  # the comparison saw real EXIF, not empty dicts
+    assert sum(1 for exif in expected.values() if exif) > len(photos) / 2  # the comparison saw real EXIF, not empty dicts
 
 
 def test_preload_batches_files_per_task(cluster_loader: DaskLoader, tmp_path: Path, corpus_dir: Path) -> None:
