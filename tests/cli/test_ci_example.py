@@ -67,7 +67,8 @@ def test_parser_reads_blocks_and_inline_runs() -> None:
 def test_workflow_gates_pull_requests_against_the_base_revision_and_keeps_a_history_on_main() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
     assert "\non:\n  push:\n    branches: [main]\n  pull_request:" in text
-    assert "\n".join(run_scripts(text)).count('pip install "$EXIFBENCH"') == 2 and "pip install ." not in text  # exifbench, not the app
+    assert "\n".join(run_scripts(text)).count('pip install "$EXIFBENCH"') == 2  # exifbench, not the app: never `pip install .`
+    assert "pip install .\n" not in "\n".join(run_scripts(text)) + "\n"
     (gate,) = [words for words in exifbench_commands(text) if words[0] == "gate"]
     # one step: the base branch's revision against the pull request's working tree, the loader named once
     assert gate[gate.index("--base") + 1] == "origin/${{ github.base_ref }}" and gate[gate.index("-s") + 1] == "$LOADER"
