@@ -16,10 +16,28 @@ from exifbench.reports.documents.sweep import SweepResults
 from exifbench.errors import ExifbenchError
 from exifbench.escape import visible
 from exifbench.reports.analysis.sweep import analyze_sweep
-from exifbench.reports.renderers import DECISION, GATE, PEERS, RUN_SET, SWEEP, decision, gate, peers, sweep
+from exifbench.reports.renderers import decision, gate, peers, sweep
 from exifbench.reports.renderers.comparison import verdicts
+from exifbench.reports.renderers.decision import write_decision
+from exifbench.reports.renderers.gate import write_gate
+from exifbench.reports.renderers.html import write_html
+from exifbench.reports.renderers.markdown import write_markdown
+from exifbench.reports.renderers.peers import write_peers
+from exifbench.reports.renderers.plots import write_plots
 from exifbench.reports.renderers.profile import copy_profiles
+from exifbench.reports.renderers.sweep import write_sweep
 from exifbench.reports.renderers.table import render_table
+
+RUN_SET = (write_plots, write_html, write_markdown)
+"""A run set's files (from its :class:`~exifbench.reports.analysis.report.RunReport`): plots, ``report.html``, ``summary.md``."""
+GATE = (write_gate,)
+"""A gate verdict's files: ``verdict.md``, ``verdict.html``."""
+DECISION = (write_decision,)
+"""A decision's own file, ``decision.md``; each phase's runs are also drawn with :data:`RUN_SET`."""
+PEERS = (write_peers,)
+"""A peers report's file: ``peers.md``."""
+SWEEP = (write_sweep,)
+"""A sweep's files (from its :class:`~exifbench.reports.analysis.sweep.SweepAnalysis`): ``sweep.md``, ``pareto.png``/``.svg``."""
 
 
 def check_out_dir(out_dir: Path) -> Path:
