@@ -27,7 +27,7 @@ def decide(
     folder: Folder = None,
     reference: Annotated[str, typer.Option(help="What the candidate would replace.")] = "sync",
     min_blocking_reduction: Annotated[Optional[str], typer.Option(help="Blocking must drop at least this much vs the reference, significantly [default 50%].")] = None,
-    max_not_ready: Annotated[Optional[str], typer.Option(help="Largest share of calls that may show a placeholder [default 10%].")] = None,
+    max_not_ready: Annotated[Optional[str], typer.Option(help="Largest share of calls that may show a placeholder [default 10%]; floor+5%: 5 points above the first-launch floor of the storage and pattern.")] = None,
     accept_placeholders: Annotated[bool, typer.Option("--accept-placeholders", help="The team accepts placeholders: any not-ready share passes (time-to-EXIF still counts).")] = False,
     max_time_to_exif_ms: Annotated[Optional[float], typer.Option(help="Time-to-EXIF p90 at most this many ms [default 100: perceived as instant].")] = None,
     max_long_tasks: Annotated[Optional[int], typer.Option(help="Main-thread stretches over 50 ms per replay (W3C Long Tasks) [default 2].")] = None,

@@ -216,3 +216,8 @@ Normalize = Annotated[
                  help="normalize(path, exif) -> dict mapping a loader's own dict shape to the compared field names "
                  "[default: the loader class's normalize method, if it has one]."),
 ]  # fmt: skip
+NoReference = Annotated[
+    bool,
+    typer.Option("--reference/--no-reference", help="With one strategy: run sync beside it as the reference (the "
+                 "'vs sync' column and the recommendation need it)."),
+]  # fmt: skip

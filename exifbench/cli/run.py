@@ -18,6 +18,7 @@ from exifbench.cli.options import (
     JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, with_storage_options, CacheDir, Launches, Touch,
     EqualityChoice, Normalize,
+    NoReference,
 )  # fmt: skip
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.datasets.storage.mount import StorageFailed
@@ -32,7 +33,8 @@ from exifbench.datasets.patterns.builtin import load_pattern
 from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.reports.renderers.setup import cold_text, extractor_text, loader_summary
 from exifbench.reports import format as fmt
-from exifbench.reports.renderers.comparison import failed_files, loader_output, seen_by, verdicts
+from exifbench.reports.renderers.advice import recommendation
+from exifbench.reports.renderers.comparison import failed_files, loader_output, seen_by, strategy_name, verdicts
 from exifbench.reports.renderers.table import render_table
 from exifbench.datasets import Dataset
 from exifbench.datasets.patterns.pattern import Pattern
@@ -42,6 +44,8 @@ from exifbench.harness.leaks import Running
 from exifbench.harness.replay import check_ui
 from exifbench.strategies import expand_names
 
+REFERENCE = "sync"
+"""What a single strategy is run beside: the original loader."""
 ERROR_LINES = 20
 """Files with errors printed to the terminal; the result document and report.html list every one."""
 
@@ -80,6 +84,7 @@ def run(
     none_means: NoneMeans = None,
     equality: EqualityChoice = None,
     normalize: Normalize = None,
+    reference: NoReference = True,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking.
 
@@ -90,6 +95,9 @@ def run(
     """
     running = Running.now()
     names = expand_names(strategy)
+    if reference and len(names) == 1 and names != [REFERENCE] and launches == 1:
+        names = [REFERENCE, *names]  # one strategy alone has nothing to be judged against
+        say(f"{REFERENCE} runs too, as the reference the recommendation and 'vs {REFERENCE}' are measured against (--no-reference: only {shown(names[1])})")
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
                                              ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
@@ -204,6 +212,8 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
     """Print the table, errors and mismatches; save the document if asked."""
     runs = report.runs
     console.print(render_table(report, wide, width=console.width))
+    if report.advice is not None:
+        say(shown(recommendation(report.advice, {s.strategy: strategy_name(s) for s in report.summaries})))
     for line in verdicts(report):
         say(shown(line))
     failed = failed_files(runs)

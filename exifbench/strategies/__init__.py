@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import importlib.util
@@ -84,7 +85,9 @@ def resolve(name: str) -> LoaderClass:
         return _call_loader(name)
     if ":" not in name:
         known = ", ".join(BUILTIN)
-        raise ExifbenchError(f"unknown strategy {name!r}: choose from {known}, or name a class as module:Class")
+        close = difflib.get_close_matches(name, BUILTIN, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ExifbenchError(f"unknown strategy {name!r}: {hint}choose from {known}, or name a class as module:Class")
     module_name, _, class_name = name.partition(":")
     try:
         with trapped_exits():

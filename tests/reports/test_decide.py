@@ -22,6 +22,7 @@ from exifbench.harness.bench import BenchConfig
 from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import ENABLE, HOLD, REJECT, Decision
+from exifbench.reports.renderers.criteria import measured
 from exifbench.reports.renderers.decision import headline
 from exifbench.harness.rollout import run_watched
 from exifbench.harness.leaks import Watch
@@ -153,7 +154,7 @@ def test_outcome_mapping() -> None:
     barely = [fake_run("pool", 0.9, i) for i in range(4)]  # 10% less: under the 50% asked for
     phase = judge_phase("full", runs_of(barely, sync), "pool", "sync", policy)
     assert phase.decision == HOLD and phase.criteria[2].status == "fail"
-    assert phase.criteria[2].measured.startswith("1.1× less (−11%: 900 ms vs ")  # the ratio in words, as everywhere
+    assert measured(phase.criteria[2]).startswith("1.1× less (−11%: 900 ms vs ")  # the ratio in words, as everywhere
 
     few = judge_phase("full", runs_of(good[:3], sync[:3]), "pool", "sync", policy)
     assert few.decision == HOLD and few.criteria[2].status == "inconclusive"
@@ -250,7 +251,7 @@ def test_a_leaking_loader_is_caught_in_a_real_run(corpus_copy: Path) -> None:
         LeakyLoader.RELEASE.set()
     leaks = phase.criteria[1]
     assert leaks.name == "leaks" and leaks.status == "fail" and leaks.outcome == REJECT
-    assert leaks.measured.startswith("1 thread(s), 0 child process(es) left after close()")
+    assert measured(leaks).startswith("1 thread(s), 0 child process(es) left after close()")
     assert phase.decision == REJECT
 
 

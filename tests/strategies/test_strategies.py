@@ -203,8 +203,10 @@ def test_process_pool_results_equal_sync_including_nan_rationals(corpus_dir: Pat
 def test_registry_names_and_errors() -> None:
     assert expand_names("all") == ["sync", "threadpool", "lazy", "process", "viewport"]
     assert expand_names("lazy, sync,lazy") == ["lazy", "sync"]
-    with pytest.raises(ExifbenchError, match="unknown strategy 'nope'"):
+    with pytest.raises(ExifbenchError, match="unknown strategy 'nope': choose from"):
         resolve("nope")
+    with pytest.raises(ExifbenchError, match="unknown strategy 'threadpol': did you mean 'threadpool'\\? choose from"):
+        resolve("threadpol")
     with pytest.raises(ExifbenchError, match="cannot import"):
         resolve("no_such_module_xyz:Loader")
     with pytest.raises(ExifbenchError, match="has no class"):

@@ -17,21 +17,22 @@
                  skips the in-process model: without the FUSE mount its figures are not comparable) — HOLD
 
 A phase ENABLEs only if every criterion passes; the decision is the worst phase's
-(the phases themselves are run by :mod:`exifbench.harness.rollout`).
+(the phases themselves are run by :mod:`exifbench.harness.rollout`). Each criterion carries numbers only —
+its value, its limit and the figures behind it (``facts``); :mod:`exifbench.reports.renderers.criteria`
+writes the words. ``not_ready`` also carries the floor (:func:`exifbench.reports.analysis.floor.not_ready_floor`):
+the share no loader answering without blocking can go under on a first launch here.
 """
 
 from __future__ import annotations
 
-import math
-
-from exifbench.reports.analysis.metrics import baseline_exif, charged, of_which, parts_ms, unique_mismatches
+from exifbench.reports.analysis.floor import not_ready_floor
+from exifbench.reports.analysis.metrics import baseline_exif, charged, parts_ms, unique_mismatches
 from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
 from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
-from exifbench.reports.format import change, count, duration, less_or_more
 
 
 def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:
@@ -39,21 +40,28 @@ def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy:
     mine, ref = runs.of(candidate), runs.of(reference)
     if not mine or not ref:
         raise ExifbenchError(f"phase {name}: needs runs of both {candidate} and {reference}")
+    phase = PhaseVerdict(name, mine[0].images, max(run.calls for run in mine), len(mine), runs=list(runs.runs))
+    phase.criteria = criteria(mine, ref, reference, policy)
+    return phase
+
+
+def criteria(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> list[Criterion]:
+    """decide's criteria for a candidate's runs against the reference's; ``leaks`` and ``memory`` only when every
+    run carries ``extra["resources"]`` (a rollout's runs do, a plain ``run``'s do not)."""
+    resources = all("resources" in run.extra for run in [*mine, *ref])
     calls = max(run.calls for run in mine)
-    phase = PhaseVerdict(name, mine[0].images, calls, len(mine), runs=list(runs.runs))
-    phase.criteria = [
+    return [
         _equality(mine),
-        _leaks(mine),
+        *([_leaks(mine)] if resources else []),
         _blocking(mine, ref, reference, policy),
         _not_ready(mine, calls, policy),
         _time_to_exif(mine, ref, reference, policy),
-        _busy(mine, ref, reference, "long_tasks", "stretches over 50 ms", policy.max_long_tasks),
-        _busy(mine, ref, reference, "frozen_frames", "frozen frames (over 700 ms)", policy.max_frozen_frames),
+        _busy(mine, ref, reference, "long_tasks", policy.max_long_tasks),
+        _busy(mine, ref, reference, "frozen_frames", policy.max_frozen_frames),
         _background(mine, ref, reference, policy),
-        _memory(mine, ref, reference, policy),
+        *([_memory(mine, ref, reference, policy)] if resources else []),
         _storage(mine, ref, reference),
     ]
-    return phase
 
 
 def rejudge(phase: PhaseVerdict, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:
@@ -72,33 +80,23 @@ def _equality(mine: list[RunResult]) -> Criterion:
     checked = max(run.equality["checked"] for run in mine)
     share = min(run.equality["equal"] / run.equality["checked"] if run.equality["checked"] else 1.0 for run in mine)
     unique = unique_mismatches(mine)
-    requirement = f"100% of files equal to {spec.describe()} (mandatory; --equality {spec.name})"
+    facts: dict[str, object] = {"checked": checked, "runs": len(mine), "tags": len(unique), "unit": spec.unit,
+                                "files": len({m["path"] for m in unique}), "equality": spec.name,
+                                "compared_with": spec.describe(), "reference_empty": bool(checked and baseline_exif(mine) == 0)}  # fmt: skip
     if spec.off:
-        return Criterion("equality", "none: --equality off", "NOT CHECKED: no EXIF was compared (--equality off)", None,
-                         PASSED, REJECT)  # fmt: skip
+        return Criterion("equality", None, 1.0, PASSED, REJECT, {**facts, "off": True})
     if unique:
-        first = unique[0]
-        files = len({m["path"] for m in unique})
-        measured = (f"{count(len(unique), spec.unit)} in {count(files, 'file')} differ, e.g. {first['path']} {first['tag']}: "
-                    f"expected {first['expected']}, got {first['actual']}")  # fmt: skip
-    elif checked and baseline_exif(mine) == 0:
-        measured = (f"{checked}/{checked} files equal, but the reference loader reads no EXIF from these files: "
-                    "equality checks nothing here")  # fmt: skip
-    else:
-        measured = f"{checked}/{checked} files equal in all {len(mine)} runs"
-    return Criterion("equality", requirement, measured, share, _status(not unique), REJECT)
+        facts["first"] = {key: str(unique[0][key]) for key in ("path", "tag", "expected", "actual")}
+    return Criterion("equality", share, 1.0, _status(not unique and all(run.equal for run in mine)), REJECT, facts)
 
 
 def _leaks(mine: list[RunResult]) -> Criterion:
     usage = [run.extra["resources"] for run in mine]
     threads = max(u["leaked_threads"] for u in usage)
     children = sorted({child for u in usage for child in u["leaked_children"]})
-    measured = f"{threads} thread(s), {len(children)} child process(es) left after close() (worst of {len(mine)} runs)"
-    if children:
-        measured += f": {', '.join(children[:3])}"
     ok = threads == 0 and not children
-    return Criterion("leaks", "no thread or child process left after close() (mandatory)", measured,
-                     float(threads + len(children)), _status(ok), REJECT)  # fmt: skip
+    facts = {"threads": threads, "children": children, "runs": len(mine)}
+    return Criterion("leaks", float(threads + len(children)), 0.0, _status(ok), REJECT, facts)
 
 
 def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
@@ -107,64 +105,56 @@ def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, polic
     cand, base = median(cand_values), median(ref_values)
     reduction = 1 - cand / base if base else 0.0
     significance = mann_whitney(cand_values, ref_values, "less")
-    ratio = cand / base if base else math.nan
-    where = of_which(parts_ms(mine), cand)
-    measured = (f"{less_or_more(ratio)} ({change(ratio)}: {duration(cand)}{where} vs {duration(base)} median); "
-                f"{significance.describe()}")  # fmt: skip
     if reduction < policy.min_blocking_reduction:
         status = FAILED
     else:
         status = PASSED if significance.significant else INCONCLUSIVE
-    requirement = f"≥ {policy.min_blocking_reduction * 100:g}% less than {reference}, significant"
-    return Criterion("blocking", requirement, measured, reduction, status, HOLD)
+    facts = {"reference": reference, "candidate_s": cand, "reference_s": base, "significance": significance.to_dict(),
+             "parts_ms": parts_ms(mine)}  # fmt: skip
+    return Criterion("blocking", reduction, policy.min_blocking_reduction, status, HOLD, facts)
 
 
 def _not_ready(mine: list[RunResult], calls: int, policy: Policy) -> Criterion:
     count = median([float(run.not_ready) for run in mine])
     share = count / calls if calls else 0.0
-    requirement = f"≤ {policy.max_not_ready * 100:g}% of calls show a placeholder"
-    if policy.max_not_ready >= 1:
-        requirement += " (placeholders accepted)"
-    measured = f"{share:.1%} of calls showed a placeholder (median {count:g} of {calls})"
-    return Criterion("not_ready", requirement, measured, share, _status(share <= policy.max_not_ready), HOLD)
+    floor = not_ready_floor(mine)
+    limit = policy.not_ready_limit(floor.share if floor is not None else None)
+    facts: dict[str, object] = {"count": count, "calls": calls, "accepted": limit >= 1}
+    if floor is not None:
+        facts["floor"] = floor.to_dict()
+    if policy.max_not_ready_over_floor is not None:
+        facts["over_floor"] = policy.max_not_ready_over_floor
+    return Criterion("not_ready", share, limit, _status(share <= limit + 1e-9), HOLD, facts)  # floor + margin in floats
 
 
 def _background(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
     cand, base = median([run.background_s for run in mine]), median([run.background_s for run in ref])
     ratio = cand / base if base else float("inf")
-    measured = f"{ratio:.2f}× {reference} ({duration(cand)} vs {duration(base)} median)"
-    requirement = f"≤ {policy.max_background_ratio:g}× {reference}"
-    return Criterion("background", requirement, measured, ratio, _status(ratio <= policy.max_background_ratio), HOLD)
+    facts = {"reference": reference, "candidate_s": cand, "reference_s": base}
+    return Criterion("background", ratio, policy.max_background_ratio, _status(ratio <= policy.max_background_ratio), HOLD, facts)
 
 
 def _memory(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
     growth = max(run.extra["resources"]["rss_growth_mb"] for run in mine)
     ref_growth = max(run.extra["resources"]["rss_growth_mb"] for run in ref)
-    measured = f"{growth:.1f} MB peak RSS growth, worst run ({reference}: {ref_growth:.1f} MB)"
-    requirement = f"≤ {policy.max_rss_growth_mb:g} MB"
-    return Criterion("memory", requirement, measured, growth, _status(growth <= policy.max_rss_growth_mb), HOLD)
+    facts = {"reference": reference, "reference_mb": ref_growth}
+    return Criterion("memory", growth, policy.max_rss_growth_mb, _status(growth <= policy.max_rss_growth_mb), HOLD, facts)
 
 
 def _storage(mine: list[RunResult], ref: list[RunResult], reference: str) -> Criterion:
     ok = charged(mine) or not charged(ref)
-    measured = ("charged to both" if ok else f"charged to {reference} only: the candidate reads files itself and the "
-                "model ran in-process (no FUSE mount); install fuse3 to measure it")  # fmt: skip
-    return Criterion("storage", f"the storage model charged as to {reference}", measured, float(ok), _status(ok), HOLD)
+    return Criterion("storage", float(ok), 1.0, _status(ok), HOLD, {"reference": reference})
 
 
 def _time_to_exif(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
     p90 = median([run.time_to_exif.get("p90_ms", 0.0) for run in mine])
-    ref_p90 = median([run.time_to_exif.get("p90_ms", 0.0) for run in ref])
-    share = median([run.first_page_ready_share for run in mine])
-    complete = median([run.first_page_complete_ms for run in mine])
-    measured = (f"p90 {duration(p90 / 1000)} ({reference}: {duration(ref_p90 / 1000)}); first page {share:.0%} ready "
-                f"at first look, complete after {duration(complete / 1000)} (medians)")  # fmt: skip
-    requirement = f"time-to-EXIF p90 ≤ {duration(policy.max_time_to_exif_ms / 1000)}"
-    return Criterion("time_to_exif", requirement, measured, p90, _status(p90 <= policy.max_time_to_exif_ms), HOLD)
+    facts = {"reference": reference, "reference_ms": median([run.time_to_exif.get("p90_ms", 0.0) for run in ref]),
+             "first_page_ready": median([run.first_page_ready_share for run in mine]),
+             "first_page_complete_ms": median([run.first_page_complete_ms for run in mine])}  # fmt: skip
+    return Criterion("time_to_exif", p90, policy.max_time_to_exif_ms, _status(p90 <= policy.max_time_to_exif_ms), HOLD, facts)
 
 
-def _busy(mine: list[RunResult], ref: list[RunResult], reference: str, field: str, what: str, limit: int) -> Criterion:
+def _busy(mine: list[RunResult], ref: list[RunResult], reference: str, field: str, limit: int) -> Criterion:
     count = median([float(run.responsiveness.get(field, 0)) for run in mine])
-    ref_count = median([float(run.responsiveness.get(field, 0)) for run in ref])
-    measured = f"{count:g} {what} per replay ({reference}: {ref_count:g}; medians)"
-    return Criterion(field, f"≤ {limit} per replay", measured, count, _status(count <= limit), HOLD)
+    facts = {"reference": reference, "reference_count": median([float(run.responsiveness.get(field, 0)) for run in ref])}
+    return Criterion(field, count, float(limit), _status(count <= limit), HOLD, facts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from exifbench.reports.analysis.advice import Advice, advise
 from exifbench.reports.analysis.metrics import StrategySummary, median_run, summarize
 from exifbench.reports.analysis.profiles import ProfileSummary, profiles
 from exifbench.reports.documents.runs import RunResult, RunSet
@@ -22,6 +23,8 @@ class RunReport:
     profiles: list[ProfileSummary]
     reference: str = "sync"
     median_runs: dict[str, RunResult] = field(default_factory=dict)
+    advice: Advice | None = None
+    """What to ship by decide's criteria (default policy) against the reference; ``None`` without a reference run."""
 
     def median_run(self, strategy: str) -> RunResult:
         """The repeat of ``strategy`` drawn in per-call plots (see :func:`median_run`)."""
@@ -31,4 +34,4 @@ class RunReport:
 def analyze(runs: RunSet, reference: str = "sync") -> RunReport:
     """Every statistic the renderers show, computed once."""
     medians = {name: median_run(runs, name) for name in runs.strategies}
-    return RunReport(runs, summarize(runs, reference), profiles(runs), reference, medians)
+    return RunReport(runs, summarize(runs, reference), profiles(runs), reference, medians, advise(runs, reference=reference))

@@ -31,14 +31,19 @@ RESOURCES = f.record({"leaked_threads": f.count, "leaked_children": f.list_of(f.
 
 @dataclass(frozen=True)
 class Criterion:
-    """One check: what is required, what was measured, and what a failure means."""
+    """One check in numbers: what was measured (``value``), the limit it was held to, and what a failure means.
+
+    ``facts`` holds the figures behind it (medians, counts, the reference's, the not-ready floor); the words are
+    the renderers' (:mod:`exifbench.reports.renderers.criteria`). Decisions saved before ``facts`` carried the
+    words instead: they come back as ``facts = {"requirement": ..., "measured": ...}`` and are shown as saved.
+    """
 
     name: str
-    requirement: str
-    measured: str
     value: float | None
+    limit: float | None
     status: str
     on_failure: str
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def outcome(self) -> str:
@@ -52,14 +57,17 @@ class Criterion:
     @classmethod
     def from_dict(cls, data: Any, where: str) -> Criterion:
         data = f.mapping(data, where)
-        value = data.get("value")
+        value, limit = data.get("value"), data.get("limit")
+        facts = data.get("facts")
+        if facts is None:  # saved before the words moved to the renderers
+            facts = {key: f.field(data, key, where, f.text) for key in ("requirement", "measured")}
         return cls(
             name=f.field(data, "name", where, f.text),
-            requirement=f.field(data, "requirement", where, f.text),
-            measured=f.field(data, "measured", where, f.text),
             value=None if value is None else f.number(value, f"{where}.value"),
+            limit=None if limit is None else f.number(limit, f"{where}.limit"),
             status=f.field(data, "status", where, f.one_of(PASSED, FAILED, INCONCLUSIVE)),
             on_failure=f.field(data, "on_failure", where, f.one_of(HOLD, REJECT)),
+            facts=f.mapping(facts, f"{where}.facts"),
         )
 
 

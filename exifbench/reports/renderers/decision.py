@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from exifbench.reports.documents.decision import ENABLE, HOLD, NOT_RUN, PASSED, REJECT, Decision
+from exifbench.reports.renderers.criteria import measured, requirement, way_forward
 from exifbench.escape import shown
 from exifbench.files import write_atomic
 
@@ -30,7 +31,14 @@ _MARKS = {
 def reasons(decision: Decision) -> str:
     """Why the decision is not ENABLE, in one line: each failed criterion once, with what was measured."""
     failed = {c.name: c for phase in decision.phases for c in phase.criteria if c.status != PASSED}
-    return "; ".join(f"{c.name}: {c.measured} (required {c.requirement})" for c in failed.values())
+    return "; ".join(f"{c.name}: {measured(c)} (required {requirement(c)})" for c in failed.values())
+
+
+def ways_forward(decision: Decision) -> list[str]:
+    """One line per failed criterion that names what would pass (the worst phase's first), each once."""
+    lines = {c.name: f"{c.name} (phase {phase.name}): {text}" for phase in reversed(decision.phases)
+             for c in phase.criteria if (text := way_forward(c))}  # fmt: skip
+    return list(lines.values())
 
 
 def headline(decision: Decision) -> str:
@@ -59,10 +67,11 @@ def render_console(decision: Decision) -> RenderableType:
             table.add_column(column)
         for c in phase.criteria:
             result = _MARKS[c.status] + ("" if c.status == PASSED else f" → {c.on_failure}")
-            table.add_row(Text(c.name), Text(c.requirement), Text(c.measured), result)
+            table.add_row(Text(c.name), Text(requirement(c)), Text(measured(c)), result)
         parts.append(table)
     colour = _COLOURS[decision.decision]
     parts.append(Text(headline(decision), style=f"bold {colour}"))
+    parts.extend(Text(line, style=colour) for line in ways_forward(decision))
     parts.append(Text(RULES, style="dim"))
     return Group(*parts)
 
@@ -74,6 +83,7 @@ def _cell(text: str) -> str:
 def render_markdown(decision: Decision) -> str:
     """The decision as a heading, then per phase a table of criteria; the rules last."""
     out = [f"## exifbench decide: {decision.decision}", "", _cell(_subject(decision)), "", _cell(headline(decision)), ""]
+    out += [*(f"- {_cell(line)}" for line in ways_forward(decision)), ""] if ways_forward(decision) else []
     for phase in decision.phases:
         heading = f"### phase {phase.name}: {phase.images} images, {phase.calls} calls"
         if phase.not_run:
@@ -83,15 +93,19 @@ def render_markdown(decision: Decision) -> str:
                 "| criterion | requirement | measured | result |", "|---|---|---|---|"]  # fmt: skip
         for c in phase.criteria:
             result = c.status if c.status == PASSED else f"{c.status} → {c.on_failure}"
-            out.append(f"| {_cell(c.name)} | {_cell(c.requirement)} | {_cell(c.measured)} | {result} |")
+            out.append(f"| {_cell(c.name)} | {_cell(requirement(c))} | {_cell(measured(c))} | {result} |")
         out.append("")
     out += [RULES, ""]
     return "\n".join(out)
 
 
 def render_json(decision: Decision) -> str:
-    """The decision document, with the rules it was judged by spelled out."""
-    return json.dumps({**decision.to_dict(), "rules": RULES}, indent=1, default=str)
+    """The decision document, with the rules it was judged by spelled out and each criterion in words too."""
+    document = decision.to_dict()
+    for phase, saved in zip(decision.phases, document["phases"], strict=True):
+        for c, words in zip(phase.criteria, saved["criteria"], strict=True):
+            words.update(requirement=requirement(c), measured=measured(c), way_forward=way_forward(c))
+    return json.dumps({**document, "rules": RULES}, indent=1, default=str)
 
 
 def write_decision(decision: Decision, out_dir: Path) -> list[Path]:
