@@ -54,3 +54,34 @@ def mount(
         counts = IoCounts.of(handle.counts())
     say(f"unmounted {shown(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read requests, "
         f"{counts.total('bytes')} bytes over {len(counts.files)} files", err_console)  # fmt: skip
+
+
+@storage_app.command("measure")
+@user_errors
+def measure(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="The image folder whose storage to measure (read only).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the profile (TOML) that --storage FILE.toml replays.")] = Path("storage.toml"),
+    sample: Annotated[int, typer.Option(min=2, help="Images read (spread over the folder).")] = 64,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+) -> None:
+    """Measure DIR's storage cold: first-read latency, queue depth (concurrency 1 … 64) and bandwidth, into a profile.
+
+    Each file is evicted from the page cache (posix_fadvise DONTNEED) before it is read; where that is not
+    possible the profile and this command say so. Replay it with: exifbench run --storage PROFILE.toml DIR.
+    """
+    from exifbench.datasets.folder import scan
+    from exifbench.datasets.storage.measure import measure as measure_storage, write_profile
+    from exifbench.files import check_writable
+
+    check_writable(out, force)
+    found = scan(folder)
+    with graceful_stop() as stop:
+        result = measure_storage(str(folder), found.paths, sample, stop=stop, progress=lambda line: say(shown(line), err_console))
+    if result.evicted == 0:
+        say(f"[yellow]{shown(result.eviction)}[/yellow]", err_console)
+    model = result.model(out.stem)
+    write_profile(result, out, out.stem)
+    depth = f"queue depth {model.concurrency}" if model.concurrency else "no queue limit up to 64"
+    say(f"{shown(str(folder))}: first read {model.latency_ms:.3g} ms median over {result.files} files, {depth}, "
+        f"{model.bandwidth_mb_s:,.0f} MB/s; profile written to {shown(str(out))} — replay it: exifbench run --storage "
+        f"{shown(str(out))} {shown(str(folder))}")  # fmt: skip

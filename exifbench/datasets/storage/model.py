@@ -39,7 +39,9 @@ class StorageModel:
     """What storage charges, in milliseconds; ``read_log`` records in-process charges across processes.
 
     ``concurrency`` 0 and ``bandwidth_mb_s`` 0 mean unlimited. ``os_cache`` lets the kernel's page cache
-    serve re-reads of a mounted file (otherwise every read reaches the model).
+    serve re-reads of a mounted file (otherwise every read reaches the model). ``first_read_ms``, a measured
+    profile's first-read latencies (:mod:`exifbench.datasets.storage.measure`), replaces ``latency_ms`` and
+    ``jitter_ms``: each file's open is charged one of them, drawn deterministically from the file's path.
     """
 
     latency_ms: float = 0.0
@@ -51,6 +53,7 @@ class StorageModel:
     bandwidth_mb_s: float = 0.0
     os_cache: bool = False
     name: str = "custom"
+    first_read_ms: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.per not in CHARGES:
@@ -58,14 +61,19 @@ class StorageModel:
         for key in ("latency_ms", "jitter_ms", "concurrency", "bandwidth_mb_s"):
             if getattr(self, key) < 0:
                 raise ExifbenchError(f"storage model: {key} must not be negative, got {getattr(self, key)!r}")
+        object.__setattr__(self, "first_read_ms", tuple(self.first_read_ms))  # from JSON (the daemon's argument): a list
+        if any(isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 for value in self.first_read_ms):
+            raise ExifbenchError("storage model: first_read_ms must hold numbers ≥ 0")
 
     @property
     def charges(self) -> bool:
         """Does this model add any cost at all?"""
-        return bool(self.latency_ms or self.jitter_ms or self.bandwidth_mb_s)
+        return bool(self.latency_ms or self.jitter_ms or self.bandwidth_mb_s or any(self.first_read_ms))
 
     def delay_ms(self, path: str, key: str = "") -> float:
         """The latency charged for ``path`` (and ``key``, e.g. a read's offset): the same in every strategy and process."""
+        if self.first_read_ms:
+            return random.Random(f"{self.seed}:{path}" + (f":{key}" if key else "")).choice(self.first_read_ms)
         if not self.jitter_ms:
             return self.latency_ms
         salt = f"{self.seed}:{path}" + (f":{key}" if key else "")
@@ -90,7 +98,11 @@ class StorageModel:
         if not self.charges:
             return "local storage (no added latency)"
         parts = []
-        if self.latency_ms or self.jitter_ms:
+        if self.first_read_ms:
+            ordered = sorted(self.first_read_ms)
+            parts.append(f"measured first reads {ordered[len(ordered) // 2]:.3g} ms median "
+                         f"({ordered[0]:.3g}–{ordered[-1]:.3g} ms) per file open")  # fmt: skip
+        elif self.latency_ms or self.jitter_ms:
             jitter = f" ± {self.jitter_ms:g} ms" if self.jitter_ms else ""
             where = {"open": "file open", "request": "request", "seek": "seek"}[self.per]
             parts.append(f"{self.latency_ms:g} ms{jitter} per {where}")
@@ -182,7 +194,8 @@ def profile(name: str) -> StorageModel:
     try:
         return PROFILES[name].model
     except KeyError:
-        raise ExifbenchError(f"--storage: unknown profile {name!r}: choose from {', '.join(PROFILES)}") from None
+        raise ExifbenchError(f"--storage: unknown profile {name!r}: choose from {', '.join(PROFILES)}, or a FILE.toml "
+                             "written by exifbench storage measure") from None
 
 
 def customize(
@@ -214,7 +227,12 @@ class StorageChoice:
     os_cache: bool | None = None
 
     def model(self, embedded: bool) -> StorageModel:
-        base = profile(self.profile or ("original" if embedded else "local"))
+        if self.profile is not None and self.profile.endswith(".toml"):  # a measured profile (exifbench storage measure)
+            from exifbench.datasets.storage.measure import load_profile
+
+            base = load_profile(self.profile)
+        else:
+            base = profile(self.profile or ("original" if embedded else "local"))
         return customize(base, self.latency_ms, self.concurrency, self.bandwidth_mb_s, self.jitter_ms, self.os_cache)
 
 
