@@ -21,6 +21,7 @@ from exifbench.cli.options import (
     NoReference,
 )  # fmt: skip
 from exifbench.reports.analysis.report import RunReport, analyze
+from exifbench.datasets.storage.model import StorageChoice
 from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.analysis.outcome import FAILED, OK, Outcome, run_outcome
@@ -142,6 +143,10 @@ def run(
         equality=spec,
     )
     show_dataset(dataset, replay_pattern)
+    if folder is not None and choice == StorageChoice():
+        say(f"storage: {shown(dataset.storage.describe())} — the folder as it is, the page cache warm, so slow storage does not "
+            f"show; measure yours and replay it: exifbench storage measure {shown(str(folder))} --out my-storage.toml, then "
+            f"exifbench run --storage my-storage.toml {shown(str(folder))}")  # fmt: skip
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     storage_failed: StorageFailed | None = None
     touched = [touched_file(dataset.folder.root, path) for path in touch or []]

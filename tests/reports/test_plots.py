@@ -162,3 +162,19 @@ def test_ui_lag_plots_each_strategys_tick_lags_and_frames_missed(runs: RunSet) -
     heights = [bar.get_height() for bar in right.patches]
     assert heights == [s.frames_missed for s in summarize(runs)]
     assert "ms" in left.get_ylabel() and left.get_yscale() == "log"
+
+
+def test_log_axes_label_powers_of_ten_as_plain_text() -> None:
+    from matplotlib.figure import Figure
+
+    from exifbench.reports.renderers.plots import figure_bytes, log_tick
+
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([1, 2, 3], [0.01, 1.0, 100.0])
+    ax.set_yscale("log")
+    svg = figure_bytes(fig, "svg").decode()
+    labels = [label.get_text() for label in ax.get_yticklabels() if label.get_text()]
+    assert "10⁰" in labels and "10²" in labels and "10⁻²" in labels
+    assert "mathdefault" not in svg and "mathdefault" not in "".join(labels)
+    assert (log_tick(10.0), log_tick(0.001), log_tick(20.0), log_tick(0.0)) == ("10¹", "10⁻³", "", "")

@@ -8,6 +8,7 @@ Each plot function takes a :class:`RunReport` (statistics computed once) and ret
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
@@ -17,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from exifbench.reports.analysis.report import RunReport
 from exifbench.reports.documents.runs import RunResult, RunSet
@@ -214,6 +216,17 @@ PLOTS: dict[str, Callable[[RunReport], Figure]] = {
 """Every plot, by file stem."""
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_tick(value: float, position: int | None = None) -> str:
+    """A log axis's tick label as plain text: ``10¹``, ``10⁻²`` at powers of ten, nothing elsewhere."""
+    if value <= 0:
+        return ""
+    exponent = round(math.log10(value))
+    return f"10{str(exponent).translate(SUPERSCRIPTS)}" if math.isclose(value, 10.0**exponent, rel_tol=1e-9) else ""
+
+
 def figure_bytes(fig: Figure, fmt: str, dpi: int = 110) -> bytes:
     """The figure rendered as ``png`` or ``svg``: no timestamps, fixed SVG id salt, so re-renders diff cleanly.
 
@@ -221,6 +234,11 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = 110) -> bytes:
     would reject ``$\\x$`` with a traceback), and control characters other than line breaks are spelled out."""
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    for ax in fig.axes:  # log axes' own labels are mathtext ($\mathdefault{10^{1}}$), which is not parsed here
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_major_formatter(FuncFormatter(log_tick))
+                axis.set_minor_formatter(NullFormatter())
     for text in fig.findobj(Text):
         text.set_parse_math(False)
         text.set_text("\n".join(map(visible, text.get_text().split("\n"))))  # tick labels: spelled where they are set
