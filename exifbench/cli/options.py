@@ -26,9 +26,18 @@ Folder = Annotated[
     Optional[Path],
     typer.Argument(metavar="DIR", help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).", show_default=False),
 ]
+def at_least_one(value: int | None) -> int | None:
+    """``--workers``: 1 or more, else one red line (not click's usage text)."""
+    if value is not None and value < 1:
+        from exifbench.cli.console import fail
+
+        raise fail(f"--workers must be at least 1, got {value}")
+    return value
+
+
 Workers = Annotated[
     Optional[int],
-    typer.Option(min=1, show_default=False, help="Worker threads/processes per pool [default: each strategy's own: 4 for threadpool, "
+    typer.Option(callback=at_least_one, show_default=False, help="Worker threads/processes per pool [default: each strategy's own: 4 for threadpool, "
                  "lazy and process, 2 for dask; viewport sizes itself to the storage's queue depth, 64 with no queue limit, "
                  "4 on local storage]."),
 ]  # fmt: skip

@@ -39,14 +39,16 @@ from exifbench.reports.renderers.comparison import failed_files, loader_output, 
 from exifbench.reports.renderers.table import render_table
 from exifbench.datasets import Dataset
 from exifbench.datasets.patterns.pattern import Pattern
-from exifbench.harness.bench import BenchConfig, run_bench
+from exifbench.harness.bench import BenchConfig, UnusedOption, run_bench
 from exifbench.harness.launches import Launch, run_launches
 from exifbench.harness.leaks import Running
 from exifbench.harness.replay import check_ui
-from exifbench.strategies import expand_names
+from exifbench.strategies import expand_names, resolve
 
 REFERENCE = "sync"
 """What a single strategy is run beside: the original loader."""
+OPTION_FLAGS = {"cache_size": "--cache-size", "cache_enabled": "--cache/--no-cache", "scheduler": "--scheduler", "cache_dir": "--cache-dir"}
+"""The strategy options as the user gave them."""
 ERROR_LINES = 20
 """Files with errors printed to the terminal; the result document and report.html list every one."""
 
@@ -96,6 +98,8 @@ def run(
     """
     running = Running.now()
     names = expand_names(strategy)
+    for name in names:
+        resolve(name)  # a misspelled name is one line now, before the dataset is made
     if reference and len(names) == 1 and names != [REFERENCE] and launches == 1:
         names = [REFERENCE, *names]  # one strategy alone has nothing to be judged against
         say(f"{REFERENCE} runs too, as the reference the recommendation and 'vs {REFERENCE}' are measured against (--no-reference: only {shown(names[1])})")
@@ -123,27 +127,30 @@ def run(
     spec = parse_equality(equality or PILLOW, normalize)
     replay_pattern = load_pattern(pattern)
     dataset = dataset_for(folder, storage, extensions)
-    config = BenchConfig(
-        strategies=names,
-        workers=workers,
-        repeat=repeat,
-        on_not_ready=on_not_ready,
-        storage=dataset.storage,
-        storage_via=dataset.via,
-        extractors=extractors,
-        options=options,
-        cold=cold,
-        tick_ms=tick_ms,
-        switch_interval_s=switch_interval,
-        hook=profiler,
-        ui=ui,
-        grab_dir=out,
-        on_loader_error=on_loader_error,
-        none_means=none_means,
-        equality=spec,
-    )
+    try:
+        config = BenchConfig(
+            strategies=names,
+            workers=workers,
+            repeat=repeat,
+            on_not_ready=on_not_ready,
+            storage=dataset.storage,
+            storage_via=dataset.via,
+            extractors=extractors,
+            options=options,
+            cold=cold,
+            tick_ms=tick_ms,
+            switch_interval_s=switch_interval,
+            hook=profiler,
+            ui=ui,
+            grab_dir=out,
+            on_loader_error=on_loader_error,
+            none_means=none_means,
+            equality=spec,
+        )
+    except UnusedOption as unused:  # named by its flag here, by its keyword in BenchConfig
+        raise unused.as_flag(OPTION_FLAGS[unused.option]) from None
     show_dataset(dataset, replay_pattern)
-    if folder is not None and choice == StorageChoice():
+    if folder is not None and storage == StorageChoice():
         say(f"storage: {shown(dataset.storage.describe())} — the folder as it is, the page cache warm, so slow storage does not "
             f"show; measure yours and replay it: exifbench storage measure {shown(str(folder))} --out my-storage.toml, then "
             f"exifbench run --storage my-storage.toml {shown(str(folder))}")  # fmt: skip

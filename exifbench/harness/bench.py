@@ -58,6 +58,17 @@ class ReplayHook(Protocol):
         """Called with the run just made (it may add to ``run.extra``)."""
 
 
+class UnusedOption(ExifbenchError):
+    """A strategy option none of the chosen strategies takes; a command line names it by its flag (:meth:`as_flag`)."""
+
+    def __init__(self, option: str, strategies: list[str], flag: str | None = None) -> None:
+        self.option, self.strategies = option, strategies
+        super().__init__(f"{flag or f'option {option!r}'} is taken by none of the strategies {', '.join(strategies)}")
+
+    def as_flag(self, flag: str) -> UnusedOption:
+        return UnusedOption(self.option, self.strategies, flag)
+
+
 @dataclass
 class BenchConfig:
     """Everything that defines a run besides the dataset and the pattern; checks itself when made.
@@ -113,7 +124,7 @@ class BenchConfig:
             raise ExifbenchError(f"switch_interval_s must be above 0 seconds, got {self.switch_interval_s}")
         for option in self.options:
             if not any(accepts(cls, option) for cls in classes.values()):
-                raise ExifbenchError(f"option {option!r} is taken by none of the strategies {', '.join(self.strategies)}")
+                raise UnusedOption(option, self.strategies)
         if self.on_loader_error not in (None, *ON_LOADER_ERROR):
             raise ExifbenchError(f"--on-loader-error must be one of {', '.join(ON_LOADER_ERROR)}, got {self.on_loader_error!r}")
         if self.none_means not in (None, *NONE_MEANS):

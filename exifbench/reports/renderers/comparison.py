@@ -204,11 +204,11 @@ def verdicts(report: RunReport) -> list[str]:
     per_open: dict[str, list[str]] = {}
     for s in summaries:
         if s.io:
-            figures = (f"{fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 4)} bytes in "
-                       f"{fmt.number(s.io['reads'] / max(1.0, s.io['opens']), 2)} read requests per open")  # fmt: skip
+            figures = (f"{fmt.number(s.io['bytes'] / max(1.0, s.io['opens']), 4)} bytes over "
+                       f"{fmt.number(s.io['reads'] / max(1.0, s.io['opens']), 2)} read requests on average")  # fmt: skip
             per_open.setdefault(figures, []).append(s.strategy)
     if per_open:
-        lines.append("I/O counted by the storage daemon: " + "; ".join(f"{figures} for {_names(names)}" for figures, names in per_open.items()) + ".")
+        lines.append("I/O counted by the storage daemon, per file opened: " + "; ".join(f"{figures} for {_names(names)}" for figures, names in per_open.items()) + ".")
     return lines
 
 

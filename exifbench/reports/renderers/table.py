@@ -29,7 +29,7 @@ def _table(title: str, headers: tuple[str, ...], rows: list[list[str]], numeric:
     name_width = max(len(line) for cell in [headers[0], *names] for line in cell.split("\n"))
     table.add_column(headers[0], no_wrap=True, min_width=name_width)
     for i, header in enumerate(headers[1:], start=1):
-        table.add_column(header.replace(" ", "\n"), justify="right" if i in numeric else "left", overflow="fold",
+        table.add_column(header, justify="right" if i in numeric else "left", overflow="fold",
                          width=widths[i - 1] if widths else None)  # fmt: skip
     for n, row in enumerate(rows):
         cells = [names[n], *map(shown, row[1:])]
@@ -71,14 +71,15 @@ def _fitted(width: int | None, title: str, headers: tuple[str, ...], rows: list[
         measured = _measure(table)
     columns = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)][1:]
     shortest = [max(len(word) for text in column for word in text.split()) for column in columns]
-    natural = [max(len(column[0].split(" ")[0]), *(len(text) for text in column[1:])) for column in columns]
+    cells = [max(len(text) for text in column[1:]) if column[1:] else 0 for column in columns]
     widths = list(shortest)
     room = width - (measured.minimum - sum(shortest))
     if sum(shortest) > room:  # too narrow for whole words: rich folds them, within the width
         return table
-    while sum(widths) < room and any(w < n for w, n in zip(widths, natural)):
-        lacking = max(range(len(widths)), key=lambda i: natural[i] - widths[i])
-        widths[lacking] += 1
+    for natural in ([max(w, c) for w, c in zip(shortest, cells)], [max(c, len(column[0])) for c, column in zip(cells, columns)]):
+        while sum(widths) < room and any(w < n for w, n in zip(widths, natural)):  # the cells whole first, then the headers
+            lacking = max(range(len(widths)), key=lambda i: natural[i] - widths[i])
+            widths[lacking] += 1
     return _table(title, headers, rows, numeric, caption, colours, break_names, widths)
 
 

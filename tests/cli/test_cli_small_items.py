@@ -1,0 +1,50 @@
+"""The small things a first user trips on: each is one line, names the user's flag, reads at 120 columns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from typer.testing import CliRunner
+
+from exifbench.cli import app
+from exifbench.datasets.storage.io import IoCounts
+from exifbench.reports.analysis.report import analyze
+from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.renderers.comparison import verdicts
+from exifbench.reports.renderers.table import render_table
+from slow_strategies import fake_run
+
+runner = CliRunner()
+
+
+def lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def test_workers_zero_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--workers", "0", str(tmp_path)])
+    assert result.exit_code == 2 and lines(result.output) == ["error: --workers must be at least 1, got 0"]
+
+
+def test_a_misspelled_strategy_is_suggested(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "-s", "threadpol", str(tmp_path)])
+    assert result.exit_code == 2 and "did you mean 'threadpool'?" in result.output and len(lines(result.output)) == 1
+
+
+def test_the_header_stays_on_one_line_at_120_columns() -> None:
+    report = analyze(RunSet([fake_run("sync", 1.0), fake_run("threadpool", 0.001, not_ready=40)]))
+    console = Console(width=120, record=True)
+    console.print(render_table(report, width=120))
+    text = console.export_text()
+    assert "time to EXIF p90" in text and "frames missed" in text and "EXIF equal" in text
+    narrow = Console(width=80, record=True)
+    narrow.print(render_table(report, width=80))
+    assert "all 22" in narrow.export_text()  # the cells stay whole when the headers must wrap
+
+
+def test_io_reads_as_bytes_over_read_requests_per_file_opened() -> None:
+    io = IoCounts({"a.jpg": (2, 3, 12_212)}).to_dict()
+    report = analyze(RunSet([replace(fake_run("sync", 1.0), io=io)]))
+    assert "I/O counted by the storage daemon, per file opened: 6,106 bytes over 1.5 read requests on average for sync." in verdicts(report)
