@@ -37,7 +37,7 @@ def test_run_all_writes_the_result_document(corpus_copy: Path, tmp_path: Path) -
 
 def test_single_strategy_document_and_user_class(corpus_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "one.json"
-    result = runner.invoke(app, ["run", "-s", "tests.user_loaders:DictLoader", str(corpus_copy), "--json", str(out)])
+    result = runner.invoke(app, ["run", "-s", "tests.user_loaders:DictLoader", "--no-reference", str(corpus_copy), "--json", str(out)])
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["schema"] == "exifbench.run/1" and doc["strategy"] == "tests.user_loaders:DictLoader"
@@ -46,8 +46,8 @@ def test_single_strategy_document_and_user_class(corpus_copy: Path, tmp_path: Pa
 
 def test_user_mistakes_are_one_red_line_and_exit_2(corpus_copy: Path, tmp_path: Path) -> None:
     cases = [
-        (["run", "-s", "nope", str(corpus_copy)], "unknown strategy 'nope'"),
-        (["run", "-s", "tests.user_loaders:NotALoader", str(corpus_copy)], "does not implement the loader protocol"),
+        (["run", "-s", "nope", "--no-reference", str(corpus_copy)], "unknown strategy 'nope'"),
+        (["run", "-s", "tests.user_loaders:NotALoader", "--no-reference", str(corpus_copy)], "does not implement the loader protocol"),
         (["run", str(tmp_path / "missing")], "missing: no such folder"),
         (["run", "--pattern", str(tmp_path / "nope.json"), str(corpus_copy)], "nope.json: cannot read pattern"),
         (["run", "--on-not-ready", "panic", str(corpus_copy)], "on_not_ready must be one of"),

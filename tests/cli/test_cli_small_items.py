@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,3 +49,15 @@ def test_io_reads_as_bytes_over_read_requests_per_file_opened() -> None:
     io = IoCounts({"a.jpg": (2, 3, 12_212)}).to_dict()
     report = analyze(RunSet([replace(fake_run("sync", 1.0), io=io)]))
     assert "I/O counted by the storage daemon, per file opened: 6,106 bytes over 1.5 read requests on average for sync." in verdicts(report)
+
+
+def test_one_strategy_runs_beside_sync_with_a_recommendation(corpus_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["run", "-s", "threadpool", "--io-latency", "1", str(corpus_copy), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "sync runs too, as the reference" in result.output and "reference" in result.output
+    after_table = result.output.split("equals the original loader's.")[1].strip().splitlines()[0]
+    assert after_table.startswith("Recommendation: ")
+    assert [run["strategy"] for run in json.loads(out.read_text())["runs"]] == ["sync", "threadpool"]
+    folder = runner.invoke(app, ["run", "-s", "threadpool", "--no-reference", str(corpus_copy)])
+    assert f"exifbench storage measure {corpus_copy} --out my-storage.toml" in folder.output.replace("\n  ", " ")

@@ -234,7 +234,7 @@ def test_launches_through_the_cli(corpus_copy: Path, tmp_path: Path) -> None:
 def test_a_file_touched_between_launches_is_read_again(corpus_copy: Path, tmp_path: Path) -> None:
     touched = sorted(corpus_copy.glob("*.jpg"))[0].name
     out = tmp_path / "touched.json"
-    result = runner.invoke(app, ["run", "-s", "persistent", "--launches", "2", "--storage", "local", "--touch", touched,
+    result = runner.invoke(app, ["run", "-s", "persistent", "--no-reference", "--launches", "2", "--storage", "local", "--touch", touched,
                                  "--json", str(out), str(corpus_copy)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"before launch 2: touched {corpus_copy / touched}" in result.output
@@ -245,9 +245,9 @@ def test_a_file_touched_between_launches_is_read_again(corpus_copy: Path, tmp_pa
 
 
 def test_launches_refuse_repeat_and_a_missing_touch(corpus_copy: Path) -> None:
-    repeat = runner.invoke(app, ["run", "-s", "persistent", "--launches", "2", "--repeat", "2", str(corpus_copy)])
+    repeat = runner.invoke(app, ["run", "-s", "persistent", "--no-reference", "--launches", "2", "--repeat", "2", str(corpus_copy)])
     assert repeat.exit_code == 2 and "--repeat" in repeat.output
-    missing = runner.invoke(app, ["run", "-s", "persistent", "--launches", "2", "--touch", "nope.jpg", str(corpus_copy)])
+    missing = runner.invoke(app, ["run", "-s", "persistent", "--no-reference", "--launches", "2", "--touch", "nope.jpg", str(corpus_copy)])
     assert missing.exit_code == 2 and "nope.jpg" in missing.output
 
 

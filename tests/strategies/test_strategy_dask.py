@@ -113,7 +113,7 @@ def test_cli_run_dask_with_an_unreachable_scheduler_is_one_line(corpus_copy: Pat
     from exifbench.cli import app
 
     monkeypatch.setattr(dask_strategy, "CONNECT_TIMEOUT_S", 1.0)
-    result = CliRunner().invoke(app, ["run", "-s", "dask", str(corpus_copy), "--scheduler", "tcp://127.0.0.1:9"])
+    result = CliRunner().invoke(app, ["run", "-s", "dask", "--no-reference", str(corpus_copy), "--scheduler", "tcp://127.0.0.1:9"])
     assert "failed: strategy 'dask' (repeat 0): dask: cannot start or reach tcp://127.0.0.1:9" in " ".join(result.output.split())
 
 
