@@ -10,7 +10,7 @@ from exifbench.errors import ExifbenchError
 from exifbench.reports.analysis.advice import advise
 from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.analysis.floor import first_read_ms, not_ready_floor, run_floor
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import FAILED, PASSED, Criterion
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.reports.renderers.advice import recommendation

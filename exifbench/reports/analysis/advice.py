@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from exifbench.reports.analysis.decide import criteria
 from exifbench.reports.analysis.floor import Floor, not_ready_floor
-from exifbench.reports.analysis.policy import Policy
+from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import FAILED, INCONCLUSIVE, Criterion
 from exifbench.reports.documents.runs import RunSet
 
