@@ -18,23 +18,22 @@ from typer.core import TyperGroup
 
 from exifbench import __version__
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("run", "Replay the access pattern against each strategy and measure main-thread blocking."),
-    "strategies": ("strategies", "List the built-in strategies, what -s all runs, and how to name your own class (module:Class)."),
-    "sweep": ("sweep", "Replay every configuration of a matrix (strategy × workers × extractor × storage × pattern), interleaved; name the Pareto front (blocking, time-to-EXIF p50, lag p99) and what to ship on each storage."),
-    "gate": ("gate", "Fail on a regression against the loader's own baseline, or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input."),
-    "decide": ("decide", "Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT."),
-    "report": ("report", "Re-render any saved document without re-running, and print what the command that made it printed: a run set's table and verdict, a gate verdict, a decision, a peers report or a sweep's answer and table."),
-    "export": ("export", "Every strategy's gate metrics (blocking, frames, time-to-EXIF, I/O counts...) in another tool's format."),
-    "record": ("record", "Run ``command`` with ``call`` recorded; save the pattern at ``out`` (see the module's docstring)."),
-    "history": ("history", "List each metric over the saved runs of every series, with detected change points."),
-    "datasets": ("datasets", "Make and inspect image folders to replay on."),
-    "storage": ("storage", "Storage profiles and mounts."),
-    "cache": ("cache", "The persistent strategy's metadata cache: show it, clear it."),
-    "peers": ("peers", "Pillow, the fast path, exifread and exiftool (-stay_open) on the same files, throughput first."),
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("run", "run", "Replay the access pattern against each strategy and measure main-thread blocking."),
+    "strategies": ("strategies", "strategies", "List the built-in strategies, what -s all runs, and how to name your own class (module:Class)."),
+    "sweep": ("sweep", "sweep", "Replay every configuration of a matrix (strategy × workers × extractor × storage × pattern), interleaved; name the Pareto front (blocking, time-to-EXIF p50, lag p99) and what to ship on each storage."),
+    "gate": ("gate", "gate", "Fail on a regression against the loader's own baseline, or any EXIF mismatch: exit 0 pass, 1 fail, 2 bad input."),
+    "decide": ("decide", "decide", "Roll a candidate out in phases (small, then full) and decide ENABLE / HOLD / REJECT."),
+    "report": ("report", "report", "Re-render any saved document without re-running, and print what the command that made it printed: a run set's table and verdict, a gate verdict, a decision, a peers report or a sweep's answer and table."),
+    "export": ("export", "export", "Every strategy's gate metrics (blocking, frames, time-to-EXIF, I/O counts...) in another tool's format."),
+    "record": ("record", "record", "Run COMMAND with --call recorded (a sitecustomize hook on PYTHONPATH: no edit to the app), and write the calls as a pattern: each one's file, the time since the call before it ended, its thread and its blocking flag."),
+    "history": ("history", "history", "List each metric over the saved runs of every series, with detected change points."),
+    "datasets": ("datasets", "datasets_app", "Make and inspect image folders to replay on."),
+    "storage": ("storage", "storage_app", "Storage profiles and mounts."),
+    "cache": ("cache", "cache_app", "The persistent strategy's metadata cache: show it, clear it."),
+    "peers": ("peers", "peers", "Pillow, the fast path, exifread and exiftool (-stay_open) on the same files, throughput first."),
 }
-"""Every command: its module in :mod:`exifbench.cli` (holding a function or a ``typer.Typer`` of the same name,
-``<name>_app`` for a group) and the one-line help ``exifbench -h`` shows without importing it (a test keeps each
+"""Every command: its module in :mod:`exifbench.cli`, the function or ``typer.Typer`` (a group) there, and the one-line help ``exifbench -h`` shows without importing it (a test keeps each
 line equal to the command's own)."""
 
 
@@ -44,8 +43,8 @@ CONTEXT_SETTINGS: dict[str, dict[str, Any]] = {"record": {"ignore_unknown_option
 
 def load_command(name: str) -> click.Command:
     """The click command ``name``, its module imported now."""
-    module = importlib.import_module(f"exifbench.cli.{COMMANDS[name][0]}")
-    found = getattr(module, f"{name}_app", None) or getattr(module, name)
+    module_name, attribute, _ = COMMANDS[name]
+    found = getattr(importlib.import_module(f"exifbench.cli.{module_name}"), attribute)
     if isinstance(found, typer.Typer):
         group = typer.main.get_group(found)
         group.name = name
@@ -92,7 +91,7 @@ class LazyGroup(TyperGroup):
         """``-h``'s command list, no command imported."""
         with formatter.section("Commands"):
             limit = formatter.width - 6 - max(map(len, COMMANDS))
-            formatter.write_dl([(name, click.utils.make_default_short_help(short, limit)) for name, (_, short) in COMMANDS.items()])
+            formatter.write_dl([(name, click.utils.make_default_short_help(short, limit)) for name, (_, _, short) in COMMANDS.items()])
 
 
 app = typer.Typer(

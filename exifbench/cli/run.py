@@ -35,7 +35,7 @@ from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.reports.renderers.setup import cold_text, extractor_text, loader_summary
 from exifbench.reports import format as fmt
 from exifbench.reports.renderers.advice import recommendation
-from exifbench.reports.renderers.comparison import failed_files, loader_output, seen_by, strategy_name, verdicts
+from exifbench.reports.renderers.comparison import failed_files, loader_output, pooled_name, seen_by, verdicts
 from exifbench.reports.renderers.table import render_table
 from exifbench.datasets import Dataset
 from exifbench.datasets.patterns.pattern import Pattern
@@ -225,7 +225,7 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
     runs = report.runs
     console.print(render_table(report, wide, width=console.width))
     if report.advice is not None:
-        say(shown(recommendation(report.advice, {s.strategy: strategy_name(s) for s in report.summaries})))
+        say(shown(recommendation(report.advice, {s.strategy: pooled_name(s) for s in report.summaries})))
     for line in verdicts(report):
         say(shown(line))
     failed = failed_files(runs)

@@ -394,11 +394,14 @@ def fuse_overhead_us(mount: Mounted, plan: ReplayPlan) -> float:
 
 
 def _relocate(run: RunResult, mount_root: str, plain_root: str) -> None:
-    """Name files by their real place, not the temporary mount point, in errors and mismatches."""
+    """Name files by their real place, not the temporary mount point, in errors and mismatches — their paths and
+    the messages that quote a path (Pillow's ``cannot identify image file '<mount>/x.jpg'``)."""
     for item in [*run.errors, *run.equality["mismatches"]]:
         path = item.get("path")
         if isinstance(path, str) and path.startswith(mount_root):
             item["path"] = plain_root + path[len(mount_root):]
+        if isinstance(item.get("error"), str):
+            item["error"] = item["error"].replace(mount_root + "/", plain_root + "/")
 
 
 def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> str:

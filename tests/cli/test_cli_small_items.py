@@ -61,3 +61,14 @@ def test_one_strategy_runs_beside_sync_with_a_recommendation(corpus_copy: Path, 
     assert [run["strategy"] for run in json.loads(out.read_text())["runs"]] == ["sync", "threadpool"]
     folder = runner.invoke(app, ["run", "-s", "threadpool", "--no-reference", str(corpus_copy)])
     assert f"exifbench storage measure {corpus_copy} --out my-storage.toml" in folder.output.replace("\n  ", " ")
+
+
+def test_error_lines_name_the_users_file_not_the_mount(corpus_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    first = sorted(corpus_copy.rglob("*.jpg"))[0]
+    (folder / "real.jpg").write_bytes(first.read_bytes())
+    (folder / "text.jpg").write_text("not an image")
+    result = runner.invoke(app, ["run", "-s", "sync", "--io-latency", "1", str(folder)])
+    assert f"cannot identify image file '{folder / 'text.jpg'}'" in result.output.replace("\n  ", " ")
+    assert "exifbench-mount" not in result.output

@@ -44,7 +44,7 @@ def test_no_command_module_imports_a_heavy_library(command: str) -> None:
 
 
 def test_help_lists_each_command_with_its_own_short_help() -> None:
-    for name, (_, short) in COMMANDS.items():
+    for name, (_, _, short) in COMMANDS.items():
         assert make_default_short_help(short, 1000) == load_command(name).get_short_help_str(1000), name
     result = CliRunner().invoke(app, ["-h"])
     assert result.exit_code == 0

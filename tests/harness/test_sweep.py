@@ -207,7 +207,8 @@ def test_sweep_takes_every_option_run_takes() -> None:
     from exifbench.cli.run import run
     from exifbench.cli.sweep import sweep
 
-    assert set(inspect.signature(run).parameters) <= set(inspect.signature(sweep).parameters)
+    only_run = {"reference"}  # run -s X adds sync unless --no-reference; a sweep always runs sync on each storage
+    assert set(inspect.signature(run).parameters) - only_run <= set(inspect.signature(sweep).parameters)
 
 
 def test_cli_sweep_passes_run_options_to_every_configuration(tiny: Path, tmp_path: Path) -> None:
@@ -230,3 +231,14 @@ def test_cli_sweep_passes_run_options_to_every_configuration(tiny: Path, tmp_pat
     assert "threadpool ×4 " in result.output and "×4 ×4" not in result.output  # the pool named once
     series = [path for path in history.iterdir() if path.is_dir()]  # one fingerprint: local storage, default workers
     assert len(series) == 1 and RunSet.load(next(series[0].glob("2*.json"))).strategies == ["threadpool", "viewport", "sync"]
+
+
+def test_console_ends_with_decides_recommendation_per_storage() -> None:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(render_console(analyze_sweep(constructed())))
+    text = console.export_text()
+    after_table = text[text.rindex("lazy ×64"):].splitlines()[1:]
+    recommendations = [line for line in after_table if line.startswith("Recommendation:")]
+    assert len(recommendations) == 2  # original and hdd
+    assert recommendations[0].startswith("Recommendation: ship threadpool ×64")
+    assert recommendations[1].startswith("Recommendation: nothing measured here meets decide's criteria") and "closest: threadpool ×4" in recommendations[1]

@@ -118,6 +118,7 @@ class StorageModel:
         """The model's figures for the run document (without the test-only ``read_log``)."""
         data = asdict(self)
         data.pop("read_log")
+        data["first_read_ms"] = list(self.first_read_ms)  # as JSON gives it back
         return data
 
 

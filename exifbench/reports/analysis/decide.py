@@ -30,7 +30,7 @@ from exifbench.reports.analysis.metrics import baseline_exif, charged, parts_ms,
 from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
-from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
+from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, RESOURCES, Criterion, PhaseVerdict
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
 
@@ -48,7 +48,7 @@ def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy:
 def criteria(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> list[Criterion]:
     """decide's criteria for a candidate's runs against the reference's; ``leaks`` and ``memory`` only when every
     run carries ``extra["resources"]`` (a rollout's runs do, a plain ``run``'s do not)."""
-    resources = all("resources" in run.extra for run in [*mine, *ref])
+    resources = all(_has_resources(run) for run in [*mine, *ref])
     calls = max(run.calls for run in mine)
     return [
         _equality(mine),
@@ -62,6 +62,15 @@ def criteria(mine: list[RunResult], ref: list[RunResult], reference: str, policy
         *([_memory(mine, ref, reference, policy)] if resources else []),
         _storage(mine, ref, reference),
     ]
+
+
+def _has_resources(run: RunResult) -> bool:
+    """Whether the run measured its resources (a rollout's do; in a plain run set they are not checked on load)."""
+    try:
+        RESOURCES(run.extra.get("resources"), "resources")
+    except ExifbenchError:
+        return False
+    return True
 
 
 def rejudge(phase: PhaseVerdict, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:

@@ -27,8 +27,9 @@ def recommendation(advice: Advice, names: Mapping[str, str] | None = None) -> st
         text = (f"Recommendation: ship {_name(ship, names)}{_where(advice)} — it meets all {len(ship.criteria)} of "
                 f"decide's criteria measured here against {advice.reference}")  # fmt: skip
         if ship.unconfirmed:
+            candidate = "" if " " in ship.strategy else f" --candidate {ship.strategy}"  # a sweep's label names settings too
             text += (f"; {', '.join(c.name for c in ship.unconfirmed)} not yet shown significant: confirm with "
-                     f"exifbench decide --candidate {ship.strategy}")  # fmt: skip
+                     f"exifbench decide{candidate}")  # fmt: skip
         return text + "."
     closest = advice.closest
     assert closest is not None  # an advice has at least one standing

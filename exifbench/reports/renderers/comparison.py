@@ -29,8 +29,12 @@ CONVENTION = ("blocking: the main thread's total time inside the loader — its 
 def strategy_name(s: StrategySummary) -> str:
     """The name with its pool size (``threadpool ×4``), marked when the runs were incomplete or not charged the
     storage model."""
-    pool = "" if s.workers is None else f" ×{s.workers}"
-    return s.strategy + pool + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)")
+    return pooled_name(s) + ("" if s.complete else " (incomplete)") + ("" if s.charged else " (not charged)")
+
+
+def pooled_name(s: StrategySummary) -> str:
+    """The name with its pool size: ``threadpool ×4``."""
+    return s.strategy + ("" if s.workers is None else f" ×{s.workers}")
 
 
 def main_row(s: StrategySummary, reference: str = "sync") -> list[str]:

@@ -20,6 +20,7 @@ from exifbench.reports.documents.sweep import SweepResults, Thresholds
 from exifbench.escape import shown, visible
 from exifbench.files import write_atomic
 from exifbench.reports.format import compared_with, duration, less_or_more, number
+from exifbench.reports.renderers.advice import recommendation
 from exifbench.reports.renderers.plots import LOG_FLOOR_MS, save_figure
 from exifbench.reports.renderers.table import render_table
 
@@ -98,7 +99,12 @@ def render_console(analysis: SweepAnalysis) -> RenderableType:
         lines.append(Text("interrupted or failed: the sweep is incomplete (complete: false)", style="yellow"))
     if "equal" in dropped:
         lines.append(Text("Every configuration returned the original loader's dicts."))
-    return Group(*lines, Text(""), table)
+    return Group(*lines, Text(""), table, *(Text(visible(line)) for line in recommendations(analysis.sweep)))
+
+
+def recommendations(sweep: SweepResults) -> list[str]:
+    """Per storage (and pattern), what to ship by decide's criteria against that storage's sync (as ``run`` says it)."""
+    return [recommendation(report.advice) for _, report in group_reports(sweep) if report.advice is not None]
 
 
 def render_wide(sweep: SweepResults, width: int | None = None) -> list[RenderableType]:
@@ -113,6 +119,7 @@ def render_markdown(analysis: SweepAnalysis) -> str:
     lines = ["# Sweep", "", *(f"- {verdict_line(v, analysis.sweep.thresholds)}" for v in analysis.verdicts), ""]
     lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(p, id(p) in front)) + " |" for p in analysis.points]
+    lines += ["", *(f"- {line}" for line in recommendations(analysis.sweep))]
     lines += ["", "![Pareto front](pareto.png)", "", f"Thresholds: {thresholds_text(analysis.sweep.thresholds)}.", ""]
     return "\n".join(lines)
 
