@@ -187,7 +187,7 @@ def test_a_candidate_the_storage_model_did_not_charge_holds() -> None:
     phase = judge_phase("full", runs_of(own_reads, sync), "pool", "sync", Policy())
     assert phase.decision == HOLD
     assert [c.name for c in phase.criteria if c.status != "pass"] == ["storage"]
-    assert "charged to sync only" in phase.criteria[-1].measured
+    assert "charged to sync only" in measured(phase.criteria[-1])
 
 
 def test_long_tasks_and_frozen_frames_hold() -> None:
