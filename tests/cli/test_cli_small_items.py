@@ -56,8 +56,11 @@ def test_one_strategy_runs_beside_sync_with_a_recommendation(corpus_copy: Path, 
     result = runner.invoke(app, ["run", "-s", "threadpool", "--io-latency", "1", str(corpus_copy), "--json", str(out)])
     assert result.exit_code == 0, result.output
     assert "sync runs too, as the reference" in result.output and "reference" in result.output
-    after_table = result.output.split("equals the original loader's.")[1].strip().splitlines()[0]
-    assert after_table.startswith("Recommendation: ")
+    lines = result.output.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Recommendation: "))
+    caption = next(i for i, line in enumerate(lines) if line.startswith("blocking: the main thread's"))
+    assert caption < first and not any(line.startswith(("threadpool", "Equality", "Errors")) for line in lines[caption:first])
+    assert first < next(i for i, line in enumerate(lines) if line.startswith("threadpool blocks"))  # first after the table
     assert [run["strategy"] for run in json.loads(out.read_text())["runs"]] == ["sync", "threadpool"]
     folder = runner.invoke(app, ["run", "-s", "threadpool", "--no-reference", str(corpus_copy)])
     assert f"exifbench storage measure {corpus_copy} --out my-storage.toml" in folder.output.replace("\n  ", " ")

@@ -22,7 +22,7 @@ from exifbench.harness.bench import BenchConfig
 from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import ENABLE, HOLD, REJECT, Decision
-from exifbench.reports.renderers.criteria import measured
+from exifbench.reports.renderers.criteria import measured, requirement
 from exifbench.reports.renderers.decision import headline
 from exifbench.harness.rollout import run_watched
 from exifbench.harness.leaks import Watch
@@ -287,7 +287,7 @@ def judged_equality(spec: str, mismatches: tuple[dict[str, str], ...] = (), base
         run.config["equality"] = parse_equality(spec, reference="base").to_dict()
         run.equality["baseline_exif"] = baseline_exif
     criterion = judge_phase("full", RunSet(runs), "pool", "base", Policy()).criteria[0]
-    return criterion.requirement, criterion.measured, criterion.outcome
+    return requirement(criterion), measured(criterion), criterion.outcome
 
 
 def test_the_equality_criterion_names_the_equality_and_the_field() -> None:
