@@ -30,6 +30,7 @@ from exifbench.datasets.storage.model import StorageChoice
 from exifbench.errors import ExifbenchError
 from exifbench.harness.bench import BenchConfig, run_bench, storage_mount
 from exifbench.reports.analysis.metrics import median_run
+from exifbench.reports.documents.equality import parse_equality
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.reports.renderers import export  # a module: a pytest_* name imported here would be taken for a hook
 
@@ -100,6 +101,8 @@ def replay_runs(
     extractor: str = "pillow",
     ui: str = "probe",
     options: dict[str, Any] | None = None,
+    equality: str = "pillow",
+    normalize: str | None = None,
     benchmark: Any = None,
 ) -> RunSet:
     """Replay ``pattern`` (a name, a file, a :class:`Pattern`; default ``startup-593``) on ``folder`` ``repeat``
@@ -108,13 +111,15 @@ def replay_runs(
     ``storage`` is a profile (``local``, ``nfs``, ``original``...; see ``exifbench storage profiles``) and
     ``io_latency_ms`` overrides its latency; charged through the FUSE mount where FUSE is available (so a loader
     that reads files itself pays it too), else in-process (``run.config["storage_charged"]`` says whether it did).
-    ``extractor``, ``ui``, ``workers``, ``on_not_ready`` and ``options`` (``cache_size``...) are ``run``'s options.
+    ``extractor``, ``ui``, ``workers``, ``on_not_ready``, ``options`` (``cache_size``...), ``equality``
+    (``pillow``, ``fields:Make,Model``, ``off``) and ``normalize`` (``module:function``) are ``run``'s options.
     ``benchmark``: pytest-benchmark's fixture, given at most once per test; each repeat is then one round, timed
     by the replay alone (see the module's docstring).
     """
     dataset = open_dataset(folder, StorageChoice(storage, io_latency_ms))
     config = BenchConfig([strategy], workers=workers, repeat=repeat, on_not_ready=on_not_ready, storage=dataset.storage,
-                         storage_via=dataset.via, extractors=(extractor,), options=dict(options or {}), ui=ui)  # fmt: skip
+                         storage_via=dataset.via, extractors=(extractor,), options=dict(options or {}), ui=ui,
+                         equality=parse_equality(equality, normalize))  # fmt: skip
     replayed = pattern if isinstance(pattern, Pattern) else load_pattern(pattern)
     runs = run_bench(config, dataset.folder, replayed) if benchmark is None else _benchmarked(benchmark, config, dataset.folder, replayed)
     for failure in runs.failed:
@@ -159,7 +164,7 @@ def _benchmarked(benchmark: Any, config: BenchConfig, folder: Any, pattern: Patt
 @pytest.fixture
 def exifbench_replay(request: pytest.FixtureRequest) -> ReplayRunner:
     """A function ``(strategy, folder, pattern=None, io_latency_ms=None, ..., storage=, repeat=, extractor=, ui=,
-    options=, benchmark=) -> RunResult``."""
+    options=, equality=, normalize=, benchmark=) -> RunResult``."""
 
     def runner(*args: Any, **kwargs: Any) -> RunResult:
         runs = replay_runs(*args, **kwargs)

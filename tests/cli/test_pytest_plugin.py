@@ -94,6 +94,20 @@ class SlowToOpenAndClose(SyncLoader):
         super().close()
 '''
 
+APP_SHAPES = '''
+from exifbench.strategies.sync import SyncLoader
+
+
+class Shaped(SyncLoader):
+    """An app's own dict shape: ("Make", value) pairs under its own keys, and the normalize that maps them back."""
+
+    def load_exif(self, path, blocking=False):
+        return {f"app.{key}": (key, value) for key, value in super().load_exif(path, blocking).items()}
+
+    def normalize(self, path, exif):
+        return dict(exif.values())
+'''
+
 BENCHMARKED = '''
 from exifbench.datasets.patterns.pattern import startup_pattern
 from timed_loaders import CLOCK_DURING
@@ -110,18 +124,23 @@ def test_mine(exifbench_replay, benchmark):
     assert len(CLOCK_DURING["load"]) >= 24 and min(CLOCK_DURING["load"]) > 0  # the calls and the final drain: all timed
 
 
+def test_equality_by_fields(exifbench_replay):
+    shaped = exifbench_replay("app_shapes:Shaped", PHOTOS, startup_pattern(images=6, page=3), equality="fields:Make,Model")
+    assert shaped.equal and shaped.config["equality"]["fields"] == ["Make", "Model"]
+
+
 def test_plain_benchmark_is_untouched(benchmark):
     benchmark(sum, range(10))
 '''
 
 
 def test_benchmark_times_only_the_replay_and_tracks_each_metric(pytester: pytest.Pytester, corpus_copy: Path) -> None:
-    pytester.makepyfile(timed_loaders=TIMED_LOADERS, test_bench=BENCHMARKED.format(photos=str(corpus_copy)))
+    pytester.makepyfile(timed_loaders=TIMED_LOADERS, app_shapes=APP_SHAPES, test_bench=BENCHMARKED.format(photos=str(corpus_copy)))
     saved = pytester.path / "bench.json"
 
     result = pytester.runpytest("-p", "no:cacheprovider", f"--benchmark-json={saved}")
 
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     benches = {bench["name"]: bench for bench in json.loads(saved.read_text())["benchmarks"]}
     timed = benches["test_mine"]
     assert timed["options"]["timer"] == "replay_clock" and timed["stats"]["rounds"] == 3
