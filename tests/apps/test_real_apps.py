@@ -132,10 +132,12 @@ def test_a_field_the_app_reads_otherwise_fails_naming_it(one: App, corpus_dir: P
 @pytest.mark.parametrize("one", APPS, ids=lambda one: one.name)
 def test_gate_ab_of_two_identical_copies_passes(one: App, traces: dict[str, Path], workspace: Path) -> None:
     result = invoke("gate", "--candidate", one.loader, "--reference", f"base.{one.loader}", "--pattern",
-                    str(traces[one.name]), "--repeat", "5", str(workspace / "photos"))  # fmt: skip
+                    str(traces[one.name]), "--repeat", "5", "--allow-inconclusive", str(workspace / "photos"))  # fmt: skip
 
+    # identical code: no significant regression and equal dicts (over-the-limit noise that is not significant on a
+    # busy shared machine is allowed, as the gate's rule says; a significant one would still fail)
     assert result.exit_code == 0, result.output
-    assert "PASS" in result.output
+    assert "Gate: PASS" in result.output and "equal to the reference" in result.output
 
 
 @pytest.mark.parametrize("one", APPS, ids=lambda one: one.name)
