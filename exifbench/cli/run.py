@@ -21,7 +21,6 @@ from exifbench.cli.options import (
     NoReference,
 )  # fmt: skip
 from exifbench.reports.analysis.report import RunReport, analyze
-from exifbench.datasets.storage.model import StorageChoice
 from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.analysis.outcome import FAILED, OK, Outcome, run_outcome
