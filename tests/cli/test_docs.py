@@ -2,9 +2,9 @@
 source path they name resolves.
 
 A block opened with ```` ```bash runnable ```` must exit 0 when run with bash in a fresh directory laid
-out as the README assumes: ``examples/`` copied in, ``../shared`` beside it, and this interpreter's
-``bin/`` (the repository's ``.venv``) first on ``PATH``. Keep the marked blocks cheap: together under
-two minutes on this project's loaded 2-core machine.
+out as the README assumes: ``examples/`` copied in, the corpus in use at ``../shared/corpus/exif-samples``,
+and this interpreter's ``bin/`` (the repository's ``.venv``) first on ``PATH``. Keep the marked blocks
+cheap: together under two minutes on this project's loaded 2-core machine.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def test_a_runnable_block_runs(where: str, script: str, corpus_dir: Path, tmp_pa
     assert (bin_dir / "exifbench").exists(), f"exifbench is not installed beside {sys.executable}"
     work = tmp_path / "repo"
     shutil.copytree(REPO / "examples", work / "examples")
-    (tmp_path / "shared").symlink_to(corpus_dir.parents[1], target_is_directory=True)
+    (tmp_path / "shared" / "corpus").mkdir(parents=True)
+    (tmp_path / "shared" / "corpus" / "exif-samples").symlink_to(corpus_dir, target_is_directory=True)
     path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {**os.environ, "PATH": path, "COLUMNS": "120", "EXIFBENCH_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.run(
