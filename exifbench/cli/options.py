@@ -176,6 +176,7 @@ def min_effects(spec: str | None) -> dict[str, float]:
                                  f"of {', '.join(METRICS)}")  # fmt: skip
         effects[name] = number
     return effects
+TrustScheduler = Annotated[bool, typer.Option(help="dask: connect to a --scheduler that is not on this machine's loopback (a scheduler can run code in this process: only one you trust).")]
 Scheduler = Annotated[
     Optional[str],
     typer.Option("--scheduler", help="dask: the scheduler of a running cluster, tcp://HOST:PORT (default: $EXIFBENCH_DASK_SCHEDULER, "

@@ -15,7 +15,7 @@ from exifbench.cli.console import (
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
-    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler, TrustScheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, with_storage_options, CacheDir, Launches, Touch,
     EqualityChoice, Normalize,
     NoReference,
@@ -70,6 +70,7 @@ def run(
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
     scheduler: Scheduler = None,
+    trust_scheduler: TrustScheduler = False,
     out: OutDir = None,
     profile: Profile = False,
     timeout: Timeout = None,
@@ -104,7 +105,7 @@ def run(
         say(f"{REFERENCE} runs too, as the reference the recommendation and 'vs {REFERENCE}' are measured against (--no-reference: only {shown(names[1])})")
     extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
-                                             ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
+                                             ("trust_scheduler", trust_scheduler or None), ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
     if launches > 1 and (repeat > 1 or profile):
         raise ExifbenchError(f"--launches replays each strategy once per launch, in its own process: drop {'--repeat' if repeat > 1 else '--profile'}")
     if touch and launches < 2:

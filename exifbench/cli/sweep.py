@@ -12,7 +12,7 @@ from exifbench.cli.console import console, dataset_for, fail, graceful_stop, rep
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
-    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler,
+    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler, TrustScheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, with_storage_options, CacheDir, Launches, Touch,
 )  # fmt: skip
 from exifbench.config import percent
@@ -72,6 +72,7 @@ def sweep(
     cache_size: CacheSize = None,
     cache: CacheEnabled = None,
     scheduler: Scheduler = None,
+    trust_scheduler: TrustScheduler = False,
     out: OutDir = None,
     profile: Profile = False,
     timeout: Timeout = None,
@@ -117,7 +118,7 @@ def sweep(
     if launches > 1 or touch:
         raise ExifbenchError("sweep replays every configuration in this process: --launches and --touch are exifbench run's")
     options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
-                                             ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
+                                             ("trust_scheduler", trust_scheduler or None), ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
     profiler = None
     if profile:
         from exifbench.harness.profiler import ReplayProfiler

@@ -6,6 +6,13 @@ loader is made and closed, every process with it, by :meth:`DaskLoader.close`. W
 ``scheduler="tcp://HOST:PORT"`` (or ``$EXIFBENCH_DASK_SCHEDULER``) the reads go to a real
 cluster instead, whose workers must see the files at the same paths.
 
+**A scheduler is trusted code.** Whoever runs it can make this process run code: a
+scheduler preload or plugin, and every result it sends back is unpickled here. So a
+scheduler address draws a :class:`TrustedSchedulerWarning`, and one that is not on this
+machine's loopback is refused unless ``trust_scheduler=True`` (``--trust-scheduler``).
+``tls://`` addresses work with the certificates named in Dask's configuration
+(``distributed.comm.tls.*``, e.g. ``DASK_DISTRIBUTED__COMM__TLS__CA_FILE``).
+
 A task costs about a millisecond of scheduling, several times a warm read, so
 ``preload`` sends the files in batches of ``batch_size`` per task; a file asked for
 outside a pre-load is one task of its own. Everything else (the cache, the in-flight
@@ -17,11 +24,14 @@ overhead per file for the run document.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import socket
 import statistics
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -51,14 +61,37 @@ def _nothing() -> None:
     """An empty task: what a round trip through the scheduler costs by itself."""
 
 
+class TrustedSchedulerWarning(UserWarning):
+    """A Dask scheduler can run code in this process: use only one you trust."""
+
+
+def check_scheduler(address: str, trusted: bool) -> None:
+    """Warn that ``address`` is trusted code; refuse it unless it is on loopback or ``trusted``."""
+    from distributed.comm.addressing import get_address_host
+
+    try:
+        host = get_address_host(address)
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+        loopback = bool(found) and all(ipaddress.ip_address(ip.partition("%")[0]).is_loopback for ip in found)
+    except (ValueError, OSError):
+        loopback = False
+    if not loopback and not trusted:
+        raise ExifbenchError(f"dask: the scheduler {address!r} is not on this machine's loopback; a scheduler can run code "
+                             "in this process (preloads, pickled results): give --trust-scheduler if you trust it")  # fmt: skip
+    warnings.warn(f"dask: the scheduler at {address} can run code in this process; use only a scheduler you trust",
+                  TrustedSchedulerWarning, stacklevel=3)  # fmt: skip
+
+
 class Cluster:
     """A client connected to ``scheduler``, or to a LocalCluster of ``workers`` processes started here."""
 
-    def __init__(self, scheduler: str | None, workers: int) -> None:
+    def __init__(self, scheduler: str | None, workers: int, trust_scheduler: bool = False) -> None:
         from distributed import Client, LocalCluster  # imported only when the strategy is used
 
         self.address = scheduler or os.environ.get(SCHEDULER_VARIABLE, "").strip() or None
         self._local: LocalCluster | None = None
+        if self.address is not None:
+            check_scheduler(self.address, trust_scheduler)
         try:
             if self.address is None:
                 require_main_guard("the dask strategy")
@@ -106,10 +139,11 @@ class DaskLoader(BackgroundLoader):
         scheduler: str | None = None,
         batch_size: int = BATCH_SIZE,
         timeout_s: float = BLOCKING_TIMEOUT_S,
+        trust_scheduler: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ExifbenchError(f"dask: batch_size must be at least 1, got {batch_size}")
-        self._cluster = Cluster(scheduler, workers)
+        self._cluster = Cluster(scheduler, workers, trust_scheduler)
         self._batch_size = batch_size
         self._batch_lock = threading.Lock()
         self._pending: list[tuple[str, Future[ExifRead]]] = []

@@ -15,7 +15,7 @@ from exifbench.harness.equality import compare
 from exifbench.harness.leaks import Watch, child_processes
 from exifbench.strategies import create
 from exifbench.strategies import dask as dask_strategy
-from exifbench.strategies.dask import SCHEDULER_VARIABLE, DaskLoader
+from exifbench.strategies.dask import SCHEDULER_VARIABLE, DaskLoader, TrustedSchedulerWarning
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,9 @@ def test_an_unreachable_scheduler_is_one_line(monkeypatch: pytest.MonkeyPatch) -
 
 def test_a_running_cluster_named_by_scheduler_is_used_and_left_running(cluster_loader: DaskLoader, photos: list[str]) -> None:
     address = cluster_loader._cluster.client.scheduler.address
-    with DaskLoader(ExifReader(), scheduler=address) as remote:
+    with pytest.warns(TrustedSchedulerWarning, match="can run code in this process"):
+        remote = DaskLoader(ExifReader(), scheduler=address)
+    with remote:
         remote.preload(photos[:6])
         assert remote.wait_idle(timeout=60)
         assert remote.figures()["dask"]["scheduler"] == address and remote.figures()["dask"]["tasks"] == 1
@@ -127,3 +129,29 @@ def test_without_distributed_dask_is_one_line_naming_the_extra(corpus_copy: Path
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines == ["error: strategy 'dask' needs distributed, which is not installed: pip install 'exifbench[dask]'"], result.output
+
+
+def test_a_scheduler_off_loopback_is_refused_unless_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduler's preloads and pickled results run code in the client: one elsewhere was used as given."""
+    monkeypatch.setattr(dask_strategy, "CONNECT_TIMEOUT_S", 1.0)
+    for address in ("tcp://192.0.2.1:8786", "tls://192.0.2.1:8786", "192.0.2.1:8786"):
+        with pytest.raises(ExifbenchError, match="not on this machine's loopback.*--trust-scheduler"):
+            DaskLoader(ExifReader(), scheduler=address)
+    monkeypatch.setenv(SCHEDULER_VARIABLE, "tcp://192.0.2.1:8786")
+    with pytest.raises(ExifbenchError, match="not on this machine's loopback"):
+        DaskLoader(ExifReader())
+    with pytest.warns(TrustedSchedulerWarning), pytest.raises(ExifbenchError, match="cannot start or reach tcp://192.0.2.1"):
+        DaskLoader(ExifReader(), trust_scheduler=True)  # trusted: connected to (and unreachable here)
+
+
+def test_cli_refuses_a_scheduler_off_loopback_without_trust_scheduler(corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from exifbench.cli import app
+
+    monkeypatch.setattr(dask_strategy, "CONNECT_TIMEOUT_S", 1.0)
+    refused = CliRunner().invoke(app, ["run", "-s", "dask", str(corpus_copy), "--scheduler", "tcp://192.0.2.1:8786"])
+    assert refused.exit_code == 1 and "not on this machine's loopback" in " ".join(refused.output.split())
+    trusted = CliRunner().invoke(app, ["run", "-s", "dask", str(corpus_copy), "--scheduler", "tcp://192.0.2.1:8786",
+                                       "--trust-scheduler"])  # fmt: skip
+    assert "cannot start or reach tcp://192.0.2.1:8786" in " ".join(trusted.output.split())
