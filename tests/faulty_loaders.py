@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -175,4 +176,19 @@ class InterruptsItsParent(SyncLoader):
         self.calls += 1
         if self.calls == 3:
             os.kill(os.getppid(), signal.SIGINT)
+        return super().load_exif(path, blocking)
+
+
+class HoldsTheGil(SyncLoader):
+    """Its third ``load_exif`` runs a regular expression that backtracks for ever, inside one C call that never
+    gives up the interpreter lock: no Python code (signal handler, watchdog thread) runs again in the process."""
+
+    calls = 0
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls == 3:
+            if READY in os.environ:
+                Path(os.environ[READY]).touch()
+            re.match(r"(a+)+$", "a" * 64 + "b")
         return super().load_exif(path, blocking)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import subprocess
+import sys
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -102,10 +104,31 @@ def user_errors(command: Command) -> Command:
 STOP_GRACE_S = 10.0
 """How long a stopped run may stay inside one call (a hung loader, a file that takes minutes) before it is interrupted."""
 
+HARD_STOP = """
+import os, select, signal, sys
+parent, after_s, timeout_s, grace_s = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+if not select.select([sys.stdin], [], [], after_s)[0]:
+    sys.stderr.write(f"exifbench: --timeout {timeout_s} s passed {grace_s} s ago and the run has not given up "
+                     "the interpreter (a loader inside a C call that never returns): killed, nothing more written\\n")
+    os.kill(parent, signal.SIGKILL)
+"""
+"""The watchdog process of a ``--timeout``: a run whose main thread holds the GIL (a C call that never returns)
+cannot be stopped from inside, so after the timeout and twice :data:`STOP_GRACE_S` it is killed from outside,
+unless the run closed the watchdog's stdin (it finished) first."""
+
+
+def hard_stop(left_s: float, timeout_s: float) -> subprocess.Popen[bytes]:
+    """Start the :data:`HARD_STOP` watchdog for a block that must end ``left_s`` from now (``--timeout timeout_s``);
+    close its stdin when the block ends."""
+    return subprocess.Popen([sys.executable, "-c", HARD_STOP, str(os.getpid()), str(left_s + 2 * STOP_GRACE_S), f"{timeout_s:g}",
+                             f"{2 * STOP_GRACE_S:g}"],
+                            stdin=subprocess.PIPE, start_new_session=True)  # fmt: skip
+
 
 @contextmanager
-def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
-    """SIGINT/SIGTERM (or ``timeout_s``) set an event the harness checks between calls; a second Ctrl-C aborts.
+def graceful_stop(timeout_s: float | None = None, spent_s: float = 0.0) -> Iterator[threading.Event]:
+    """SIGINT/SIGTERM (or ``timeout_s``, of which ``spent_s`` went before the block) set an event the harness checks
+    between calls; a second Ctrl-C aborts.
 
     If the block is still running :data:`STOP_GRACE_S` after the stop (stuck inside one call), it is
     interrupted as by a second Ctrl-C, which the harness turns into "keep what was measured".
@@ -118,7 +141,8 @@ def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
         timed_out.set()
         stop.set()
 
-    timer = threading.Timer(timeout_s, time_out) if timeout_s is not None else None
+    left_s = None if timeout_s is None else max(0.001, timeout_s - spent_s)
+    timer = threading.Timer(left_s, time_out) if left_s is not None else None
 
     def handler(signum: int, frame: object) -> None:
         if finished.is_set():
@@ -138,6 +162,7 @@ def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
     main = threading.get_ident()
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     threading.Thread(target=watchdog, name="exifbench-stop-watchdog", daemon=True).start()
+    killer = hard_stop(left_s, timeout_s) if left_s is not None and timeout_s is not None else None
     if timer is not None:
         timer.daemon = True
         timer.start()
@@ -147,6 +172,9 @@ def graceful_stop(timeout_s: float | None = None) -> Iterator[threading.Event]:
         finished.set()
         if timer is not None:
             timer.cancel()
+        if killer is not None and killer.stdin is not None:
+            killer.stdin.close()  # the run ended: the watchdog exits
+            killer.wait()
         for sig, old in previous.items():
             signal.signal(sig, old)
     if timed_out.is_set():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from exifbench.cli.options import (
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.runs import RunSet
-from exifbench.reports.analysis.outcome import FAILED, OK, Outcome, run_outcome
+from exifbench.reports.analysis.outcome import FAILED, INCOMPLETE, OK, Outcome, run_outcome
 from exifbench.reports.documents.equality import PILLOW, parse_equality
 from exifbench.reports.documents.history import append
 from exifbench.errors import ExifbenchError
@@ -98,8 +99,16 @@ def run(
     """
     running = Running.now()
     names = expand_names(strategy)
-    for name in names:
-        resolve(name)  # a misspelled name is one line now, before the dataset is made
+    started = time.monotonic()  # --timeout counts importing the strategies, then the replays
+    with graceful_stop(timeout) as stop:  # a user's strategy module that takes long to import is bounded too
+        try:
+            for name in names:
+                resolve(name)  # a misspelled name is one line now, before the dataset is made
+        except KeyboardInterrupt:
+            if not stop.is_set():
+                raise
+            raise fail("stopped while importing the strategies: nothing was measured", code=INCOMPLETE) from None
+    spent_s = time.monotonic() - started
     if reference and len(names) == 1 and names != [REFERENCE] and launches == 1:
         names = [REFERENCE, *names]  # one strategy alone has nothing to be judged against
         say(f"{REFERENCE} runs too, as the reference the recommendation and 'vs {REFERENCE}' are measured against (--no-reference: only {shown(names[1])})")
@@ -157,7 +166,7 @@ def run(
     total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
     storage_failed: StorageFailed | None = None
     touched = [touched_file(dataset.folder.root, path) for path in touch or []]
-    with graceful_stop(timeout) as stop, (nullcontext(no_progress) if launches > 1 else replay_progress(total)) as update:
+    with graceful_stop(timeout, spent_s) as stop, (nullcontext(no_progress) if launches > 1 else replay_progress(total)) as update:
         try:
             if launches > 1:
                 runs = replay_launches(config, dataset, replay_pattern, launches, stop, touched)

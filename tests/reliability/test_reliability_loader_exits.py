@@ -93,3 +93,20 @@ def test_a_dict_filled_after_it_was_returned_is_judged_as_returned(corpus_copy: 
     assert sync.equality["equal"] == sync.equality["checked"] == late.equality["checked"] > 0
     assert late.equality["equal"] < late.equality["checked"]
     assert {m["actual"] for m in late.equality["mismatches"]} == {"<missing>"}  # every tag was missing when answered
+
+
+def test_timeout_ends_a_run_whose_loader_holds_the_interpreter(corpus_copy: Path, tmp_path: Path) -> None:
+    """A C call that never gives up the GIL stops every thread of the process, --timeout's and the watchdog's
+    included: before, the run never ended. Now a watchdog process kills it (timeout + 2 × the stop grace)."""
+    done = run_cli("-s", "tests.faulty_loaders:HoldsTheGil", "--timeout", "3", "--json", str(tmp_path / "r.json"),
+                   str(corpus_copy), env={"EXIFBENCH_TEST_READY": str(tmp_path / "ready")})  # fmt: skip
+    assert (tmp_path / "ready").exists(), done.stderr  # it did get stuck
+    assert done.returncode == -9, done.stderr
+    assert "exifbench: --timeout 3 s passed 20 s ago and the run has not given up the interpreter" in " ".join(done.stderr.split())
+
+
+def test_timeout_bounds_a_strategy_import_that_takes_an_hour(corpus_copy: Path) -> None:
+    """The strategies were imported before --timeout started counting."""
+    done = run_cli("-s", "sync,tests.slow_import:Loader", "--timeout", "1", str(corpus_copy))
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    assert "stopped while importing the strategies: nothing was measured" in done.stderr
