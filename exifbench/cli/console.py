@@ -26,6 +26,7 @@ from exifbench.datasets.folder import Skipped
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
+from exifbench.harness.leaks import HARD_STOP_MARK
 from exifbench.datasets.patterns.pattern import Pattern
 
 # Markup is ours only: every string from a file or a user goes through ``shown``; no :emoji: codes in file names.
@@ -121,7 +122,7 @@ def hard_stop(left_s: float, timeout_s: float) -> subprocess.Popen[bytes]:
     """Start the :data:`HARD_STOP` watchdog for a block that must end ``left_s`` from now (``--timeout timeout_s``);
     close its stdin when the block ends."""
     return subprocess.Popen([sys.executable, "-c", HARD_STOP, str(os.getpid()), str(left_s + 2 * STOP_GRACE_S), f"{timeout_s:g}",
-                             f"{2 * STOP_GRACE_S:g}"],
+                             f"{2 * STOP_GRACE_S:g}", HARD_STOP_MARK],
                             stdin=subprocess.PIPE, start_new_session=True)  # fmt: skip
 
 
@@ -173,8 +174,7 @@ def graceful_stop(timeout_s: float | None = None, spent_s: float = 0.0) -> Itera
         if timer is not None:
             timer.cancel()
         if killer is not None and killer.stdin is not None:
-            killer.stdin.close()  # the run ended: the watchdog exits
-            killer.wait()
+            killer.stdin.close()  # the run ended: the watchdog exits (not waited for: its start can take a while)
         for sig, old in previous.items():
             signal.signal(sig, old)
     if timed_out.is_set():

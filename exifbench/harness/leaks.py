@@ -19,7 +19,9 @@ from typing import Any, Self
 
 import psutil
 
-MP_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+HARD_STOP_MARK = "exifbench-hard-stop"
+"""In the command line of ``--timeout``'s watchdog process (see :func:`exifbench.cli.console.hard_stop`)."""
+MP_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker", HARD_STOP_MARK)
 INTERPRETER_THREADS = ("Dask-Offload",)
 """Name prefixes of threads a library starts once per interpreter and keeps for the next user."""
 MB = 1024 * 1024
