@@ -27,7 +27,7 @@ from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader, describe_error, get_extractor
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.environment import environment, load_block, load_snapshot
-from exifbench.harness.equality import Judge, load_normalizer, normalizer_for
+from exifbench.harness.equality import Judge, Raised, load_normalizer, normalizer_for
 from exifbench.reports.documents.equality import PILLOW, EqualitySpec
 from exifbench.strategies.extractors.error_log import collect_errors
 from exifbench.harness.overhead import harness_overhead_us
@@ -199,7 +199,8 @@ def baseline(
 
 def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop: threading.Event | None) -> dict[str, Any]:
     """Every file's expected dict as ``config.equality`` compares it: Pillow's, or the reference loader's
-    (built with local storage, asked ``blocking=True``, untimed) mapped by its normalizer; none when ``off``."""
+    (built with local storage, asked ``blocking=True``, untimed) mapped by its normalizer; none when ``off``.
+    A file the reference raised for is :class:`Raised` (``--on-loader-error file``), else the command's error."""
     spec = config.equality
     if spec.off:
         return {}
@@ -207,7 +208,16 @@ def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop:
         return Judge.expected_from(spec, baseline(plan, plain_root, stop))
     name = spec.against
     with create(name, ExifReader(), **{**config.loader_options(name), "storage": StorageModel()}) as loader:
-        raw = baseline(plan, plain_root, stop, lambda path: loader.load_exif(path, blocking=True))
+
+        def read(path: str) -> Any:
+            try:
+                return loader.load_exif(path, blocking=True)
+            except Exception as exc:  # --on-loader-error file: the reference's own failure on this file
+                if config.loader_error(name) != "file":
+                    raise
+                return Raised(describe_error(exc))
+
+        raw = baseline(plan, plain_root, stop, read)
         try:
             return Judge.expected_from(spec, raw, normalizer_for(spec, loader))
         except ExifbenchError as exc:

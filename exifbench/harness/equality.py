@@ -158,10 +158,17 @@ def compare(
     return Judge(EqualitySpec(), baseline).compare(results, unverified)
 
 
+@dataclass(frozen=True)
+class Raised:
+    """The reference loader's ``load_exif`` raised for this file instead of answering (its one-line error)."""
+
+    error: str
+
+
 Normalizer = Callable[[str, Any], Any]
 """``normalize(path, exif) -> dict``: a loader's own dict shape mapped to the field names compared."""
 
-NORMALIZE = "<normalize>"
+NORMALIZE, RAISED = "<normalize>", "<raised>"
 
 
 def load_normalizer(name: str) -> Normalizer:
@@ -216,7 +223,7 @@ class Judge:
 
     def _shaped(self, path: str, exif: Any) -> tuple[Any, str | None]:
         """``exif`` normalized and cut to the fields, or why the normalizer failed."""
-        if self._normalize is not None and exif is not None:
+        if self._normalize is not None and exif is not None and not isinstance(exif, Raised):
             try:
                 exif = self._normalize(path, exif)
             except Exception as exc:  # the user's normalizer: its failure is this file's, not the run's
@@ -232,7 +239,10 @@ class Judge:
         shaped, failure = self._shaped(path, actual)
         if failure is not None:
             return [Mismatch(path, NORMALIZE, "a dict", failure)]
-        return diff_exif(path, self.expected.get(path), shaped)
+        expected = self.expected.get(path)
+        if isinstance(expected, Raised):
+            return [Mismatch(path, RAISED, f"none: the reference raised {expected.error}", short_repr(shaped))]
+        return diff_exif(path, expected, shaped)
 
     def agrees(self, path: str, actual: Any) -> bool:
         """Whether ``actual`` is as expected (a file with no expected dict agrees with any answer)."""
@@ -246,7 +256,7 @@ class Judge:
             return report
         for path, actual in results.items():
             report.checked += 1
-            report.baseline_exif += bool(self.expected.get(path))
+            report.baseline_exif += isinstance(expected := self.expected.get(path), dict) and bool(expected)
             mismatches = self.diff(path, actual)
             if mismatches:
                 report.mismatches.extend(mismatches)

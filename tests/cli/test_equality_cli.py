@@ -142,3 +142,19 @@ def test_gate_ab_by_fields_names_the_field_that_differs(
     assert ("MISMATCH app_loaders:WrongModelLoader vs examples.shaped_loader:ShapedLoader: 17 EXIF field(s) differ "
             "from fields Make, Model of the reference examples.shaped_loader:ShapedLoader's dicts") in output  # fmt: skip
     assert "Model: expected 'Canon EOS 40D', got 'CANON EOS 40D!'" in output
+
+
+def test_a_file_the_reference_raised_for_is_that_files_expected_answer_not_the_end(
+    corpus_copy: Path, pattern_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference's own failure on one file (--on-loader-error file, a user loader's default) is what the
+    candidate is held to there: a candidate that answers instead differs on that file, named; the gate runs."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    result = runner.invoke(app, ["gate", "--candidate", "user_loaders:DictLoader", "--reference", "user_loaders:RaisesOnOne",
+                                 str(corpus_copy), "--pattern", str(pattern_file), "--repeat", "2", "--metric", "not_ready",
+                                 "--allow-inconclusive"])  # fmt: skip
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert ("bad-30-type_error.jpg <raised>: expected none: the reference raised TypeError: unhashable type: "
+            "'IFDRational', got ") in output  # fmt: skip
+    assert "1 EXIF tag(s) differ from the reference user_loaders:RaisesOnOne's dicts" in output
