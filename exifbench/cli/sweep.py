@@ -14,8 +14,10 @@ from exifbench.cli.options import (
     DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
     JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler, TrustScheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, with_storage_options, CacheDir, Launches, Touch,
+    EqualityChoice, Normalize,
 )  # fmt: skip
 from exifbench.config import percent
+from exifbench.reports.documents.equality import PILLOW, parse_equality
 from exifbench.datasets import Dataset
 from exifbench.reports.documents.sweep import MAX_BLOCKING_RATIO, MAX_NOT_READY, Thresholds
 from exifbench.errors import ExifbenchError
@@ -87,6 +89,8 @@ def sweep(
     touch: Touch = None,
     on_loader_error: OnLoaderError = None,
     none_means: NoneMeans = None,
+    equality: EqualityChoice = None,
+    normalize: Normalize = None,
     max_not_ready: Annotated[str, typer.Option(help="Threshold: share of calls that may get a placeholder.")] = f"{MAX_NOT_READY:.0%}",
     max_blocking_ratio: Annotated[str, typer.Option(help="Threshold: main-thread blocking as a share of sync's on the same storage.")] = f"{MAX_BLOCKING_RATIO:.0%}",
 ) -> None:
@@ -127,7 +131,7 @@ def sweep(
     base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), repeat=repeat, on_not_ready=on_not_ready,
                        extractors=tuple(extractors), options=options, cold=cold, tick_ms=tick_ms,
                        switch_interval_s=switch_interval, hook=profiler, ui=ui, grab_dir=out, on_loader_error=on_loader_error,
-                       none_means=none_means)  # fmt: skip  # checks every name and option once
+                       none_means=none_means, equality=parse_equality(equality or PILLOW, normalize))  # fmt: skip  # checks every name and option once
     datasets: dict[str, Dataset] = {}
     for spec in comma_list(storage.profile, "--storage"):
         dataset = dataset_for(folder, replace(storage, profile=spec), extensions)

@@ -219,7 +219,7 @@ def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop:
 
         raw = baseline(plan, plain_root, stop, read)
         try:
-            return Judge.expected_from(spec, raw, normalizer_for(spec, loader))
+            return Judge.expected_from(spec, raw, normalizer_for(spec, loader, name))
         except ExifbenchError as exc:
             raise ExifbenchError(f"reference {name}: {exc}") from None
 
@@ -492,7 +492,7 @@ def _measure(
         return _raised_interrupt(label, repeat, stop)
     main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
     pool = loader.workers if isinstance(loader, Pooled) else None
-    judge = Judge(config.equality, expected, normalizer_for(config.equality, loader))
+    judge = Judge(config.equality, expected, normalizer_for(config.equality, loader, name))
     measured: Replay | None = None
     raised: dict[str, str] = {}  # path -> the one-line exception load_exif last raised for it (--on-loader-error file)
     try:

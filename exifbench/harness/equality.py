@@ -17,7 +17,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from exifbench.errors import ExifbenchError
 from exifbench.reports.documents.equality import FIELDS, EqualitySpec
-from exifbench.strategies import import_beside_caller
+from exifbench.strategies import import_beside_caller, is_builtin
 from exifbench.strategies.base import Normalizes
 from exifbench.strategies.extractors import describe_error
 
@@ -186,10 +186,11 @@ def load_normalizer(name: str) -> Normalizer:
     return found  # type: ignore[no-any-return]
 
 
-def normalizer_for(spec: EqualitySpec, loader: object) -> Normalizer | None:
-    """What maps ``loader``'s dicts before comparing: ``--normalize``'s function, else the loader's own
-    ``normalize`` method (:class:`~exifbench.strategies.base.Normalizes`), else nothing."""
-    if spec.off:
+def normalizer_for(spec: EqualitySpec, loader: object, strategy: str) -> Normalizer | None:
+    """What maps ``loader``'s (strategy ``strategy``'s) dicts before comparing: nothing for a built-in (its
+    dicts are Pillow's), else ``--normalize``'s function, else the loader's own ``normalize`` method
+    (:class:`~exifbench.strategies.base.Normalizes`), else nothing."""
+    if spec.off or is_builtin(strategy):
         return None
     if spec.normalize is not None:
         return load_normalizer(spec.normalize)

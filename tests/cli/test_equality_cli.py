@@ -37,7 +37,7 @@ def test_an_app_shape_fails_on_format_alone_without_fields_and_passes_with_them(
     assert result.exit_code == 0, result.output
     assert ("Equality (--equality fields:Make,Model): every strategy equal to fields Make, Model of Pillow's "
             "_getexif() dicts, normalized by examples.shaped_loader:camera_fields on all 23 files.") in " ".join(result.output.split())  # fmt: skip
-    (one,) = RunSet.load(out).runs
+    (one,) = RunSet.load(out).of("examples.shaped_loader:CameraFieldsLoader")
     assert one.config["equality"] == {"mode": "fields", "fields": ["Make", "Model"], "against": "pillow",
                                       "normalize": "examples.shaped_loader:camera_fields"}  # fmt: skip
     assert one.equality["baseline_exif"] == 17  # 3 bad files and 3 without Make or Model
@@ -74,7 +74,7 @@ def test_numeric_keys_print_by_repr_and_the_table_counts_what_the_exit_line_coun
     (table,) = re.findall(r"NO: ([\d,]+) tags", output)
     (exit_line,) = re.findall(r"NumericKeysLoader \(([\d,]+) mismatched tag\(s\)\)", output)
     assert table == exit_line
-    tags = [m["tag"] for m in RunSet.load(out).runs[0].equality["mismatches"]]
+    tags = [m["tag"] for m in RunSet.load(out).of("app_loaders:NumericKeysLoader")[0].equality["mismatches"]]
     assert "'Make'" in tags and "271" in tags and len(tags) == len(set(tags)) == int(table.replace(",", ""))
 
 

@@ -142,7 +142,8 @@ def test_console_fits_80_columns_with_labels_whole_and_ratios_in_words() -> None
                    for line, after in rows), p.label  # fmt: skip
     assert any("× less" in line for line in lines) and not any(re.search(r"\d×\s*$|\de-\d", line) for line in lines)
     assert any("NO" in line.split() for line in lines)  # lazy's wrong dicts: the equality column is shown
-    assert all("reference" in line and "about the same" not in line for line in lines if line.startswith("sync "))
+    sync_rows = [line for line in lines if re.match(r"sync ×\d+ \S+ +\d", line)]  # table rows, not a wrapped verdict
+    assert sync_rows and all("reference" in line and "about the same" not in line for line in sync_rows)
 
 
 def test_stricter_thresholds_leave_nothing_to_ship() -> None:
@@ -242,3 +243,12 @@ def test_console_ends_with_decides_recommendation_per_storage() -> None:
     assert len(recommendations) == 2  # original and hdd
     assert recommendations[0].startswith("Recommendation: ship threadpool ×64")
     assert recommendations[1].startswith("Recommendation: nothing measured here meets decide's criteria") and "closest: threadpool ×4" in recommendations[1]
+
+
+def test_the_thresholds_name_the_equality_the_dicts_were_judged_by() -> None:
+    from exifbench.reports.documents.equality import parse_equality
+    from exifbench.reports.renderers.sweep import thresholds_text
+
+    assert thresholds_text(Thresholds()).endswith("with equal dicts (--equality pillow)")
+    assert thresholds_text(Thresholds(), parse_equality("fields:Make,Model")).endswith("(--equality fields:Make,Model)")
+    assert thresholds_text(Thresholds(), parse_equality("off")).endswith("dicts NOT compared (--equality off)")

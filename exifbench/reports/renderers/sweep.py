@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from exifbench.reports.analysis.sweep import MIN_SHIP_REPEATS, GroupVerdict, Point, SweepAnalysis, group_reports
+from exifbench.reports.documents.equality import EqualitySpec, equality_of
 from exifbench.reports.documents.sweep import SweepResults, Thresholds
 from exifbench.escape import shown, visible
 from exifbench.files import write_atomic
@@ -27,18 +28,26 @@ from exifbench.reports.renderers.table import render_table
 COLUMNS = ("configuration", "storage", "blocking", "vs sync", "not ready", "time to EXIF p50", "lag p99", "equal", "front")
 
 
-def thresholds_text(thresholds: Thresholds) -> str:
+def thresholds_text(thresholds: Thresholds, equality: EqualitySpec | None = None) -> str:
+    """The thresholds, and the ``equality`` the dicts were judged by (default ``pillow``)."""
+    equality = equality or EqualitySpec()
+    dicts = "dicts NOT compared (--equality off)" if equality.off else f"with equal dicts (--equality {equality.name})"
     return (f"not-ready ≤ {thresholds.max_not_ready:.0%} of calls and blocking ≤ "
-            f"{thresholds.max_blocking_ratio:.0%} of sync's, with equal dicts")  # fmt: skip
+            f"{thresholds.max_blocking_ratio:.0%} of sync's, {dicts}")  # fmt: skip
 
 
-def verdict_line(verdict: GroupVerdict, thresholds: Thresholds) -> str:
+def sweep_equality(analysis: SweepAnalysis) -> EqualitySpec:
+    """The equality every run of the sweep was judged by."""
+    return equality_of(run.config for configuration in analysis.sweep.configurations for run in configuration.runs)
+
+
+def verdict_line(verdict: GroupVerdict, thresholds: Thresholds, equality: EqualitySpec | None = None) -> str:
     """What to ship on one storage, or the best with too few repeats to ship on, or that nothing meets the
     thresholds on every repeat; then the front by name."""
     front = ", ".join(p.label for p in verdict.front) or "none (no configuration returned equal dicts)"
     best = verdict.best
     if best is None:
-        answer = f"{verdict.group}: nothing meets the thresholds on every repeat ({thresholds_text(thresholds)})"
+        answer = f"{verdict.group}: nothing meets the thresholds on every repeat ({thresholds_text(thresholds, equality)})"
     elif verdict.ship is None:
         answer = (f"{verdict.group}: {best.label} meets the thresholds on {_repeats(best)}, too few to ship on "
                   f"(rerun with --repeat {MIN_SHIP_REPEATS} or more) — {_facts(best)}")  # fmt: skip
@@ -92,7 +101,7 @@ def render_console(analysis: SweepAnalysis) -> RenderableType:
     for p in analysis.points:
         row = _row(p, id(p) in front)
         table.add_row(*(shown(row[i]) for i in shown_columns))
-    lines = [Text(visible(verdict_line(v, analysis.sweep.thresholds))) for v in analysis.verdicts]
+    lines = [Text(visible(verdict_line(v, analysis.sweep.thresholds, sweep_equality(analysis)))) for v in analysis.verdicts]
     failed = [one for one in analysis.sweep.configurations if one.failed is not None]
     lines += [Text(visible(f"failed: {one.label(analysis.sweep.varied)}: {one.failed.error}"), style="red") for one in failed if one.failed]
     if not analysis.sweep.complete:
@@ -116,11 +125,11 @@ def render_wide(sweep: SweepResults, width: int | None = None) -> list[Renderabl
 def render_markdown(analysis: SweepAnalysis) -> str:
     """``sweep.md``: the same verdicts and table."""
     front = _on_front(analysis)
-    lines = ["# Sweep", "", *(f"- {verdict_line(v, analysis.sweep.thresholds)}" for v in analysis.verdicts), ""]
+    lines = ["# Sweep", "", *(f"- {verdict_line(v, analysis.sweep.thresholds, sweep_equality(analysis))}" for v in analysis.verdicts), ""]
     lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(p, id(p) in front)) + " |" for p in analysis.points]
     lines += ["", *(f"- {line}" for line in recommendations(analysis.sweep))]
-    lines += ["", "![Pareto front](pareto.png)", "", f"Thresholds: {thresholds_text(analysis.sweep.thresholds)}.", ""]
+    lines += ["", "![Pareto front](pareto.png)", "", f"Thresholds: {thresholds_text(analysis.sweep.thresholds, sweep_equality(analysis))}.", ""]
     return "\n".join(lines)
 
 
