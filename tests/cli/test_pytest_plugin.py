@@ -135,7 +135,7 @@ def test_plain_benchmark_is_untouched(benchmark):
 
 
 def test_benchmark_times_only_the_replay_and_tracks_each_metric(pytester: pytest.Pytester, corpus_copy: Path) -> None:
-    pytester.makepyfile(timed_loaders=TIMED_LOADERS, app_shapes=APP_SHAPES, test_bench=BENCHMARKED.format(photos=str(corpus_copy)))
+    pytester.makepyfile(timed_loaders=TIMED_LOADERS, app_shapes=APP_SHAPES, test_user_benchmark=BENCHMARKED.format(photos=str(corpus_copy)))
     saved = pytester.path / "bench.json"
 
     result = pytester.runpytest("-p", "no:cacheprovider", f"--benchmark-json={saved}")
