@@ -34,7 +34,7 @@ qt-system-libs:
 
 # PhotoAssistant's code path needs only exifread (in the apps extra); --no-deps keeps out its `pyside6`
 # requirement (the 700 MB meta-package at 6.12, which would override the qt extra's PySide6-Essentials<6.12).
-$(BIN)/exifbench: pyproject.toml
+$(BIN)/exifbench: pyproject.toml setup.py exifbench/strategies/extractors/_fastcore.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,qt,peers,dask,apps,docs]'

@@ -1,6 +1,6 @@
 """The built wheel, installed in a fresh venv outside the checkout, runs the README's quick start and the plugin's example.
 
-The wheel is built from pyproject.toml, README.md and exifbench/ alone (pip fetches the build backend
+The wheel is built from pyproject.toml, setup.py (the fast path's C core), README.md and exifbench/ alone (pip fetches the build backend
 from the package registry); it is installed ``--no-deps`` and the dependencies come from this test's
 own venv through a ``.pth`` line placed after the fresh venv's site-packages, so nothing but the
 wheel provides ``exifbench`` there.
@@ -48,7 +48,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     base = tmp_path_factory.mktemp("wheel")
     source, work, venv = base / "source", base / "work", base / "venv"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copyfile(ROOT / name, source / name)
     shutil.copytree(ROOT / "exifbench", source / "exifbench", ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
@@ -61,7 +61,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "EXIFBENCH_CACHE_DIR": str(base / "cache")}
     assert QUICK_START[0][:2] == ["pip", "install"], QUICK_START[0]
-    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", *QUICK_START[0][2:]], cwd=work, env=env, check=True,
+    wheels = [str(found.relative_to(work)) for word in QUICK_START[0][2:] for found in sorted(work.glob(word))]
+    assert len(wheels) == 1, wheels  # the README's glob names the one wheel built
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", *wheels], cwd=work, env=env, check=True,
                    timeout=GENEROUS_S)  # fmt: skip
     return work, venv, env
 
@@ -70,7 +72,8 @@ def test_the_wheel_holds_py_typed_and_the_example(installed: tuple[Path, Path, d
     work, _, _ = installed
     (wheel,) = (work / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"exifbench/py.typed", "exifbench/examples/my_loader.py"} <= set(names)
+    assert {"exifbench/py.typed", "exifbench/examples/my_loader.py", "exifbench/strategies/extractors/_fastcore.pyi"} <= set(names)
+    assert [name for name in names if name.startswith("exifbench/strategies/extractors/_fastcore.") and name.endswith(".so")]
     assert not any(name.startswith(("tests/", "examples/")) for name in names)
 
 
@@ -80,6 +83,9 @@ def test_the_readme_quick_start_runs_from_the_installed_wheel(installed: tuple[P
     where = subprocess.run(["python", "-c", "import exifbench; print(exifbench.__file__)"], cwd=work, env=env,
                            capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert where.startswith(str(venv)), where  # the wheel's copy, not the checkout's
+    compiled = subprocess.run(["python", "-c", "from exifbench.strategies.extractors import fastpath; print(fastpath.COMPILED)"],
+                              cwd=work, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert compiled.strip() == "True"  # the fast path's C core was built into the wheel and imports there
     for words in QUICK_START[1:]:
         done = subprocess.run(words, cwd=work, env=env, capture_output=True, text=True, timeout=GENEROUS_S)
         assert done.returncode == 0, (words, done.stdout[-2000:], done.stderr[-2000:])

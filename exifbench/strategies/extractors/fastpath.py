@@ -30,6 +30,11 @@ from exifbench.strategies.extractors.pillow import pillow_exif
 from exifbench.strategies.extractors.plugin_open import no_getexif_exif
 from exifbench.strategies.extractors.tiff_ifd import Tiff, load_ifd, pillow_order
 
+try:  # the compiled core (setup.py builds it; optional): the same scan with the GIL released
+    from exifbench.strategies.extractors import _fastcore
+except ImportError:  # pragma: no cover - built in every install this project makes
+    _fastcore = None  # type: ignore[assignment]
+
 FIRST_READ = 4096
 """The first read: the whole header of most small JPEGs, the magic bytes of any file; one request."""
 LOOKAHEAD = 1024
@@ -49,6 +54,13 @@ _XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
 _TIFF_HEADS = {b"II*\0": "<", b"MM\0*": ">"}
 _ORIENTATION, _RES_UNIT, _X_RES = 0x0112, 0x0128, 0x011A
 _EXIF_IFD, _GPS_IFD = int(ExifTags.IFD.Exif), int(ExifTags.IFD.GPSInfo)
+
+COMPILED = _fastcore is not None
+"""Whether the compiled core (``_fastcore``, built by setup.py) does the marker scan and the IFD walk; without it the
+pure-Python functions here and in :mod:`~exifbench.strategies.extractors.tiff_ifd` do, with the same answers."""
+
+Found = tuple[bytes, int, int, bytes | None, bool]
+"""What the marker scan found: the Exif payload as ``data[start:end]``, the last XMP packet, whether JFIF set the DPI."""
 
 
 class _Names(dict[int, str]):
@@ -86,7 +98,7 @@ def header_exif(path: str) -> dict[str, Any]:
             head = os.read(fd, FIRST_READ)
             if not head.startswith(b"\xff\xd8\xff"):
                 return no_getexif_exif(path, fd, head)
-            found = scan_jpeg(partial(os.read, fd), head)
+            found = scan_file(fd, head)
         finally:
             os.close(fd)
         merged = {} if found is None else merged_exif(*found)  # no Exif: ``_getexif`` gives None
@@ -106,7 +118,20 @@ def fastpath_exif(path: str) -> dict[str, Any]:
         return pillow_exif(path)
 
 
-def scan_jpeg(read: Callable[[int], bytes], buf: bytes) -> tuple[bytes, int, int, bytes | None, bool] | None:
+def scan_file(fd: int, head: bytes) -> Found | None:
+    """:func:`scan_jpeg` on the file open at ``fd`` (``head``: its first bytes, read already), through the compiled core
+    when it is built: there the walk and its reads run with the GIL released."""
+    if _fastcore is None:
+        return scan_jpeg(partial(os.read, fd), head)
+    result = _fastcore.scan_jpeg(fd, head, MAX_HEADER, LOOKAHEAD)
+    if isinstance(result, str):
+        raise Fallback(result)
+    buf, spans, xmp_start, xmp_end, has_dpi, width, height = result
+    xmp = buf[xmp_start:xmp_end] if xmp_start >= 0 else None
+    return _found(buf, spans, xmp, has_dpi, None if width < 0 else (width, height))
+
+
+def scan_jpeg(read: Callable[[int], bytes], buf: bytes) -> Found | None:
     """Walk the markers up to SOS exactly as ``JpegImageFile._open`` would.
 
     Returns the Exif payload as ``data[start:end]`` (segments joined as Pillow joins them;
@@ -192,6 +217,11 @@ def scan_jpeg(read: Callable[[int], bytes], buf: bytes) -> tuple[bytes, int, int
             buf = _fill(read, buf, pos + 1)
         pending = buf[pos]
         pos += 1
+    return _found(buf, exif, xmp, has_dpi, size)
+
+
+def _found(buf: bytes, exif: list[tuple[int, int]], xmp: bytes | None, has_dpi: bool, size: tuple[int, int] | None) -> Found | None:
+    """The scan's answer from what it saw before SOS: the frame checked as Pillow checks it, the Exif spans joined."""
     if size is None or min(size) <= 0:
         raise Fallback("no-frame")
     limit = Image.MAX_IMAGE_PIXELS

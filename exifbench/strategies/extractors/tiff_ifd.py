@@ -18,6 +18,11 @@ from PIL.TiffImagePlugin import IFDRational, ImageFileDirectory_v2
 
 from exifbench.strategies.extractors.fallback import Fallback
 
+try:  # the compiled core (setup.py builds it; optional): the same walk with the GIL released
+    from exifbench.strategies.extractors import _fastcore
+except ImportError:  # pragma: no cover - built in every install this project makes
+    _fastcore = None  # type: ignore[assignment]
+
 _NUMBER_FMT = {3: "H", 4: "L", 6: "b", 8: "h", 9: "l", 11: "f", 12: "d", 13: "L", 16: "Q"}
 _RATIONAL_FMT = {5: "L", 10: "l"}  # RATIONAL, SRATIONAL
 _ASCII, _BYTE, _UNDEFINED = 2, 1, 7
@@ -49,6 +54,21 @@ def _tag_specs(group: int | None) -> tuple[frozenset[int], dict[int, dict[str, i
 _SPECS = {group: _tag_specs(group) for group in (None, 0x8769, 0x8825)}
 
 
+def _bitmap(tags: frozenset[int]) -> bytes:
+    """One bit per 16-bit tag id, set for ``tags``: the compiled core's copy of a set."""
+    bits = bytearray(8192)
+    for tag in tags:
+        bits[tag >> 3] |= 1 << (tag & 7)
+    return bytes(bits)
+
+
+# The compiled core's tables: each type's unit size (0: skipped as Pillow skips it, 255: a type Pillow loads and
+# this module does not decode), and the single-valued tags of each group as bitmaps.
+_UNITS = bytes(_UNIT_SIZE.get(typ, 255 if typ in _PILLOW_TYPES else 0) for typ in range(256))
+assert all(typ < 256 for typ in _PILLOW_TYPES), "a type id past the compiled core's table"
+_SINGLE_BITS = {group: _bitmap(single) for group, (single, _) in _SPECS.items()}
+
+
 def pillow_order(values: dict[int, Any]) -> dict[int, Any]:
     """``values`` re-keyed in the order ``dict(ImageFileDirectory_v2)`` yields them."""
     return {tag: values[tag] for tag in set(values) | set()}
@@ -67,7 +87,19 @@ class Tiff(NamedTuple):
 
 
 def load_ifd(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict[int, Any]:
-    """The IFD at ``offset`` as ``Exif`` returns its values, in file order.
+    """The IFD at ``offset`` as ``Exif`` returns its values, in file order: :func:`load_ifd_py`'s answer, from the
+    compiled core when it is built (its entries are walked with the GIL released)."""
+    if _fastcore is None:
+        return load_ifd_py(tiff, offset, endian, group)
+    found = _fastcore.load_ifd(tiff.data, tiff.base, tiff.end, offset, endian == ">", _UNITS, _SINGLE_BITS[group],
+                               _SPECS[group][1], rational)  # fmt: skip
+    if isinstance(found, str):
+        raise Fallback(found)
+    return found
+
+
+def load_ifd_py(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict[int, Any]:
+    """The IFD at ``offset`` as ``Exif`` returns its values, in file order (pure Python: the fall-back and the oracle).
 
     Mirrors ``ImageFileDirectory_v2.load`` (which entries survive), its
     ``__getitem__``/``_setitem`` decoding and ``Exif._fixup`` (1-tuples collapse).
