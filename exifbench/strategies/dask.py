@@ -24,6 +24,8 @@ overhead per file for the run document.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
@@ -36,6 +38,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
+import psutil
+
 from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.cache import DictCache
@@ -45,6 +49,8 @@ from exifbench.strategies.main_guard import require_main_guard
 SCHEDULER_VARIABLE = "EXIFBENCH_DASK_SCHEDULER"
 BATCH_SIZE = 8
 CONNECT_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 30.0
+"""A bound on closing the client and the LocalCluster: past it, what the cluster left running is killed."""
 LOOPBACK_ANY_PORT = "127.0.0.1:0"
 ROUND_TRIPS = 10
 """Empty tasks timed one after another when the cluster is ready: the scheduler's cost per task."""
@@ -59,6 +65,10 @@ def read_batch(reader: ExifReader, paths: list[str]) -> tuple[list[ExifRead], fl
 
 def _nothing() -> None:
     """An empty task: what a round trip through the scheduler costs by itself."""
+
+
+class DaskCloseWarning(UserWarning):
+    """The cluster did not close in time and was killed."""
 
 
 class TrustedSchedulerWarning(UserWarning):
@@ -90,16 +100,19 @@ class Cluster:
 
         self.address = scheduler or os.environ.get(SCHEDULER_VARIABLE, "").strip() or None
         self._local: LocalCluster | None = None
+        self._processes: list[psutil.Process] = []  # the LocalCluster's, killed if it will not close
         if self.address is not None:
             check_scheduler(self.address, trust_scheduler)
         try:
             if self.address is None:
                 require_main_guard("the dask strategy")
+                before = {child.pid for child in psutil.Process().children(recursive=True)}
                 self._local = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=workers, threads_per_worker=1, processes=True,
                     host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
                     scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},  # its health routes: no fixed port
                 )  # fmt: skip
+                self._processes = [c for c in psutil.Process().children(recursive=True) if c.pid not in before]
                 self.client = Client(self._local)  # type: ignore[no-untyped-call]
             else:
                 self.client = Client(self.address, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
@@ -121,12 +134,22 @@ class Cluster:
         return statistics.median(times)
 
     def close(self) -> None:
-        """Disconnect, and stop the LocalCluster's processes (a remote cluster is left running)."""
+        """Disconnect, and stop the LocalCluster's processes (a remote cluster is left running).
+
+        A close that does not finish within :data:`CLOSE_TIMEOUT_S` (distributed can wait for ever on a worker that
+        is already gone) is abandoned with a warning, and the cluster's processes still alive are killed."""
         client = getattr(self, "client", None)
-        if client is not None:
-            client.close()
-        if self._local is not None:
-            self._local.close()
+        try:
+            if client is not None:
+                client.close(timeout=CLOSE_TIMEOUT_S)
+            if self._local is not None:
+                self._local.close(timeout=CLOSE_TIMEOUT_S)
+        except (TimeoutError, asyncio.TimeoutError):
+            warnings.warn(f"dask: the LocalCluster did not close within {CLOSE_TIMEOUT_S:g} s; its processes were killed",
+                          DaskCloseWarning, stacklevel=2)  # fmt: skip
+            for process in self._processes:
+                with contextlib.suppress(psutil.Error):
+                    process.kill()
 
 
 class DaskLoader(BackgroundLoader):

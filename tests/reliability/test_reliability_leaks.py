@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from exifbench.datasets.folder import scan
-from exifbench.harness.leaks import child_processes
+from exifbench.harness.leaks import child_processes, thread_count
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.datasets.patterns.pattern import Call, Pattern
 from exifbench.harness.plan import plan_replay
@@ -57,11 +57,11 @@ def small_pattern(files: int) -> Pattern:
 
 
 def test_a_whole_run_of_every_strategy_leaves_nothing_running(corpus_copy: Path) -> None:
-    threads, workers = threading.active_count(), pool_workers()
+    threads, workers = thread_count(), pool_workers()
     folder = scan(corpus_copy)
     runs = run_bench(BenchConfig(list(BUILTIN), workers=2, repeat=2), folder, small_pattern(len(folder.files)))
     assert [run.strategy for run in runs.runs] == list(BUILTIN) * 2 and all(run.equal for run in runs.runs)
-    assert threading.active_count() == threads
+    assert thread_count() == threads
     assert pool_workers() <= workers
 
 

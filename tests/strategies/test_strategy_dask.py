@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,14 @@ from exifbench.harness.leaks import Watch, child_processes
 from exifbench.strategies import create
 from exifbench.strategies import dask as dask_strategy
 from exifbench.strategies.dask import SCHEDULER_VARIABLE, DaskLoader, TrustedSchedulerWarning
+
+
+def wait_until(condition: Callable[[], bool], within_s: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds or ``within_s`` passed (a bound on a hang, not a speed limit)."""
+    deadline = time.monotonic() + within_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +82,24 @@ def test_close_leaves_no_cluster_process_behind(photos: list[str]) -> None:
         loader.close()
     assert watch.usage.leaked_children == []
     assert {child.pid for child in child_processes()} <= before
+
+
+def test_a_close_that_never_finishes_is_abandoned_and_the_cluster_killed(photos: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    before = {child.pid for child in child_processes()}
+    loader = create("dask", ExifReader(), workers=2)
+    assert isinstance(loader, DaskLoader)
+    local = loader._cluster._local
+    assert local is not None
+
+    def hangs(timeout: float | None = None) -> None:
+        raise TimeoutError(f"closing took more than {timeout} s")  # what distributed raises at the bound
+
+    monkeypatch.setattr(local, "close", hangs)
+    with pytest.warns(dask_strategy.DaskCloseWarning, match="did not close within"):
+        loader.close()
+    assert wait_until(lambda: {child.pid for child in child_processes()} <= before)
+    monkeypatch.undo()
+    local.close()  # its loop thread
 
 
 def test_an_unreachable_scheduler_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
