@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import ForkServerContext
 from multiprocessing.synchronize import Barrier as BarrierType
 
 from exifbench.strategies.extractors import ExifRead, ExifReader
@@ -25,14 +28,49 @@ from exifbench.strategies.core import BLOCKING_TIMEOUT_S, WARM_UP_S, BackgroundL
 RETRIED = "retried after a worker crash"
 
 
-def _start_worker(everyone_started: BarrierType) -> None:
+def _start_worker(everyone_started: BarrierType, parent: int) -> None:
     """Pool workers ignore the Ctrl-C a terminal sends the whole process group: the parent stops the run.
 
-    Otherwise a worker's ``KeyboardInterrupt`` would come back as the file's result. Then each worker
-    waits until every worker of its pool has started, so that warming the pool starts them all.
+    Otherwise a worker's ``KeyboardInterrupt`` would come back as the file's result. Each worker ends when
+    ``parent`` (the process whose pool it is) ends, however it ended (``kill -9`` included): nothing else
+    would end it, and while it lives so do the fork server and the resource tracker. Then each worker waits
+    until every worker of its pool has started, so that warming the pool starts them all; a start given
+    up (the barrier aborted) is left quietly.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    everyone_started.wait(WARM_UP_S)
+    threading.Thread(target=_exit_with, args=(parent,), name="exifbench-parent-watch", daemon=True).start()
+    try:
+        everyone_started.wait(WARM_UP_S)
+    except threading.BrokenBarrierError:
+        pass  # the start was given up, or took too long: the parent says which
+
+
+PARENT_POLL_S = 0.5
+"""How often a worker looks whether its parent still runs, where the OS cannot tell it (no ``pidfd_open``)."""
+
+
+def _exit_with(parent: int) -> None:
+    """End this process as soon as process ``parent`` has ended."""
+    try:
+        watch = os.pidfd_open(parent)  # Linux 5.3+: readable once the process has exited
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        while _running(parent):
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+    select.select([watch], [], [])
+    os._exit(1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 WORKER_IMPORTS = ["exifbench.strategies.extractors"]
@@ -46,13 +84,43 @@ def process_pool(workers: int) -> ExecutorFactory:
     require_main_guard()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_IMPORTS)  # read when the server starts, with the first pool
+    return lambda: start_pool(context, workers)
 
-    def make() -> Executor:
-        barrier = context.Barrier(workers)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(barrier,))
-        return started(pool, workers, os.getpid)
 
-    return make
+def start_pool(context: ForkServerContext, workers: int) -> Executor:
+    """A started pool of ``workers`` processes, started on a thread of its own while the caller waits.
+
+    The thread holds SIGINT blocked, so the fork server it may start (and every worker that server forks)
+    is born with Ctrl-C held: a Ctrl-C sent to the process group while they import or unpickle their start
+    prints no traceback from them. The caller's wait is all a ``KeyboardInterrupt`` can land in: it gives the
+    start up at once (workers waiting for the others stop waiting) and the thread shuts the pool down as
+    soon as its processes have started, never leaving a fork request half made.
+    """
+    barrier = context.Barrier(workers)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(barrier, os.getpid()))  # fmt: skip
+    outcome: Future[Executor] = Future()
+    given_up = threading.Event()
+
+    def start() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            outcome.set_result(started(pool, workers, os.getpid))
+        except BaseException as exc:
+            barrier.abort()
+            outcome.set_exception(exc)
+        if given_up.is_set():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    threading.Thread(target=start, name="exifbench-process-pool-start").start()
+    try:
+        return outcome.result()
+    except BaseException:
+        given_up.set()
+        barrier.abort()
+        if outcome.done():
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 class ProcessPoolLoader(BackgroundLoader):

@@ -4,6 +4,7 @@ behind and still write ``complete: false`` with what was measured; output files 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -133,6 +134,73 @@ def test_a_signal_stops_the_run_and_keeps_what_was_measured(
     assert run.equality["checked"] == run.equality["equal"], run.equality["mismatches"][:3]
     # no file is blamed for the interruption; a worker killed by the group's SIGTERM is a retried read
     assert all(e["error"] == "retried after a worker crash: read on retry" for e in run.errors), run.errors
+
+
+def test_kill_9_during_a_process_run_leaves_no_process_of_it(corpus_copy: Path, tmp_path: Path) -> None:
+    """Nothing can run in a process killed with SIGKILL: its workers end themselves (they watch it), and then the
+    fork server and the resource tracker end as they do when their last client is gone."""
+    proc, ready = start([str(corpus_copy), "-s", "test_reliability_interrupt:ReadyProcessLoader", "--no-reference",
+                         "--workers", "2", "--io-latency", LATENCY_MS, "--json", str(tmp_path / "r.json")], tmp_path)  # fmt: skip
+    started: list[psutil.Process] = []
+    try:
+        wait_ready(proc, ready)  # the workers are reading
+        started = descendants(proc.pid)
+        assert sum("forkserver" in command_line(p) for p in started) >= 3  # the server and its 2 workers
+        proc.kill()
+        proc.wait(timeout=GENEROUS_S)
+        assert_all_gone(started)
+    finally:
+        for process in [*descendants(proc.pid), *started]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()  # what a failing run left must not outlive the test
+
+
+def pool_stage(pid: int) -> str:
+    """How far the run ``pid``'s process pool has started: ``none``, ``server`` (the fork server is importing the
+    reader), ``workers`` (it has forked some)."""
+    servers = [p for p in descendants(pid) if "multiprocessing.forkserver" in command_line(p)]
+    if not servers:
+        return "none"
+    return "workers" if any(descendants(server.pid) for server in servers) else "server"
+
+
+def command_line(process: psutil.Process) -> str:
+    """``process``'s command line, empty once it has gone."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
+@pytest.mark.parametrize("stage", ["server", "workers"])
+def test_ctrl_c_while_a_process_pool_starts_stops_at_once_and_quietly(stage: str, corpus_copy: Path,
+                                                                       tmp_path: Path) -> None:
+    """Ctrl-C to the whole process group while the fork server imports, or while its workers start: exit 3, the
+    three lines of any stop and no traceback from any process, nothing left running."""
+    out = tmp_path / "r.json"
+    proc, _ = start([str(corpus_copy), "-s", "process", "--no-reference", "--workers", "2", "--io-latency", LATENCY_MS,
+                     "--json", str(out)], tmp_path)  # fmt: skip
+    started: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + GENEROUS_S
+        while (now := pool_stage(proc.pid)) != stage:
+            assert now in ("none", "server") and proc.poll() is None, (now, proc.communicate())
+            assert time.monotonic() < deadline, f"the pool never reached {stage}"
+            time.sleep(0.005)
+        started = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=GENEROUS_S)
+        assert proc.returncode == 3, stderr
+        assert stderr.splitlines() == ["SIGINT: stopping, keeping what was measured…",
+                                       "interrupted: results are incomplete (complete: false)",
+                                       "exit 3: interrupted or timed out: the results are partial"]  # fmt: skip
+        assert json.loads(out.read_text())["complete"] is False
+        assert_all_gone(started)
+    finally:
+        for process in [*descendants(proc.pid), *started]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        proc.kill()
 
 
 def test_timeout_bounds_the_whole_run(corpus_copy: Path, tmp_path: Path) -> None:
