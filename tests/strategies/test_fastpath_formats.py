@@ -13,7 +13,7 @@ from pathlib import Path
 
 import PIL
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from exifbench.strategies.extractors import ExifReader
 from exifbench.strategies.extractors.fallback import Fallback
@@ -87,13 +87,26 @@ def test_unverified_pillow_falls_back_for_tiff_too(samples: dict[str, bytes], tm
         header_exif(str(path))
 
 
-def test_a_plugin_tried_earlier_leaves_the_file_to_pillow(samples: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+class _Guesser(ImageFile.ImageFile):
+    """A plugin without magic bytes whose open takes any file (as a loose third-party plugin might)."""
+
+    format = "GUESS"
+
+    def _open(self) -> None:
+        self._mode, self._size = "L", (1, 1)
+
+
+def test_a_plugin_that_guesses_is_tried_as_image_open_tries_it(samples: dict[str, bytes], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     path = tmp_path / "a.heif"
     path.write_bytes(samples["heif"])
     assert header_exif(str(path)) == {}
     from PIL import ImImagePlugin  # noqa: F401  (registers IM, a plugin that guesses: no magic bytes)
 
-    monkeypatch.setattr(Image, "ID", ["IM", *Image.ID])  # tried first: Image.open would try IM's open first
+    monkeypatch.setattr(Image, "ID", ["IM", *Image.ID])  # tried first: its open fails (SyntaxError), Image.open goes on
+    assert header_exif(str(path)) == pillow_exif(str(path)) == {}
+    monkeypatch.setitem(Image.OPEN, "GUESS", (_Guesser, None))
+    monkeypatch.setattr(Image, "ID", ["GUESS", *Image.ID])  # its open succeeds: Image.open takes it, left to Pillow
     with pytest.raises(Fallback, match="not-identified"):
         header_exif(str(path))
 

@@ -5,7 +5,7 @@ returns (keys, key order, value types) without ``Image.open``. It replays the
 checks ``JpegImageFile._open`` makes on every marker up to SOS, then the
 ``Image.Exif`` logic (XMP orientation, DPI probe, Exif/GPS sub-IFD merge).
 A file that is not a JPEG goes to :mod:`~exifbench.strategies.extractors.plugin_open` (TIFF, HEIF, AVIF: their
-plugin's own open decides between ``{}`` and an error). Whenever it cannot vouch for Pillow's
+plugin's own open decides between ``{}`` and an error; PNG and WebP: that open, then their EXIF without decoding pixels). Whenever it cannot vouch for Pillow's
 outcome -- MPO, odd markers,
 a header over :data:`MAX_HEADER` bytes, a Pillow release it was not verified
 against, anything Pillow would warn or raise about -- it raises
@@ -22,13 +22,12 @@ from functools import lru_cache, partial
 from typing import Any
 
 import PIL
-from PIL import ExifTags, Image
-from PIL.TiffImagePlugin import IFDRational
+from PIL import Image
 
 from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.pillow import pillow_exif
 from exifbench.strategies.extractors.plugin_open import no_getexif_exif
-from exifbench.strategies.extractors.tiff_ifd import Tiff, load_ifd, pillow_order
+from exifbench.strategies.extractors.tiff_ifd import merged_exif, named
 
 try:  # the compiled core (setup.py builds it; optional): the same scan with the GIL released
     from exifbench.strategies.extractors import _fastcore
@@ -50,10 +49,6 @@ _SOS = 0xDA
 _EXIF = b"Exif\0\0"
 _XMP = b"http://ns.adobe.com/xap/1.0/\x00"
 _NOT_FF = re.compile(rb"[^\xff]")
-_XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
-_TIFF_HEADS = {b"II*\0": "<", b"MM\0*": ">"}
-_ORIENTATION, _RES_UNIT, _X_RES = 0x0112, 0x0128, 0x011A
-_EXIF_IFD, _GPS_IFD = int(ExifTags.IFD.Exif), int(ExifTags.IFD.GPSInfo)
 
 COMPILED = _fastcore is not None
 """Whether the compiled core (``_fastcore``, built by setup.py) does the marker scan and the IFD walk; without it the
@@ -63,15 +58,6 @@ Found = tuple[bytes, int, int, bytes | None, bool]
 """What the marker scan found: the Exif payload as ``data[start:end]``, the last XMP packet, whether JFIF set the DPI."""
 
 
-class _Names(dict[int, str]):
-    """Tag id -> ``ExifTags.TAGS`` name, else ``str(id)`` (kept: ids are 16-bit) -- one lookup per tag."""
-
-    def __missing__(self, tag: int) -> str:
-        name = self[tag] = str(tag)
-        return name
-
-
-_NAMES = _Names(ExifTags.TAGS)
 
 
 @lru_cache(maxsize=8)
@@ -106,8 +92,7 @@ def header_exif(path: str) -> dict[str, Any]:
         raise
     except Exception as exc:
         raise Fallback(f"error:{type(exc).__name__}") from exc
-    names = _NAMES
-    return {names[tag]: value for tag, value in merged.items()}
+    return named(merged)
 
 
 def fastpath_exif(path: str) -> dict[str, Any]:
@@ -277,50 +262,3 @@ def check_photoshop(s: bytes) -> None:
             return
         offset += size
         offset += offset & 1
-
-
-def merged_exif(data: bytes, start: int, end: int, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]:
-    """``Exif._get_merged_dict`` after ``getexif`` and the DPI probe, keyed by tag id.
-
-    ``data[start:end]`` is the Exif payload, ``Exif\0\0`` first.
-    """
-    tiff = Tiff(data, start + 6, end)
-    if data.startswith(_EXIF, tiff.base, end):
-        tiff = Tiff(data, tiff.base + 6, end)
-    endian = "<"
-    values: dict[int, Any] = {}  # IFD0, in file order (Pillow's ``_tagdata``)
-    if tiff.size > 0:
-        endian = _TIFF_HEADS.get(data[tiff.base : tiff.base + 4], "") if tiff.size >= 8 else ""
-        if not endian:
-            raise Fallback("tiff-header")
-        offset = int.from_bytes(data[tiff.base + 4 : tiff.base + 8], "little" if endian == "<" else "big")
-        values = load_ifd(tiff, offset, endian, None)
-    # Exif._data: tags set or read before _get_merged_dict, in that order.
-    early: dict[int, Any] = {}
-    if _ORIENTATION not in values and xmp and (match := _XMP_ORIENTATION.search(xmp)):
-        early[_ORIENTATION] = int(match[2])
-    if not has_dpi:
-        for tag in (_RES_UNIT, _X_RES):
-            if tag not in values:
-                break
-            early[tag] = values.pop(tag)
-        if _X_RES in early and type(early[_X_RES]) not in (IFDRational, int, float):
-            raise Fallback("odd-dpi")
-    keys = set(early)
-    keys.update(iter(set(values) | set()))
-    ifd0 = {tag: early[tag] if tag in early else values[tag] for tag in keys}
-    merged = dict(ifd0)
-    if _EXIF_IFD in ifd0 and (sub := sub_ifd(tiff, ifd0[_EXIF_IFD], endian, _EXIF_IFD)):
-        merged.update(sub)
-    if _GPS_IFD in ifd0:
-        merged[_GPS_IFD] = sub_ifd(tiff, ifd0[_GPS_IFD], endian, _GPS_IFD)
-    return merged
-
-
-def sub_ifd(tiff: Tiff, pointer: Any, endian: str, group: int) -> dict[int, Any] | None:
-    """``Exif._get_ifd_dict``: ``None`` when the pointer is not an int (``seek`` raises TypeError)."""
-    if type(pointer) is not int:
-        return None
-    if not 0 <= pointer < 2**63:  # seek raises ValueError / OverflowError: Pillow's problem
-        raise Fallback("odd-ifd-pointer")
-    return pillow_order(load_ifd(tiff, pointer, endian, group))

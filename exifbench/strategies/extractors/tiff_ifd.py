@@ -9,11 +9,12 @@ would warn, raise, or take a branch this module does not replicate, it raises
 
 from __future__ import annotations
 
+import re
 import struct
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from PIL import TiffTags
+from PIL import ExifTags, TiffTags
 from PIL.TiffImagePlugin import IFDRational, ImageFileDirectory_v2
 
 from exifbench.strategies.extractors.fallback import Fallback
@@ -161,3 +162,80 @@ def load_ifd_py(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict
         else:
             out[tag] = struct.unpack(f"{endian}{n}{_NUMBER_FMT[typ]}", value)
     return out
+
+
+# -- Exif._get_merged_dict: IFD0 with the Exif and GPS sub-IFDs, as ``_getexif`` returns it -----------------------
+
+_EXIF = b"Exif\0\0"
+_XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
+_TIFF_HEADS = {b"II*\0": "<", b"MM\0*": ">"}
+_ORIENTATION, _RES_UNIT, _X_RES = 0x0112, 0x0128, 0x011A
+_EXIF_IFD, _GPS_IFD = int(ExifTags.IFD.Exif), int(ExifTags.IFD.GPSInfo)
+
+
+class _Names(dict[int, str]):
+    """Tag id -> ``ExifTags.TAGS`` name, else ``str(id)`` (kept: ids are 16-bit) -- one lookup per tag."""
+
+    def __missing__(self, tag: int) -> str:
+        name = self[tag] = str(tag)
+        return name
+
+
+_NAMES = _Names(ExifTags.TAGS)
+
+
+def named(merged: dict[int, Any]) -> dict[str, Any]:
+    """``merged`` keyed as the original loader keys it: ``ExifTags.TAGS`` names, else the id as a string."""
+    names = _NAMES
+    return {names[tag]: value for tag, value in merged.items()}
+
+
+def merged_exif(data: bytes, start: int, end: int, xmp: bytes | None, has_dpi: bool) -> dict[int, Any]:
+    """``Exif._get_merged_dict`` after ``getexif`` and the DPI probe, keyed by tag id.
+
+    ``data[start:end]`` is the Exif payload as ``Exif.load`` gets it: up to two ``Exif\0\0`` prefixes are dropped (a
+    JPEG's APP1 payload has one; a PNG's eXIf chunk is given one; a WebP's EXIF chunk usually has none).
+    ``has_dpi``: JFIF set the DPI, so the JPEG plugin's DPI probe did not read the resolution tags first (pass
+    ``True`` for formats without that probe).
+    """
+    tiff = Tiff(data, start, end)
+    for _ in range(2):
+        if data.startswith(_EXIF, tiff.base, end):
+            tiff = Tiff(data, tiff.base + 6, end)
+    endian = "<"
+    values: dict[int, Any] = {}  # IFD0, in file order (Pillow's ``_tagdata``)
+    if tiff.size > 0:
+        endian = _TIFF_HEADS.get(data[tiff.base : tiff.base + 4], "") if tiff.size >= 8 else ""
+        if not endian:
+            raise Fallback("tiff-header")
+        offset = int.from_bytes(data[tiff.base + 4 : tiff.base + 8], "little" if endian == "<" else "big")
+        values = load_ifd(tiff, offset, endian, None)
+    # Exif._data: tags set or read before _get_merged_dict, in that order.
+    early: dict[int, Any] = {}
+    if _ORIENTATION not in values and xmp and (match := _XMP_ORIENTATION.search(xmp)):
+        early[_ORIENTATION] = int(match[2])
+    if not has_dpi:
+        for tag in (_RES_UNIT, _X_RES):
+            if tag not in values:
+                break
+            early[tag] = values.pop(tag)
+        if _X_RES in early and type(early[_X_RES]) not in (IFDRational, int, float):
+            raise Fallback("odd-dpi")
+    keys = set(early)
+    keys.update(iter(set(values) | set()))
+    ifd0 = {tag: early[tag] if tag in early else values[tag] for tag in keys}
+    merged = dict(ifd0)
+    if _EXIF_IFD in ifd0 and (sub := sub_ifd(tiff, ifd0[_EXIF_IFD], endian, _EXIF_IFD)):
+        merged.update(sub)
+    if _GPS_IFD in ifd0:
+        merged[_GPS_IFD] = sub_ifd(tiff, ifd0[_GPS_IFD], endian, _GPS_IFD)
+    return merged
+
+
+def sub_ifd(tiff: Tiff, pointer: Any, endian: str, group: int) -> dict[int, Any] | None:
+    """``Exif._get_ifd_dict``: ``None`` when the pointer is not an int (``seek`` raises TypeError)."""
+    if type(pointer) is not int:
+        return None
+    if not 0 <= pointer < 2**63:  # seek raises ValueError / OverflowError: Pillow's problem
+        raise Fallback("odd-ifd-pointer")
+    return pillow_order(load_ifd(tiff, pointer, endian, group))
