@@ -170,7 +170,7 @@ def _io(runs: Sequence[RunResult], key: str) -> list[float]:
 def run_side(gate: RevisionGate, side: Side, out: Path) -> RunResult:
     """One ``exifbench run --repeat 1`` of the loader as ``side`` has it, in a child process."""
     args = ["run", "-s", gate.strategy, *([str(gate.folder)] if gate.folder else []), "--repeat", "1",
-            "--json", str(out), "--force", *gate.run_options]  # fmt: skip
+            "--no-reference", "--json", str(out), "--force", *gate.run_options]  # fmt: skip
     try:
         done = subprocess.run(side.command("exifbench.cli.side_run", *args), cwd=side.root, env=side.env(),
                               capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)  # fmt: skip
@@ -181,5 +181,6 @@ def run_side(gate: RevisionGate, side: Side, out: Path) -> RunResult:
         raise ExifbenchError(f"{side.label} ({side.revision}): {lines[-1] if lines else f'exit {done.returncode}'}")
     runs = RunSet.load(out)
     if len(runs.runs) != 1:
-        raise ExifbenchError(f"{side.label}: {gate.strategy} did not complete its run ({len(runs.failed)} failure(s))")
+        why = "; ".join(failure.error for failure in runs.failed) or f"{len(runs.runs)} runs in its document, 1 expected"
+        raise ExifbenchError(f"{side.label}: {gate.strategy} did not complete its run ({why})")
     return runs.runs[0]
