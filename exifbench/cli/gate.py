@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from exifbench.cli.console import dataset_for, graceful_stop, replay_progress, say, show_dataset, user_errors
+from exifbench.cli.console import dataset_for, fail, graceful_stop, replay_progress, say, show_dataset, user_errors
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
     Folder, Force, HistoryDir, Metrics, PatternName,
     Workers, metric_names, min_effects, with_storage_options, EqualityChoice, Normalize,
 )  # fmt: skip
+from exifbench.reports.analysis.outcome import INCOMPLETE
 from exifbench.reports.documents.equality import REFERENCE, parse_equality
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.runs import RunSet
@@ -156,6 +158,7 @@ def gate_base(
     """``--base`` mode: the options checked, the revisions measured here (:mod:`exifbench.harness.continuous`)."""
     from exifbench.config import percent
     from exifbench.harness.continuous import TIERS, RevisionGate, gate_revisions
+    from exifbench.harness.sides import Children, Interrupted
 
     if strategy is None:
         raise ExifbenchError("--base needs -s/--strategy: the loader to gate, e.g. -s app.loader:Loader")
@@ -171,7 +174,19 @@ def gate_base(
     gate = RevisionGate(strategy, folder.resolve() if folder is not None else None, load_pattern(pattern), run_options,
                         chosen, metrics, threshold, percent(exact_tolerance, "--exact-tolerance"),
                         repeat_count(repeat, auto=True), max_repeat, allow_inconclusive, effects)  # fmt: skip
-    return gate_revisions(Path.cwd(), base, head, gate, lambda line: say(f"[dim]{shown(line)}[/dim]"))
+    children = Children()
+
+    def stop(signum: int, frame: object) -> None:
+        children.stop(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return gate_revisions(Path.cwd(), base, head, gate, lambda line: say(f"[dim]{shown(line)}[/dim]"), children)
+    except Interrupted as exc:
+        raise fail(f"{exc}: stopped, nothing judged (the worktrees are removed)", code=INCOMPLETE) from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def repeat_count(spec: str | None, auto: bool) -> int | None:

@@ -29,7 +29,7 @@ from exifbench.errors import ExifbenchError
 from exifbench.harness.environment import load_block, load_snapshot
 from exifbench.harness.instructions import FILES, MEASURES, measure, valgrind
 from exifbench.harness.plan import plan_replay
-from exifbench.harness.sides import Side, sides
+from exifbench.harness.sides import Children, Side, sides
 from exifbench.reports.analysis.exact import CPU_TOLERANCE, IO_TOLERANCE, exact_comparison
 from exifbench.reports.analysis.gate import gate_interleaved, note_load, overloaded
 from exifbench.reports.analysis.metrics import IO_FIELDS, NO_IO
@@ -68,8 +68,11 @@ class RevisionGate:
     min_effects: Mapping[str, float] = field(default_factory=dict)
 
 
-def gate_revisions(cwd: Path, base: str, head: str | None, gate: RevisionGate, notice: Notice) -> GateVerdict:
-    """Measure ``gate.strategy`` at ``base`` and at ``head`` (``None``: the working tree) and judge head."""
+def gate_revisions(cwd: Path, base: str, head: str | None, gate: RevisionGate, notice: Notice,
+                   children: Children | None = None) -> GateVerdict:  # fmt: skip
+    """Measure ``gate.strategy`` at ``base`` and at ``head`` (``None``: the working tree) and judge head.
+
+    :class:`~exifbench.harness.sides.Interrupted` when ``children`` is stopped meanwhile (the worktrees removed)."""
     if "exact" in gate.tiers:
         valgrind()
     before = load_snapshot()
@@ -77,7 +80,7 @@ def gate_revisions(cwd: Path, base: str, head: str | None, gate: RevisionGate, n
     found: list[Comparison] = []
     skipped: dict[str, str] = {}
     runs = RunSet()
-    with sides(cwd, base, head) as (reference, candidate), tempfile.TemporaryDirectory(prefix="exifbench-gate-") as tmp:
+    with sides(cwd, base, head, children) as (reference, candidate), tempfile.TemporaryDirectory(prefix="exifbench-gate-") as tmp:
         if "exact" in gate.tiers:
             found += exact_tier(gate, reference, candidate, labels, Path(tmp), notice)
         if "ab" in gate.tiers:
@@ -172,8 +175,7 @@ def run_side(gate: RevisionGate, side: Side, out: Path) -> RunResult:
     args = ["run", "-s", gate.strategy, *([str(gate.folder)] if gate.folder else []), "--repeat", "1",
             "--no-reference", "--json", str(out), "--force", *gate.run_options]  # fmt: skip
     try:
-        done = subprocess.run(side.command("exifbench.cli.side_run", *args), cwd=side.root, env=side.env(),
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)  # fmt: skip
+        done = side.children.run(side.command("exifbench.cli.side_run", *args), side.root, side.env(), RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise ExifbenchError(f"{side.label}: exifbench run did not finish in {RUN_TIMEOUT_S:.0f} s") from None
     if not out.exists():

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -96,15 +100,51 @@ def test_base_vs_head_in_one_command_from_a_fresh_clone(
 
 
 def test_instruction_counts_see_a_slower_loader_and_repeat(corpus_dir: Path, tmp_path: Path) -> None:
-    """Under callgrind: the same code counts the same; 1,000 loop steps per read count ~10% more."""
+    """Under callgrind (one driver run per measurement, 3 at once): the same code counts the same; 1,000 loop
+    steps per read count ~10% more."""
     repo = repository(tmp_path, (0,))
     slower = repository(tmp_path / "slower", (1000,))
     files = [str(path) for path in sorted(photos(corpus_dir, tmp_path / "photos", 2).iterdir())]
-    first = instructions.measure(Side("base", repo), "app.loader:Loader", files, files)
-    again = instructions.measure(Side("base", repo), "app.loader:Loader", files, files)
-    slow = instructions.measure(Side("head", slower), "app.loader:Loader", files, files)
+    sides = (Side("base", repo), Side("base", repo), Side("head", slower))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        first, again, slow = pool.map(lambda side: instructions.measure(side, "app.loader:Loader", files, files), sides)
     assert abs(again["cpu_first_read"] / first["cpu_first_read"] - 1) < 0.001
     assert again["cpu_cached_call"] == pytest.approx(first["cpu_cached_call"], rel=0.001)
+    assert again["cpu_main_replay"] == pytest.approx(first["cpu_main_replay"], rel=0.001)
     assert slow["cpu_first_read"] > first["cpu_first_read"] * 1.05
+    assert slow["cpu_main_replay"] > first["cpu_main_replay"] * 1.05  # its calls read on the main thread
     # no busy-work when cached: only the phase's few fixed instructions (marker, loop set-up) may differ
     assert slow["cpu_cached_call"] < first["cpu_cached_call"] * 1.10
+
+
+def gate_in(repo: Path, folder: Path, tmp: Path, *options: str) -> subprocess.Popen[str]:
+    """``exifbench gate --base HEAD~1`` in ``repo`` as a child in its own process group, temporary files in ``tmp``."""
+    tmp.mkdir()
+    command = [sys.executable, "-m", "exifbench.cli.side_run", str(repo), "gate", "--base", "HEAD~1",
+               "-s", "app.loader:Loader", str(folder), *options]  # fmt: skip
+    return subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp)}, start_new_session=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(("signum", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "sigterm"])
+def test_a_gate_stopped_mid_run_removes_its_worktrees_and_exits_3(
+    corpus_dir: Path, tmp_path: Path, signum: signal.Signals, group: bool
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group) or SIGTERM to the gate alone, once its first A/B pair is done."""
+    repo = repository(tmp_path, (0, 0))
+    process = gate_in(repo, photos(corpus_dir, tmp_path / "photos", 2), tmp_path / "tmp", "--tiers", "ab",
+                      "--repeat", "20")  # fmt: skip
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "pair 0 of 20 done" in line:
+            break
+    (os.killpg if group else os.kill)(process.pid, signum)
+    rest = process.stdout.read()
+    assert process.wait(timeout=60) == 3, "".join(seen) + rest
+    assert f"{signum.name}: stopped, nothing judged (the worktrees are removed)" in rest
+    assert "Traceback" not in rest
+    listed = subprocess.run(["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True, check=True)
+    assert len(listed.stdout.strip().splitlines()) == 1, listed.stdout
+    assert list((tmp_path / "tmp").iterdir()) == []  # no temporary worktree, run or callgrind directory left
