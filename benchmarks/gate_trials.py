@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -135,7 +136,8 @@ def trial(repo: Path, folder: Path, variant: str, index: int, extra: list[str], 
         record["overloaded"] = "overloaded" in data.get("context", {})
         verdict.unlink()
     else:
-        record["error"] = (done.stderr.strip().splitlines() or [""])[-1]
+        record["error"] = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        verdict.unlink(missing_ok=True)
     return record
 
 
@@ -160,6 +162,7 @@ def main(argv: list[str]) -> int:
     order = [(name, i) for name, count in plan for i in range(count)]
     if args.interleave:
         order.sort(key=lambda item: item[1])
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by {signal.Signals(signum).name}"))
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.burners)]
     results: dict[str, list[dict[str, Any]]] = {}
     try:
