@@ -29,6 +29,7 @@ from exifbench.datasets.patterns.pattern import Pattern
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.errors import ExifbenchError
 from exifbench.harness.bench import BenchConfig, run_bench, storage_mount
+from exifbench.harness.orchestrate import merge
 from exifbench.reports.analysis.metrics import median_run
 from exifbench.reports.documents.equality import parse_equality
 from exifbench.reports.documents.runs import RunResult, RunSet
@@ -150,11 +151,9 @@ def _benchmarked(benchmark: Any, config: BenchConfig, folder: Any, pattern: Patt
                 measured = run_bench(one, folder, pattern, mount=mount)
             finally:
                 _CLOCK.resume()
-            for run in measured.runs:
-                run.repeat = len(runs.runs)
-                runs.runs.append(run)
-            runs.failed.extend(measured.failed)
-            runs.complete = runs.complete and measured.complete
+            for index, run in enumerate(measured.runs):
+                run.repeat = len(runs.runs) + index
+            merge(runs, measured)
 
         benchmark.pedantic(round_, rounds=config.repeat, iterations=1)
     benchmark.extra_info["exifbench"] = {entry["name"]: entry["value"] for entry in export.github_action_benchmark(runs)}

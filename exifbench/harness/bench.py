@@ -13,15 +13,14 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from exifbench.datasets.digest import folder_digest
 from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage.io import IoCounts
-from exifbench.datasets.storage.mount import Mount, Mounted, StorageFailed, mounted
+from exifbench.datasets.storage.mount import Mount, Mounted, mounted
 from exifbench.datasets.storage.model import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader, describe_error, get_extractor
@@ -38,6 +37,7 @@ from exifbench.harness.guard import NONE_MEANS, ON_LOADER_ERROR, GuardedLoader, 
 from exifbench.harness.output import loader_output
 from exifbench.harness.mainthread import ChargedContext, MainThread
 from exifbench.harness.calls import Replay
+from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.strategies import accepts, create, is_builtin, require_startable, resolve, takes_reader
@@ -224,6 +224,24 @@ def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop:
             raise ExifbenchError(f"reference {name}: {exc}") from None
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One strategy read with one extractor: what one run measures, and its label (see :func:`variant_name`)."""
+
+    label: str
+    strategy: str
+    extractor: str
+
+
+def variants(config: BenchConfig) -> list[Variant]:
+    """Every strategy × extractor of ``config``, in the order each repeat runs them."""
+    return [
+        Variant(variant_name(name, extractor, config.extractors), name, extractor)
+        for name in config.strategies
+        for extractor in config.extractors
+    ]
+
+
 def run_bench(
     config: BenchConfig,
     folder: Folder,
@@ -233,68 +251,43 @@ def run_bench(
     dataset: str | None = None,
     mount: Mounted | None = None,
 ) -> RunSet:
-    """Run every strategy ``config.repeat`` times; on ``stop`` return what was measured so far.
+    """Run every strategy ``config.repeat`` times, interleaved; on ``stop`` return what was measured so far (see
+    :class:`Bench`, whose fields these are, and :func:`exifbench.harness.orchestrate.collect`)."""
+    return Bench(config, folder, pattern, progress, stop, dataset, mount).run()
 
-    ``mount``: read through this mount (see :func:`iter_runs`).
 
-    A run still inside one call when ``stop`` is set ends at the next call boundary; if that call never
-    returns, a ``KeyboardInterrupt`` raised into it once ``stop`` is set (the CLI's second Ctrl-C, or
-    its watchdog) ends the run set there, keeping every run measured before.
+@dataclass(frozen=True)
+class Bench:
+    """One benchmark: every strategy of ``config`` replaying ``pattern`` on ``folder``, ``config.repeat`` times.
+
+    ``progress`` is told of every call; ``stop`` (Ctrl-C, ``--timeout``) ends it at the next call boundary;
+    ``dataset`` names the folder in the runs. With ``storage_via="fuse"`` every run reads through one mount:
+    ``mount`` if given (see :func:`storage_mount`), else one made for the benchmark and unmounted when it ends,
+    however it ends. A strategy that keeps a cache on disk gets a run-private one (see :func:`private_cache`).
     """
-    runs = RunSet()
-    try:
-        for run in trapped(iter_runs(config, folder, pattern, progress, stop, dataset, mount)):
-            if isinstance(run, StrategyFailure):
-                runs.failed.append(run)
-                runs.complete = False
-                continue
-            runs.runs.append(run)
-            if not run.complete:
-                runs.complete = False
-    except StorageFailed as failed:
-        runs.complete = False
-        failed.runs = runs
-        raise
-    except KeyboardInterrupt:  # a call still busy after ``stop`` was interrupted (second Ctrl-C): keep what was measured
-        if stop is None or not stop.is_set():
-            raise
-    if stop is not None and stop.is_set():
-        runs.complete = False
-    return runs
 
+    config: BenchConfig
+    folder: Folder
+    pattern: Pattern
+    progress: ProgressHook | None = None
+    stop: threading.Event | None = None
+    dataset: str | None = None
+    mount: Mounted | None = None
 
-def trapped(runs: Iterator[RunResult | StrategyFailure]) -> Iterator[RunResult | StrategyFailure]:
-    """``runs``, each made with ``os._exit`` trapped (see :mod:`exifbench.strategies.exits`); not while the caller
-    holds a run."""
-    while True:
-        with trapped_exits():
-            run = next(runs, None)
-        if run is None:
-            return
-        yield run
+    def run(self) -> RunSet:
+        """Every run in one run set (see :func:`exifbench.harness.orchestrate.collect`)."""
+        return collect(self.steps(), self.stop)
 
-
-def iter_runs(
-    config: BenchConfig,
-    folder: Folder,
-    pattern: Pattern,
-    progress: ProgressHook | None = None,
-    stop: threading.Event | None = None,
-    dataset: str | None = None,
-    mount: Mounted | None = None,
-) -> Iterator[RunResult | StrategyFailure]:
-    """Yield each run's result as soon as it is measured; a strategy whose loader raised yields its
-    :class:`StrategyFailure` instead and is not run again.
-
-    With ``storage_via="fuse"`` every run reads through one mount: ``mount`` if given (see
-    :func:`storage_mount`), else one made here and unmounted when the iteration ends, however it ends.
-    A strategy that keeps a cache on disk gets a run-private one (see :func:`private_cache`).
-    """
-    with ExitStack() as stack:
-        if mount is None:
-            mount = stack.enter_context(storage_mount(config, folder))
-        config = private_cache(config, stack)
-        yield from _iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+    def steps(self) -> Iterator[tuple[Variant, RunSet]]:
+        """Each variant with its run (or its failure, after which it is not run again) as soon as it is measured:
+        the orchestration loop (:func:`exifbench.harness.orchestrate.interleave`). Each loader is closed before
+        its run is yielded."""
+        with ExitStack() as stack:
+            mount = self.mount if self.mount is not None else stack.enter_context(storage_mount(self.config, self.folder))
+            config = private_cache(self.config, stack)
+            with trapped_exits():  # a reference loader reads the expected dicts
+                session = Session(replace(self, config=config, mount=mount))
+            yield from interleave(session.variants, config.repeat, session.measure, self.stop)
 
 
 CACHE_OPTION = "cache_dir"
@@ -316,85 +309,186 @@ def storage_mount(config: BenchConfig, folder: Folder) -> AbstractContextManager
     return mounted(folder.root, config.storage) if config.storage_via == "fuse" else nullcontext(None)
 
 
-def _iter_runs(
-    config: BenchConfig,
-    folder: Folder,
-    pattern: Pattern,
-    progress: ProgressHook | None,
-    stop: threading.Event | None,
-    dataset: str | None,
-    mount: Mounted | None,
-) -> Iterator[RunResult | StrategyFailure]:
-    require_startable(config.strategies)  # before any measurement: a user mistake, not a failed strategy
-    plain_plan = plan_replay(pattern, folder)
-    plan = plan_replay(pattern, mount.folder(folder)) if mount else plain_plan
-    expected = expected_dicts(config, plan, plain_plan.root, stop)
-    if stop is not None and stop.is_set():
+@contextmanager
+def switch_interval(seconds: float | None) -> Iterator[None]:
+    """``sys.setswitchinterval(seconds)`` for the block (none: left as it is), the process's own restored after it."""
+    if seconds is None:
+        yield
         return
-    env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
-    if mount is not None:
-        env["fuse_overhead_us"] = fuse_overhead_us(mount, plan)
-    via = "fuse" if mount else ("in-process" if config.storage.charges else "none")
-    shared_config = {
-        "dataset": dataset or plain_plan.root,
-        "dataset_digest": folder_digest(folder),
-        "pattern": plan.pattern,
-        "on_not_ready": config.on_not_ready,
-        "workers": config.workers,
-        "options": dict(config.options),
-        "extractors": list(config.extractors),
-        "storage": config.storage.describe(),
-        "storage_model": config.storage.to_dict(),
-        "storage_via": via,
-        "io_latency_ms": config.storage.latency_ms,
-        "io_jitter_ms": config.storage.jitter_ms,
-        "cold": config.cold,
-        "repeats": config.repeat,
-        "ui": config.ui,
-        "equality": config.equality.to_dict(),
-        "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
-    }
-    if config.cold:
-        shared_config["cold_check"] = cold_check(plain_plan.targets)
-    in_process = StorageModel() if mount else config.storage
-    variants = [
-        (variant_name(name, extractor, config.extractors), name, ExifReader(extractor, in_process))
-        for name in config.strategies
-        for extractor in config.extractors
-    ]
-    switch_interval = sys.getswitchinterval()
-    if config.switch_interval_s is not None:
-        sys.setswitchinterval(config.switch_interval_s)
-        env["switch_interval_s"] = config.switch_interval_s
-    failed: set[str] = set()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
     try:
-        for repeat in range(config.repeat):
-            for label, name, reader in variants:
-                if stop is not None and stop.is_set():
-                    return
-                if label in failed:
-                    continue
-                if config.cold:
-                    evict(plain_plan.targets)
-                if mount is not None and config.storage.os_cache:
-                    mount.drop_cache(plan.targets)
-                charged = via != "in-process" or takes_reader(name)
-                run_config = {**shared_config, "storage_charged": charged}
-                before = IoCounts.of(mount.counts()) if mount else None
-                load = load_snapshot()
-                run = _run_one(label, name, repeat, reader, config, plan, expected, env, run_config, progress, stop)
-                if isinstance(run, RunResult):
-                    run.environment = {**run.environment, "load": load_block(load, load_snapshot())}
-                if isinstance(run, StrategyFailure):
-                    failed.add(label)
-                    run = replace(run, error=run.error.replace(plan.root, plain_plan.root))
-                elif mount is not None and before is not None:
-                    mount.check()
-                    run.io = (IoCounts.of(mount.counts()) - before).to_dict()
-                    _relocate(run, plan.root, plain_plan.root)
-                yield run
+        yield
     finally:
-        sys.setswitchinterval(switch_interval)
+        sys.setswitchinterval(previous)
+
+
+class Session:
+    """A :class:`Bench` made ready for its runs (its mount and cache folder in place): the replay plan (through the
+    mount, if any), every file's expected dict, and what each run records of the set-up; :meth:`measure` makes one
+    run."""
+
+    def __init__(self, bench: Bench) -> None:
+        config, folder, pattern, stop, mount = bench.config, bench.folder, bench.pattern, bench.stop, bench.mount
+        require_startable(config.strategies)  # before any measurement: a user mistake, not a failed strategy
+        self.config, self.folder, self.progress, self.stop = config, folder, bench.progress, stop
+        self.dataset, self.mount = bench.dataset, mount
+        self.variants = variants(config)
+        self.plain_plan = plan_replay(pattern, folder)
+        self.plan = plan_replay(pattern, mount.folder(folder)) if mount else self.plain_plan
+        self.expected = expected_dicts(config, self.plan, self.plain_plan.root, stop)
+        self.via = "fuse" if mount else ("in-process" if config.storage.charges else "none")
+        self.meter = IoMeter(mount, self.plan.targets, config.storage.os_cache)
+        self.environment: dict[str, Any] = {}
+        self.shared_config: dict[str, Any] = {}
+        if not stopped(stop):  # measured before the first run; a bench stopped while it got ready runs none
+            self.environment, self.shared_config = self._environment(), self._shared_config()
+
+    def _environment(self) -> dict[str, Any]:
+        """The machine, the harness's own overhead and the mount's, measured before the first run."""
+        env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
+        if self.mount is not None:
+            env["fuse_overhead_us"] = fuse_overhead_us(self.mount, self.plan)
+        if self.config.switch_interval_s is not None:
+            env["switch_interval_s"] = self.config.switch_interval_s
+        return env
+
+    def _shared_config(self) -> dict[str, Any]:
+        """What every run records of the set-up."""
+        config, folder = self.config, self.folder
+        shared = {
+            "dataset": self.dataset or self.plain_plan.root,
+            "dataset_digest": folder_digest(folder),
+            "pattern": self.plan.pattern,
+            "on_not_ready": config.on_not_ready,
+            "workers": config.workers,
+            "options": dict(config.options),
+            "extractors": list(config.extractors),
+            "storage": config.storage.describe(),
+            "storage_model": config.storage.to_dict(),
+            "storage_via": self.via,
+            "io_latency_ms": config.storage.latency_ms,
+            "io_jitter_ms": config.storage.jitter_ms,
+            "cold": config.cold,
+            "repeats": config.repeat,
+            "ui": config.ui,
+            "equality": config.equality.to_dict(),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in folder.skipped],
+        }
+        if config.cold:
+            shared["cold_check"] = cold_check(self.plain_plan.targets)
+        return shared
+
+    def measure(self, variant: Variant, repeat: int) -> RunSet:
+        """One run of ``variant`` (``cold``: the page cache evicted first) with its I/O counted, or its failure;
+        files are named by their real place, not the mount's."""
+        if self.config.cold:
+            evict(self.plain_plan.targets)
+        measured = self.meter(lambda: self._loaded(variant, repeat))
+        mount_root, plain_root = self.plan.root, self.plain_plan.root
+        if mount_root != plain_root:
+            measured.failed = [replace(failure, error=failure.error.replace(mount_root, plain_root)) for failure in measured.failed]
+            for run in measured.runs:
+                _relocate(run, mount_root, plain_root)
+        return measured
+
+    def _loaded(self, variant: Variant, repeat: int) -> RunSet:
+        """The run with the machine's load during it; the loader's own output kept; the hook told of it."""
+        load = load_snapshot()
+        with loader_output() as output:
+            run = self._replayed(variant, repeat)
+        if isinstance(run, StrategyFailure):
+            return RunSet(failed=[run])
+        run.environment = {**run.environment, "load": load_block(load, load_snapshot())}
+        run.loader_output = output.to_dict()
+        if self.config.hook is not None:
+            self.config.hook.measured(run)
+        return RunSet([run])
+
+    def _replayed(self, variant: Variant, repeat: int) -> RunResult | StrategyFailure:
+        config, plan, stop, name, label = self.config, self.plan, self.stop, variant.strategy, variant.label
+        reader = ExifReader(variant.extractor, StorageModel() if self.mount else config.storage)
+
+        def on_call(index: int) -> None:
+            if self.progress is not None:
+                self.progress(label, repeat, index + 1)
+
+        around = config.hook.around(label, repeat) if config.hook else nullcontext({})
+        main_thread = MainThread()
+        with switch_interval(config.switch_interval_s):
+            begin = now_ns()
+            try:
+                loader = create(name, reader, **config.loader_options(name))
+            except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
+                return StrategyFailure(label, repeat, str(exc))
+            except KeyboardInterrupt:
+                if stop is None or stop.is_set():
+                    raise
+                return _raised_interrupt(label, repeat, stop)
+            main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
+            pool = loader.workers if isinstance(loader, Pooled) else None
+            judge = Judge(config.equality, self.expected, normalizer_for(config.equality, loader, name))
+            measured: Replay | None = None
+            raised: dict[str, str] = {}  # path -> the one-line exception load_exif last raised for it (--on-loader-error file)
+            try:
+                with (
+                    collect_errors() as collector,
+                    ChargedContext(GuardedLoader(loader, raised.__setitem__ if config.loader_error(name) == "file" else None,
+                                                 config.none_is_empty(name)), main_thread) as guarded_loader,
+                    around as extra,
+                ):  # fmt: skip
+                    ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
+                    measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui,
+                                      None if config.equality.off else judge.agrees, main_thread=main_thread)  # fmt: skip
+            except LoaderFailure as exc:
+                return StrategyFailure(label, repeat, str(exc))
+            except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
+                if stop is not None and not stop.is_set():
+                    return _raised_interrupt(label, repeat, stop)
+                if measured is None or stop is None:
+                    raise
+        measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
+        equality = judge.compare({path: exif for path, exif in measured.as_returned().items() if path not in raised},
+                                 measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
+        run_config = {**self.shared_config, "storage_charged": self.via != "in-process" or takes_reader(name),
+                      "extractor": reader.extractor, "calls_s": measured.calls_s,
+                      "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,
+                      "on_loader_error": config.loader_error(name),
+                      "none_means": "empty" if config.none_is_empty(name) else "not-ready"}  # fmt: skip
+        if reader.may_fall_back:  # counted from this run's own reads, whichever thread or process made them
+            run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
+        return RunResult(
+            strategy=label,
+            repeat=repeat,
+            calls=len(measured.blocking_ms),
+            images=plan.images,
+            files_touched=len({call.path for call in plan.calls[: len(measured.blocking_ms)]}),
+            blocking=main_thread.blocking(measured.blocking_ms),
+            not_ready=sum(measured.not_ready),
+            deferred=measured.deferred,
+            preload_ms=measured.preload_ms,
+            startup_ms=round(main_thread.ms["startup"], 3),
+            background_s=measured.background_s,
+            equality=equality,
+            errors=[{"path": path, "error": error} for path, error in sorted(({**{e["path"]: e["error"] for e in collector.errors},
+                                                                               **raised}).items())],  # fmt: skip
+            environment=self.environment,
+            config=run_config,
+            samples={
+                "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
+                "at_ms": [round(v, 3) for v in measured.at_ms],
+                "end_ms": [round(v, 3) for v in measured.end_ms],
+                "not_ready": [int(v) for v in measured.not_ready],
+                "lag_ms": [round(v, 3) for v in measured.lags_ms],
+                "time_to_exif_ms": [round(v, 3) for v in measured.time_to_exif_ms],
+            },
+            responsiveness=measured.probe,
+            time_to_exif=measured.seen["time_to_exif"],
+            first_page_ready_share=measured.seen["first_page_ready_share"],
+            first_page_complete_ms=measured.seen["first_page_complete_ms"],
+            extra={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})},
+            complete=measured.complete,
+        )
 
 
 def fuse_overhead_us(mount: Mounted, plan: ReplayPlan) -> float:
@@ -439,118 +533,3 @@ def ui_loop(config: BenchConfig, loader: ExifLoader, plan: ReplayPlan, run_name:
         return AsyncioFrameLoop(config.tick_ms)
     return FrameProbe(config.tick_ms)
 
-
-def _run_one(
-    label: str,
-    name: str,
-    repeat: int,
-    reader: ExifReader,
-    config: BenchConfig,
-    plan: ReplayPlan,
-    expected: dict[str, Any],
-    env: dict[str, Any],
-    shared_config: dict[str, Any],
-    progress: ProgressHook | None,
-    stop: threading.Event | None,
-) -> RunResult | StrategyFailure:
-    with loader_output() as output:
-        run = _measure(label, name, repeat, reader, config, plan, expected, env, shared_config, progress, stop)
-    if isinstance(run, RunResult):
-        run.loader_output = output.to_dict()
-        if config.hook is not None:
-            config.hook.measured(run)
-    return run
-
-
-def _measure(
-    label: str,
-    name: str,
-    repeat: int,
-    reader: ExifReader,
-    config: BenchConfig,
-    plan: ReplayPlan,
-    expected: dict[str, dict[str, Any]],
-    env: dict[str, Any],
-    shared_config: dict[str, Any],
-    progress: ProgressHook | None,
-    stop: threading.Event | None,
-) -> RunResult | StrategyFailure:
-    def on_call(index: int) -> None:
-        if progress is not None:
-            progress(label, repeat, index + 1)
-
-    around = config.hook.around(label, repeat) if config.hook else nullcontext({})
-    main_thread = MainThread()
-    begin = now_ns()
-    try:
-        loader = create(name, reader, **config.loader_options(name))
-    except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
-        return StrategyFailure(label, repeat, str(exc))
-    except KeyboardInterrupt:
-        if stop is None or stop.is_set():
-            raise
-        return _raised_interrupt(label, repeat, stop)
-    main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
-    pool = loader.workers if isinstance(loader, Pooled) else None
-    judge = Judge(config.equality, expected, normalizer_for(config.equality, loader, name))
-    measured: Replay | None = None
-    raised: dict[str, str] = {}  # path -> the one-line exception load_exif last raised for it (--on-loader-error file)
-    try:
-        with (
-            collect_errors() as collector,
-            ChargedContext(GuardedLoader(loader, raised.__setitem__ if config.loader_error(name) == "file" else None,
-                                         config.none_is_empty(name)), main_thread) as guarded_loader,
-            around as extra,
-        ):  # fmt: skip
-            ui = ui_loop(config, guarded_loader, plan, f"{label}-{repeat}")
-            measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui,
-                              None if config.equality.off else judge.agrees, main_thread=main_thread)  # fmt: skip
-    except LoaderFailure as exc:
-        return StrategyFailure(label, repeat, str(exc))
-    except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
-        if stop is not None and not stop.is_set():
-            return _raised_interrupt(label, repeat, stop)
-        if measured is None or stop is None:
-            raise
-    measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
-    equality = judge.compare({path: exif for path, exif in measured.as_returned().items() if path not in raised},
-                             measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
-    run_config = {**shared_config, "extractor": reader.extractor, "calls_s": measured.calls_s,
-                  "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,
-                  "on_loader_error": config.loader_error(name),
-                  "none_means": "empty" if config.none_is_empty(name) else "not-ready"}  # fmt: skip
-    if reader.may_fall_back:  # counted from this run's own reads, whichever thread or process made them
-        run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
-    run = RunResult(
-        strategy=label,
-        repeat=repeat,
-        calls=len(measured.blocking_ms),
-        images=plan.images,
-        files_touched=len({call.path for call in plan.calls[: len(measured.blocking_ms)]}),
-        blocking=main_thread.blocking(measured.blocking_ms),
-        not_ready=sum(measured.not_ready),
-        deferred=measured.deferred,
-        preload_ms=measured.preload_ms,
-        startup_ms=round(main_thread.ms["startup"], 3),
-        background_s=measured.background_s,
-        equality=equality,
-        errors=[{"path": path, "error": error} for path, error in sorted(({**{e["path"]: e["error"] for e in collector.errors},
-                                                                           **raised}).items())],  # fmt: skip
-        environment=env,
-        config=run_config,
-        samples={
-            "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
-            "at_ms": [round(v, 3) for v in measured.at_ms],
-            "end_ms": [round(v, 3) for v in measured.end_ms],
-            "not_ready": [int(v) for v in measured.not_ready],
-            "lag_ms": [round(v, 3) for v in measured.lags_ms],
-            "time_to_exif_ms": [round(v, 3) for v in measured.time_to_exif_ms],
-        },
-        responsiveness=measured.probe,
-        time_to_exif=measured.seen["time_to_exif"],
-        first_page_ready_share=measured.seen["first_page_ready_share"],
-        first_page_complete_ms=measured.seen["first_page_complete_ms"],
-        extra={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})},
-        complete=measured.complete,
-    )
-    return run

@@ -22,7 +22,7 @@ and the launches measured before it are kept.
 
 from __future__ import annotations
 
-import json
+import pickle
 import signal
 import subprocess
 import sys
@@ -31,19 +31,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from exifbench.datasets.folder import Folder, Skipped
-from exifbench.datasets.storage.io import IoCounts
-from exifbench.datasets.storage.mount import Borrowed, Mount
-from exifbench.datasets.storage.model import StorageModel
+from exifbench.datasets.folder import Folder
+from exifbench.datasets.storage.mount import Borrowed
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.patterns.pattern import Pattern
-from exifbench.reports.documents.equality import EqualitySpec
-from exifbench.harness.bench import BenchConfig, fuse_overhead_us, private_cache, run_bench, storage_mount, variant_name
+from exifbench.harness.bench import (BenchConfig, Variant, fuse_overhead_us, private_cache, run_bench, storage_mount,
+                                     variant_name, variants)
+from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.plan import plan_replay
 from exifbench.strategies import accepts, resolve
 
@@ -57,7 +55,7 @@ Between = Callable[[int], None]
 
 @dataclass(frozen=True)
 class Launch:
-    """One child's task: one strategy with one extractor, in launch ``number``."""
+    """One strategy with one extractor, in launch ``number`` (its child's :class:`Task`)."""
 
     number: int
     strategy: str
@@ -84,34 +82,10 @@ def run_launches(
 
     ``started`` is told of each child as it starts; ``notice`` gets each line a child wrote to stderr
     (warnings, e.g. a rebuilt cache). A child that fails is one :class:`StrategyFailure` naming the
-    launch; its strategy is not launched again.
+    launch; its strategy is not launched again. The launches are the orchestration loop's repeats.
     """
     if config.repeat != 1 or config.hook is not None or launches < 1:
         raise ExifbenchError("launches: each strategy runs once per launch, in its own process (repeat 1, no hook, launches >= 1)")
-    runs = RunSet()
-    try:
-        _launch_all(config, folder, pattern, launches, runs, stop, dataset, between, started, notice)
-    except KeyboardInterrupt:  # the stopped child was still busy when the watchdog interrupted the wait: it is gone
-        if not _stopped(stop):
-            raise
-        runs.complete = False
-    return runs
-
-
-def _launch_all(
-    config: BenchConfig,
-    folder: Folder,
-    pattern: Pattern,
-    launches: int,
-    runs: RunSet,
-    stop: threading.Event | None,
-    dataset: str | None,
-    between: Between | None,
-    started: Callable[[Launch], None] | None,
-    notice: Callable[[str], None] | None,
-) -> None:
-    """:func:`run_launches`' loop, adding each child's runs (or failure) to ``runs`` as it ends."""
-    failed: set[str] = set()
     with ExitStack() as stack:
         mount = stack.enter_context(storage_mount(config, folder))
         config = private_cache(config, stack)  # one for every launch: launch 1 starts cold, the next ones find it
@@ -119,67 +93,72 @@ def _launch_all(
         if mount is not None:
             mounted_plan = plan_replay(pattern, mount.folder(folder))
             overhead, targets = fuse_overhead_us(mount, mounted_plan), mounted_plan.targets
-        for number in range(1, launches + 1):
-            if number > 1 and between is not None and not _stopped(stop):
-                between(number)
-            for name in config.strategies:
-                for extractor in config.extractors:
-                    if _stopped(stop):
-                        runs.complete = False
-                        return
-                    variant = variant_name(name, extractor, config.extractors)
-                    if variant in failed:
-                        continue
-                    launch = Launch(number, name, extractor)
-                    if started is not None:
-                        started(launch)
-                    if mount is not None and config.storage.os_cache:
-                        mount.drop_cache(targets)
-                    before = IoCounts.of(mount.counts()) if mount is not None else None
-                    child = _run_child(launch, config, folder, pattern, dataset, mount, overhead, stop, notice)
-                    if mount is not None:
-                        mount.check()
-                    if isinstance(child, StrategyFailure):
-                        failed.add(variant)
-                        runs.failed.append(replace(child, strategy=label(variant, number)))
-                        runs.complete = False
-                        continue
-                    io = (IoCounts.of(mount.counts()) - before).to_dict() if mount is not None and before is not None else None
-                    for run in child.runs:
-                        runs.runs.append(_as_launch(run, variant, number, io))
-                    runs.failed.extend(replace(f, strategy=label(variant, number)) for f in child.failed)
-                    if child.failed:
-                        failed.add(variant)
-                    runs.complete = runs.complete and child.complete and not child.failed
+        meter = IoMeter(mount, targets, config.storage.os_cache)
+        borrowed = Borrowed(mount.mountpoint, overhead) if mount is not None else None
+
+        def measure(variant: Variant, repeat: int) -> RunSet:
+            launch = Launch(repeat + 1, variant.strategy, variant.extractor)
+            if started is not None:
+                started(launch)
+            task = Task(narrowed(config, variant), folder, pattern, dataset, borrowed)
+            return meter(lambda: _launched(variant, launch.number, _run_child(launch, task, stop, notice)))
+
+        def before(repeat: int) -> None:
+            if between is not None:
+                between(repeat + 1)
+
+        return collect(interleave(variants(config), launches, measure, stop, before), stop)
 
 
-def _stopped(stop: threading.Event | None) -> bool:
-    return stop is not None and stop.is_set()
+def narrowed(config: BenchConfig, variant: Variant) -> BenchConfig:
+    """``config`` (whole: every field it has) for one launch's child: its one strategy and extractor, the options it takes."""
+    cls = resolve(variant.strategy)
+    return replace(config, strategies=[variant.strategy], extractors=(variant.extractor,),
+                   options={key: value for key, value in config.options.items() if accepts(cls, key)})  # fmt: skip
 
 
-def _as_launch(run: RunResult, variant: str, number: int, io: dict[str, Any] | None) -> RunResult:
-    """A child's run labelled with its launch, its I/O as the parent's daemon counted it."""
+def _launched(variant: Variant, number: int, child: RunSet | StrategyFailure) -> RunSet:
+    """A child's run set (or its failure) labelled with its launch."""
+    if isinstance(child, StrategyFailure):
+        return RunSet(complete=False, failed=[replace(child, strategy=label(variant.label, number))])
+    return RunSet([_as_launch(run, variant.label, number) for run in child.runs], child.complete,
+                  [replace(failure, strategy=label(variant.label, number)) for failure in child.failed])  # fmt: skip
+
+
+def _as_launch(run: RunResult, variant: str, number: int) -> RunResult:
+    """A child's run labelled with its launch (its I/O is counted by the parent's daemon, see :class:`IoMeter`)."""
     repeat = number - 1 if variant == REFERENCE else 0
-    config = {**run.config, "launch": number}
-    return replace(run, strategy=label(variant, number), repeat=repeat, config=config, io=io if io is not None else run.io)
+    return replace(run, strategy=label(variant, number), repeat=repeat, config={**run.config, "launch": number})
 
 
-def _run_child(
-    launch: Launch,
-    config: BenchConfig,
-    folder: Folder,
-    pattern: Pattern,
-    dataset: str | None,
-    mount: Mount | None,
-    overhead_us: float,
-    stop: threading.Event | None,
-    notice: Callable[[str], None] | None,
-) -> RunSet | StrategyFailure:
+@dataclass(frozen=True)
+class Task:
+    """What one launch's child replays, passed to it whole (pickled): a field added to :class:`BenchConfig` reaches it."""
+
+    config: BenchConfig
+    folder: Folder
+    pattern: Pattern
+    dataset: str | None
+    mount: Borrowed | None
+    """The parent's mount, which the child reads through (its counts and health stay with the parent)."""
+
+    def save(self, path: Path) -> None:
+        path.write_bytes(pickle.dumps(self))
+
+    @staticmethod
+    def load(path: str | Path) -> Task:
+        task = pickle.loads(Path(path).read_bytes())  # written by this child's parent, in a folder only it can write
+        if not isinstance(task, Task):
+            raise ExifbenchError(f"{path}: not a launch's task")
+        return task
+
+
+def _run_child(launch: Launch, task: Task, stop: threading.Event | None, notice: Callable[[str], None] | None) -> RunSet | StrategyFailure:
     """Run one launch in a fresh interpreter; its run set, or why it failed (one line)."""
-    variant = variant_name(launch.strategy, launch.extractor, config.extractors)
+    variant = variant_name(launch.strategy, launch.extractor, task.config.extractors)
     with tempfile.TemporaryDirectory(prefix="exifbench-launch-") as work:
-        spec, result, errors = Path(work) / "spec.json", Path(work) / "result.json", Path(work) / "stderr.txt"
-        spec.write_text(json.dumps(_spec(launch, config, folder, pattern, dataset, mount, overhead_us), default=str), encoding="utf-8")
+        spec, result, errors = Path(work) / "task.pickle", Path(work) / "result.json", Path(work) / "stderr.txt"
+        task.save(spec)
         with errors.open("w", encoding="utf-8") as stderr, _sigint_blocked():  # the child inherits the mask
             child = subprocess.Popen([sys.executable, "-m", "exifbench.harness.launches", str(spec), str(result)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
@@ -209,7 +188,7 @@ def _wait(child: subprocess.Popen[bytes], stop: threading.Event | None) -> int:
     """The child's exit code; on ``stop`` it gets one SIGINT (it keeps what it measured), then time to write it."""
     try:
         while child.poll() is None:
-            if _stopped(stop):
+            if stopped(stop):
                 child.send_signal(signal.SIGINT)
                 try:
                     return child.wait(KILL_AFTER_S)
@@ -224,31 +203,8 @@ def _wait(child: subprocess.Popen[bytes], stop: threading.Event | None) -> int:
         raise
 
 
-def _spec(
-    launch: Launch, config: BenchConfig, folder: Folder, pattern: Pattern, dataset: str | None, mount: Mount | None, overhead_us: float,
-) -> dict[str, Any]:
-    """What a child needs, as JSON."""
-    return {
-        "strategy": launch.strategy,
-        "extractor": launch.extractor,
-        "config": {
-            "workers": config.workers, "on_not_ready": config.on_not_ready, "storage": config.storage.to_dict(),
-            "storage_via": config.storage_via,
-            "options": {key: value for key, value in config.options.items() if accepts(resolve(launch.strategy), key)}, "cold": config.cold, "tick_ms": config.tick_ms,
-            "switch_interval_s": config.switch_interval_s, "ui": config.ui, "equality": config.equality.to_dict(),
-            "on_loader_error": config.on_loader_error, "none_means": config.none_means,
-            "grab_dir": str(config.grab_dir) if config.grab_dir is not None else None,
-        },
-        "folder": {"root": str(folder.root), "files": folder.files, "skipped": [asdict(s) for s in folder.skipped]},
-        "pattern": pattern.to_dict(),
-        "dataset": dataset,
-        "mount": {"mountpoint": str(mount.mountpoint), "overhead_us": overhead_us} if mount is not None else None,
-    }  # fmt: skip
-
-
 def child_main(spec_path: str, result_path: str) -> int:
     """In the child: replay the one run the spec describes and write its run set; SIGINT ends it at the next call."""
-    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -259,22 +215,13 @@ def child_main(spec_path: str, result_path: str) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # started blocked: a stop sent meanwhile arrives now
-    settings = spec["config"]
-    config = BenchConfig(
-        strategies=[spec["strategy"]],
-        extractors=(spec["extractor"],),
-        storage=StorageModel(**settings.pop("storage")),
-        grab_dir=Path(grab) if (grab := settings.pop("grab_dir")) is not None else None,
-        equality=EqualitySpec.from_dict(settings.pop("equality"), "equality"),
-        **settings,
-    )
-    found = spec["folder"]
-    folder = Folder(Path(found["root"]), found["files"], [Skipped(**s) for s in found["skipped"]])
-    mount = Borrowed(Path(spec["mount"]["mountpoint"]), spec["mount"]["overhead_us"]) if spec["mount"] else None
-    runs = run_bench(config, folder, Pattern.from_dict(spec["pattern"]), None, stop, spec["dataset"], mount)
+    task = Task.load(spec_path)
+    runs = run_bench(task.config, task.folder, task.pattern, None, stop, task.dataset, task.mount)
     runs.save(result_path)
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(child_main(*sys.argv[1:]))
+if __name__ == "__main__":  # run as __main__: the task's classes are the importable module's, so run that one
+    from exifbench.harness.launches import child_main as main
+
+    sys.exit(main(*sys.argv[1:]))

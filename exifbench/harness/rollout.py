@@ -17,11 +17,11 @@ from exifbench.datasets.folder import Folder
 from exifbench.datasets.storage.model import StorageModel
 from exifbench.reports.documents.equality import REFERENCE, EqualitySpec, parse_equality
 from exifbench.reports.documents.decision import REJECT, Decision, PhaseVerdict
-from exifbench.reports.documents.runs import RunSet, StrategyFailure
+from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.patterns.builtin import BUILTIN_PATTERNS, DEFAULT_PATTERN, load_pattern
 from exifbench.datasets.patterns.pattern import Pattern
-from exifbench.harness.bench import BenchConfig, iter_runs, storage_mount
+from exifbench.harness.bench import Bench, BenchConfig, storage_mount
 from exifbench.harness.leaks import Watch
 
 PhaseProgress = Callable[[str, str, int, int], None]
@@ -68,21 +68,23 @@ def run_watched(
 ) -> RunSet:
     """Like :func:`run_bench`, with each run's :class:`Usage` in ``extra["resources"]``.
 
-    ``iter_runs`` closes each loader before yielding its run, so a watch around each
+    :meth:`Bench.steps` closes each loader before yielding its run, so a watch around each
     step sees exactly what that loader's ``close()`` left behind.
     """
     runs = RunSet()
     with storage_mount(config, folder) as mount:  # the storage daemon outlives every run: not a run's leak
-        steps = iter_runs(config, folder, pattern, progress, stop, dataset, mount)
+        steps = Bench(config, folder, pattern, progress, stop, dataset, mount).steps()
         while True:
             with Watch() as watch:
-                run = next(steps, None)
-            if run is None:
+                step = next(steps, None)
+            if step is None:
                 break
-            if isinstance(run, StrategyFailure):
-                raise ExifbenchError(f"strategy {run.strategy!r} failed: {run.error}; no decision")
-            run.extra["resources"] = watch.usage.to_dict()
-            runs.runs.append(run)
+            _, measured = step
+            for failure in measured.failed:
+                raise ExifbenchError(f"strategy {failure.strategy!r} failed: {failure.error}; no decision")
+            for run in measured.runs:
+                run.extra["resources"] = watch.usage.to_dict()
+                runs.runs.append(run)
     if (stop is not None and stop.is_set()) or not all(run.complete for run in runs.runs):
         raise ExifbenchError("interrupted: no decision without complete measurements")
     return runs

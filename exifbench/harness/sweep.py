@@ -3,8 +3,9 @@
 The matrix is the product of its dimensions (``strategy × workers × extractor × storage ×
 pattern``); ``sync`` is added on every storage (and pattern) as the reference blocking is
 judged against. Each repeat replays every configuration once, in matrix order (A B C A B C…),
-each through :func:`exifbench.harness.bench.iter_runs` — the same run ``exifbench run`` makes —
-with every storage's mount kept for the whole sweep.
+each through :func:`exifbench.harness.bench.run_bench` — the same run ``exifbench run`` makes —
+in the one orchestration loop (:mod:`exifbench.harness.orchestrate`), with every storage's mount kept
+for the whole sweep.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.datasets import Dataset
-from exifbench.datasets.storage.mount import Mount, StorageFailed
+from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.fingerprint import fingerprint, key
 from exifbench.reports.documents.history import append
-from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
+from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.reports.documents.sweep import Configuration, SweepResults, Thresholds
 from exifbench.datasets.patterns.pattern import Pattern
-from exifbench.harness.bench import BenchConfig, ReplayHook, iter_runs, storage_mount
+from exifbench.harness.bench import BenchConfig, ReplayHook, run_bench, storage_mount
+from exifbench.harness.orchestrate import collect, interleave
 from exifbench.strategies import accepts, resolve
 
 DIMENSIONS = ("strategy", "workers", "extractor", "storage", "pattern")
@@ -118,50 +120,32 @@ def run_sweep(
             storage: stack.enter_context(storage_mount(replace(base, storage=dataset.storage, storage_via=dataset.via), dataset.folder))
             for storage, dataset in datasets.items()
         }
+
+        def measure(configuration: Configuration, repeat: int) -> RunSet:
+            dataset, label = datasets[configuration.storage], configuration.label(sweep.varied)
+
+            def hook(strategy: str, _repeat: int, calls: int) -> None:
+                if progress is not None:
+                    progress(label, repeat, calls)
+
+            config = bench_config(base, configuration, dataset)
+            if base.hook is not None:
+                config = replace(config, hook=LabelledHook(base.hook, label, repeat))
+            pattern = patterns[str(configuration.settings["pattern"])]
+            measured = run_bench(config, dataset.folder, pattern, hook, stop, dataset.label, mounts[configuration.storage])
+            return RunSet([replace(run, repeat=repeat) for run in measured.runs], measured.complete,
+                          [replace(failure, repeat=repeat) for failure in measured.failed])  # fmt: skip
+
+        def keep(configuration: Configuration, measured: RunSet) -> None:
+            configuration.runs.extend(measured.runs)
+            configuration.failed = configuration.failed or next(iter(measured.failed), None)
+
         try:
-            for repeat in range(base.repeat):
-                for configuration in configurations:
-                    if stop is not None and stop.is_set():
-                        sweep.complete = False
-                        return sweep
-                    if configuration.failed is None:
-                        _run_once(configuration, repeat, sweep, base, datasets, patterns, mounts, progress, stop)
+            sweep.complete = collect(interleave(configurations, base.repeat, measure, stop), stop, keep).complete
         except StorageFailed:
             sweep.complete = False
             raise
     return sweep
-
-
-def _run_once(
-    configuration: Configuration,
-    repeat: int,
-    sweep: SweepResults,
-    base: BenchConfig,
-    datasets: dict[str, Dataset],
-    patterns: dict[str, Pattern],
-    mounts: dict[str, Mount | None],
-    progress: SweepProgress | None,
-    stop: threading.Event | None,
-) -> None:
-    dataset = datasets[configuration.storage]
-    label = configuration.label(sweep.varied)
-
-    def hook(strategy: str, _repeat: int, calls: int) -> None:
-        if progress is not None:
-            progress(label, repeat, calls)
-
-    config = bench_config(base, configuration, dataset)
-    if base.hook is not None:
-        config = replace(config, hook=LabelledHook(base.hook, label, repeat))
-    pattern = patterns[str(configuration.settings["pattern"])]
-    runs = iter_runs(config, dataset.folder, pattern, hook, stop, dataset.label, mounts[configuration.storage])
-    for run in runs:
-        if isinstance(run, StrategyFailure):
-            configuration.failed = replace(run, repeat=repeat)
-            sweep.complete = False
-        else:
-            configuration.runs.append(replace(run, repeat=repeat))
-            sweep.complete = sweep.complete and run.complete
 
 
 def save_to_history(sweep: SweepResults, directory: Path) -> list[Path]:

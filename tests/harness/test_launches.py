@@ -7,14 +7,18 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import psutil
 
-from exifbench.datasets.folder import scan
+from exifbench.datasets.folder import Folder, scan
 from exifbench.datasets.patterns.pattern import startup_pattern
-from exifbench.harness.bench import BenchConfig
-from exifbench.harness.launches import run_launches
+from exifbench.datasets.storage.mount import Borrowed
+from exifbench.datasets.storage.model import StorageModel
+from exifbench.harness.bench import BenchConfig, variants
+from exifbench.harness.launches import Task, narrowed, run_launches
+from exifbench.reports.documents.equality import parse_equality
 
 EXIFBENCH = str(Path(sys.executable).with_name("exifbench"))
 GENEROUS_S = 120.0  # upper bounds against hangs only
@@ -86,3 +90,26 @@ def test_a_stop_while_the_child_starts_up_ends_it_without_a_failure(corpus_copy:
     runs = run_launches(BenchConfig(["sync"]), scan(corpus_copy), startup_pattern(images=12), 2, stop,
                         started=lambda launch: stop.set())  # fmt: skip  # the SIGINT goes out before its handler is in place
     assert runs.failed == [] and runs.runs == [] and runs.complete is False
+
+
+@dataclass
+class Extended(BenchConfig):
+    """A config with a field that launches.py was written without."""
+
+    added: str = "default"
+
+
+def test_every_field_of_the_config_reaches_a_launch_child_even_one_added_later(tmp_path: Path) -> None:
+    config = Extended(["sync", "threadpool"], workers=3, on_not_ready="wait", storage=StorageModel(latency_ms=2.0),
+                      storage_via="fuse", options={"timeout_s": 9.0}, cold=True, tick_ms=7.0, switch_interval_s=0.002,
+                      grab_dir=tmp_path, on_loader_error="file", none_means="empty", equality=parse_equality("fields:Make,Model"),
+                      added="set")  # fmt: skip
+    variant = variants(config)[1]
+    Task(narrowed(config, variant), Folder(tmp_path, ["a.jpg"]), startup_pattern(images=1), "photos",
+         Borrowed(tmp_path / "mnt", 1.5)).save(tmp_path / "task.pickle")  # fmt: skip
+    task = Task.load(tmp_path / "task.pickle")  # what the child reads
+    assert type(task.config) is Extended and task.config.added == "set"
+    given = {one.name: getattr(config, one.name) for one in fields(config)}
+    assert {one.name: getattr(task.config, one.name) for one in fields(task.config)} == given | {
+        "strategies": ["threadpool"], "extractors": ("pillow",)}  # fmt: skip  # narrowed to the child's variant, nothing lost
+    assert (task.folder.files, task.dataset, task.mount) == (["a.jpg"], "photos", Borrowed(tmp_path / "mnt", 1.5))
