@@ -1,7 +1,9 @@
 """Reading and writing the project's files: JSON in (never pickle or eval), atomic writes out.
 
 A crash or Ctrl-C never leaves a half-written file: writes go to a temporary file
-beside the target and are moved into place with ``os.replace``. Temporary files and
+beside the target and are moved into place with ``os.replace``. Inside :func:`all_or_nothing`
+a set of files (a report's) is moved into place only once every one of them is written, so a
+full disk leaves the previous set, not part of a new one. Temporary files and
 folders are created with the umask's permissions (unlike ``mkstemp``'s 0600), so what
 lands in place can be read by whoever the user's umask lets read it.
 """
@@ -13,6 +15,10 @@ import os
 import secrets
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +98,68 @@ def create_temporary(beside: Path, directory: bool = False) -> Path:
             continue
 
 
+@dataclass
+class _FileSet:
+    """What :func:`write_atomic` wrote inside one :func:`all_or_nothing`: each temporary file and its target,
+    and the folders it made."""
+
+    pending: dict[Path, Path] = field(default_factory=dict)  # target -> its written temporary file
+    folders: list[Path] = field(default_factory=list)
+
+
+_file_set: ContextVar[_FileSet | None] = ContextVar("exifbench_file_set", default=None)
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """Every :func:`write_atomic` inside the block writes its temporary file but moves nothing into place; when
+    the block ends, every file is moved into place (renames, which need no room for data) — or, if the block
+    raised (a full disk at the fifth file, Ctrl-C), none is: the temporary files and the folders made for them
+    are removed, and the files that were there before are as they were. Nested blocks are one set."""
+    if _file_set.get() is not None:
+        yield
+        return
+    files = _FileSet()
+    token = _file_set.set(files)
+    try:
+        yield
+        moved = list(files.pending.items())
+        for target, tmp in moved:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc}); "
+                                     f"{moved.index((target, tmp))} of the {len(moved)} files were written") from None  # fmt: skip
+            del files.pending[target]
+    finally:
+        _file_set.reset(token)
+        for tmp in files.pending.values():
+            tmp.unlink(missing_ok=True)
+        if files.pending:
+            for folder in reversed(files.folders):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass  # not empty: something else is in it
+
+
+def present(path: Path) -> bool:
+    """``path`` is a file, or will be one when the :func:`all_or_nothing` block writing it ends."""
+    files = _file_set.get()
+    return path.is_file() or (files is not None and path in files.pending)
+
+
+def _make_folders(folder: Path, files: _FileSet | None) -> None:
+    """``folder`` and its missing parents; inside :func:`all_or_nothing`, each one made is remembered."""
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    if files is not None:
+        files.folders.extend(reversed(missing))
+
+
 def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> Path:
-    """Write ``content`` to ``path`` via a temporary file and ``os.replace``.
+    """Write ``content`` to ``path`` via a temporary file and ``os.replace`` (inside :func:`all_or_nothing`, the
+    replace waits for the block's end).
 
     With ``force=False`` an existing file is an error instead of being replaced.
     Text that cannot be UTF-8 (a non-UTF-8 file name) is written backslash-escaped.
@@ -102,21 +168,31 @@ def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> 
     if not force and target.exists():
         raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
     data = content.encode("utf-8", errors="backslashreplace") if isinstance(content, str) else content
+    files = _file_set.get()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(target.parent, files)
         tmp = create_temporary(target)
     except OSError as exc:
         raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    kept = False
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        if files is None:
+            os.replace(tmp, target)
+        else:
+            earlier = files.pending.pop(target, None)
+            if earlier is not None:
+                earlier.unlink(missing_ok=True)
+            files.pending[target] = tmp
+            kept = True
     except OSError as exc:
         raise ExifbenchError(f"{target}: cannot write ({exc.strerror or exc})") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if not kept:
+            tmp.unlink(missing_ok=True)
     return target
 
 

@@ -5,15 +5,22 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from exifbench import files
 from exifbench.cli import app
+from exifbench.errors import ExifbenchError
+from exifbench.reports.analysis.gate import gate_files
 from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.renderers import gate as gate_renderers
+from slow_strategies import fake_run
 
 runner = CliRunner()
+REAL_FSYNC = os.fsync
 
 
 @pytest.fixture
@@ -95,3 +102,62 @@ def test_decide_peers_and_sweep_refuse_to_replace_a_document_before_they_start(t
     assert existing.read_text() == "previous"
     if command[0] == "sweep":
         assert (tmp_path / "out" / "sweep.json").read_text() == "previous"
+
+
+
+def verdict_document(path: Path, current_s: float) -> Path:
+    """A gate verdict (``report`` draws it as two files, verdict.md and verdict.html); ``current_s`` tells two apart."""
+    base = RunSet([fake_run(name, 0.1 + i / 1000, i) for i in range(4) for name in ("sync", "lazy")])
+    current = RunSet([fake_run(name, current_s + i / 1000, i) for i in range(4) for name in ("sync", "lazy")])
+    path.write_text(gate_renderers.render_json(gate_files(base, current, ("blocking",), 0.10)))
+    return path
+
+
+def full_at(call: int) -> Callable[[int], None]:
+    """``os.fsync`` as on a disk that is full from its ``call``-th call of the test on."""
+    calls: list[int] = []
+
+    def fsync(descriptor: int) -> None:
+        calls.append(descriptor)
+        if len(calls) >= call:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        REAL_FSYNC(descriptor)
+
+    return fsync
+
+
+def test_report_out_on_a_full_disk_keeps_the_previous_set_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills at the second file of a report: the set that was in --out is as it was (the first new file
+    did not replace its old one), a fresh --out is not even made, and no temporary file is left."""
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["report", str(verdict_document(tmp_path / "old.json", 0.1)), "--out", str(out)]).exit_code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert sorted(before) == ["verdict.html", "verdict.md"]
+    newer = verdict_document(tmp_path / "new.json", 0.5)
+    for target in (out, tmp_path / "fresh" / "out"):
+        monkeypatch.setattr(os, "fsync", full_at(2))
+        result = runner.invoke(app, ["report", str(newer), "--out", str(target)])
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert "verdict.html: cannot write (No space left on device)" in " ".join(result.output.split())
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert not (tmp_path / "fresh").exists()
+    monkeypatch.undo()
+    assert runner.invoke(app, ["report", str(newer), "--out", str(out)]).exit_code == 0
+    assert {path.name for path in out.iterdir()} == set(before) and (out / "verdict.md").read_bytes() != before["verdict.md"]
+
+
+def test_all_or_nothing_moves_a_set_into_place_only_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.md").write_text("old")
+    with files.all_or_nothing():
+        files.write_atomic(tmp_path / "a.md", "new")
+        files.write_atomic(tmp_path / "phase-x" / "deep" / "b.md", "b")
+        assert (tmp_path / "a.md").read_text() == "old" and not (tmp_path / "phase-x" / "deep" / "b.md").exists()
+        assert files.present(tmp_path / "phase-x" / "deep" / "b.md") and not files.present(tmp_path / "c.md")
+    assert (tmp_path / "a.md").read_text() == "new" and (tmp_path / "phase-x" / "deep" / "b.md").read_text() == "b"
+    monkeypatch.setattr(os, "fsync", full_at(3))
+    with pytest.raises(ExifbenchError, match=r"c\.md: cannot write \(No space left on device\)"):
+        with files.all_or_nothing():
+            files.write_atomic(tmp_path / "a.md", "newer")
+            files.write_atomic(tmp_path / "phase-y" / "b.md", "b")
+            files.write_atomic(tmp_path / "phase-y" / "c.md", "c")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "phase-x"] and (tmp_path / "a.md").read_text() == "new"

@@ -11,7 +11,7 @@ from exifbench.reports.analysis.metrics import StrategySummary
 from exifbench.reports.analysis.report import RunReport
 from exifbench.reports.documents.runs import RunSet
 from exifbench.escape import visible
-from exifbench.files import write_atomic
+from exifbench.files import present, write_atomic
 from exifbench.reports.format import count
 from exifbench.reports.renderers.grabs import grabs_html, read_grabs
 from exifbench.reports.renderers.plots import PLOTS, figure_bytes
@@ -188,5 +188,5 @@ def render_html(report: RunReport, available: Collection[str] = (), grabs: Mappi
 
 def write_html(report: RunReport, out_dir: Path) -> list[Path]:
     """``report.html``, linking the profile files present in ``out_dir`` and embedding the view grabs there."""
-    available = {name for found in report.profiles for name in found.files if (out_dir / name).is_file()}
+    available = {name for found in report.profiles for name in found.files if present(out_dir / name)}
     return [write_atomic(out_dir / "report.html", render_html(report, available, read_grabs(report.runs, out_dir)))]

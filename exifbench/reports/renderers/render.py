@@ -14,6 +14,7 @@ from exifbench.reports.documents.peers import PeersReport
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.documents.sweep import SweepResults
 from exifbench.errors import ExifbenchError
+from exifbench.files import all_or_nothing
 from exifbench.escape import visible
 from exifbench.reports.analysis.sweep import analyze_sweep
 from exifbench.reports.renderers import decision, gate, peers, sweep
@@ -52,13 +53,15 @@ def write_run_reports(report: RunReport, out_dir: Path) -> list[Path]:
     if not report.runs.runs:
         raise ExifbenchError(f"{out_dir}: nothing to report (the result document has no runs)")
     check_out_dir(out_dir)
-    return [path for render in RUN_SET for path in render(report, out_dir)]
+    with all_or_nothing():
+        return [path for render in RUN_SET for path in render(report, out_dir)]
 
 
 def render_document(document: Document, out_dir: Path, beside: Path | None = None, wide: bool = False,
                     width: int | None = None) -> tuple[list[Path], RenderableType]:  # fmt: skip
     """Every file ``document`` renders to, into ``out_dir`` (created if missing), and what a terminal shows for it,
-    from one analysis made before the first file is written.
+    from one analysis made before the first file is written. The files are one set: all are written or, if one
+    cannot be (a full disk), none is.
 
     A run set → plots, ``report.html``, ``summary.md``, and the profile files found in ``beside``
     (they cannot be regenerated), shown as ``run``'s table and verdict; a gate verdict → ``verdict.md``,
@@ -67,6 +70,12 @@ def render_document(document: Document, out_dir: Path, beside: Path | None = Non
     the details tables of a run set or a sweep; ``width``: the terminal's, for the tables to fit.
     """
     check_out_dir(out_dir)
+    with all_or_nothing():
+        return _render(document, out_dir, beside, wide, width)
+
+
+def _render(document: Document, out_dir: Path, beside: Path | None, wide: bool,
+            width: int | None) -> tuple[list[Path], RenderableType]:  # fmt: skip
     if isinstance(document, RunSet):
         if not document.runs:
             raise ExifbenchError(f"{out_dir}: nothing to report (the result document has no runs)")

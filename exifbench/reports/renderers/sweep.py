@@ -163,6 +163,5 @@ def pareto_figure(analysis: SweepAnalysis) -> Figure:
 
 
 def write_sweep(analysis: SweepAnalysis, out_dir: Path) -> list[Path]:
-    """``sweep.md`` and ``pareto.png``/``.svg`` into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """``sweep.md`` and ``pareto.png``/``.svg`` into ``out_dir`` (made by the first write if missing)."""
     return [write_atomic(out_dir / "sweep.md", render_markdown(analysis)), *save_figure(pareto_figure(analysis), out_dir, "pareto")]
