@@ -167,13 +167,17 @@ def create(name: str, reader: ExifReader | None = None, **options: Any) -> ExifL
     """Build strategy ``name`` with ``options`` (``workers``, ``cache_size``...).
 
     ``reader``, ``workers`` and ``storage`` (:data:`OFFERED`) go only to a class that takes them; any other
-    option the class does not take is an error naming it, never silently dropped.
+    option the class does not take is an error naming it, never silently dropped. Without ``reader`` a built-in
+    reads with its own default (``sync``: Pillow, the original; the pools: the fast path) and a user's class is given
+    the original loader's reader.
     """
     cls = resolve(name)
     refused = [key for key in options if key not in OFFERED and not accepts(cls, key)]
     if refused:
         raise ExifbenchError(f"strategy {name!r} does not take option {refused[0]!r}")
-    offered = {"reader": reader or ExifReader(), **options}
+    if reader is None and not is_builtin(name):
+        reader = ExifReader()  # a user's loader is handed the original loader's reader
+    offered = {**({} if reader is None else {"reader": reader}), **options}  # a built-in without one: its own default
     try:
         return cls(**{key: value for key, value in offered.items() if accepts(cls, key)})
     except ExifbenchError:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from exifbench.strategies.extractors import ExifRead, ExifReader, describe_error, report
+from exifbench.strategies.extractors import ExifRead, ExifReader, describe_error, pool_reader, report
 from exifbench.strategies.base import ClosingLoader, Exif, priority_order
 from exifbench.strategies.cache import ExifCache
 
@@ -51,7 +51,7 @@ class BackgroundLoader(ClosingLoader):
         executor: ExecutorFactory,
         timeout_s: float = BLOCKING_TIMEOUT_S,
     ) -> None:
-        self._read = reader or ExifReader()
+        self._read = reader or pool_reader()
         self._cache = cache
         self._timeout_s = timeout_s
         self._new_executor = executor

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from exifbench.strategies import codec
-from exifbench.strategies.extractors import ExifRead, ExifReader
+from exifbench.strategies.extractors import ExifRead, ExifReader, pool_reader
 from exifbench.strategies.base import SUMMARY, Exif
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.core import BLOCKING_TIMEOUT_S, BackgroundLoader, thread_pool
@@ -120,7 +120,7 @@ class PersistentLoader(BackgroundLoader):
         cache_dir: str | Path | None = None,
         timeout_s: float = BLOCKING_TIMEOUT_S,
     ) -> None:
-        reader = reader or ExifReader()
+        reader = reader or pool_reader()
         self.cache = PersistentCache(MetadataStore(database_path(cache_dir), reader_id(reader.extractor)))
         super().__init__(reader, self.cache, thread_pool(workers, "exif-persistent"), timeout_s)
         self._warming: list[Future[None]] = []

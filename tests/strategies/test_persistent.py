@@ -105,10 +105,11 @@ FILL = """
 import pathlib, sys, time
 from exifbench.datasets.folder import scan
 from exifbench.datasets.storage.model import StorageModel
-from exifbench.strategies.extractors import ExifReader
+from exifbench.strategies.extractors import POOL_DEFAULT, ExifReader
 from exifbench.strategies.persistent import PersistentLoader
 go = pathlib.Path(sys.argv[3])
-with PersistentLoader(ExifReader(storage=StorageModel(latency_ms=5)), cache_dir=sys.argv[2], workers=4) as loader:
+reader = ExifReader(POOL_DEFAULT, storage=StorageModel(latency_ms=5))  # the default launch's reader, slowed
+with PersistentLoader(reader, cache_dir=sys.argv[2], workers=4) as loader:
     go.with_name(go.name + sys.argv[4]).touch()
     while not go.exists():
         time.sleep(0.01)

@@ -229,3 +229,20 @@ def test_wait_idle_lets_a_harness_wait_past_the_blocking_timeout(cls: type) -> N
         results = [loader.load_exif(path, blocking=True) for path in PATHS[:2]]
     assert results == [{"Make": f"make of {path}", "Orientation": 1} for path in PATHS[:2]]
     assert reader.calls == PATHS[:2]
+
+
+def test_given_no_reader_the_pools_read_with_the_fast_path_and_sync_with_pillow(corpus_dir: Path) -> None:
+    from exifbench.examples.my_loader import PrefetchingLoader
+    from exifbench.strategies.extractors import POOL_DEFAULT
+
+    assert POOL_DEFAULT == "fastpath"
+    photo = str(corpus_dir / "jpg" / "Canon_40D.jpg")
+    readers = {}
+    for name in ("sync", "threadpool", "viewport", "lazy"):
+        with create(name) as loader:
+            readers[name] = loader._read.extractor  # type: ignore[attr-defined]
+            assert compare({photo: ExifReader()(photo).exif}, {photo: loader.load_exif(photo, blocking=True)}).ok
+    assert readers == {"sync": "pillow", "threadpool": "fastpath", "viewport": "fastpath", "lazy": "fastpath"}
+    assert ThreadPoolLoader()._read.extractor == "fastpath"  # the class itself, as an app builds it
+    with create("exifbench.examples.my_loader:PrefetchingLoader") as user:
+        assert isinstance(user, PrefetchingLoader) and user._read.extractor == "pillow"  # a user's class: the original's

@@ -87,13 +87,15 @@ class Tiff(NamedTuple):
         return self.end - self.base
 
 
-def load_ifd(tiff: Tiff, offset: int, endian: str, group: int | None) -> dict[int, Any]:
-    """The IFD at ``offset`` as ``Exif`` returns its values, in file order: :func:`load_ifd_py`'s answer, from the
-    compiled core when it is built (its entries are walked with the GIL released)."""
+def load_ifd(tiff: Tiff, offset: int, endian: str, group: int | None, ordered: bool = False) -> dict[int, Any]:
+    """The IFD at ``offset`` as ``Exif`` returns its values, in file order (``ordered``: in the order
+    ``dict(ImageFileDirectory_v2)`` yields them): :func:`load_ifd_py`'s answer, from the compiled core when it is built
+    (its entries are walked with the GIL released)."""
     if _fastcore is None:
-        return load_ifd_py(tiff, offset, endian, group)
+        values = load_ifd_py(tiff, offset, endian, group)
+        return pillow_order(values) if ordered else values
     found = _fastcore.load_ifd(tiff.data, tiff.base, tiff.end, offset, endian == ">", _UNITS, _SINGLE_BITS[group],
-                               _SPECS[group][1], rational)  # fmt: skip
+                               _SPECS[group][1], rational, ordered)  # fmt: skip
     if isinstance(found, str):
         raise Fallback(found)
     return found
@@ -186,6 +188,8 @@ _NAMES = _Names(ExifTags.TAGS)
 
 def named(merged: dict[int, Any]) -> dict[str, Any]:
     """``merged`` keyed as the original loader keys it: ``ExifTags.TAGS`` names, else the id as a string."""
+    if _fastcore is not None:
+        return _fastcore.named(merged, _NAMES)
     names = _NAMES
     return {names[tag]: value for tag, value in merged.items()}
 
@@ -238,4 +242,4 @@ def sub_ifd(tiff: Tiff, pointer: Any, endian: str, group: int) -> dict[int, Any]
         return None
     if not 0 <= pointer < 2**63:  # seek raises ValueError / OverflowError: Pillow's problem
         raise Fallback("odd-ifd-pointer")
-    return pillow_order(load_ifd(tiff, pointer, endian, group))
+    return load_ifd(tiff, pointer, endian, group, ordered=True)
