@@ -31,6 +31,10 @@ def profiles() -> None:
     console.print(table)
 
 
+CALIBRATION_FILES = 32
+"""How many of the folder's files ``storage mount`` reads to measure the mount's own cost."""
+
+
 @storage_app.command("mount")
 @user_errors
 @with_storage_options
@@ -44,14 +48,19 @@ def mount(
     Point your own app at MNT to feel the storage you benchmarked. The opens, read requests and
     bytes the mount served are printed when it is unmounted.
     """
+    from exifbench.datasets.folder import scan
     from exifbench.datasets.storage.mount import mounted
 
     model = replace(storage, profile=storage.profile or "original").model(False)
     with graceful_stop() as stop, mounted(src, model, mnt) as handle:  # as in `run`: SIGINT or SIGTERM unmounts
-        say(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}); Ctrl-C unmounts")
+        files = scan(src).files
+        overhead = handle.calibrate(files[:: max(1, len(files) // CALIBRATION_FILES)][:CALIBRATION_FILES])
+        calibrated = IoCounts.of(handle.counts())
+        say(f"{shown(str(src))} mounted at {shown(str(mnt))} ({shown(model.describe())}; the mount's own "
+            f"{overhead.median_us:g} µs per file read taken off); Ctrl-C unmounts")  # fmt: skip
         while not stop.wait(0.5):
             handle.check()
-        counts = IoCounts.of(handle.counts())
+        counts = IoCounts.of(handle.counts()) - calibrated
     say(f"unmounted {shown(str(mnt))}: {counts.total('opens')} opens, {counts.total('reads')} read requests, "
         f"{counts.total('bytes')} bytes over {len(counts.files)} files", err_console)  # fmt: skip
 

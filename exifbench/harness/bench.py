@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from exifbench.datasets.digest import folder_digest
 from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage.mount import Mount, Mounted, mounted
+from exifbench.datasets.storage.mount import Mount, Mounted, Overhead, mounted
 from exifbench.datasets.storage.model import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader, describe_error, get_extractor
@@ -348,7 +348,9 @@ class Session:
         """The machine, the harness's own overhead and the mount's, measured before the first run."""
         env = {**environment(), "harness_overhead_us": round(harness_overhead_us(), 3)}
         if self.mount is not None:
-            env["fuse_overhead_us"] = fuse_overhead_us(self.mount, self.plan)
+            overhead = fuse_overhead(self.mount, self.plan)
+            env["fuse_overhead_us"] = overhead.median_us
+            env["fuse_overhead"] = overhead.to_dict()
         if self.config.switch_interval_s is not None:
             env["switch_interval_s"] = self.config.switch_interval_s
         return env
@@ -491,10 +493,11 @@ class Session:
         )
 
 
-def fuse_overhead_us(mount: Mounted, plan: ReplayPlan) -> float:
-    """Microseconds the mount adds to reading one file, on a sample of about 32 of ``plan``'s files."""
+def fuse_overhead(mount: Mounted, plan: ReplayPlan) -> Overhead:
+    """What the mount adds to reading one file, on a sample of about 32 of ``plan``'s files; the daemon charges
+    that much less from now on (:meth:`~exifbench.datasets.storage.mount.Mount.calibrate`)."""
     sample = sorted({path[len(plan.root) + 1:] for path in plan.targets})[:: max(1, len(plan.targets) // 32)]
-    return round(mount.overhead_us(sample), 1)
+    return mount.calibrate(sample)
 
 
 def _relocate(run: RunResult, mount_root: str, plain_root: str) -> None:

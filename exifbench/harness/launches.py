@@ -35,11 +35,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage.mount import Borrowed
+from exifbench.datasets.storage.mount import Borrowed, Overhead
 from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.patterns.pattern import Pattern
-from exifbench.harness.bench import (BenchConfig, Variant, fuse_overhead_us, private_cache, run_bench, storage_mount,
+from exifbench.harness.bench import (BenchConfig, Variant, fuse_overhead, private_cache, run_bench, storage_mount,
                                      variant_name, variants)
 from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.plan import plan_replay
@@ -89,10 +89,10 @@ def run_launches(
     with ExitStack() as stack:
         mount = stack.enter_context(storage_mount(config, folder))
         config = private_cache(config, stack)  # one for every launch: launch 1 starts cold, the next ones find it
-        overhead, targets = 0.0, []  # the mount's overhead and the files it serves, for every launch
+        overhead, targets = Overhead(), []  # the mount's overhead and the files it serves, for every launch
         if mount is not None:
             mounted_plan = plan_replay(pattern, mount.folder(folder))
-            overhead, targets = fuse_overhead_us(mount, mounted_plan), mounted_plan.targets
+            overhead, targets = fuse_overhead(mount, mounted_plan), mounted_plan.targets
         meter = IoMeter(mount, targets, config.storage.os_cache)
         borrowed = Borrowed(mount.mountpoint, overhead) if mount is not None else None
 

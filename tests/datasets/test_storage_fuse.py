@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -20,10 +22,11 @@ import pytest
 from exifbench.datasets.folder import scan
 from exifbench.errors import ExifbenchError
 from exifbench.datasets.storage.mount import FS_TYPE, PREFIX, Mount, StorageFailed, clean_stale, fuse_problem, is_mounted, mounted, mounts
-from exifbench.datasets.storage.model import StorageModel
+from exifbench.datasets.storage.model import StorageModel, read_heads_ms
 from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.leaks import Watch
+from tests.slow_daemon import EXTRA_MS
 
 GENEROUS_S = 30.0  # an upper bound against hangs only
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +101,33 @@ def test_queue_depth_through_the_mount(corpus_copy: Path, depth: int) -> None:
         assert elapsed <= serial / 1.6  # well under the serial time: requests did overlap
 
 
+def test_compensation_brings_a_read_through_the_mount_closer_to_the_model(corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon takes its own measured cost off its charges: a file read through the mount then takes the modelled
+    delay more than the plain read, where without it takes that plus the mount's cost. The mount here is made slow
+    (4 ms per read request, ``tests/slow_daemon.py``) so that its cost stands well above a loaded machine's noise."""
+    real_popen = subprocess.Popen
+
+    def slow_daemon(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        command = [part if part != "exifbench.datasets.storage.daemon" else "tests.slow_daemon" for part in command]
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", slow_daemon)
+    latency_ms, files = 8.0, sorted(p.name for p in corpus_copy.iterdir())[:8]
+    excess: dict[bool, list[float]] = {False: [], True: []}
+    with mounted(corpus_copy, StorageModel(latency_ms)) as mount:
+        overhead = mount.calibrate(files, rounds=3)
+        assert overhead.file.n == 3 * len(files) and overhead.reads_per_call == 1 and overhead.read_us >= 0.75 * EXTRA_MS * 1000  # the slow reads were measured
+        for round_ in range(2):
+            for index, name in enumerate(files):  # interleaved: the machine's load hits both alike
+                on = (index + round_) % 2 == 1
+                mount.compensate(overhead if on else None)
+                through, plain = read_heads_ms([str(mount.mountpoint / name)]), read_heads_ms([str(corpus_copy / name)])
+                excess[on].append(through[0] - plain[0] - latency_ms)
+    without, with_ = statistics.median(excess[False]), statistics.median(excess[True])
+    assert without >= 0.75 * EXTRA_MS  # the mount's cost comes on top of the charge
+    assert abs(with_) < 0.5 * without, (with_, without)  # and is taken off it
+
+
 def test_user_loader_without_reader_pays_like_sync(corpus_copy: Path) -> None:
     config = BenchConfig(["sync", "tests.user_loaders:DictLoader"], storage=StorageModel(20.0), storage_via="fuse")
     sync, mine = run_bench(config, scan(corpus_copy), startup_pattern(images=12, page=12)).runs
@@ -105,7 +135,9 @@ def test_user_loader_without_reader_pays_like_sync(corpus_copy: Path) -> None:
     assert sync.equal and mine.equal
     assert mine.blocking["total_s"] >= 0.8 * sync.blocking["total_s"] >= 0.8 * 12 * 0.020
     assert mine.io == sync.io and all(opens == 1 for opens, _, _ in sync.io["files"].values())
-    assert "fuse_overhead_us" in sync.environment
+    measured = sync.environment["fuse_overhead"]  # the mount's own cost, measured on the run's files, taken off its charges
+    assert measured["file"]["n"] >= 12 and measured["file"]["p90_us"] >= measured["file"]["median_us"]
+    assert measured["open_us"] >= 0 and sync.environment["fuse_overhead_us"] == measured["file"]["median_us"]
 
 
 def test_io_counts_are_identical_across_repeats_and_extractors_differ(corpus_copy: Path) -> None:
@@ -207,7 +239,7 @@ HOLDER = """
 import signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C raises KeyboardInterrupt even if the suite's launcher ignores it
 from exifbench.datasets.storage.mount import mounted
-from exifbench.datasets.storage.model import StorageModel
+from exifbench.datasets.storage.model import StorageModel, read_heads_ms
 with mounted(sys.argv[1], StorageModel(1.0)) as mount:
     print(mount.mountpoint, flush=True)
     time.sleep(60)

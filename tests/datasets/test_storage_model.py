@@ -91,3 +91,30 @@ def test_charging_off_serves_at_once(charged: list[float]) -> None:
     device.charging = False
     _serve_all(device, 4)
     assert charged == []
+
+
+def test_compensation_takes_the_mounts_cost_off_each_charge(charged: list[float]) -> None:
+    per_open = Device(StorageModel(10.0))
+    per_open.compensate(2.0, 1.0)  # 2 ms per open and 1 ms per read request, as a calibration measured them
+    per_open.open("/a.jpg")  # no read seen yet: as if one read follows each open
+    for offset in range(3):
+        per_open.read("/a.jpg", offset * 4096, 4096)  # not charged per open, but counted
+    per_open.open("/b.jpg")  # three reads followed the one open so far
+    assert len(charged) == 2
+    assert 0.002 <= charged[0] <= 0.007 and 0.001 <= charged[1] <= 0.005, charged  # at least half: lateness taken off too
+    per_request = Device(StorageModel(10.0, per="request"))
+    per_request.compensate(2.0, 1.0)
+    per_request.open("/a.jpg")
+    per_request.read("/a.jpg", 0, 4096)
+    assert 0.002 <= charged[2] <= 0.008 and 0.002 <= charged[3] <= 0.009, charged
+    per_request.compensate(None)
+    per_request.read("/a.jpg", 0, 4096)
+    assert charged[4] == 0.01  # the model's delay as it is
+    assert per_open.charged_ms == 20.0 and per_request.charged_ms == 30.0 and per_open.shortened == 0  # before compensation
+
+
+def test_a_cost_above_the_charge_is_no_sleep_and_counted(charged: list[float]) -> None:
+    device = Device(StorageModel(1.0))
+    device.compensate(5.0)
+    device.open("/a.jpg")
+    assert charged == [] and device.shortened == 1 and device.charged_ms == 1.0

@@ -22,6 +22,7 @@ import os
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -237,11 +238,16 @@ class StorageChoice:
         return customize(base, self.latency_ms, self.concurrency, self.bandwidth_mb_s, self.jitter_ms, self.os_cache)
 
 
+LATE_WINDOW = 64
+"""How many recent sleeps a compensating :class:`Device` takes the median lateness of."""
+
+
 class Device:
     """The model as a device serving requests: ``concurrency`` slots, each request holds one while it is charged.
 
     Thread-safe; lives wherever the requests arrive (the FUSE daemon, or a test). ``charging`` off serves
-    every request at once (used to measure the mount's own overhead).
+    every request at once. :meth:`compensate` makes it charge the mount's own cost less, so that what a
+    reader sees is the model's delay.
     """
 
     def __init__(self, model: StorageModel) -> None:
@@ -251,6 +257,30 @@ class Device:
         self._lock = threading.Lock()
         self._last: tuple[str, int] | None = None
         self._opened: set[str] = set()
+        self._compensation: tuple[float, float] | None = None
+        self._served = [0, 0]  # opens and reads served since the compensation was set
+        self._late: deque[float] = deque(maxlen=LATE_WINDOW)
+        self.shortened = 0
+        """Charges the compensation cut to nothing (the mount's own cost was more than the charge)."""
+        self.charged_ms = 0.0
+        """Every delay the model charged so far, in ms, before any compensation."""
+
+    def compensate(self, open_ms: float | None, read_ms: float = 0.0) -> None:
+        """Charge less by the mount's own cost per open (``open_ms``) and per read request (``read_ms``), measured
+        outside (:meth:`~exifbench.datasets.storage.mount.Mount.calibrate`), and sleep less by how late the sleeps so
+        far overslept (their median, at most half of what is left to sleep). A model that charges per open takes off its open the cost of the open and of as many
+        reads as each open was followed by so far; the others take each request's own cost off its charge.
+        ``None``: charge the model's delays as they are (the default)."""
+        with self._lock:
+            self._compensation = None if open_ms is None else (max(0.0, open_ms), max(0.0, read_ms))
+            self._served = [0, 0]
+            if open_ms is None:
+                self._late.clear()
+
+    def lateness_ms(self) -> list[float]:
+        """How late each recent compensated sleep woke, in ms (the last :data:`LATE_WINDOW`)."""
+        with self._lock:
+            return list(self._late)
 
     def open(self, path: str) -> None:
         """Charge opening ``path`` (with the OS cache on, only its first open is charged)."""
@@ -260,7 +290,7 @@ class Device:
                 self._opened.add(path)
             if not first:
                 return
-        self._serve(lambda: self.model.delay_ms(path), (path, 0))
+        self._serve(lambda: self.model.delay_ms(path), (path, 0), 0)
 
     def read(self, path: str, offset: int, size: int) -> None:
         """Charge reading ``size`` bytes of ``path`` at ``offset``."""
@@ -269,7 +299,7 @@ class Device:
             charged = self.model.per == "request" or (self.model.per == "seek" and self._last != (path, offset))
             return (self.model.delay_ms(path, str(offset)) if charged else 0.0) + self.model.transfer_ms(size)
 
-        self._serve(cost, (path, offset + size))
+        self._serve(cost, (path, offset + size), 1)
 
     def forget(self) -> None:
         """Start over as if nothing was opened yet (the OS cache was just dropped)."""
@@ -277,17 +307,47 @@ class Device:
             self._opened.clear()
             self._last = None
 
-    def _serve(self, cost: Any, position: tuple[str, int]) -> None:
+    def _taken_ms(self, kind: int) -> float:
+        """What the compensation takes off a request of ``kind`` (0 an open, 1 a read); under the lock."""
+        if self._compensation is None:
+            return 0.0
+        open_ms, read_ms = self._compensation
+        if self.model.per != "open":
+            return (open_ms, read_ms)[kind]
+        opens, reads = self._served
+        return open_ms + read_ms * (reads / opens if opens else 1.0) if kind == 0 else 0.0
+
+    def _serve(self, cost: Any, position: tuple[str, int], kind: int) -> None:
         if not self.charging or not self.model.charges:
             return
         if self._slots is not None:
             self._slots.acquire()
         try:
+            begin = time.perf_counter_ns()  # the request holds its slot from here: the model's delay counts from now
             with self._lock:
                 delay = cost()
                 self._last = position
-            if delay > 0:
+                self.charged_ms += max(0.0, delay)
+                compensated = self._compensation is not None
+                taken = self._taken_ms(kind)
+                self._served[kind] += 1
+                late_ms = sorted(self._late)[len(self._late) // 2] if self._late else 0.0
+            if delay <= 0:
+                return
+            if not compensated:
                 time.sleep(delay / 1000)
+                return
+            remaining = begin + int((delay - taken) * 1e6) - time.perf_counter_ns()
+            if remaining <= 0:
+                with self._lock:
+                    self.shortened += 1
+                return
+            asked = remaining - min(int(late_ms * 1e6), remaining // 2)  # always a sleep, so lateness stays measured
+            slept = time.perf_counter_ns()
+            time.sleep(asked / 1e9)
+            woke = time.perf_counter_ns()
+            with self._lock:
+                self._late.append((woke - slept - asked) / 1e6)
         finally:
             if self._slots is not None:
                 self._slots.release()

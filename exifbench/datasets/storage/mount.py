@@ -18,17 +18,19 @@ import os
 import re
 import selectors
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from exifbench.datasets.folder import Folder
-from exifbench.datasets.storage.model import StorageModel, evict, read_heads_ms
+from exifbench.datasets.storage.io import IoCounts
+from exifbench.datasets.storage.model import HEAD_BYTES, StorageModel, evict
 from exifbench.errors import ExifbenchError
 
 PREFIX = "exifbench-mount-"
@@ -131,6 +133,55 @@ def clean_stale() -> list[str]:
     return cleaned
 
 
+@dataclass(frozen=True)
+class Cost:
+    """One distribution of what the mount adds, in µs: its median and 90th percentile over ``n`` samples."""
+
+    median_us: float = 0.0
+    p90_us: float = 0.0
+    n: int = 0
+
+    @classmethod
+    def of(cls, samples_us: list[float]) -> Cost:
+        if not samples_us:
+            return cls()
+        ordered = sorted(samples_us)
+        return cls(round(statistics.median(ordered), 1), round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1),
+                   len(ordered))  # fmt: skip
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"median_us": self.median_us, "p90_us": self.p90_us, "n": self.n}
+
+
+@dataclass(frozen=True)
+class Overhead:
+    """What the mount itself adds to one file read (open, 64 KiB read, close) beyond what the model charged.
+
+    Measured on sample files through the charging mount against the same calls on the plain folder:
+    ``file`` is the whole read, ``open``, ``read`` and ``close`` each call's share. ``open_us`` and
+    ``read_us`` are what the daemon was told to take off each open and each read request (from their
+    medians); 0 when it was not told.
+    """
+
+    file: Cost = field(default_factory=Cost)
+    open: Cost = field(default_factory=Cost)
+    read: Cost = field(default_factory=Cost)
+    close: Cost = field(default_factory=Cost)
+    reads_per_call: float = 1.0
+    """Read requests the daemon served per 64 KiB read call (the kernel may split one)."""
+    open_us: float = 0.0
+    read_us: float = 0.0
+
+    @property
+    def median_us(self) -> float:
+        return self.file.median_us
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file.to_dict(), "open": self.open.to_dict(), "read": self.read.to_dict(),
+                "close": self.close.to_dict(), "reads_per_call": self.reads_per_call, "open_us": self.open_us,
+                "read_us": self.read_us}  # fmt: skip
+
+
 class Mounted(Protocol):
     """What a replay needs of a mount: :class:`Mount` (which owns its daemon) or :class:`Borrowed`."""
 
@@ -138,19 +189,19 @@ class Mounted(Protocol):
     def check(self) -> None: ...
     def counts(self) -> dict[str, list[int]]: ...
     def drop_cache(self, paths: list[str]) -> None: ...
-    def overhead_us(self, relative: list[str], rounds: int = 3) -> float: ...
+    def calibrate(self, relative: list[str], rounds: int = 1) -> Overhead: ...
 
 
 @dataclass(frozen=True)
 class Borrowed:
     """A mount another process owns and keeps (``run --launches``: the parent's, reused by every launch).
 
-    Reads go through it; its daemon's counts, health and cache stay with the owner: here they are
-    empty or no-ops, and the owner fills them in (``overhead_us`` is the owner's measurement).
+    Reads go through it; its daemon's counts, health, cache and compensation stay with the owner: here they
+    are empty or no-ops, and the owner fills them in (``calibrate`` answers the owner's measurement).
     """
 
     mountpoint: Path
-    measured_overhead_us: float = 0.0
+    measured: Overhead = field(default_factory=Overhead)
 
     def folder(self, folder: Folder) -> Folder:
         return Folder(self.mountpoint, list(folder.files), list(folder.skipped))
@@ -164,8 +215,8 @@ class Borrowed:
     def drop_cache(self, paths: list[str]) -> None:
         """The owner drops the cache before the launch."""
 
-    def overhead_us(self, relative: list[str], rounds: int = 3) -> float:
-        return self.measured_overhead_us
+    def calibrate(self, relative: list[str], rounds: int = 1) -> Overhead:
+        return self.measured
 
 
 @dataclass
@@ -228,20 +279,58 @@ class Mount:
             self.charging(True)
         self.command("forget")
 
-    def overhead_us(self, relative: list[str], rounds: int = 3) -> float:
-        """Microseconds the mount itself adds to reading one file (open, 64 KiB, close), at zero latency."""
-        plain = [str(self.source / rel) for rel in relative]
-        through = [str(self.mountpoint / rel) for rel in relative]
-        self.charging(False)
-        try:
-            best = float("inf")
-            for _ in range(rounds):
-                mounted_ms, plain_ms = sorted(read_heads_ms(through)), sorted(read_heads_ms(plain))
-                if mounted_ms and plain_ms:
-                    best = min(best, mounted_ms[len(mounted_ms) // 2] - plain_ms[len(plain_ms) // 2])
-        finally:
-            self.charging(True)
-        return max(0.0, best * 1000) if best != float("inf") else 0.0
+    def overhead(self, relative: list[str], rounds: int = 1) -> Overhead:
+        """The mount's own cost (:class:`Overhead`), measured as a loader's read is: each of the ``relative`` files
+        opened, read (64 KiB) and closed through the charging mount, each call timed less what the model charged
+        during it and less the same call on the plain folder. The daemon's sleeps are corrected for their own
+        lateness meanwhile (``compensate 0 0``): what is measured is the rest — requests, wake-ups, copies."""
+        samples: dict[str, list[float]] = {"file": [], "open": [], "read": [], "close": []}
+        charged: list[float] = []
+
+        def note_charged() -> None:
+            charged.append(float(self.command("charged")))
+
+        self.command("compensate 0 0")
+        before = IoCounts.of(self.counts())
+        for _ in range(rounds):
+            for rel in relative:
+                charged.clear()
+                note_charged()
+                through = _timed_read(str(self.mountpoint / rel), note_charged)
+                plain = _timed_read(str(self.source / rel))
+                if through is None or plain is None or len(charged) != 3:
+                    continue
+                took = [charged[1] - charged[0], charged[2] - charged[1], 0.0]
+                costs = [(mounted - direct - model) * 1000 for mounted, direct, model in zip(through, plain, took, strict=True)]
+                for name, cost in zip(("open", "read", "close"), costs, strict=True):
+                    samples[name].append(cost)
+                samples["file"].append(sum(costs))
+        requests = (IoCounts.of(self.counts()) - before).total("reads")
+        per_call = requests / len(samples["read"]) if samples["read"] and requests else 1.0
+        return Overhead(Cost.of(samples["file"]), Cost.of(samples["open"]), Cost.of(samples["read"]), Cost.of(samples["close"]),
+                        reads_per_call=round(per_call, 2))  # fmt: skip
+
+    def calibrate(self, relative: list[str], rounds: int = 1) -> Overhead:
+        """Measure :meth:`overhead` and have the daemon charge that much less from now on (:meth:`compensate`)."""
+        return self.compensate(self.overhead(relative, rounds))
+
+    def compensate(self, overhead: Overhead | None) -> Overhead:
+        """Tell the daemon to take ``overhead`` off its charges: the median open (with the close) off each open, the
+        median read off each read request (see :meth:`~exifbench.datasets.storage.model.Device.compensate`);
+        ``overhead`` with what was taken. ``None``: charge the model's delays as they are again. Each call's
+        median, not the whole read's: under load one slow call in a read moves the whole read's median, not theirs."""
+        if overhead is None:
+            self.command("compensate off")
+            return Overhead()
+        open_us = max(0.0, overhead.open.median_us + overhead.close.median_us)
+        read_us = max(0.0, overhead.read.median_us / max(1.0, overhead.reads_per_call))
+        self.command(f"compensate {open_us / 1000:.6f} {read_us / 1000:.6f}")
+        return replace(overhead, open_us=round(open_us, 1), read_us=round(read_us, 1))
+
+    def lateness(self) -> dict[str, Any]:
+        """How late the daemon's recent compensated sleeps woke (``late_ms``) and how many charges it cut to nothing."""
+        data: dict[str, Any] = json.loads(self.command("lateness"))
+        return data
 
     def close(self) -> None:
         """Unmount, end the daemon (politely, then by force) and remove the temporary directory."""
@@ -277,6 +366,30 @@ class Mount:
             if useful:
                 return f" ({(fuse_says or useful)[-1][:200]})"
         return ""
+
+
+def _timed_read(path: str, between: Callable[[], None] | None = None) -> tuple[float, float, float] | None:
+    """Milliseconds to open ``path``, read its first 64 KiB and close it (``between`` runs untimed after the open
+    and after the read); ``None`` if it cannot be read."""
+    try:
+        begin = time.perf_counter_ns()
+        fd = os.open(path, os.O_RDONLY)
+        opened = time.perf_counter_ns()
+        if between is not None:
+            between()
+        try:
+            start = time.perf_counter_ns()
+            os.read(fd, HEAD_BYTES)
+            read = time.perf_counter_ns()
+            if between is not None:
+                between()
+        finally:
+            closing = time.perf_counter_ns()
+            os.close(fd)
+            closed = time.perf_counter_ns()
+    except OSError:
+        return None
+    return (opened - begin) / 1e6, (read - start) / 1e6, (closed - closing) / 1e6
 
 
 def mount(source: str | Path, model: StorageModel, mountpoint: str | Path | None = None) -> Mount:

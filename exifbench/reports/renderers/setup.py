@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exifbench.reports.analysis.metrics import charged
+from exifbench.reports.format import duration
 from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
 
@@ -31,14 +32,28 @@ def extractor_text(runs: RunSet) -> str:
     return f"{name} (fastpath fell back to Pillow on {sum(fallbacks.values())} of {files} files: {reasons})"
 
 
+def mount_cost_text(env: dict[str, Any]) -> str:
+    """The mount's own cost per file read, as measured at the run's start and taken off its charges."""
+    measured = env.get("fuse_overhead")
+    if isinstance(measured, dict) and isinstance(whole := measured.get("file"), dict):
+        taken = " (taken off its charges)" if measured.get("open_us") else ""
+        return (f" (its own cost per file read: {format_us(whole.get('median_us'))} median, "
+                f"{format_us(whole.get('p90_us'))} p90{taken})")  # fmt: skip
+    overhead = env.get("fuse_overhead_us")  # a document from before the distribution
+    return f" (its own cost: {overhead:g} µs per file read)" if isinstance(overhead, int | float) else ""
+
+
+def format_us(value: object) -> str:
+    return duration(value / 1e6) if isinstance(value, int | float) else "?"
+
+
 def storage_text(runs: RunSet) -> str:
     """The storage model and where it was charged: the FUSE mount (with its own cost) or in-process (who was not)."""
     config, env = runs.runs[0].config, runs.runs[0].environment
     text = str(config.get("storage", "?"))
     via = config.get("storage_via")
     if via == "fuse":
-        overhead = env.get("fuse_overhead_us")
-        text += " through a FUSE mount" + (f" (its own cost: {overhead:g} µs per file read)" if overhead is not None else "")
+        text += " through a FUSE mount" + mount_cost_text(env)
     elif via == "in-process":
         uncharged = [name for name in runs.strategies if not charged(runs.of(name))]
         text += " charged in-process" + (f"; NOT charged to {', '.join(uncharged)} (no reader parameter)" if uncharged else "")
