@@ -68,7 +68,7 @@ def assert_same(path: Path) -> tuple[str, Any]:
 
 
 def test_the_compiled_core_is_built_here() -> None:
-    assert fastpath.COMPILED, "setup.py's extension was not built: pip install -e . with a C compiler"
+    assert fastpath.COMPILED, "setup.py's extension was not built, or is older than this checkout: pip install -e . (make)"
 
 
 def test_compiled_and_pure_python_agree_on_every_corpus_file(corpus_dir: Path) -> None:

@@ -575,4 +575,11 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastcore", "The fast path's compiled core (see fastpath.py).", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__fastcore(void) { return PyModule_Create(&module); }
+/* Bumped with every change of these functions' signatures or answers: a build older than its Python code is not used. */
+#define CORE_VERSION 2
+
+PyMODINIT_FUNC PyInit__fastcore(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", CORE_VERSION) < 0) Py_CLEAR(m);
+    return m;
+}

@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
+VERSION: int
+
 def scan_jpeg(
     fd: int, head: bytes, max_header: int, lookahead: int, /
 ) -> str | tuple[bytes, list[tuple[int, int]], int, int, bool, int, int]: ...

@@ -27,12 +27,14 @@ from PIL import Image
 from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.pillow import pillow_exif
 from exifbench.strategies.extractors.plugin_open import no_getexif_exif
-from exifbench.strategies.extractors.tiff_ifd import merged_exif, named
+from exifbench.strategies.extractors.tiff_ifd import CORE_VERSION, merged_exif, named
 
 try:  # the compiled core (setup.py builds it; optional): the same scan with the GIL released
     from exifbench.strategies.extractors import _fastcore
 except ImportError:  # pragma: no cover - built in every install this project makes
     _fastcore = None  # type: ignore[assignment]
+if getattr(_fastcore, "VERSION", None) != CORE_VERSION:
+    _fastcore = None  # type: ignore[assignment]  # a stale build: the Python code runs
 
 FIRST_READ = 4096
 """The first read: the whole header of most small JPEGs, the magic bytes of any file; one request."""

@@ -19,9 +19,14 @@ from PIL.TiffImagePlugin import IFDRational, ImageFileDirectory_v2
 
 from exifbench.strategies.extractors.fallback import Fallback
 
+CORE_VERSION = 2
+"""The compiled core's ``VERSION`` this code calls; a build of another version (older than the checkout) is not used."""
+
 try:  # the compiled core (setup.py builds it; optional): the same walk with the GIL released
     from exifbench.strategies.extractors import _fastcore
 except ImportError:  # pragma: no cover - built in every install this project makes
+    _fastcore = None  # type: ignore[assignment]
+if getattr(_fastcore, "VERSION", None) != CORE_VERSION:
     _fastcore = None  # type: ignore[assignment]
 
 _NUMBER_FMT = {3: "H", 4: "L", 6: "b", 8: "h", 9: "l", 11: "f", 12: "d", 13: "L", 16: "Q"}
