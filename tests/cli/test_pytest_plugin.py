@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmark_formats import action_pytest_results
+
 pytest_plugins = ["pytester"]
 
 USER_LOADERS = '''
@@ -153,3 +155,5 @@ def test_benchmark_times_only_the_replay_and_tracks_each_metric(pytester: pytest
                               capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert compared.returncode == 0 and "Failed to load" not in compared.stdout + compared.stderr
     assert "timed_loaders:SlowToOpenAndClose: read_requests" in compared.stdout
+    charted = {entry["name"] for entry in action_pytest_results(json.loads(saved.read_text()))}  # github-action-benchmark, tool: pytest
+    assert {bench["fullname"] for bench in benches.values()} == charted

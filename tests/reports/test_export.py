@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from benchmark_formats import action_pytest_results, check_custom_benchmark_results
 from exifbench.cli import app
 from exifbench.datasets import open_dataset
 from exifbench.datasets.patterns.pattern import startup_pattern
@@ -44,25 +45,6 @@ def saved(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return runs.save(tmp_path_factory.mktemp("doc") / "run.json")
 
 
-def check_custom_benchmark_results(data: Any) -> None:
-    """github-action-benchmark's ``customSmallerIsBetter`` input, as its ``BenchmarkResult`` interface documents it:
-    a JSON array of objects with ``name`` (string), ``value`` (number), ``unit`` (string) and optional ``range`` and
-    ``extra`` (strings); the action keys charts and alerts by ``name``, so names must be unique."""
-    assert isinstance(data, list) and data
-    for entry in data:
-        assert isinstance(entry, dict)
-        assert set(entry) <= {"name", "value", "unit", "range", "extra"}, entry
-        assert {"name", "value", "unit"} <= set(entry), entry
-        assert isinstance(entry["name"], str) and entry["name"]
-        assert isinstance(entry["unit"], str) and entry["unit"]
-        value = entry["value"]
-        assert isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        for optional in ("range", "extra"):
-            assert isinstance(entry.get(optional, ""), str)
-    names = [entry["name"] for entry in data]
-    assert len(names) == len(set(names))
-
-
 def invoke(*args: str) -> Any:
     return CliRunner().invoke(app, list(args))
 
@@ -79,7 +61,8 @@ def test_github_action_benchmark_format_has_every_charted_metric_at_its_median(s
         for metric in CHARTED:
             entry = by_name[f"{strategy}: {metric}"]
             assert entry["unit"] == METRICS[metric].unit
-            assert entry["value"] == median([v for run in runs.of(strategy) if (v := METRICS[metric].read(run)) is not None])
+            expected = median([v for run in runs.of(strategy) if (v := METRICS[metric].read(run)) is not None])
+            assert entry["value"] == pytest.approx(expected, rel=1e-12)  # (a+b)/2 and a+(b-a)/2 differ in the last bit
     assert "not exported: memory" in result.stderr
 
 
@@ -109,6 +92,19 @@ def test_pytest_benchmark_compare_loads_the_export(saved: Path, tmp_path: Path) 
     p99_s = median([run.blocking["p99_ms"] for run in runs.of("threadpool")]) / 1000  # durations in seconds
     assert math.isclose(float(rows["exifbench::threadpool: p99"]["median"]), p99_s, rel_tol=1e-9)
     assert {f"exifbench::{s}: {m}" for s in STRATEGIES for m in CHARTED} <= set(rows)
+    charted = action_pytest_results(json.loads(out.read_text()))  # github-action-benchmark's tool: pytest reads it too
+    assert {entry["name"] for entry in charted} == set(rows)
+
+
+def test_the_action_pytest_check_refuses_what_the_action_would_not_read(saved: Path, tmp_path: Path) -> None:
+    out = tmp_path / "export.json"
+    assert invoke("export", str(saved), "--format", "pytest-benchmark", "--out", str(out)).exit_code == 0
+    good = json.loads(out.read_text())
+    bench = good["benchmarks"][0]
+    for broken in ({**good, "benchmarks": []}, {**good, "benchmarks": [{**bench, "stats": {**bench["stats"], "ops": None}}]},
+                   {**good, "benchmarks": [{k: v for k, v in bench.items() if k != "fullname"}]}):  # fmt: skip
+        with pytest.raises((AssertionError, KeyError)):
+            action_pytest_results(broken)
 
 
 def test_csv_has_one_row_per_run_and_measured_metric(saved: Path) -> None:
