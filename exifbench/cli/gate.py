@@ -91,6 +91,7 @@ def gate(
     — e.g. fewer than 4 repeats per side, which can never reach p<0.05 — is inconclusive
     and fails unless --allow-inconclusive. Documents whose fingerprints differ are refused
     (exit 2, the fields named); a baseline strategy missing from the current run fails.
+    In --base mode Ctrl-C or SIGTERM stops every child, removes the worktrees and exits 3.
     """
     from exifbench.reports.analysis.gate import gate_files, gate_history
     from exifbench.config import percent
