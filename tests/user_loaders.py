@@ -115,3 +115,18 @@ def app_exif(path: str) -> dict[str, Any] | None:
         return pillow_exif(path) or None
     except Exception:
         return None
+
+
+class SpinsAndSleeps(DictLoader):
+    """Answers like :class:`DictLoader`; every ``load_exif`` first sleeps :data:`SLEEP_S` and spins :data:`SPIN_S`
+    of its thread's CPU time (CPU work that takes longer when another process shares the CPU)."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        time.sleep(SLEEP_S)
+        begin = time.thread_time()
+        while time.thread_time() - begin < SPIN_S:
+            pass
+        return super().load_exif(path, blocking)
+
+
+SLEEP_S, SPIN_S = 0.002, 0.004

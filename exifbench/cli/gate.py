@@ -81,8 +81,10 @@ def gate(
     and --normalize to --candidate only (its default equality: the candidate's
     dicts equal the reference's).
 
-    Metrics (--metric): blocking, p99, not_ready, time_to_exif, frames, lag,
-    background, memory, bytes_read, read_requests; in --base mode also the exact
+    Metrics (--metric): blocking, blocking_own (blocking less the main thread's
+    run-queue wait: what another process's load added is left out), p99,
+    not_ready, time_to_exif, frames, lag, background, memory, bytes_read,
+    read_requests; in --base mode also the exact
     cpu_first_read, cpu_cached_call, cpu_main_replay, io_opens, io_requests,
     io_bytes (always judged).
 

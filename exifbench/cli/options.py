@@ -136,7 +136,7 @@ DEFAULT_HISTORY = Path(".exifbench") / "history"
 Save = Annotated[bool, typer.Option("--save", help=f"Append the runs to the history in {DEFAULT_HISTORY} (or --history DIR).")]
 Metrics = Annotated[
     str,
-    typer.Option("--metric", help="Comma list of blocking, p99, not_ready, time_to_exif, frames, lag, background, memory, "
+    typer.Option("--metric", help="Comma list of blocking, blocking_own, p99, not_ready, time_to_exif, frames, lag, background, memory, "
                  "bytes_read, read_requests; or all (every one but p99)."),
 ]  # fmt: skip
 

@@ -35,7 +35,7 @@ from exifbench.harness.ui.probe import FrameProbe
 from exifbench.harness.plan import ReplayPlan, plan_replay
 from exifbench.harness.guard import NONE_MEANS, ON_LOADER_ERROR, GuardedLoader, LoaderFailure
 from exifbench.harness.output import loader_output
-from exifbench.harness.mainthread import ChargedContext, MainThread
+from exifbench.harness.mainthread import ChargedContext, MainThread, queued_between, run_queue_ns
 from exifbench.harness.calls import Replay
 from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
@@ -418,6 +418,7 @@ class Session:
         around = config.hook.around(label, repeat) if config.hook else nullcontext({})
         main_thread = MainThread()
         with switch_interval(config.switch_interval_s):
+            queue = run_queue_ns()
             begin = now_ns()
             try:
                 loader = create(name, reader, **config.loader_options(name))
@@ -427,7 +428,7 @@ class Session:
                 if stop is None or stop.is_set():
                     raise
                 return _raised_interrupt(label, repeat, stop)
-            main_thread.charge("startup", begin, now_ns())  # pools start here, on the main thread, before the replay
+            main_thread.charge("startup", begin, now_ns(), queued_between(queue, run_queue_ns()))  # pools start here, on the main thread
             pool = loader.workers if isinstance(loader, Pooled) else None
             judge = Judge(config.equality, self.expected, normalizer_for(config.equality, loader, name))
             measured: Replay | None = None

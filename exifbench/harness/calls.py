@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.equality import exif_equal
-from exifbench.harness.mainthread import MainThread
+from exifbench.harness.mainthread import MainThread, queued_between, run_queue_ns
 from exifbench.harness.plan import PlannedCall
 from exifbench.harness.ui.view import View
 from exifbench.strategies.base import Exif, ExifLoader
@@ -130,6 +130,7 @@ class PatternCalls:
         index = self._index
         path = self._calls[index].path
         due = self._ready_ns + int(self._calls[index].think_ms * 1e6)
+        queue = run_queue_ns()
         begin = now_ns()
         shown = self._loader.load_exif(path, blocking=self._calls[index].blocking)
         not_ready = shown is None
@@ -141,7 +142,7 @@ class PatternCalls:
         end = now_ns()
         self._ready_ns = max(due, end)
         self._index += 1
-        self._out.main_thread.charge("load_exif", begin, end)
+        self._out.main_thread.charge("load_exif", begin, end, queued_between(queue, run_queue_ns()))
         blocking_ms = (end - begin) / 1e6
         self._out.blocking_ms.append(blocking_ms)
         self._out.at_ms.append((begin - self._start_ns) / 1e6)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,13 +23,15 @@ from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.plan import plan_replay
 from exifbench.harness.replay import replay
 from exifbench.harness.ui.probe import FrameProbe
+from exifbench.reports.analysis.metrics import METRICS
 from exifbench.reports.analysis.report import analyze
 from exifbench.reports.documents.runs import MAIN_THREAD_PARTS, RunResult
 from exifbench.reports.renderers.comparison import detail_rows, main_rows
 from exifbench.strategies.extractors import ExifReader
-from tests.user_loaders import CLOSE_S, EagerPreload
+from tests.user_loaders import CLOSE_S, SLEEP_S, SPIN_S, EagerPreload
 
 EAGER = "tests.user_loaders:EagerPreload"
+SPINS = "tests.user_loaders:SpinsAndSleeps"
 LATENCY_MS = 40.0
 
 
@@ -112,3 +118,34 @@ def test_decide_holds_a_loader_that_freezes_the_ui_in_preload(corpus_copy: Path,
     for phase in data["phases"]:
         by_name = {c["name"]: c for c in phase["criteria"]}
         assert by_name["blocking"]["status"] == "fail", by_name["blocking"]  # preload's reads are as long as sync's
+
+
+def test_blocking_own_leaves_out_the_wait_for_a_cpu_another_process_holds(corpus_dir: Path, tmp_path: Path) -> None:
+    """The main thread pinned to one CPU with a busy loop pinned beside it: about half of its CPU work's wall time is
+    run-queue wait; blocking_own keeps every sleep and the CPU work, not the wait."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for image in sorted((corpus_dir / "jpg").glob("*.jpg"))[:3]:
+        shutil.copyfile(image, folder / image.name)
+    allowed = os.sched_getaffinity(0)
+    cpu = min(allowed)
+    burner = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"])
+    try:
+        os.sched_setaffinity(0, {cpu})  # this (the main) thread only
+        time.sleep(0.2)  # the busy loop is running
+        (run,) = run_bench(BenchConfig([SPINS]), scan(folder), startup_pattern(images=3, page=3)).runs
+    finally:
+        os.sched_setaffinity(0, allowed)
+        burner.kill()
+        burner.wait()
+    total_s, queued_s = run.blocking["total_s"], run.blocking["queued_ms"] / 1000
+    own = METRICS["blocking_own"].read(run)
+    assert own is not None and own == pytest.approx(total_s - queued_s)
+    assert queued_s > 0.2 * total_s  # a spin of 4 ms CPU takes ~8 ms beside the busy loop
+    assert own >= run.calls * SLEEP_S  # sleeping is no run-queue wait: it counts in full
+    assert own >= 0.8 * run.calls * (SLEEP_S + SPIN_S)  # and so does the CPU work itself
+
+
+def test_a_quiet_run_records_its_run_queue_wait_too(corpus_copy: Path) -> None:
+    (run,) = run_bench(BenchConfig(["sync"]), scan(corpus_copy), startup_pattern(images=6)).runs
+    assert 0 <= run.blocking["queued_ms"] <= run.blocking["total_s"] * 1000

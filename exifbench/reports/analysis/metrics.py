@@ -47,10 +47,18 @@ def _figure(block: object, key: str) -> float | None:
     return _number(block.get(key)) if isinstance(block, dict) else None
 
 
+def _own(run: RunResult) -> float | None:
+    """``blocking.total_s`` less ``blocking.queued_ms``: the blocking a loaded machine did not add."""
+    queued = _number(run.blocking.get("queued_ms"))
+    return None if queued is None else max(0.0, run.blocking["total_s"] - queued / 1000)
+
+
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
         Metric("blocking", "s", "total main-thread blocking", 0.010, lambda run: run.blocking["total_s"]),
+        Metric("blocking_own", "s", "main-thread blocking less its run-queue wait (another process on the CPU)", 0.010,
+               lambda run: _own(run), "not measured (the kernel gave no run-queue wait: /proc/self/task/TID/schedstat)"),
         Metric("p99", "ms", "p99 blocking per call", 1.0, lambda run: run.blocking["p99_ms"]),
         Metric("not_ready", "calls", "calls answered not ready", 20, lambda run: float(run.not_ready)),
         Metric("time_to_exif", "ms", "time-to-EXIF p90", 50.0, lambda run: _number(run.time_to_exif.get("p90_ms"))),
