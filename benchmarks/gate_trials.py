@@ -114,13 +114,28 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
+RUNNING: list[subprocess.Popen[str]] = []
+"""The gate running now: a SIGTERM to this script is passed on to it (it removes its worktrees, exit 3)."""
+
+
+def stop(signum: int, frame: object) -> None:
+    for gate in RUNNING:
+        gate.terminate()
+        gate.wait(timeout=60)
+    sys.exit(f"stopped by {signal.Signals(signum).name}")
+
+
 def trial(repo: Path, folder: Path, variant: str, index: int, extra: list[str], verdict: Path) -> dict[str, Any]:
     """One gate run on ``variant``'s head; what it decided."""
     git(repo, "checkout", "-q", variant)
     command = [str(EXIFBENCH), "gate", "--base", "HEAD~1", "-s", "app.loader:Loader", str(folder), "--storage", "nfs",
                "--verdict-json", str(verdict), "--force", *extra]  # fmt: skip
     before, started = uptime(), time.monotonic()
-    done = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=False)
+    with subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as gate:
+        RUNNING[:] = [gate]
+        stdout, stderr = gate.communicate()
+        RUNNING.clear()
+    done = subprocess.CompletedProcess(command, gate.returncode, stdout, stderr)
     record: dict[str, Any] = {"variant": variant, "run": index, "exit": done.returncode,
                               "seconds": round(time.monotonic() - started, 1), "uptime_before": before,
                               "uptime_after": uptime(), "command": " ".join(command[1:])}  # fmt: skip
@@ -162,7 +177,7 @@ def main(argv: list[str]) -> int:
     order = [(name, i) for name, count in plan for i in range(count)]
     if args.interleave:
         order.sort(key=lambda item: item[1])
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by {signal.Signals(signum).name}"))
+    signal.signal(signal.SIGTERM, stop)
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.burners)]
     results: dict[str, list[dict[str, Any]]] = {}
     try:
