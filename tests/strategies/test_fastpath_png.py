@@ -176,3 +176,41 @@ def test_text_after_the_image_counts_toward_pillows_text_limit(pngs: dict[str, P
     monkeypatch.setattr(PngImagePlugin, "MAX_TEXT_MEMORY", 1000)
     assert outcome(pillow_exif, path)[:2] == ("raises", "ValueError")
     assert fallback_of(path) == "png-text-memory"
+
+
+def handmade(depth: int, colour: int, width: int, height: int, interlace: bool, cut: int = 0) -> bytes:
+    """A PNG of IHDR ``depth`` and ``colour`` whose rows (filter 0, pixel bytes 0x55) are built from the PNG layout
+    itself, not from the module under test; ``cut``: that many inflated bytes short."""
+    bits = depth * {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+    passes = [(len(range(start_col, width, step_col)), len(range(start_row, height, step_row)))
+              for start_row, step_row, start_col, step_col in
+              [(0, 8, 0, 8), (0, 8, 4, 8), (4, 8, 0, 4), (0, 4, 2, 4), (2, 4, 0, 2), (0, 2, 1, 2), (1, 2, 0, 1)]]  # fmt: skip
+    raw = bytearray()
+    for pixels, count in passes if interlace else [(width, height)]:
+        if pixels > 0:
+            raw += (b"\0" + b"\x55" * ((pixels * bits + 7) // 8)) * count
+    parts = [(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, int(interlace)))]
+    if colour == 3:
+        parts.append((b"PLTE", bytes(range(48))))
+    parts += [(b"IDAT", zlib.compress(bytes(raw[: len(raw) - cut]))), (b"IEND", b"")]
+    return build(parts)
+
+
+@pytest.mark.parametrize("interlace", [False, True], ids=["plain", "adam7"])
+def test_every_png_layout_pillow_reads_is_sized_as_pillow_sizes_it(tmp_path: Path, interlace: bool) -> None:
+    """Every depth and colour type Pillow decodes, odd sizes, interlaced or not: the pass agrees with Pillow's decode
+    on the complete image data and on image data one byte short."""
+    served, short_raised, layouts = 0, 0, len(PngImagePlugin._MODES) * 3
+    for depth, colour in PngImagePlugin._MODES:
+        for width, height in [(1, 1), (3, 5), (13, 9)]:
+            for cut in (0, 1):
+                path = tmp_path / f"{depth}-{colour}-{width}x{height}-{cut}.png"
+                path.write_bytes(handmade(depth, colour, width, height, interlace, cut))
+                kind = assert_like_pillow(path)[0]
+                if cut:
+                    short_raised += kind == "raises"
+                    assert fallback_of(path) == "png-short-stream", path.name  # never answered here
+                else:
+                    assert kind == "dict" and fallback_of(path) is None, path.name  # every complete image: here
+                    served += 1
+    assert served == layouts and short_raised == layouts  # the short ones: Pillow raises, and only Pillow answers
