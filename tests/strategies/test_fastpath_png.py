@@ -91,14 +91,16 @@ def pngs(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     the image data, the image data split in small chunks, interlaced."""
     dst = tmp_path_factory.mktemp("pngs")
     made: dict[str, bytes] = {}
+
+    def saved(image: Image.Image, fmt: str = "PNG", **options: Any) -> bytes:
+        out = io.BytesIO()
+        image.save(out, fmt, **options)
+        return out.getvalue()
+
     for i, name in enumerate(SOURCES):
         with Image.open(corpus_dir / name) as im:
             exif = im.info["exif"]
             small = im.reduce(8)
-        def saved(image: Image.Image, fmt: str = "PNG", **options: Any) -> bytes:
-            out = io.BytesIO()
-            image.save(out, fmt, **options)
-            return out.getvalue()
         plain = saved(small)
         made[f"{i}-exif.png"] = saved(small, exif=exif)
         made[f"{i}-plain.png"] = plain
@@ -110,6 +112,17 @@ def pngs(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         data = b"".join(d for cid, d in chunks(plain) if cid == b"IDAT")
         head = [part for part in chunks(plain) if part[0] not in (b"IDAT", b"IEND")]
         made[f"{i}-split.png"] = build(head + [(b"IDAT", data[k : k + 701]) for k in range(0, len(data), 701)] + [(b"IEND", b"")])
+    bare = Image.Exif()
+    bare[0x010F] = "Maker"  # no Orientation of its own: the XMP's applies
+    xmp = '<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>'
+    for kind, add in (("itxt", "add_itxt"), ("text", "add_text")):
+        text = PngImagePlugin.PngInfo()
+        getattr(text, add)("XML:com.adobe.xmp", xmp)
+        made[f"xmp-{kind}.png"] = saved(small, exif=bare.tobytes(), pnginfo=text)
+    zipped = PngImagePlugin.PngInfo()
+    zipped.add_itxt("XML:com.adobe.xmp", xmp, zip=True)
+    made["xmp-zipped.png"] = saved(small, exif=bare.tobytes(), pnginfo=zipped)
+    made["xmp.webp"] = saved(small, "WEBP", exif=bare.tobytes(), xmp=xmp.encode())
     made["adam7.png"] = interlaced(37, 21)
     made["adam7-bad-filter.png"] = interlaced(37, 21, bad_row=30)
     made["adam7-one-pixel.png"] = interlaced(1, 1)
@@ -122,6 +135,8 @@ def test_every_derived_png_and_webp_gives_pillows_answer(pngs: dict[str, Path]) 
     answers = [assert_like_pillow(path) for path in pngs.values()]
     assert sum(kind == "dict" and bool(exif) for kind, exif, *_ in answers) >= 2 * len(SOURCES)  # the EXIF ones
     assert [name for name, path in pngs.items() if outcome(pillow_exif, path)[0] == "raises"] == ["adam7-bad-filter.png"]
+    oriented = {name: pillow_exif(str(path)).get("Orientation") for name, path in pngs.items() if name.startswith("xmp")}
+    assert oriented == dict.fromkeys(["xmp-itxt.png", "xmp-text.png", "xmp-zipped.png", "xmp.webp"], 6)  # from the XMP
 
 
 def test_they_are_answered_without_pillow_except_exif_after_the_image(pngs: dict[str, Path]) -> None:
