@@ -72,15 +72,32 @@ def read_regular(path: Path, what: str) -> bytes:
 def check_writable(path: str | Path, force: bool) -> Path:
     """Fail early, before a long run, if ``path`` could not be written (or exists and ``force`` is not given)."""
     target = Path(path)
-    if target.is_dir():
-        raise ExifbenchError(f"{target}: is a directory, not a file to write")
-    if not force and target.exists():
-        raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
-    parent = target.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise ExifbenchError(f"{target}: cannot write there ({parent} is not a writable directory)")
+    try:
+        target = writable_target(target)
+        if not force and target.exists():
+            raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
+        parent = target.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise ExifbenchError(f"{target}: cannot write there ({parent} is not a writable directory)")
+    except OSError as exc:  # a name too long for the file system, a loop of links...
+        raise ExifbenchError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+    return target
+
+
+def writable_target(target: Path) -> Path:
+    """Where writing ``target`` writes: through a symbolic link to what it names (the link is kept, as a shell's
+    ``>`` keeps it); an existing directory, device, FIFO or socket is refused, never replaced by a file (``--json
+    /dev/null --force`` run as root replaced the device)."""
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    if target.exists() and not target.is_file():
+        mode = target.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ExifbenchError(f"{target}: is a directory, not a file to write")
+        kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device or special file"
+        raise ExifbenchError(f"{target}: a {kind}, not a regular file: it is not replaced")
     return target
 
 
@@ -165,11 +182,12 @@ def write_atomic(path: str | Path, content: str | bytes, force: bool = True) -> 
     Text that cannot be UTF-8 (a non-UTF-8 file name) is written backslash-escaped.
     """
     target = Path(path)
-    if not force and target.exists():
-        raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
     data = content.encode("utf-8", errors="backslashreplace") if isinstance(content, str) else content
     files = _file_set.get()
     try:
+        target = writable_target(target)
+        if not force and target.exists():
+            raise ExifbenchError(f"{target}: already exists (use --force to overwrite)")
         _make_folders(target.parent, files)
         tmp = create_temporary(target)
     except OSError as exc:

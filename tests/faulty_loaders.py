@@ -70,6 +70,35 @@ class ReturnsText(SyncLoader):
         return "not a dict"
 
 
+class Uncomparable:
+    """A value whose ``==``, ``!=`` and ``repr`` raise."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no ==")
+
+    def __ne__(self, other: object) -> bool:
+        raise RuntimeError("no !=")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+class OddValues(SyncLoader):
+    """Pillow's dicts with what a buggy app puts in them: a numpy array (``==`` answers an array, with no truth value)
+    as ``XResolution``, a value whose ``==`` raises as ``Make``, and the dict itself as ``self``."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        import numpy
+
+        exif = dict(super().load_exif(path, blocking))
+        odd: dict[str, Any] = {"XResolution": numpy.array([72.0, 72.0]), "Make": Uncomparable()}
+        exif.update((tag, value) for tag, value in odd.items() if tag in exif)
+        exif["self"] = exif
+        return exif
+
+
 READY = "EXIFBENCH_TEST_READY"
 
 

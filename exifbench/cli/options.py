@@ -26,12 +26,16 @@ Folder = Annotated[
     Optional[Path],
     typer.Argument(metavar="DIR", help="Image folder (default: the embedded 591-image dataset, 23 ms storage model).", show_default=False),
 ]
+MAX_WORKERS = 256
+"""The most workers a pool may have: ``--workers 100000`` would start that many threads or processes before the run."""
+
+
 def at_least_one(value: int | None) -> int | None:
-    """``--workers``: 1 or more, else one red line (not click's usage text)."""
-    if value is not None and value < 1:
+    """``--workers``: 1 to :data:`MAX_WORKERS`, else one red line (not click's usage text)."""
+    if value is not None and not 1 <= value <= MAX_WORKERS:
         from exifbench.cli.console import fail
 
-        raise fail(f"--workers must be at least 1, got {value}")
+        raise fail(f"--workers must be from 1 to {MAX_WORKERS}, got {value}")
     return value
 
 
@@ -196,7 +200,9 @@ NoneMeans = Annotated[
                  "attribute, else not-ready]."),
 ]  # fmt: skip
 Repeat = Annotated[int, typer.Option(min=1, help="Runs per strategy (per configuration), interleaved A B C A B C.")]
-Timeout = Annotated[Optional[float], typer.Option(min=0, help="Stop the whole run after this many seconds, keeping what was measured.")]
+MAX_TIMEOUT_S = 10**7
+"""The longest ``--timeout`` (about 115 days): a finite number the clock's timers can hold (``inf`` overflowed them)."""
+Timeout = Annotated[Optional[float], typer.Option(min=0, max=MAX_TIMEOUT_S, help="Stop the whole run after this many seconds, keeping what was measured.")]
 CacheDir = Annotated[
     Optional[Path],
     typer.Option("--cache-dir", help="persistent: the folder of its metadata database [default: run and sweep: a new, "

@@ -11,7 +11,7 @@ import typer
 from exifbench.cli.console import console, dataset_for, fail, graceful_stop, replay_progress, say, user_errors
 from exifbench.datasets.storage.model import StorageChoice
 from exifbench.cli.options import (
-    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
+    DEFAULT_HISTORY, MAX_WORKERS, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
     JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler, TrustScheduler,
     Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, with_storage_options, CacheDir, Launches, Touch,
     EqualityChoice, Normalize,
@@ -49,8 +49,9 @@ def counts(value: str | None, option: str) -> list[int | None]:
     for part in comma_list(value, option):
         if part is None or part == "default":
             found.append(None)
-        elif not part.isdigit() or int(part) < 1:
-            raise ExifbenchError(f"{option}: expected whole numbers ≥ 1 or default, like default,4,64, got {part!r}")
+        elif not (part.isascii() and part.isdigit() and len(part) < 10 and 1 <= int(part) <= MAX_WORKERS):
+            raise ExifbenchError(f"{option}: expected whole numbers from 1 to {MAX_WORKERS} or default, like default,4,64, "
+                                 f"got {part!r}")  # fmt: skip
         else:
             found.append(int(part))
     return found

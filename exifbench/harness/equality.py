@@ -26,7 +26,16 @@ BRACKETS: dict[type, tuple[str, str]] = {tuple: ("(", ")"), list: ("[", "]"), di
 
 
 def values_equal(expected: Any, actual: Any) -> bool:
-    """True when ``actual`` is the same EXIF value as ``expected``, type included."""
+    """True when ``actual`` is the same EXIF value as ``expected``, type included. Never raises: a value whose
+    ``==`` raises or answers something without a truth value (a numpy array), or that holds itself, is not
+    equal to anything."""
+    try:
+        return _values_equal(expected, actual)
+    except Exception:  # RecursionError included: a dict holding itself
+        return False
+
+
+def _values_equal(expected: Any, actual: Any) -> bool:
     if type(expected) is not type(actual):
         return False
     if isinstance(expected, IFDRational):
@@ -34,9 +43,9 @@ def values_equal(expected: Any, actual: Any) -> bool:
     if isinstance(expected, float):
         return expected == actual or (math.isnan(expected) and math.isnan(actual))
     if isinstance(expected, tuple | list):
-        return len(expected) == len(actual) and all(map(values_equal, expected, actual))
+        return len(expected) == len(actual) and all(map(_values_equal, expected, actual))
     if isinstance(expected, dict):
-        return expected.keys() == actual.keys() and all(values_equal(v, actual[k]) for k, v in expected.items())
+        return expected.keys() == actual.keys() and all(_values_equal(v, actual[k]) for k, v in expected.items())
     return bool(expected == actual)
 
 
@@ -130,6 +139,13 @@ def diff_exif(path: str, expected: dict[str, Any] | None, actual: dict[str, Any]
         if expected is actual:
             return []
         return [Mismatch(path, "<dict>", short_repr(expected), short_repr(actual))]
+    try:
+        return _diff_dicts(path, expected, actual)
+    except Exception as exc:  # a key whose == or str raises: the dict as a whole cannot be compared
+        return [Mismatch(path, "<dict>", short_repr(expected), f"cannot be compared ({describe_error(exc)})")]
+
+
+def _diff_dicts(path: str, expected: dict[str, Any], actual: dict[str, Any]) -> list[Mismatch]:
     name = repr if len({type(tag) for tag in [*expected, *actual]}) > 1 else str  # 59932 and '59932' stay apart
     return [
         Mismatch(

@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -24,9 +26,25 @@ def lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
-def test_workers_zero_is_one_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", "--workers", "0", str(tmp_path)])
-    assert result.exit_code == 2 and lines(result.output) == ["error: --workers must be at least 1, got 0"]
+@pytest.mark.parametrize("workers", ["0", "257", "100000"])
+def test_workers_out_of_range_is_one_line(workers: str, tmp_path: Path) -> None:
+    """0 workers cannot read; 100,000 would start that many threads (or fork that many processes) before the run."""
+    result = runner.invoke(app, ["run", "--workers", workers, str(tmp_path)])
+    assert result.exit_code == 2 and lines(result.output) == [f"error: --workers must be from 1 to 256, got {workers}"]
+
+
+@pytest.mark.parametrize("workers", ["0", "100000", "²", "9" * 5000])
+def test_sweep_workers_out_of_range_is_one_line(workers: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["sweep", "-s", "threadpool", "--workers", f"4,{workers}", str(tmp_path)])
+    assert result.exit_code == 2 and len(lines(result.output)) == 1, result.output
+    assert "--workers: expected whole numbers from 1 to 256 or default" in result.output
+
+
+@pytest.mark.parametrize("timeout", ["inf", "1e300"])
+def test_a_timeout_the_clock_cannot_hold_is_refused(timeout: str, tmp_path: Path) -> None:
+    """``--timeout inf`` overflowed the timers: a traceback from each, and no timeout at all."""
+    result = runner.invoke(app, ["run", "--timeout", timeout, str(tmp_path)])
+    assert result.exit_code == 2 and "Invalid value for '--timeout'" in result.output and "Traceback" not in result.output
 
 
 def test_a_misspelled_strategy_is_suggested(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ a user's loader, is in tests/harness/test_loader_errors.py); the other strategie
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,23 @@ def test_a_loader_returning_something_else_than_a_dict_is_a_mismatch_per_file(co
     (run,) = run_bench(BenchConfig(["tests.faulty_loaders:ReturnsText"]), folder, startup_pattern(len(folder.files))).runs
     assert run.equality["checked"] == len(folder.files) and run.equality["equal"] == 0
     assert {(m["tag"], m["actual"]) for m in run.equality["mismatches"]} == {("<dict>", "'not a dict'")}
+
+
+def test_values_that_cannot_be_compared_are_mismatches_not_a_crash(corpus_dir: Path, tmp_path: Path) -> None:
+    """A numpy array, a value whose ``==`` raises, a dict holding itself: each a mismatch of its tag in every file
+    that has it, shown in one bounded line, and the document written."""
+    photos, out = tmp_path / "photos", tmp_path / "r.json"
+    photos.mkdir()
+    for name in ("Canon_40D.jpg", "Nikon_D70.jpg", "Sony_HDR-HC3.jpg"):
+        shutil.copyfile(corpus_dir / "jpg" / name, photos / name)
+    result = CliRunner().invoke(app, ["run", "-s", "tests.faulty_loaders:OddValues", "--no-reference", str(photos), "--json", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (run,) = [run for run in RunSet.load(out).runs if run.strategy != "sync"]
+    shown = {(m["tag"], m["actual"][0] if m["tag"] == "self" else m["actual"].partition("(")[0].partition(" ")[0])
+             for m in run.equality["mismatches"]}  # fmt: skip
+    assert shown == {("XResolution", "array"), ("Make", "<Uncomparable"), ("self", "{")}, shown
+    assert all(len(m["actual"]) <= 160 for m in run.equality["mismatches"])
+    assert run.equality["equal"] == 0 and run.equality["checked"] == 3
 
 
 def test_the_guard_passes_every_other_method_through_guarded() -> None:

@@ -161,3 +161,28 @@ def test_all_or_nothing_moves_a_set_into_place_only_whole(tmp_path: Path, monkey
             files.write_atomic(tmp_path / "phase-y" / "b.md", "b")
             files.write_atomic(tmp_path / "phase-y" / "c.md", "c")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "phase-x"] and (tmp_path / "a.md").read_text() == "new"
+
+
+def test_an_output_that_is_not_a_regular_file_is_refused_not_replaced(three: Path, tmp_path: Path) -> None:
+    """``--json`` naming a FIFO, or a link to ``/dev/null``, with ``--force``: refused in one line, left as it is (as root
+    the device itself was replaced by a file); a link to a regular file is written through and kept."""
+    fifo, null_link, link, kept = tmp_path / "fifo.json", tmp_path / "null.json", tmp_path / "latest.json", tmp_path / "old.json"
+    os.mkfifo(fifo)
+    null_link.symlink_to(os.devnull)
+    kept.write_text("previous")
+    link.symlink_to(kept.name)
+    for target, kind in ((fifo, "a FIFO"), (null_link, "a device or special file")):
+        result = runner.invoke(app, ["run", "-s", "sync", "--json", str(target), "--force", str(three)])
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert f"{os.path.realpath(target)}: {kind}, not a regular file: it is not replaced" in " ".join(result.output.split())
+    assert fifo.is_fifo() and null_link.is_symlink() and os.readlink(null_link) == os.devnull
+    assert runner.invoke(app, ["run", "-s", "sync", "--json", str(link), "--force", str(three)]).exit_code == 0
+    assert link.is_symlink() and RunSet.load(kept).complete
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.json", "latest.json", "null.json", "old.json", "three"]
+
+
+@pytest.mark.parametrize("flag", ["--json", "--out"])
+def test_an_output_name_too_long_for_the_file_system_is_one_line(flag: str, three: Path) -> None:
+    result = runner.invoke(app, ["run", "-s", "sync", flag, "x" * 300, str(three)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "File name too long" in result.output and "Traceback" not in result.output

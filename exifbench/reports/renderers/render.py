@@ -43,8 +43,11 @@ SWEEP = (write_sweep,)
 
 def check_out_dir(out_dir: Path) -> Path:
     """``out_dir`` if it is a directory or can become one; check before a long run, not after."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ExifbenchError(f"{out_dir}: --out must be a directory, not a file")
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ExifbenchError(f"{out_dir}: --out must be a directory, not a file")
+    except OSError as exc:  # a name too long for the file system...
+        raise ExifbenchError(f"{out_dir}: --out cannot be used ({exc.strerror or exc})") from None
     return out_dir
 
 
