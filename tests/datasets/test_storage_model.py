@@ -118,3 +118,12 @@ def test_a_cost_above_the_charge_is_no_sleep_and_counted(charged: list[float]) -
     device.compensate(5.0)
     device.open("/a.jpg")
     assert charged == [] and device.shortened == 1 and device.charged_ms == 1.0
+
+
+def test_compensation_shortens_replies_not_the_devices_service() -> None:
+    """At queue depth 1 each request still holds the device for its whole delay: N opens take N × latency less at
+    most one compensation (the last reply's), never N of them."""
+    device = Device(StorageModel(LATENCY_MS, concurrency=1))
+    device.compensate(LATENCY_MS / 2)
+    elapsed = _serve_all(device)
+    assert elapsed >= 0.9 * (N * LATENCY_MS - LATENCY_MS / 2) / 1000

@@ -18,6 +18,7 @@ It is charged in one of two places:
 
 from __future__ import annotations
 
+import heapq
 import os
 import random
 import threading
@@ -253,7 +254,8 @@ class Device:
     def __init__(self, model: StorageModel) -> None:
         self.model = model
         self.charging = True
-        self._slots = threading.Semaphore(model.concurrency) if model.concurrency else None
+        self._free_at: list[int] | None = [0] * model.concurrency if model.concurrency else None
+        """With a queue depth: when each slot's request ends (``perf_counter_ns``), a heap."""
         self._lock = threading.Lock()
         self._last: tuple[str, int] | None = None
         self._opened: set[str] = set()
@@ -318,39 +320,44 @@ class Device:
         return open_ms + read_ms * (reads / opens if opens else 1.0) if kind == 0 else 0.0
 
     def _serve(self, cost: Any, position: tuple[str, int], kind: int) -> None:
+        """Serve one request: with a queue depth, in the earliest slot free (each slot busy for the request's whole
+        delay, so the device never serves more than it could); the reply goes when the delay ends, less what
+        the compensation takes off (the reply only: the slot stays busy for the whole delay)."""
         if not self.charging or not self.model.charges:
             return
-        if self._slots is not None:
-            self._slots.acquire()
-        try:
-            begin = time.perf_counter_ns()  # the request holds its slot from here: the model's delay counts from now
-            with self._lock:
-                delay = cost()
-                self._last = position
-                self.charged_ms += max(0.0, delay)
-                compensated = self._compensation is not None
-                taken = self._taken_ms(kind)
-                self._served[kind] += 1
-                late_ms = sorted(self._late)[len(self._late) // 2] if self._late else 0.0
-            if delay <= 0:
-                return
-            if not compensated:
-                time.sleep(delay / 1000)
-                return
-            remaining = begin + int((delay - taken) * 1e6) - time.perf_counter_ns()
-            if remaining <= 0:
+        begin = time.perf_counter_ns()
+        with self._lock:
+            delay = cost()
+            self._last = position
+            self.charged_ms += max(0.0, delay)
+            compensated = self._compensation is not None
+            taken = self._taken_ms(kind)
+            self._served[kind] += 1
+            late_ms = sorted(self._late)[len(self._late) // 2] if self._late else 0.0
+            start = begin
+            if self._free_at is not None:
+                start = max(begin, heapq.heappop(self._free_at))
+                heapq.heappush(self._free_at, start + int(max(0.0, delay) * 1e6))
+        end = start + int(max(0.0, delay) * 1e6)
+        if not compensated:
+            if self._free_at is None:
+                if delay > 0:
+                    time.sleep(delay / 1000)
+            elif (wait := end - time.perf_counter_ns()) > 0:
+                time.sleep(wait / 1e9)
+            return
+        remaining = end - int(taken * 1e6) - time.perf_counter_ns()
+        if remaining <= 0:
+            if delay > 0:
                 with self._lock:
                     self.shortened += 1
-                return
-            asked = remaining - min(int(late_ms * 1e6), remaining // 2)  # always a sleep, so lateness stays measured
-            slept = time.perf_counter_ns()
-            time.sleep(asked / 1e9)
-            woke = time.perf_counter_ns()
-            with self._lock:
-                self._late.append((woke - slept - asked) / 1e6)
-        finally:
-            if self._slots is not None:
-                self._slots.release()
+            return
+        asked = remaining - min(int(late_ms * 1e6), remaining // 2)  # always a sleep, so lateness stays measured
+        slept = time.perf_counter_ns()
+        time.sleep(asked / 1e9)
+        woke = time.perf_counter_ns()
+        with self._lock:
+            self._late.append((woke - slept - asked) / 1e6)
 
 
 def evict(paths: Iterable[str]) -> int:
