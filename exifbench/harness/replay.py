@@ -13,7 +13,7 @@ has given its real result while the UI loop keeps running — see :func:`_drain`
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from exifbench.errors import ExifbenchError
@@ -23,7 +23,7 @@ from exifbench.datasets.patterns.clock import now_ns, sleep_until
 from exifbench.harness.mainthread import MainThread
 from exifbench.harness.plan import ReplayPlan
 from exifbench.harness.ui.probe import FrameProbe
-from exifbench.strategies.base import BackgroundWork, Exif, ExifLoader
+from exifbench.strategies.base import BackgroundWork, Exif, ExifLoader, TimesReads
 
 DRAIN_DEADLINE_S = 60.0
 """How long the drain waits for a pool to go idle, and then for a file whose blocking answer does not agree with the expected one."""
@@ -93,7 +93,7 @@ def replay(
     calls = PatternCalls(loader, plan.calls, on_not_ready, out, start, on_call, stop)
     ui.run_calls(calls)
     out.calls_s = (now_ns() - start) / 1e9
-    drained = _drain(loader, plan.targets, agrees, deadline_s, out, ui, stop)
+    drained = _drain(loader, plan.targets, agrees, deadline_s, out, ui, stop, start, calls.view.shown_ns)
     out.background_s = (drained - start) / 1e9
     calls.view.frame(force=True)
     end = now_ns()
@@ -118,8 +118,10 @@ def _drain(
     out: Replay,
     ui: UiLoop,
     stop: threading.Event | None,
+    start_ns: int = 0,
+    shown_ns: Mapping[str, int] | None = None,
 ) -> int:
-    """Get every target's real final dict on a drain thread while the UI loop keeps running.
+    """Get every target's real final dict on a drain thread while the UI loop keeps running; when the last was ready.
 
     A loader with ``wait_idle`` (:class:`BackgroundWork`: the built-in pools) is first
     waited for until its background reads are done, up to ``deadline_s``. Then the
@@ -128,17 +130,28 @@ def _drain(
     answer that does not ``agree`` with the expected one is not taken as final: the drain
     re-asks that file non-blocking every frame until the loader returns a dict (its
     real answer, equal or not) or ``deadline_s`` passes; then the file is *unverified*
-    (named in ``out.unverified``, kept apart from equality). Returns the
-    ``perf_counter_ns`` time of the last final answer, never a give-up time.
+    (named in ``out.unverified``, kept apart from equality).
+
+    Returns the ``perf_counter_ns`` time the last target's final dict was ready, never a give-up time: each
+    file's is the earliest the harness knows of — when the loader says it read it (:class:`TimesReads`), when
+    the view first had it in hand (``shown_ns``, unless the drain doubted that answer), else when the drain got
+    it. So background completion is not held to the drain's start, after the pattern's last call.
     """
     done = threading.Event()
-    finished = [now_ns()]
+    finished = [start_ns]
     failure: list[BaseException] = []
+    shown = shown_ns or {}
+    timed = loader if isinstance(loader, TimesReads) else None
 
-    def settle(path: str, exif: Exif) -> None:
+    def settle(path: str, exif: Exif, doubted: bool = False) -> None:
         out.keep(path, exif)
         out.results[path] = exif
-        finished[0] = now_ns()
+        known = [now_ns()]
+        if not doubted and path in shown:
+            known.append(shown[path])
+        if timed is not None and isinstance(read_ns := timed.ready_ns(path), int) and not isinstance(read_ns, bool):
+            known.append(read_ns)
+        finished[0] = max(finished[0], min(known))
 
     def stopped() -> bool:
         if stop is not None and stop.is_set():
@@ -165,7 +178,7 @@ def _drain(
             while doubtful and not stopped():
                 for path, deadline in list(doubtful.items()):
                     if (exif := loader.load_exif(path)) is not None:
-                        settle(path, exif)
+                        settle(path, exif, doubted=True)
                     elif now_ns() < deadline:
                         continue
                     else:

@@ -52,6 +52,19 @@ class BackgroundWork(Protocol):
         ...
 
 
+@runtime_checkable
+class TimesReads(Protocol):
+    """A loader that knows when each file's dict was ready (optional; the built-in pools have it).
+
+    The harness measures background completion to the last of these (``perf_counter_ns``), not to when it got
+    round to asking; for a loader without it, to when its answers were first in hand.
+    """
+
+    def ready_ns(self, path: str) -> int | None:
+        """When the dict of ``path`` was read or found (``time.perf_counter_ns()``); ``None`` if it was not yet."""
+        ...
+
+
 ExifCallback = Callable[[str, Exif], None]
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from exifbench.datasets.patterns.clock import now_ns
 from exifbench.strategies.extractors import ExifRead, ExifReader, describe_error, pool_reader, report
 from exifbench.strategies.base import ClosingLoader, Exif, priority_order
 from exifbench.strategies.cache import ExifCache
@@ -57,6 +58,7 @@ class BackgroundLoader(ClosingLoader):
         self._new_executor = executor
         self._in_flight: dict[str, Future[Exif]] = {}
         self._in_flight_lock = threading.Condition(threading.Lock())
+        self._ready_ns: dict[str, int] = {}
         self._executor = executor()
 
     # The protocol ----------------------------------------------------------------------
@@ -100,6 +102,7 @@ class BackgroundLoader(ClosingLoader):
                 return outcome
             cached = self._cache.get(path)  # a load may have finished since the caller looked
             if cached is not None:
+                self._ready_ns.setdefault(path, now_ns())  # found (e.g. on disk): ready by now
                 return _done(cached)
             outcome = Future()
             self._in_flight[path] = outcome
@@ -111,6 +114,10 @@ class BackgroundLoader(ClosingLoader):
         # outside the lock: a read that is already done runs the callback right here
         read.add_done_callback(lambda done: self._finish(path, outcome, done))
         return outcome
+
+    def ready_ns(self, path: str) -> int | None:
+        """When the first dict of ``path`` was read (or found in the cache by a pre-load), ``perf_counter_ns``."""
+        return self._ready_ns.get(path)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no read is in flight (``timeout=None``: however long it takes); ``False`` on timeout."""
@@ -170,6 +177,7 @@ class BackgroundLoader(ClosingLoader):
 
     def _store(self, path: str, read: ExifRead) -> Exif:
         """Keep ``read``'s dict unless one is kept already; its warning is logged when it is kept."""
+        self._ready_ns.setdefault(path, now_ns())
         return self._cache.add(path, lambda: report(path, read))
 
 

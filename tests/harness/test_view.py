@@ -24,6 +24,8 @@ from exifbench.harness.replay import replay
 from exifbench.strategies import create
 from exifbench.strategies.base import ClosingLoader
 from exifbench.strategies.threadpool import ThreadPoolLoader
+from exifbench.datasets.patterns.clock import now_ns
+from tests.user_loaders import EagerPreload
 
 
 class ShownAfterPolls(ClosingLoader):
@@ -123,3 +125,40 @@ def test_a_slow_read_outlasting_the_blocking_timeout_is_no_mismatch(corpus_dir: 
     report = compare(expected, measured.results, measured.unverified)
     assert report.ok and report.checked == 1 and not measured.unverified
     assert measured.background_s >= 0.6  # the real read's end, not the 0.1 s give-up
+
+
+class TimedEagerPreload(EagerPreload):
+    """:class:`EagerPreload` that says when it read each file (:class:`~exifbench.strategies.base.TimesReads`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_at: dict[str, int] = {}
+
+    def preload(self, paths: Sequence[str], priority: Sequence[str] | None = None) -> None:
+        super().preload(paths, priority)
+        self.read_at = {path: now_ns() for path in self.cache}
+
+    def ready_ns(self, path: str) -> int | None:
+        return self.read_at.get(path)
+
+
+def test_background_ends_at_the_last_read_not_at_the_drain(corpus_copy: Path) -> None:
+    """Every file is read in ``preload``: background completion is the last of those reads (a loader that says
+    when it read), or the call that first had the last file's dict in hand (one that does not) — both before
+    the pattern's revisits, not after its last call, where the drain starts."""
+    plan = plan_replay(startup_pattern(images=6, page=3, revisits=(0, 1)), scan(corpus_copy))
+    timed = replay(TimedEagerPreload(), plan)
+    assert timed.background_s * 1000 <= timed.preload_ms < timed.at_ms[0]
+    untimed = replay(EagerPreload(), plan)
+    first_ends = {}
+    for call, end_ms in zip(plan.calls, untimed.end_ms):
+        first_ends.setdefault(call.path, end_ms)
+    assert untimed.background_s * 1000 == pytest.approx(max(first_ends.values()), abs=1e-3)
+    assert max(first_ends.values()) < untimed.at_ms[-2] < untimed.calls_s * 1000  # before the 2 revisits
+
+
+def test_a_pool_waited_for_by_each_call_is_done_before_the_pattern_ends(corpus_copy: Path) -> None:
+    plan = plan_replay(startup_pattern(images=6, page=3, revisits=(0, 1)), scan(corpus_copy))
+    with ThreadPoolLoader(ExifReader(storage=StorageModel(1.0)), workers=2) as loader:
+        measured = replay(loader, plan, on_not_ready="wait")
+    assert measured.background_s * 1000 <= measured.end_ms[5] < measured.at_ms[-2]  # the 6th file's call, then revisits
