@@ -5,8 +5,8 @@ returns (keys, key order, value types) without ``Image.open``. It replays the
 checks ``JpegImageFile._open`` makes on every marker up to SOS, then the
 ``Image.Exif`` logic (XMP orientation, DPI probe, Exif/GPS sub-IFD merge).
 A file that is not a JPEG goes to :mod:`~exifbench.strategies.extractors.plugin_open` (TIFF, HEIF, AVIF: their
-plugin's own open decides between ``{}`` and an error; PNG and WebP: that open, then their EXIF without decoding pixels). Whenever it cannot vouch for Pillow's
-outcome -- MPO, odd markers,
+plugin's own open decides between ``{}`` and an error; PNG and WebP: that open, then their EXIF without decoding
+pixels). Whenever it cannot vouch for Pillow's outcome -- MPO, odd markers,
 a header over :data:`MAX_HEADER` bytes, a Pillow release it was not verified
 against, anything Pillow would warn or raise about -- it raises
 :class:`~exifbench.strategies.extractors.fallback.Fallback` naming the reason, and the
@@ -58,8 +58,6 @@ pure-Python functions here and in :mod:`~exifbench.strategies.extractors.tiff_if
 
 Found = tuple[bytes, int, int, bytes | None, bool]
 """What the marker scan found: the Exif payload as ``data[start:end]``, the last XMP packet, whether JFIF set the DPI."""
-
-
 
 
 @lru_cache(maxsize=8)
