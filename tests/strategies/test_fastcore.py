@@ -117,13 +117,13 @@ def test_the_scan_reads_with_the_gil_released(corpus_dir: Path) -> None:
     """The scan blocks in read(2) on a pipe that only this thread fills: it can fill it only if the scan let go of
     the GIL."""
     data = (corpus_dir / SOURCES[0]).read_bytes()
-    assert fastpath._fastcore is not None
+    assert fastpath._fastcore is not None and len(data) < 65536  # the whole file fits in the pipe: the write never blocks
     reader, writer = os.pipe()
     result: list[Any] = []
     worker = threading.Thread(target=lambda: result.append(fastpath._fastcore.scan_jpeg(reader, data[:16], MAX_HEADER, 0)))
     try:
         worker.start()
-        os.write(writer, data[16:60000])  # a Python call: it runs only while the worker's scan is off the GIL
+        os.write(writer, data[16:])  # a Python call: it runs only while the scan is off the GIL (8 KB: a pipe holds 64 KiB)
         worker.join(timeout=30)
     finally:
         os.close(writer)
