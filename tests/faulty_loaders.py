@@ -99,6 +99,22 @@ class OddValues(SyncLoader):
         return exif
 
 
+class AnswersEmpty(SyncLoader):
+    """Answers ``{}`` for every file: right only where the original reads no EXIF."""
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        return {}
+
+
+class ChangesDirectory(SyncLoader):
+    """Moves the process into ``./elsewhere`` (made if missing) as it starts, as an app that opens its library does."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        os.makedirs("elsewhere", exist_ok=True)
+        os.chdir("elsewhere")
+
+
 READY = "EXIFBENCH_TEST_READY"
 
 

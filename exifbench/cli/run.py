@@ -131,7 +131,9 @@ def run(
         from exifbench.reports.renderers.render import check_out_dir
 
         check_out_dir(out)
-        check_writable(out / "results.json", force)
+        written = check_writable(out / "results.json", force)
+        if json_path is not None and os.path.realpath(json_path) == os.path.realpath(written):
+            raise ExifbenchError(f"--json {json_path} is the results.json that --out {out} writes: give one of them")
         profiler = ReplayProfiler(out) if profile else None
     spec = parse_equality(equality or PILLOW, normalize)
     replay_pattern = load_pattern(pattern)

@@ -33,7 +33,7 @@ from exifbench.harness.overhead import harness_overhead_us
 from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
 from exifbench.harness.ui.probe import FrameProbe
 from exifbench.harness.plan import ReplayPlan, plan_replay
-from exifbench.harness.guard import NONE_MEANS, ON_LOADER_ERROR, GuardedLoader, LoaderFailure
+from exifbench.harness.guard import NONE_MEANS, ON_LOADER_ERROR, GuardedLoader, LoaderFailure, working_directory_kept
 from exifbench.harness.output import loader_output
 from exifbench.harness.mainthread import ChargedContext, MainThread, queued_between, run_queue_ns
 from exifbench.harness.calls import Replay
@@ -109,7 +109,8 @@ class BenchConfig:
     def __post_init__(self) -> None:
         if not self.strategies:
             raise ExifbenchError("no strategy given")
-        classes = {name: resolve(name) for name in self.strategies}
+        with working_directory_kept():  # a user's module may chdir as it is imported
+            classes = {name: resolve(name) for name in self.strategies}
         if not self.extractors:
             raise ExifbenchError("no extractor given")
         for extractor in self.extractors:
@@ -285,7 +286,7 @@ class Bench:
         with ExitStack() as stack:
             mount = self.mount if self.mount is not None else stack.enter_context(storage_mount(self.config, self.folder))
             config = private_cache(self.config, stack)
-            with trapped_exits():  # a reference loader reads the expected dicts
+            with trapped_exits(), working_directory_kept():  # a reference loader reads the expected dicts
                 session = Session(replace(self, config=config, mount=mount))
             yield from interleave(session.variants, config.repeat, session.measure, self.stop)
 
@@ -386,7 +387,8 @@ class Session:
         files are named by their real place, not the mount's."""
         if self.config.cold:
             evict(self.plain_plan.targets)
-        measured = self.meter(lambda: self._loaded(variant, repeat))
+        with working_directory_kept():
+            measured = self.meter(lambda: self._loaded(variant, repeat))
         mount_root, plain_root = self.plan.root, self.plain_plan.root
         if mount_root != plain_root:
             measured.failed = [replace(failure, error=failure.error.replace(mount_root, plain_root)) for failure in measured.failed]

@@ -8,6 +8,7 @@ rationals compare by numerator and denominator.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from exifbench.errors import ExifbenchError
 from exifbench.reports.documents.equality import FIELDS, EqualitySpec
+from exifbench.reports.format import count
 from exifbench.strategies import import_beside_caller, is_builtin
 from exifbench.strategies.base import Normalizes
 from exifbench.strategies.extractors import describe_error
@@ -236,7 +238,28 @@ class Judge:
             if failure is not None:
                 raise ExifbenchError(f"equality: the reference's dict for {path}: {failure}")
             expected[path] = shaped
+        if spec.mode == FIELDS:
+            judge._check_fields_named(raw, expected)
         return expected
+
+    def _check_fields_named(self, raw: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+        """``fields:`` naming only fields that none of the reference's (non-empty) dicts has compares nothing at all:
+        a misspelling (``fields:make``) would make any loader equal, even one answering ``{}``. One user error,
+        naming the closest fields the reference has."""
+        if any(isinstance(exif, dict) and exif for exif in expected.values()):
+            return
+        found: set[str] = set()
+        for path, exif in raw.items():
+            shaped = self._normalize(path, exif) if self._normalize is not None and isinstance(exif, dict) else exif
+            if isinstance(shaped, dict):
+                found.update(str(name) for name in shaped)
+        if not found:
+            return  # the reference reads no EXIF here at all: nothing to compare whatever is named
+        close = sorted({match for name in self.spec.fields for match in difflib.get_close_matches(name, found, 3, 0.6)})
+        hint = f" (did you mean {', '.join(close)}?)" if close else f" (it has {', '.join(sorted(found)[:8])}…)"
+        which = "this field" if len(self.spec.fields) == 1 else "any of these fields"
+        raise ExifbenchError(f"--equality {self.spec.name}: none of the reference's dicts for the {count(len(raw), 'file')} "
+                             f"has {which}, so nothing would be compared{hint}")  # fmt: skip
 
     def _shaped(self, path: str, exif: Any) -> tuple[Any, str | None]:
         """``exif`` normalized and cut to the fields, or why the normalizer failed."""

@@ -9,7 +9,9 @@ into a failed strategy while the other strategies' measurements are kept.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -99,3 +101,21 @@ class GuardedLoader:
             if isinstance(exc, LoaderFailure):
                 raise LoaderFailure(f"{exc}; then {late}") from None
             raise
+
+
+@contextmanager
+def working_directory_kept() -> Iterator[None]:
+    """The process's working directory is again what it was when the block ends, whatever a loader (or its
+    module's import) did to it with ``os.chdir``: the relative paths the user gave (``--json results.json``,
+    ``--out``) still name what they named, not a file in the loader's folder."""
+    try:
+        before = os.getcwd()
+    except OSError:  # already gone: nothing to go back to
+        yield
+        return
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            if os.getcwd() != before:
+                os.chdir(before)

@@ -99,6 +99,20 @@ def test_a_folder_without_exif_says_equality_checks_nothing(corpus_dir: Path) ->
     assert "8, none with EXIF" in output and "every strategy equal" not in output
 
 
+@pytest.mark.parametrize(("fields", "hint"), [("make", "did you mean Make?"), ("make,modle", "did you mean Make, Model?")])
+def test_fields_that_no_reference_dict_has_are_refused_not_equal(fields: str, hint: str, corpus_copy: Path,
+                                                                 pattern_file: Path) -> None:  # fmt: skip
+    """A misspelt field compared nothing, so a loader answering ``{}`` for every file was "all equal", exit 0."""
+    result = run(corpus_copy, "-s", "tests.faulty_loaders:AnswersEmpty", "--equality", f"fields:{fields}", "--pattern", pattern_file)
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert result.output.strip().splitlines()[-1].startswith("error:")
+    assert (f"error: --equality fields:{fields}: none of the reference's dicts for the 23 files has "
+            f"{'this field' if ',' not in fields else 'any of these fields'}, so nothing would be compared ({hint})"
+            ) in " ".join(result.output.split())  # fmt: skip
+    assert run(corpus_copy, "-s", "tests.faulty_loaders:AnswersEmpty", "--equality", "fields:Make,modle", "--pattern",
+               pattern_file).exit_code == 1  # one field the reference has: compared, and it differs
+
+
 def test_reference_equality_needs_a_reference(corpus_copy: Path) -> None:
     result = run(corpus_copy, "-s", "sync", "--equality", "reference")
     assert result.exit_code == 2

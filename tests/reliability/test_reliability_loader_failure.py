@@ -92,6 +92,19 @@ def test_values_that_cannot_be_compared_are_mismatches_not_a_crash(corpus_dir: P
     assert run.equality["equal"] == 0 and run.equality["checked"] == 3
 
 
+def test_a_loader_changing_the_working_directory_does_not_move_the_outputs(corpus_dir: Path, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--json r.json`` is where the user was when they ran the command, not in the loader's folder."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copyfile(corpus_dir / "jpg" / "Canon_40D.jpg", photos / "Canon_40D.jpg")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", "-s", "sync,tests.faulty_loaders:ChangesDirectory", "--json", "r.json", "photos"])
+    assert result.exit_code == 0, result.output
+    assert Path.cwd() == tmp_path and (tmp_path / "elsewhere").is_dir() and list((tmp_path / "elsewhere").iterdir()) == []
+    assert [run.strategy for run in RunSet.load(tmp_path / "r.json").runs] == ["sync", "tests.faulty_loaders:ChangesDirectory"]
+
+
 def test_the_guard_passes_every_other_method_through_guarded() -> None:
     from exifbench.harness.guard import GuardedLoader, LoaderFailure
     from exifbench.strategies.base import BackgroundWork

@@ -186,3 +186,11 @@ def test_an_output_name_too_long_for_the_file_system_is_one_line(flag: str, thre
     result = runner.invoke(app, ["run", "-s", "sync", flag, "x" * 300, str(three)])
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     assert "File name too long" in result.output and "Traceback" not in result.output
+
+
+def test_json_naming_the_results_json_of_out_is_refused_before_the_run(three: Path, tmp_path: Path) -> None:
+    """Both would write one file: the second write found the first and the run exited 2 after measuring."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", "-s", "sync", "--out", str(out), "--json", str(out / "results.json"), str(three)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert f"is the results.json that --out {out} writes: give one of them" in result.output and not out.exists()
