@@ -34,6 +34,7 @@ qt-system-libs:
 
 # PhotoAssistant's code path needs only exifread (in the apps extra); --no-deps keeps out its `pyside6`
 # requirement (the 700 MB meta-package at 6.12, which would override the qt extra's PySide6-Essentials<6.12).
+# The editable install also builds the fast path's C core in place (setup.py): a changed _fastcore.c rebuilds it.
 $(BIN)/exifbench: pyproject.toml setup.py exifbench/strategies/extractors/_fastcore.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -69,4 +70,4 @@ bench: system $(BIN)/exifbench
 	$(BIN)/python -m pytest benchmarks/test_replay_benchmarks.py --benchmark-autosave
 
 clean:
-	rm -rf $(VENV) out site .pytest_cache .benchmarks
+	rm -rf $(VENV) out site .pytest_cache .benchmarks build exifbench/strategies/extractors/_fastcore.*.so
