@@ -20,7 +20,7 @@ from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.fastpath import FIRST_READ, LOOKAHEAD, MAX_HEADER, header_exif, scan_file
 
 SOURCES = ["jpg/Canon_40D.jpg", "jpg/gps/DSCN0010.jpg", "jpg/Nikon_D70.jpg", "jpg/xmp/BlueSquare.jpg",
-           "jpg/Fujifilm_FinePix_E500.jpg", "jpg/tests/67-0_length_string.jpg"]  # fmt: skip
+           "jpg/Fujifilm_FinePix_E500.jpg", "jpg/Pentax_K10D.jpg"]  # fmt: skip
 
 
 @contextmanager
