@@ -425,6 +425,8 @@ class Session:
             try:
                 loader = create(name, reader, **config.loader_options(name))
             except ExifbenchError as exc:  # the class was resolved before the run: its constructor raised
+                if stopped(stop):  # e.g. a SIGTERM to the process group killed the pool it was starting
+                    raise KeyboardInterrupt from None
                 return StrategyFailure(label, repeat, str(exc))
             except KeyboardInterrupt:
                 if stop is None or stop.is_set():
@@ -446,6 +448,8 @@ class Session:
                     measured = replay(guarded_loader, plan, config.on_not_ready, on_call, stop, ui,
                                       None if config.equality.off else judge.agrees, main_thread=main_thread)  # fmt: skip
             except LoaderFailure as exc:
+                if stopped(stop):  # failing once a stop was asked for: the stop's doing, the run set stops here
+                    raise KeyboardInterrupt from None
                 return StrategyFailure(label, repeat, str(exc))
             except KeyboardInterrupt:  # stopped, then interrupted while closing: what the replay measured stands
                 if stop is not None and not stop.is_set():
