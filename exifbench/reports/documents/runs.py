@@ -109,7 +109,12 @@ def _equality(value: Any, where: str) -> dict[str, Any]:
             f.list_of(f.text)(data[key], f"{where}.{key}")
     if "baseline_exif" in data:
         f.count(data["baseline_exif"], f"{where}.baseline_exif")
-    return EQUALITY(data, where)
+    checked = EQUALITY(data, where)
+    differing = len({str(m.get("path")) for m in checked["mismatches"]})
+    if checked["equal"] > checked["checked"] - differing:  # what a judgement reads must not contradict itself
+        raise ExifbenchError(f"{where}: {checked['equal']} of {checked['checked']} files equal, yet "
+                             f"{differing} file(s) with mismatches: equal must be at most checked less those")  # fmt: skip
+    return checked
 
 
 def _config(value: Any, where: str) -> dict[str, Any]:
