@@ -41,14 +41,14 @@ def test_threadpool_blocks_less_than_sync(exifbench_replay):
 
 
 def test_my_loader_is_caught(exifbench_replay):
-    mine = exifbench_replay("user_loaders:UpperMake", PHOTOS, PATTERN)
+    mine = exifbench_replay("upper_make_loader:UpperMake", PHOTOS, PATTERN)
     assert not mine.equal
     assert {{m["tag"] for m in mine.equality["mismatches"]}} == {{"Make"}}
 '''
 
 
 def test_a_users_suite_gets_the_replay_fixture(pytester: pytest.Pytester, corpus_copy: Path) -> None:
-    pytester.makepyfile(user_loaders=USER_LOADERS, test_user=USER_TESTS.format(photos=str(corpus_copy)))
+    pytester.makepyfile(upper_make_loader=USER_LOADERS, test_user=USER_TESTS.format(photos=str(corpus_copy)))
 
     result = pytester.runpytest("-p", "no:cacheprovider")
 

@@ -7,13 +7,14 @@ never the run: every other file still equals the baseline and the fault is an er
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import multiprocessing
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,19 +181,35 @@ def fifo_folder(corpus_copy: Path) -> Folder:
     return Folder(corpus_copy.resolve(), files=[*good, "stuck.jpg"])
 
 
-def release(fifo: str) -> None:
-    """Open the FIFO's write end once a reader is blocked on it, then close it: the reader sees an empty file."""
+def try_release(fifo: str) -> bool:
+    """Open the FIFO's write end if a reader is blocked on it, then close it (that reader sees an empty file)."""
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+            raise
+        return False
+    return True
 
-    def opened() -> bool:
-        try:
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
-                raise
-            return False
-        return True
 
-    wait_for(opened, "a reader to open the FIFO")
+@contextlib.contextmanager
+def releasing(fifo: str) -> Iterator[None]:
+    """Release every reader that blocks on the FIFO while the block runs, once one has: the stuck read returns at
+    last, and so does any later read of it (a retry or a second worker), so ``close()`` can join every worker."""
+    wait_for(lambda: try_release(fifo), "a reader to open the FIFO")
+    done = threading.Event()
+
+    def keep_releasing() -> None:
+        while not done.wait(0.01):
+            try_release(fifo)
+
+    releaser = threading.Thread(target=keep_releasing, name="fifo-releaser", daemon=True)
+    releaser.start()
+    try:
+        yield
+    finally:
+        done.set()
+        releaser.join()
 
 
 @pytest.mark.parametrize("name", ["threadpool", "lazy", "process"])
@@ -206,8 +223,8 @@ def test_a_hung_read_is_a_timeout_not_a_hung_run(name: str, fifo_folder: Folder)
         with collect_errors() as errors:
             measured = replay(loader, plan, deadline_s=5.0)  # the drain's wait for the stuck read to end: 5 s, not 60
     finally:
-        release(stuck)  # the read returns at last, so close() can join its worker
-        loader.close()
+        with releasing(stuck):
+            loader.close()
     assert measured.complete and len(measured.blocking_ms) == len(plan.calls)
     good = [path for path in plan.targets if path != stuck]
     assert measured.results[stuck] == {}
