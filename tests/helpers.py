@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from exifbench.strategies.extractors import ExifRead, ExifReader, report
+from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.strategies import accepts, create, resolve
 from exifbench.strategies.base import ExifLoader
 
@@ -36,6 +37,7 @@ class GatedReader:
         self.calls: list[str] = []
         self.threads: list[str] = []
         self.started = threading.Semaphore(0)
+        self.log = ErrorCollector()
         self._lock = threading.Lock()
 
     def __call__(self, path: str) -> ExifRead:
@@ -49,4 +51,7 @@ class GatedReader:
         return ExifRead({"Make": f"make of {path}", "Orientation": 1})
 
     def load(self, path: str) -> dict[str, Any]:
-        return report(path, self(path))
+        return self.report(path, self(path))
+
+    def report(self, path: str, read: ExifRead) -> dict[str, Any]:
+        return report(path, read, self.log)

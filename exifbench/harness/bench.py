@@ -24,11 +24,11 @@ from exifbench.datasets.storage.mount import Mount, Mounted, Overhead, mounted
 from exifbench.datasets.storage.model import StorageModel, cold_check, evict
 from exifbench.errors import ExifbenchError
 from exifbench.strategies.extractors import ExifReader, describe_error, get_extractor
+from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.environment import environment, load_block, load_snapshot
 from exifbench.harness.equality import Judge, Raised, load_normalizer, normalizer_for
 from exifbench.reports.documents.equality import PILLOW, EqualitySpec
-from exifbench.strategies.extractors.error_log import collect_errors
 from exifbench.harness.overhead import harness_overhead_us
 from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
 from exifbench.harness.ui.probe import FrameProbe
@@ -411,7 +411,8 @@ class Session:
 
     def _replayed(self, variant: Variant, repeat: int) -> RunResult | StrategyFailure:
         config, plan, stop, name, label = self.config, self.plan, self.stop, variant.strategy, variant.label
-        reader = ExifReader(variant.extractor, StorageModel() if self.mount else config.storage)
+        errors = ErrorCollector()  # this run's own: what its reader reports goes here alone
+        reader = ExifReader(variant.extractor, StorageModel() if self.mount else config.storage, errors)
 
         def on_call(index: int) -> None:
             if self.progress is not None:
@@ -439,7 +440,6 @@ class Session:
             raised: dict[str, str] = {}  # path -> the one-line exception load_exif last raised for it (--on-loader-error file)
             try:
                 with (
-                    collect_errors() as collector,
                     ChargedContext(GuardedLoader(loader, raised.__setitem__ if config.loader_error(name) == "file" else None,
                                                  config.none_is_empty(name)), main_thread) as guarded_loader,
                     around as extra,
@@ -465,7 +465,7 @@ class Session:
                       "on_loader_error": config.loader_error(name),
                       "none_means": "empty" if config.none_is_empty(name) else "not-ready"}  # fmt: skip
         if reader.may_fall_back:  # counted from this run's own reads, whichever thread or process made them
-            run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **collector.fallbacks}
+            run_config["fastpath_fallbacks"] = {"files": len(plan.targets), **errors.fallbacks}
         return RunResult(
             strategy=label,
             repeat=repeat,
@@ -479,7 +479,7 @@ class Session:
             startup_ms=round(main_thread.ms["startup"], 3),
             background_s=measured.background_s,
             equality=equality,
-            errors=[{"path": path, "error": error} for path, error in sorted(({**{e["path"]: e["error"] for e in collector.errors},
+            errors=[{"path": path, "error": error} for path, error in sorted(({**{e["path"]: e["error"] for e in errors.errors},
                                                                                **raised}).items())],  # fmt: skip
             environment=self.environment,
             config=run_config,

@@ -32,7 +32,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from exifbench.datasets.patterns.clock import now_ns
-from exifbench.strategies.extractors import ExifRead, ExifReader, describe_error, pool_reader, report
+from exifbench.strategies.extractors import ExifRead, ExifReader, describe_error, pool_reader
 from exifbench.strategies.base import ClosingLoader, Exif, priority_order
 from exifbench.strategies.cache import ExifCache
 
@@ -163,7 +163,7 @@ class BackgroundLoader(ClosingLoader):
         try:
             return outcome.result(timeout=self._timeout_s)
         except FutureTimeout:
-            report(path, ExifRead({}, f"timed out after {self._timeout_s:g} s waiting for the background load"))
+            self._read.report(path, ExifRead({}, f"timed out after {self._timeout_s:g} s waiting for the background load"))
             return {}
         except Exception as exc:  # cancelled at close, or the reader raised on another caller's thread
             return self._store(path, ExifRead({}, f"background load failed: {describe_error(exc)}"))
@@ -178,7 +178,7 @@ class BackgroundLoader(ClosingLoader):
     def _store(self, path: str, read: ExifRead) -> Exif:
         """Keep ``read``'s dict unless one is kept already; its warning is logged when it is kept."""
         self._ready_ns.setdefault(path, now_ns())
-        return self._cache.add(path, lambda: report(path, read))
+        return self._cache.add(path, lambda: self._read.report(path, read))
 
 
 def _done(exif: Exif) -> Future[Exif]:

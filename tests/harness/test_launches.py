@@ -106,10 +106,10 @@ def test_every_field_of_the_config_reaches_a_launch_child_even_one_added_later(t
                       added="set")  # fmt: skip
     variant = variants(config)[1]
     Task(narrowed(config, variant), Folder(tmp_path, ["a.jpg"]), startup_pattern(images=1), "photos",
-         Borrowed(tmp_path / "mnt", 1.5)).save(tmp_path / "task.pickle")  # fmt: skip
+         Borrowed(tmp_path / "mnt")).save(tmp_path / "task.pickle")  # fmt: skip
     task = Task.load(tmp_path / "task.pickle")  # what the child reads
     assert type(task.config) is Extended and task.config.added == "set"
     given = {one.name: getattr(config, one.name) for one in fields(config)}
     assert {one.name: getattr(task.config, one.name) for one in fields(task.config)} == given | {
         "strategies": ["threadpool"], "extractors": ("pillow",)}  # fmt: skip  # narrowed to the child's variant, nothing lost
-    assert (task.folder.files, task.dataset, task.mount) == (["a.jpg"], "photos", Borrowed(tmp_path / "mnt", 1.5))
+    assert (task.folder.files, task.dataset, task.mount) == (["a.jpg"], "photos", Borrowed(tmp_path / "mnt"))

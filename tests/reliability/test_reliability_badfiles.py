@@ -24,7 +24,7 @@ from exifbench.datasets.storage.model import StorageModel
 from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.equality import compare
-from exifbench.strategies.extractors.error_log import collect_errors
+from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.reports.documents.runs import RunSet
 from exifbench.strategies import BUILTIN
@@ -202,7 +202,8 @@ class DeniedStorage(StorageModel):
 def test_unreadable_at_read_time_is_an_error_entry(name: str, bad_folder: Path) -> None:
     good = str(bad_folder / ("L" * 251 + ".jpg"))
     locked = str(bad_folder / CAMERA)
-    with collect_errors() as errors, patient(name, ExifReader(storage=DeniedStorage()), workers=2) as loader:
+    errors = ErrorCollector()
+    with patient(name, ExifReader(storage=DeniedStorage(), log=errors), workers=2) as loader:
         loader.preload([locked, good])
         results = {path: loader.load_exif(path, blocking=True) for path in (locked, good)}
     assert results[locked] == {}

@@ -23,11 +23,11 @@ import pytest
 
 from exifbench.datasets.folder import Folder, scan
 from exifbench.datasets.storage.model import StorageModel
-from exifbench.strategies.extractors import ExifRead, ExifReader
+from exifbench.strategies.extractors import POOL_DEFAULT, ExifRead, ExifReader
 from exifbench.harness.leaks import child_processes
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.equality import compare
-from exifbench.strategies.extractors.error_log import collect_errors
+from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.datasets.patterns.pattern import Call, Pattern, startup_pattern
 from exifbench.harness.plan import plan_replay
 from exifbench.harness.replay import replay
@@ -127,8 +127,9 @@ def test_worker_killed_by_signal_while_busy_is_retried(corpus_copy: Path, tmp_pa
     paths = sorted(str(p) for p in corpus_copy.glob("[A-Z]*.jpg"))[:4]
     log = tmp_path / "reads.log"
     before = pool_workers()
-    reader = ExifReader(storage=StorageModel(latency_ms=400, read_log=str(log)))
-    with collect_errors() as errors, ProcessPoolLoader(reader, workers=2, timeout_s=GENEROUS_S) as loader:
+    errors = ErrorCollector()
+    reader = ExifReader(storage=StorageModel(latency_ms=400, read_log=str(log)), log=errors)
+    with ProcessPoolLoader(reader, workers=2, timeout_s=GENEROUS_S) as loader:
         loader.preload(paths)
         wait_for(lambda: reads(log), "a worker to start reading")
         pid, victim = log.read_text().splitlines()[0].split("\t")
@@ -146,8 +147,9 @@ def test_a_file_that_always_kills_its_worker_is_given_up_after_one_retry(corpus_
     victim, others = paths[0], paths[1:]
     log = tmp_path / "reads.log"
     before = pool_workers()
-    reader = ExifReader(storage=CrashingStorage(read_log=str(log), crash=victim))
-    with collect_errors() as errors, ProcessPoolLoader(reader, workers=1, timeout_s=GENEROUS_S) as loader:
+    errors = ErrorCollector()
+    reader = ExifReader(storage=CrashingStorage(read_log=str(log), crash=victim), log=errors)
+    with ProcessPoolLoader(reader, workers=1, timeout_s=GENEROUS_S) as loader:
         loader.preload([victim])
         assert loader.load_exif(victim, blocking=True) == {}
         loader.preload(others)  # the rebuilt pool still serves everything else
@@ -163,7 +165,8 @@ def test_a_file_that_always_kills_its_worker_is_given_up_after_one_retry(corpus_
 def test_a_reader_that_raises_does_not_kill_the_pool(cls: type, corpus_copy: Path) -> None:
     paths = sorted(str(p) for p in corpus_copy.glob("[A-Z]*.jpg"))[:5]
     bad, good, late = paths[0], paths[1:4], paths[4]
-    with collect_errors() as errors, cls(RaisingReader(bad=bad), workers=2, timeout_s=GENEROUS_S) as loader:
+    errors = ErrorCollector()
+    with cls(RaisingReader(log=errors, bad=bad), workers=2, timeout_s=GENEROUS_S) as loader:
         loader.preload([bad, *good])
         results = {path: loader.load_exif(path, blocking=True) for path in [bad, *good]}
         loader.preload([late])  # after the failure, the same pool still loads in the background
@@ -218,10 +221,10 @@ def test_a_hung_read_is_a_timeout_not_a_hung_run(name: str, fifo_folder: Folder)
     pattern = Pattern("all-once", [Call(i) for i in range(len(fifo_folder.files))], preload=list(range(len(fifo_folder.files))))
     plan = plan_replay(pattern, fifo_folder)
     stuck = fifo_folder.absolute("stuck.jpg")
-    loader = create(name, workers=2, timeout_s=0.5)
+    errors = ErrorCollector()
+    loader = create(name, ExifReader(POOL_DEFAULT, log=errors), workers=2, timeout_s=0.5)  # the pools' own extractor
     try:
-        with collect_errors() as errors:
-            measured = replay(loader, plan, deadline_s=5.0)  # the drain's wait for the stuck read to end: 5 s, not 60
+        measured = replay(loader, plan, deadline_s=5.0)  # the drain's wait for the stuck read to end: 5 s, not 60
     finally:
         with releasing(stuck):
             loader.close()

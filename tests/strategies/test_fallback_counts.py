@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from exifbench.datasets.folder import scan
-from exifbench.strategies.extractors import ExifReader, report
-from exifbench.strategies.extractors.error_log import collect_errors
+from exifbench.strategies.extractors import ExifReader
+from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.datasets.patterns.pattern import startup_pattern
 from exifbench.harness.bench import BenchConfig, run_bench
 
@@ -42,10 +42,10 @@ def test_each_run_counts_its_own_reads_fallbacks(strategy: str, mixed: Path) -> 
 
 
 def test_collector_counts_one_reason_per_file(mixed: Path) -> None:
-    read = ExifReader("fastpath")
-    with collect_errors() as collector:
-        for _ in range(3):
-            for path in sorted(mixed.iterdir()):
-                report(str(path), read(str(path)))
+    collector = ErrorCollector()
+    read = ExifReader("fastpath", log=collector)
+    for _ in range(3):
+        for path in sorted(mixed.iterdir()):
+            read.report(str(path), read(str(path)))
     assert collector.fallbacks == {"mpo": 1, "not-identified": 1}
     assert len(collector.errors) == 1

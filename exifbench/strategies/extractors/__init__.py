@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from exifbench.datasets.storage.model import StorageModel
 from exifbench.errors import ExifbenchError
-from exifbench.strategies.extractors.error_log import record_error, record_fallback
+from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.fastpath import header_exif
 from exifbench.strategies.extractors.pillow import pillow_exif
@@ -68,6 +68,13 @@ class ExifReader:
 
     extractor: str = "pillow"
     storage: StorageModel = field(default_factory=StorageModel)
+    log: ErrorCollector | None = field(default=None, compare=False, repr=False)
+    """Where the failed and fallen-back reads reported through this reader go (see :meth:`report`): the run's own
+    log; none, only ``logging``. It stays in its process: a pickled reader (a process pool's) has none, and the
+    reads its workers send back are reported here."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "log": None}
 
     def __call__(self, path: str) -> ExifRead:
         fallback = None
@@ -88,7 +95,11 @@ class ExifReader:
 
     def load(self, path: str) -> dict[str, Any]:
         """Read ``path`` and log a warning on failure, like the original loader."""
-        return report(path, self(path))
+        return self.report(path, self(path))
+
+    def report(self, path: str, read: ExifRead) -> dict[str, Any]:
+        """:func:`report` ``read`` to this reader's :attr:`log`."""
+        return report(path, read, self.log)
 
 
 def pool_reader() -> ExifReader:
@@ -96,15 +107,16 @@ def pool_reader() -> ExifReader:
     return ExifReader(POOL_DEFAULT)
 
 
-def report(path: str, read: ExifRead) -> dict[str, Any]:
-    """Record ``read``'s error (if any) in the error log, log it as the original loader's warning; return its dict.
+def report(path: str, read: ExifRead, into: ErrorCollector | None) -> dict[str, Any]:
+    """Record ``read``'s error (if any) in ``into``, log it as the original loader's warning; return its dict.
 
-    The harness collects errors from the error log, never from ``logging``: a host's logging set-up cannot hide them.
-    A fall-back reason goes to the error log too, so a run counts them from its own reads.
+    The harness collects errors from its run's log, never from ``logging``: a host's logging set-up cannot hide them.
+    A fall-back reason goes to the log too, so a run counts them from its own reads.
     """
-    if read.fallback is not None:
-        record_fallback(path, read.fallback)
+    if into is not None and read.fallback is not None:
+        into.add_fallback(path, read.fallback)
     if read.error is not None:
-        record_error(path, read.error)
+        if into is not None:
+            into.add(path, read.error)
         log.warning("%s: %s", path, read.error, extra={"exif_path": path, "exif_error": read.error})
     return read.exif
