@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
+from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.datasets.storage.model import StorageChoice
+
+if TYPE_CHECKING:
+    from exifbench.harness.bench import BenchConfig
 
 Strategies = Annotated[
     str,
@@ -68,27 +75,39 @@ STORAGE_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
-def with_storage_options(command: Command) -> Command:
-    """``command``'s ``storage: StorageChoice`` parameter, offered as the storage options (``--storage``,
-    ``--io-latency``, ...: declared here once) and handed to it as one :class:`StorageChoice`."""
+def expanded(command: Command, name: str, options: Sequence[tuple[str, Any, Any]], build: Callable[..., Any]) -> Command:
+    """``command`` with its parameter ``name`` offered as ``options`` (name, annotation, default: each declared once)
+    and handed to it as ``build(**the options' values)``."""
     signature = inspect.signature(command, eval_str=True)
     parameters: list[inspect.Parameter] = []
     for parameter in signature.parameters.values():
-        if parameter.name != "storage":
+        if parameter.name != name:
             parameters.append(parameter)
             continue
-        parameters += [parameter.replace(name=name, annotation=annotation, default=default)
-                       for name, annotation, default in STORAGE_OPTIONS]  # fmt: skip
+        parameters += [parameter.replace(name=option, annotation=annotation, default=default)
+                       for option, annotation, default in options]  # fmt: skip
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        profile, latency, concurrency, bandwidth, jitter, cache = (kwargs.pop(name) for name, _, _ in STORAGE_OPTIONS)
-        storage = StorageChoice(profile, latency, concurrency, bandwidth, jitter, cache or None)
-        return command(*args, storage=storage, **kwargs)
+        given = {option: kwargs.pop(option) for option, _, _ in options}
+        return command(*args, **{name: build(**given)}, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
     return wrapper  # type: ignore[return-value]
+
+
+def with_storage_options(command: Command) -> Command:
+    """``command``'s ``storage: StorageChoice`` parameter, offered as the storage options (``--storage``,
+    ``--io-latency``, ...: declared here once) and handed to it as one :class:`StorageChoice`."""
+
+    def choice(storage: str | None, io_latency: float | None, io_concurrency: int | None, io_bandwidth: float | None,
+               io_jitter: float | None, io_cache: bool) -> StorageChoice:  # fmt: skip
+        return StorageChoice(storage, io_latency, io_concurrency, io_bandwidth, io_jitter, io_cache or None)
+
+    return expanded(command, "storage", STORAGE_OPTIONS, choice)
+
+
 Extensions = Annotated[Optional[str], typer.Option(help="Comma list of file extensions to scan.")]
 PatternName = Annotated[Optional[str], typer.Option("--pattern", help="Built-in pattern (startup-593, browse, group-by-date) or a pattern JSON file.")]
 JsonOut = Annotated[Optional[Path], typer.Option("--json", help="Write the result document (JSON) here.")]
@@ -237,3 +256,71 @@ NoReference = Annotated[
     typer.Option("--reference/--no-reference", help="With one strategy: run sync beside it as the reference (the "
                  "'vs sync' column and the recommendation need it)."),
 ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """The options of every command that replays a pattern as ``run`` does (``run``, ``sweep``), declared once:
+    a command takes ``replay: ReplayOptions`` under :func:`with_replay_options`."""
+
+    pattern: PatternName = None
+    on_not_ready: OnNotReady = "defaults"
+    repeat: Repeat = 1
+    json_path: JsonOut = None
+    force: Force = False
+    cold: Cold = False
+    extractor: Extractors = "pillow"
+    extensions: Extensions = None
+    cache_size: CacheSize = None
+    cache: CacheEnabled = None
+    scheduler: Scheduler = None
+    trust_scheduler: TrustScheduler = False
+    out: OutDir = None
+    profile: Profile = False
+    timeout: Timeout = None
+    tick_ms: TickMs = FRAME_MS
+    switch_interval: SwitchInterval = None
+    ui: Ui = "probe"
+    wide: Wide = False
+    history_dir: HistoryDir = None
+    save: Save = False
+    cache_dir: CacheDir = None
+    launches: Launches = 1
+    touch: Touch = None
+    on_loader_error: OnLoaderError = None
+    none_means: NoneMeans = None
+    equality: EqualityChoice = None
+    normalize: Normalize = None
+
+    def strategy_options(self) -> dict[str, Any]:
+        """The strategy options given (``BenchConfig.options``), by their keyword."""
+        given = {"cache_size": self.cache_size, "cache_enabled": self.cache, "scheduler": self.scheduler,
+                 "trust_scheduler": self.trust_scheduler or None, "cache_dir": self.cache_dir}  # fmt: skip
+        return {key: value for key, value in given.items() if value is not None}
+
+    def bench_config(self, strategies: list[str], extractors: tuple[str, ...], **given: Any) -> BenchConfig:
+        """The replay's config from these options; ``given``: what the command decides itself (``workers``,
+        ``storage``, ``hook``, ``grab_dir``...). A strategy option no strategy takes is named by its flag."""
+        from exifbench.harness.bench import BenchConfig, UnusedOption
+        from exifbench.reports.documents.equality import PILLOW, parse_equality
+
+        try:
+            return BenchConfig(strategies=strategies, repeat=self.repeat, on_not_ready=self.on_not_ready, extractors=extractors,
+                               options=self.strategy_options(), cold=self.cold, tick_ms=self.tick_ms,
+                               switch_interval_s=self.switch_interval, ui=self.ui, on_loader_error=self.on_loader_error,
+                               none_means=self.none_means, equality=parse_equality(self.equality or PILLOW, self.normalize),
+                               **given)  # fmt: skip
+        except UnusedOption as unused:  # named by its flag here, by its keyword in BenchConfig
+            raise unused.as_flag(OPTION_FLAGS[unused.option]) from None
+
+
+OPTION_FLAGS = {"cache_size": "--cache-size", "cache_enabled": "--cache/--no-cache", "scheduler": "--scheduler", "cache_dir": "--cache-dir",
+                "trust_scheduler": "--trust-scheduler"}  # fmt: skip
+"""The strategy options as the user gave them."""
+
+
+def with_replay_options(command: Command) -> Command:
+    """``command``'s ``replay: ReplayOptions`` parameter, offered as :class:`ReplayOptions`' options."""
+    hints = typing.get_type_hints(ReplayOptions, include_extras=True)
+    options = [(one.name, hints[one.name], one.default) for one in dataclasses.fields(ReplayOptions)]
+    return expanded(command, "replay", options, ReplayOptions)

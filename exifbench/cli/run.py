@@ -14,24 +14,16 @@ from exifbench.cli.console import (
     console, dataset_for, err_console, fail, graceful_stop, replay_progress, say, show_dataset, user_errors,
 )  # fmt: skip
 from exifbench.datasets.storage.model import StorageChoice
-from exifbench.cli.options import (
-    DEFAULT_HISTORY, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
-    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler, TrustScheduler,
-    Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, Workers, with_storage_options, CacheDir, Launches, Touch,
-    EqualityChoice, Normalize,
-    NoReference,
-)  # fmt: skip
+from exifbench.cli.options import DEFAULT_HISTORY, Folder, NoReference, ReplayOptions, Strategies, Workers, with_replay_options, with_storage_options
 from exifbench.reports.analysis.report import RunReport, analyze
 from exifbench.datasets.storage.mount import StorageFailed
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.analysis.outcome import FAILED, INCOMPLETE, OK, Outcome, run_outcome
-from exifbench.reports.documents.equality import PILLOW, parse_equality
 from exifbench.reports.documents.history import append
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable
 from exifbench.datasets.patterns.builtin import load_pattern
-from exifbench.datasets.patterns.pattern import FRAME_MS
 from exifbench.reports.renderers.setup import cold_text, extractor_text, loader_summary
 from exifbench.reports import format as fmt
 from exifbench.reports.renderers.advice import recommendation
@@ -39,7 +31,7 @@ from exifbench.reports.renderers.comparison import failed_files, loader_output, 
 from exifbench.reports.renderers.table import render_table
 from exifbench.datasets import Dataset
 from exifbench.datasets.patterns.pattern import Pattern
-from exifbench.harness.bench import BenchConfig, UnusedOption, run_bench
+from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.harness.launches import Launch, run_launches
 from exifbench.harness.leaks import Running
 from exifbench.harness.replay import check_ui
@@ -47,47 +39,19 @@ from exifbench.strategies import expand_names, resolve
 
 REFERENCE = "sync"
 """What a single strategy is run beside: the original loader."""
-OPTION_FLAGS = {"cache_size": "--cache-size", "cache_enabled": "--cache/--no-cache", "scheduler": "--scheduler", "cache_dir": "--cache-dir"}
-"""The strategy options as the user gave them."""
 ERROR_LINES = 20
 """Files with errors printed to the terminal; the result document and report.html list every one."""
 
 
 @user_errors
 @with_storage_options
+@with_replay_options
 def run(
     folder: Folder = None,
     strategy: Strategies = "all",
     workers: Workers = None,
-    pattern: PatternName = None,
-    on_not_ready: OnNotReady = "defaults",
-    repeat: Repeat = 1,
-    json_path: JsonOut = None,
-    force: Force = False,
+    replay: ReplayOptions = ReplayOptions(),
     storage: StorageChoice = StorageChoice(),
-    cold: Cold = False,
-    extractor: Extractors = "pillow",
-    extensions: Extensions = None,
-    cache_size: CacheSize = None,
-    cache: CacheEnabled = None,
-    scheduler: Scheduler = None,
-    trust_scheduler: TrustScheduler = False,
-    out: OutDir = None,
-    profile: Profile = False,
-    timeout: Timeout = None,
-    tick_ms: TickMs = FRAME_MS,
-    switch_interval: SwitchInterval = None,
-    ui: Ui = "probe",
-    wide: Wide = False,
-    history_dir: HistoryDir = None,
-    save: Save = False,
-    cache_dir: CacheDir = None,
-    launches: Launches = 1,
-    touch: Touch = None,
-    on_loader_error: OnLoaderError = None,
-    none_means: NoneMeans = None,
-    equality: EqualityChoice = None,
-    normalize: Normalize = None,
     reference: NoReference = True,
 ) -> None:
     """Replay the access pattern against each strategy and measure main-thread blocking.
@@ -100,7 +64,7 @@ def run(
     running = Running.now()
     names = expand_names(strategy)
     started = time.monotonic()  # --timeout counts importing the strategies, then the replays
-    with graceful_stop(timeout) as stop:  # a user's strategy module that takes long to import is bounded too
+    with graceful_stop(replay.timeout) as stop:  # a user's strategy module that takes long to import is bounded too
         try:
             for name in names:
                 resolve(name)  # a misspelled name is one line now, before the dataset is made
@@ -109,82 +73,59 @@ def run(
                 raise
             raise fail("stopped while importing the strategies: nothing was measured", code=INCOMPLETE) from None
     spent_s = time.monotonic() - started
-    if reference and len(names) == 1 and names != [REFERENCE] and launches == 1:
+    if reference and len(names) == 1 and names != [REFERENCE] and replay.launches == 1:
         names = [REFERENCE, *names]  # one strategy alone has nothing to be judged against
         say(f"{REFERENCE} runs too, as the reference the recommendation and 'vs {REFERENCE}' are measured against (--no-reference: only {shown(names[1])})")
-    extractors = tuple(dict.fromkeys(part.strip() for part in extractor.split(",") if part.strip()))
-    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
-                                             ("trust_scheduler", trust_scheduler or None), ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
-    if launches > 1 and (repeat > 1 or profile):
-        raise ExifbenchError(f"--launches replays each strategy once per launch, in its own process: drop {'--repeat' if repeat > 1 else '--profile'}")
-    if touch and launches < 2:
+    extractors = tuple(dict.fromkeys(part.strip() for part in replay.extractor.split(",") if part.strip()))
+    if replay.launches > 1 and (replay.repeat > 1 or replay.profile):
+        raise ExifbenchError(f"--launches replays each strategy once per launch, in its own process: drop {'--repeat' if replay.repeat > 1 else '--profile'}")
+    if replay.touch and replay.launches < 2:
         raise ExifbenchError("--touch changes files between launches: give --launches 2 or more")
-    if check_ui(ui) == "qt":
+    if check_ui(replay.ui) == "qt":
         import exifbench.harness.ui.qt  # noqa: F401 - a missing PySide6 is one line now, not after the dataset is ready
-    if profile and out is None:
+    if replay.profile and replay.out is None:
         raise ExifbenchError("--profile needs --out DIR to write the profile files into")
-    if json_path is not None:
-        check_writable(json_path, force)
+    if replay.json_path is not None:
+        check_writable(replay.json_path, replay.force)
     profiler = None
-    if out is not None:
+    if replay.out is not None:
         from exifbench.harness.profiler import ReplayProfiler
         from exifbench.reports.renderers.render import check_out_dir
 
-        check_out_dir(out)
-        written = check_writable(out / "results.json", force)
-        if json_path is not None and os.path.realpath(json_path) == os.path.realpath(written):
-            raise ExifbenchError(f"--json {json_path} is the results.json that --out {out} writes: give one of them")
-        profiler = ReplayProfiler(out) if profile else None
-    spec = parse_equality(equality or PILLOW, normalize)
-    replay_pattern = load_pattern(pattern)
-    dataset = dataset_for(folder, storage, extensions)
-    try:
-        config = BenchConfig(
-            strategies=names,
-            workers=workers,
-            repeat=repeat,
-            on_not_ready=on_not_ready,
-            storage=dataset.storage,
-            storage_via=dataset.via,
-            extractors=extractors,
-            options=options,
-            cold=cold,
-            tick_ms=tick_ms,
-            switch_interval_s=switch_interval,
-            hook=profiler,
-            ui=ui,
-            grab_dir=out,
-            on_loader_error=on_loader_error,
-            none_means=none_means,
-            equality=spec,
-        )
-    except UnusedOption as unused:  # named by its flag here, by its keyword in BenchConfig
-        raise unused.as_flag(OPTION_FLAGS[unused.option]) from None
+        check_out_dir(replay.out)
+        written = check_writable(replay.out / "results.json", replay.force)
+        if replay.json_path is not None and os.path.realpath(replay.json_path) == os.path.realpath(written):
+            raise ExifbenchError(f"--json {replay.json_path} is the results.json that --out {replay.out} writes: give one of them")
+        profiler = ReplayProfiler(replay.out) if replay.profile else None
+    replay_pattern = load_pattern(replay.pattern)
+    dataset = dataset_for(folder, storage, replay.extensions)
+    config = replay.bench_config(names, extractors, workers=workers, storage=dataset.storage, storage_via=dataset.via,
+                                 hook=profiler, grab_dir=replay.out)  # fmt: skip
     show_dataset(dataset, replay_pattern)
     if folder is not None and storage == StorageChoice():
         say(f"storage: {shown(dataset.storage.describe())} — the folder as it is, the page cache warm, so slow storage does not "
             f"show; measure yours and replay it: exifbench storage measure {shown(str(folder))} --out my-storage.toml, then "
             f"exifbench run --storage my-storage.toml {shown(str(folder))}")  # fmt: skip
-    total = len(replay_pattern.calls) * len(names) * len(extractors) * repeat
+    total = len(replay_pattern.calls) * len(names) * len(extractors) * replay.repeat
     storage_failed: StorageFailed | None = None
-    touched = [touched_file(dataset.folder.root, path) for path in touch or []]
-    with graceful_stop(timeout, spent_s) as stop, (nullcontext(no_progress) if launches > 1 else replay_progress(total)) as update:
+    touched = [touched_file(dataset.folder.root, path) for path in replay.touch or []]
+    with graceful_stop(replay.timeout, spent_s) as stop, (nullcontext(no_progress) if replay.launches > 1 else replay_progress(total)) as update:
         try:
-            if launches > 1:
-                runs = replay_launches(config, dataset, replay_pattern, launches, stop, touched)
+            if replay.launches > 1:
+                runs = replay_launches(config, dataset, replay_pattern, replay.launches, stop, touched)
             else:
                 runs = run_bench(config, dataset.folder, replay_pattern, update, stop, dataset.label)
         except StorageFailed as failed:  # the storage daemon died: keep the runs it had served
             runs, storage_failed = failed.runs or RunSet(complete=False), failed
     profile_files = profiler.written if profiler is not None else []
     report = analyze(runs)
-    show_runs(report, json_path, force, wide)  # even with no run measured: the failures, and complete: false, are written
-    if out is not None and runs.runs:
-        write_out(report, out, len(profile_files), force)
+    show_runs(report, replay.json_path, replay.force, replay.wide)  # even with no run measured: the failures, and complete: false, are written
+    if replay.out is not None and runs.runs:
+        write_out(report, replay.out, len(profile_files), replay.force)
     if storage_failed is not None:
         raise fail(f"{storage_failed}; the {len(runs.runs)} run(s) finished before are kept", code=1)
-    if (save or history_dir is not None) and runs.complete:
-        saved = append(history_dir or DEFAULT_HISTORY, runs)
+    if (replay.save or replay.history_dir is not None) and runs.complete:
+        saved = append(replay.history_dir or DEFAULT_HISTORY, runs)
         say(f"added to the history: {shown(saved)}")
     outcome = run_outcome(runs)
     left = running.left()

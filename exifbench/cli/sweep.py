@@ -10,22 +10,15 @@ import typer
 
 from exifbench.cli.console import console, dataset_for, fail, graceful_stop, replay_progress, say, user_errors
 from exifbench.datasets.storage.model import StorageChoice
-from exifbench.cli.options import (
-    DEFAULT_HISTORY, MAX_WORKERS, CacheEnabled, CacheSize, Cold, Extensions, Extractors, Folder, Force, HistoryDir,
-    JsonOut, NoneMeans, OnLoaderError, OnNotReady, OutDir, PatternName, Profile, Repeat, Save, Scheduler, TrustScheduler,
-    Strategies, SwitchInterval, TickMs, Timeout, Ui, Wide, with_storage_options, CacheDir, Launches, Touch,
-    EqualityChoice, Normalize,
-)  # fmt: skip
+from exifbench.cli.options import DEFAULT_HISTORY, MAX_WORKERS, Folder, ReplayOptions, Strategies, with_replay_options, with_storage_options
 from exifbench.config import percent
-from exifbench.reports.documents.equality import PILLOW, parse_equality
 from exifbench.datasets import Dataset
 from exifbench.reports.documents.sweep import MAX_BLOCKING_RATIO, MAX_NOT_READY, Thresholds
 from exifbench.errors import ExifbenchError
 from exifbench.escape import shown
 from exifbench.files import check_writable
 from exifbench.datasets.patterns.builtin import load_pattern
-from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
-from exifbench.harness.bench import BenchConfig
+from exifbench.datasets.patterns.pattern import Pattern
 from exifbench.strategies import expand_names
 
 
@@ -59,39 +52,13 @@ def counts(value: str | None, option: str) -> list[int | None]:
 
 @user_errors
 @with_storage_options
+@with_replay_options
 def sweep(
     folder: Folder = None,
     strategy: Strategies = "threadpool",
     workers: Annotated[Optional[str], typer.Option(help="Worker counts to sweep, a comma list like 4,16,64 (default: each strategy's own, e.g. viewport sized to the storage; 'default' in the list means the same).", show_default=False)] = None,
-    pattern: PatternName = None,
-    on_not_ready: OnNotReady = "defaults",
-    repeat: Repeat = 1,
-    json_path: JsonOut = None,
-    force: Force = False,
+    replay: ReplayOptions = ReplayOptions(),
     storage: StorageChoice = StorageChoice(),
-    cold: Cold = False,
-    extractor: Extractors = "pillow",
-    extensions: Extensions = None,
-    cache_size: CacheSize = None,
-    cache: CacheEnabled = None,
-    scheduler: Scheduler = None,
-    trust_scheduler: TrustScheduler = False,
-    out: OutDir = None,
-    profile: Profile = False,
-    timeout: Timeout = None,
-    tick_ms: TickMs = FRAME_MS,
-    switch_interval: SwitchInterval = None,
-    ui: Ui = "probe",
-    wide: Wide = False,
-    history_dir: HistoryDir = None,
-    save: Save = False,
-    cache_dir: CacheDir = None,
-    launches: Launches = 1,
-    touch: Touch = None,
-    on_loader_error: OnLoaderError = None,
-    none_means: NoneMeans = None,
-    equality: EqualityChoice = None,
-    normalize: Normalize = None,
     max_not_ready: Annotated[str, typer.Option(help="Threshold: share of calls that may get a placeholder.")] = f"{MAX_NOT_READY:.0%}",
     max_blocking_ratio: Annotated[str, typer.Option(help="Threshold: main-thread blocking as a share of sync's on the same storage.")] = f"{MAX_BLOCKING_RATIO:.0%}",
 ) -> None:
@@ -107,53 +74,48 @@ def sweep(
     from exifbench.reports.renderers.sweep import render_console, render_wide, write_sweep
     from exifbench.harness.sweep import Matrix, run_sweep, save_to_history
 
-    out = out or DEFAULT_OUT
+    out = replay.out or DEFAULT_OUT
     check_out_dir(out)
-    check_writable(out / "sweep.json", force)
-    if json_path is not None:
-        check_writable(json_path, force)
+    check_writable(out / "sweep.json", replay.force)
+    if replay.json_path is not None:
+        check_writable(replay.json_path, replay.force)
     thresholds = Thresholds(percent(max_not_ready, "--max-not-ready"), percent(max_blocking_ratio, "--max-blocking-ratio"))
     names = expand_names(strategy)
     sizes = counts(workers, "--workers")
-    extractors = [name for name in comma_list(extractor, "--extractor") if name is not None]
+    extractors = [name for name in comma_list(replay.extractor, "--extractor") if name is not None]
     patterns: dict[str, Pattern] = {}
-    for spec in comma_list(pattern, "--pattern"):
+    for spec in comma_list(replay.pattern, "--pattern"):
         loaded = load_pattern(spec)
         patterns[spec or loaded.name] = loaded
-    if launches > 1 or touch:
+    if replay.launches > 1 or replay.touch:
         raise ExifbenchError("sweep replays every configuration in this process: --launches and --touch are exifbench run's")
-    options = {key: value for key, value in (("cache_size", cache_size), ("cache_enabled", cache), ("scheduler", scheduler),
-                                             ("trust_scheduler", trust_scheduler or None), ("cache_dir", cache_dir)) if value is not None}  # fmt: skip
     profiler = None
-    if profile:
+    if replay.profile:
         from exifbench.harness.profiler import ReplayProfiler
 
         profiler = ReplayProfiler(out)
-    base = BenchConfig(strategies=list(dict.fromkeys([*names, "sync"])), repeat=repeat, on_not_ready=on_not_ready,
-                       extractors=tuple(extractors), options=options, cold=cold, tick_ms=tick_ms,
-                       switch_interval_s=switch_interval, hook=profiler, ui=ui, grab_dir=out, on_loader_error=on_loader_error,
-                       none_means=none_means, equality=parse_equality(equality or PILLOW, normalize))  # fmt: skip  # checks every name and option once
+    base = replay.bench_config(list(dict.fromkeys([*names, "sync"])), tuple(extractors), hook=profiler, grab_dir=out)  # checks every name and option once
     datasets: dict[str, Dataset] = {}
     for spec in comma_list(storage.profile, "--storage"):
-        dataset = dataset_for(folder, replace(storage, profile=spec), extensions)
+        dataset = dataset_for(folder, replace(storage, profile=spec), replay.extensions)
         datasets[spec or ("original" if dataset.embedded else "local")] = dataset
     matrix = Matrix(names, sizes, extractors, list(datasets), list(patterns))
-    total = sum(len(patterns[str(one.settings["pattern"])].calls) for one in matrix.configurations()) * repeat
-    with graceful_stop(timeout) as stop, replay_progress(total) as update:
+    total = sum(len(patterns[str(one.settings["pattern"])].calls) for one in matrix.configurations()) * replay.repeat
+    with graceful_stop(replay.timeout) as stop, replay_progress(total) as update:
         results = run_sweep(matrix, base, datasets, patterns, thresholds, update, stop)
     analysis = analyze_sweep(results)
     console.print(render_console(analysis), highlight=False)
-    if wide:
+    if replay.wide:
         console.print(*render_wide(results, console.width))
-    written = [results.save(out / "sweep.json", force), *write_sweep(analysis, out)]
+    written = [results.save(out / "sweep.json", replay.force), *write_sweep(analysis, out)]
     profiles = len(profiler.written) if profiler is not None else 0
     say(f"{len(written) + profiles} files written to {shown(out)}: sweep.json, sweep.md, pareto.png and .svg"
         + (f" and {profiles} profile files" if profiles else ""))  # fmt: skip
-    if json_path is not None:
-        results.save(json_path, force=force)
-        say(f"results written to {shown(json_path)}")
-    if (save or history_dir is not None) and results.complete:
-        saved = save_to_history(results, history_dir or DEFAULT_HISTORY)
-        say(f"added to the history: {len(saved)} run documents in {shown(history_dir or DEFAULT_HISTORY)}")
+    if replay.json_path is not None:
+        results.save(replay.json_path, force=replay.force)
+        say(f"results written to {shown(replay.json_path)}")
+    if (replay.save or replay.history_dir is not None) and results.complete:
+        saved = save_to_history(results, replay.history_dir or DEFAULT_HISTORY)
+        say(f"added to the history: {len(saved)} run documents in {shown(replay.history_dir or DEFAULT_HISTORY)}")
     if any(one.failed is not None for one in results.configurations):
         raise fail("a configuration failed (named above); the others were measured and written", code=1)
