@@ -19,7 +19,7 @@ from PIL.TiffImagePlugin import IFDRational
 from exifbench.errors import ExifbenchError
 from exifbench.reports.documents.equality import FIELDS, EqualitySpec
 from exifbench.reports.format import count
-from exifbench.strategies import import_beside_caller, is_builtin
+from exifbench.strategies import import_function, is_builtin
 from exifbench.strategies.base import Normalizes
 from exifbench.strategies.extractors import describe_error
 
@@ -191,17 +191,7 @@ NORMALIZE, RAISED = "<normalize>", "<raised>"
 
 def load_normalizer(name: str) -> Normalizer:
     """The ``module:function`` named by ``--normalize``, imported; a one-line user error if it is none."""
-    module_name, _, function = name.partition(":")
-    if not module_name or not function:
-        raise ExifbenchError(f"--normalize {name!r}: name a function as module:function")
-    try:
-        module = import_beside_caller(module_name)
-    except Exception as exc:
-        raise ExifbenchError(f"--normalize {name!r}: cannot import {module_name!r} ({describe_error(exc)})") from None
-    found = getattr(module, function, None)
-    if not callable(found):
-        raise ExifbenchError(f"--normalize {name!r}: {module_name} has no function {function!r}")
-    return found  # type: ignore[no-any-return]
+    return import_function(name, f"--normalize {name!r}")
 
 
 def normalizer_for(spec: EqualitySpec, loader: object, strategy: str) -> Normalizer | None:

@@ -87,13 +87,7 @@ class GuardedLoader:
         self._loader = guarded("__enter__()", self._loader.__enter__)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-        /,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /) -> None:
         """Exit the loader's own context; if that raises too, the first failure is kept and the second added to it."""
         try:
             guarded("__exit__()", self._loader.__exit__, exc_type, exc, tb)

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any, cast
 
 from exifbench.errors import ExifbenchError
-from exifbench.strategies.extractors import ExifReader
+from exifbench.strategies.extractors import ExifReader, describe_error
 from exifbench.strategies.base import ExifLoader
 from exifbench.strategies.call import PREFIX, loader_class
 from exifbench.strategies.exits import LOADER_EXITS, trapped_exits
@@ -88,13 +88,7 @@ def resolve(name: str) -> LoaderClass:
         close = difflib.get_close_matches(name, BUILTIN, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ExifbenchError(f"unknown strategy {name!r}: {hint}choose from {known}, or name a class as module:Class")
-    module_name, _, class_name = name.partition(":")
-    try:
-        with trapped_exits():
-            module = import_beside_caller(module_name)
-    except (Exception, *LOADER_EXITS) as exc:
-        raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
-    cls = getattr(module, class_name, None)
+    module_name, class_name, cls = import_attribute(name, f"strategy {name!r}", "a class as module:Class")
     if not inspect.isclass(cls):
         raise ExifbenchError(f"strategy {name!r}: {module_name} has no class {class_name!r}")
     missing = [method for method in _PROTOCOL_METHODS if not callable(getattr(cls, method, None))]
@@ -106,17 +100,30 @@ def resolve(name: str) -> LoaderClass:
 @functools.cache
 def _call_loader(name: str) -> LoaderClass:
     """``call:module:function``'s loader class (one per name: resolving it again gives the same class)."""
-    module_name, _, function_name = name[len(PREFIX):].partition(":")
-    if not module_name or not function_name:
-        raise ExifbenchError(f"strategy {name!r}: name a function as call:module:function")
+    return loader_class(name, import_function(name[len(PREFIX):], f"strategy {name!r}", "call:module:function"))
+
+
+def import_attribute(spec: str, named: str, form: str) -> tuple[str, str, object]:
+    """``spec`` (``module:attribute``) imported beside the caller: the module's name, the attribute's name and the
+    attribute (``None`` where the module has none). A spec not of that form, or a module that cannot be imported
+    (or exits while it is), is a one-line user error beginning with ``named``; ``form`` says what to give."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ExifbenchError(f"{named}: name {form}")
     try:
-        module = import_beside_caller(module_name)
-    except Exception as exc:
-        raise ExifbenchError(f"strategy {name!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})") from None
-    function = getattr(module, function_name, None)
+        with trapped_exits():
+            module = import_beside_caller(module_name)
+    except (Exception, *LOADER_EXITS) as exc:
+        raise ExifbenchError(f"{named}: cannot import {module_name!r} ({describe_error(exc)})") from None
+    return module_name, attribute, getattr(module, attribute, None)
+
+
+def import_function(spec: str, named: str, form: str = "module:function") -> Callable[..., Any]:
+    """The function ``spec`` (``module:function``) names (see :func:`import_attribute`); a class is not one."""
+    module_name, function_name, function = import_attribute(spec, named, f"a function as {form}")
     if not callable(function) or inspect.isclass(function):
-        raise ExifbenchError(f"strategy {name!r}: {module_name} has no function {function_name!r}")
-    return loader_class(name, function)
+        raise ExifbenchError(f"{named}: {module_name} has no function {function_name!r}")
+    return function
 
 
 def is_builtin(name: str) -> bool:
@@ -197,5 +204,5 @@ def from_flag(reader: ExifReader | None = None, **options: Any) -> ExifLoader:
         raise ExifbenchError(f"{FLAG_VARIABLE}={name!r}: {exc}") from None
 
 
-__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "import_beside_caller",
+__all__ = ["BUILTIN", "OFFERED", "ExifLoader", "accepts", "create", "expand_names", "from_flag", "import_beside_caller", "import_function",
            "is_builtin", "resolve", "takes_reader"]
