@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,8 +27,8 @@ from exifbench.strategies.extractors import ExifReader, describe_error, get_extr
 from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.environment import environment, load_block, load_snapshot
-from exifbench.harness.equality import Judge, Raised, load_normalizer, normalizer_for
-from exifbench.reports.documents.equality import PILLOW, EqualitySpec
+from exifbench.harness.equality import Judge, Raised, Reference, load_normalizer, normalizer_for
+from exifbench.reports.documents.equality import FIELDS, PILLOW, EqualitySpec
 from exifbench.harness.overhead import harness_overhead_us
 from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
 from exifbench.harness.ui.probe import FrameProbe
@@ -161,9 +161,12 @@ def baseline(
     plain_root: str | None = None,
     stop: threading.Event | None = None,
     read: Callable[[str], Any] | None = None,
+    keep: Callable[[str, Any], None] | None = None,
 ) -> dict[str, Any]:
     """The original loader's dict (or ``read``'s) for every file the plan loads: no storage latency, untimed.
 
+    With ``keep``, each file's dict goes to ``keep(path, exif)`` as it is read, and nothing is returned (so that
+    no second copy of every dict is held at once).
     With ``plain_root`` the files are read from there (the folder behind a mount), not from the plan's root.
     The reads run on a daemon thread so that ``stop`` (Ctrl-C, ``--timeout``) ends the wait at once, even in
     the middle of a file that takes minutes to parse: what was read by then is returned. A ``read`` that
@@ -186,7 +189,10 @@ def baseline(
                 failure.append(f"{root + path[len(plan.root):]}: {describe_error(exc)}")
                 return
             with guard:
-                expected[path] = exif
+                if keep is not None:
+                    keep(path, exif)
+                else:
+                    expected[path] = exif
 
     reader = threading.Thread(target=read_all, name="exifbench-baseline", daemon=True)
     reader.start()
@@ -198,15 +204,16 @@ def baseline(
         return dict(expected)
 
 
-def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop: threading.Event | None) -> dict[str, Any]:
-    """Every file's expected dict as ``config.equality`` compares it: Pillow's, or the reference loader's
-    (built with local storage, asked ``blocking=True``, untimed) mapped by its normalizer; none when ``off``.
-    A file the reference raised for is :class:`Raised` (``--on-loader-error file``), else the command's error."""
+def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop: threading.Event | None) -> Mapping[str, Any]:
+    """Every file's expected dict as ``config.equality`` compares it: Pillow's (kept as digests, see
+    :class:`~exifbench.harness.equality.Reference`), or the reference loader's (built with local storage, asked
+    ``blocking=True``, untimed) mapped by its normalizer; none when ``off``. A file the reference raised for is
+    :class:`Raised` (``--on-loader-error file``), else the command's error."""
     spec = config.equality
     if spec.off:
         return {}
     if spec.against == PILLOW:
-        return Judge.expected_from(spec, baseline(plan, plain_root, stop))
+        return pillow_reference(spec, plan, plain_root, stop)
     name = spec.against
     with create(name, ExifReader(), **{**config.loader_options(name), "storage": StorageModel()}) as loader:
 
@@ -223,6 +230,24 @@ def expected_dicts(config: BenchConfig, plan: ReplayPlan, plain_root: str, stop:
             return Judge.expected_from(spec, raw, normalizer_for(spec, loader, name))
         except ExifbenchError as exc:
             raise ExifbenchError(f"reference {name}: {exc}") from None
+
+
+def pillow_reference(spec: EqualitySpec, plan: ReplayPlan, plain_root: str, stop: threading.Event | None) -> Reference:
+    """Pillow's dict of every file as ``spec`` compares it, each kept as its digest; a mismatch's details read the
+    file again (from ``plain_root``) as the baseline did."""
+    judge, reader = Judge(spec, {}), ExifReader()
+    reference = Reference(lambda path: judge.as_expected(path, reader(plain_root + path[len(plan.root):]).exif))
+    found: set[str] = set()  # with fields:, the names the dicts had before the cut
+
+    def keep(path: str, exif: Any) -> None:
+        if spec.mode == FIELDS and isinstance(exif, dict):
+            found.update(str(name) for name in exif)
+        reference.keep(path, judge.as_expected(path, exif))
+
+    baseline(plan, plain_root, stop, keep=keep)
+    if spec.mode == FIELDS and not any(reference.holds_exif(path) for path in reference):
+        judge.check_fields_found(found, len(reference))
+    return reference
 
 
 @dataclass(frozen=True)

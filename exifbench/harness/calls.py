@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import copy
 import threading
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from exifbench.datasets.patterns.clock import now_ns
-from exifbench.harness.equality import exif_equal
+from exifbench.harness.equality import AsReturned, exif_digest, exif_equal
 from exifbench.harness.mainthread import MainThread, queued_between, run_queue_ns
 from exifbench.harness.plan import PlannedCall
 from exifbench.harness.ui.view import View
@@ -28,12 +29,13 @@ from exifbench.strategies.base import Exif, ExifLoader
 
 @dataclass
 class Replay:
-    """What one replay measured, in milliseconds from the replay's start."""
+    """What one replay measured, in milliseconds from the replay's start; each call's figures in arrays (8 bytes
+    a number, not a float object each)."""
 
-    blocking_ms: list[float] = field(default_factory=list)
-    at_ms: list[float] = field(default_factory=list)
-    end_ms: list[float] = field(default_factory=list)
-    not_ready: list[bool] = field(default_factory=list)
+    blocking_ms: array[float] = field(default_factory=lambda: array("d"))
+    at_ms: array[float] = field(default_factory=lambda: array("d"))
+    end_ms: array[float] = field(default_factory=lambda: array("d"))
+    not_ready: array[int] = field(default_factory=lambda: array("b"))
     preload_ms: float = 0.0
     deferred: int = 0
     calls_s: float = 0.0
@@ -48,25 +50,48 @@ class Replay:
     complete: bool = True
     main_thread: MainThread = field(default_factory=MainThread)
     """Every loader call the main thread made, by part (see :mod:`exifbench.harness.mainthread`)."""
-    returned: dict[int, tuple[str, Exif, Exif]] = field(default_factory=dict)
-    """Every dict the loader returned (by ``id``): its path, the dict, and a copy made when it was returned."""
+    returned: dict[str, tuple[Exif, bytes | Exif]] = field(default_factory=dict)
+    """The last dict the loader returned for each file, and what it held when it was returned — its
+    :func:`~exifbench.harness.equality.exif_digest`, not a copy (an empty dict, or one with no digest, is copied).
+    One per file: a dict returned before another one for the same file is checked and let go then."""
+    changed: dict[str, AsReturned | Exif] = field(default_factory=dict)
+    """Files one of whose dicts was changed after it was returned: that dict as it was then."""
 
     def keep(self, path: str, exif: object) -> None:
-        """Copy what ``exif`` holds now that the loader returned it (call it outside any timed stretch)."""
-        if isinstance(exif, dict) and id(exif) not in self.returned:
-            try:
-                self.returned[id(exif)] = (path, exif, copy.deepcopy(exif))
-            except Exception:  # a value that cannot be copied: compared as it is at the end
-                return
+        """Note what ``exif`` holds now that the loader returned it (call it outside any timed stretch)."""
+        if not isinstance(exif, dict):
+            return
+        earlier = self.returned.get(path)
+        if earlier is not None and earlier[0] is exif:
+            return
+        digest = exif_digest(exif) if exif else None
+        try:
+            then = digest if digest is not None else copy.deepcopy(exif)
+        except Exception:  # a value that cannot be copied: compared as it is at the end
+            return
+        if earlier is not None:
+            self._check(path, *earlier)
+        self.returned[path] = (exif, then)
 
-    def as_returned(self) -> dict[str, Exif | None]:
+    def settle(self, path: str, exif: Exif | None) -> None:
+        """``exif`` is the final answer for ``path`` (kept; a dict returned before it for the file is let go)."""
+        self.keep(path, exif)
+        self.results[path] = exif
+
+    def _check(self, path: str, exif: Exif, then: bytes | Exif) -> None:
+        if isinstance(then, bytes):
+            if exif_digest(exif) != then:
+                self.changed[path] = AsReturned(then)
+        elif not exif_equal(then, exif):
+            self.changed[path] = then
+
+    def as_returned(self) -> dict[str, Exif | AsReturned | None]:
         """``results``, except that a file whose dict the loader changed after returning it (an app showed it as
-        returned) gets that dict as it was when returned."""
-        results = dict(self.results)
-        for path, exif, then in self.returned.values():
-            if not exif_equal(then, exif):
-                results[path] = then
-        return results
+        returned) gets that dict as it was when returned (:class:`~exifbench.harness.equality.AsReturned`: its
+        digest then, where only that was kept)."""
+        for path, (exif, then) in self.returned.items():
+            self._check(path, exif, then)
+        return {**self.results, **self.changed}
 
 
 class CallMade(NamedTuple):

@@ -105,8 +105,7 @@ def replay(
     if not out.complete:  # keep, for the equality check, whatever touched file is ready now
         for call in plan.calls[: len(out.blocking_ms)]:
             if call.path not in out.results and (exif := loader.load_exif(call.path)) is not None:
-                out.keep(call.path, exif)
-                out.results[call.path] = exif
+                out.settle(call.path, exif)
     return out
 
 
@@ -144,8 +143,7 @@ def _drain(
     timed = loader if isinstance(loader, TimesReads) else None
 
     def settle(path: str, exif: Exif, doubted: bool = False) -> None:
-        out.keep(path, exif)
-        out.results[path] = exif
+        out.settle(path, exif)
         known = [now_ns()]
         if not doubted and path in shown:
             known.append(shown[path])

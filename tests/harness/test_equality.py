@@ -10,7 +10,7 @@ import pytest
 from PIL.TiffImagePlugin import IFDRational
 
 from exifbench.errors import ExifbenchError
-from exifbench.harness.equality import Judge, compare, diff_exif, values_equal
+from exifbench.harness.equality import Judge, Reference, compare, diff_exif, exif_digest, values_equal
 from exifbench.reports.documents.equality import EqualitySpec, equality_of, parse_equality
 
 
@@ -111,3 +111,49 @@ def test_the_spec_names_what_it_compares_with_and_round_trips() -> None:
     assert equality_of([{}, {}]) == EqualitySpec()  # documents from before it was recorded: pillow
     with pytest.raises(ExifbenchError, match="runs judged by different equalities: off, pillow"):
         equality_of([{}, {"equality": parse_equality("off").to_dict()}])
+
+
+DIGESTED = [
+    {"Make": "Canon", 271: (1, 2.5, IFDRational(1, 3)), "MakerNote": b"\x00\x01", "none": None, "nan": float("nan")},
+    {"a": 1},
+    {"a": True},
+    {"a": 1.0},
+    {"a": (1,)},
+    {"a": [1]},
+    {"a": "1"},
+    {1: "a"},
+    {"a": IFDRational(1, 2)},
+    {"a": IFDRational(2, 4)},
+    {"a": {"b": b""}},
+    {},
+]
+
+
+def test_equal_digests_are_equal_values_and_every_type_digests_apart() -> None:
+    reordered = dict(reversed(list(DIGESTED[0].items())))
+    assert exif_digest(reordered) == exif_digest(DIGESTED[0]) and values_equal(reordered, DIGESTED[0])
+    digests = [exif_digest(value) for value in DIGESTED]
+    assert None not in digests and len(set(digests)) == len(DIGESTED)  # 1, True, 1.0, (1,), [1], "1" all apart
+    assert exif_digest({"a": object()}) is None and exif_digest({(1,): 1}) is None  # not vouched for: compared in full
+    nested: dict[str, Any] = {}
+    nested["self"] = nested
+    assert exif_digest(nested) is None
+
+
+def test_a_reference_keeps_digests_and_reads_again_only_for_a_mismatchs_details() -> None:
+    files = {"/a.jpg": {"Make": "Canon", "Model": "40D"}, "/b.jpg": {}, "/c.jpg": {"odd": object()}}
+    reads: list[str] = []
+
+    def reread(path: str) -> Any:
+        reads.append(path)
+        return files[path]
+
+    reference = Reference(reread)
+    for path, exif in files.items():
+        reference.keep(path, exif)
+    assert [type(reference.digest(path)) for path in files] == [bytes, bytes, type(None)]
+    judge = Judge(EqualitySpec(), reference)
+    report = judge.compare({"/a.jpg": {"Model": "40D", "Make": "Canon"}, "/b.jpg": {}, "/c.jpg": files["/c.jpg"]})
+    assert report.ok and report.checked == 3 and report.baseline_exif == 2 and reads == []
+    mismatch = judge.diff("/a.jpg", {"Make": "Nikon", "Model": "40D"})
+    assert [(m.tag, m.expected, m.actual) for m in mismatch] == [("Make", "'Canon'", "'Nikon'")] and reads == ["/a.jpg"]
