@@ -128,6 +128,14 @@ def test_compensation_brings_a_read_through_the_mount_closer_to_the_model(corpus
     assert abs(with_) < 0.5 * without, (with_, without)  # and is taken off it
 
 
+def test_a_model_of_seconds_per_read_is_calibrated_uncharged(corpus_copy: Path) -> None:
+    """At 5 s per read, measuring the mount through charged reads would cost 5 s a file: they are read uncharged."""
+    files = sorted(p.name for p in corpus_copy.iterdir())[:4]
+    with mounted(corpus_copy, StorageModel(5000.0)) as mount:
+        overhead = mount.calibrate(files)
+        assert float(mount.command("charged")) == 0.0 and overhead.file.n == len(files)
+
+
 def test_user_loader_without_reader_pays_like_sync(corpus_copy: Path) -> None:
     config = BenchConfig(["sync", "tests.user_loaders:DictLoader"], storage=StorageModel(20.0), storage_via="fuse")
     sync, mine = run_bench(config, scan(corpus_copy), startup_pattern(images=12, page=12)).runs

@@ -82,6 +82,11 @@ class StorageModel:
         offset = random.Random(salt).uniform(-self.jitter_ms, self.jitter_ms)
         return max(0.0, self.latency_ms + offset)
 
+    def head_read_ms(self) -> float:
+        """About what the model charges for opening a file and reading its first 64 KiB (the most it may charge)."""
+        latency = max(self.first_read_ms) if self.first_read_ms else self.latency_ms + self.jitter_ms
+        return latency * (2 if self.per == "request" else 1) + self.transfer_ms(HEAD_BYTES)
+
     def transfer_ms(self, size: int) -> float:
         """Milliseconds to move ``size`` bytes at the model's bandwidth (0 when unlimited)."""
         return size / (self.bandwidth_mb_s * 1000) if self.bandwidth_mb_s else 0.0

@@ -34,6 +34,9 @@ from exifbench.datasets.storage.model import HEAD_BYTES, StorageModel, evict
 from exifbench.errors import ExifbenchError
 
 PREFIX = "exifbench-mount-"
+CALIBRATION_BUDGET_MS = 1500.0
+"""At most this much modelled delay is spent measuring the mount's own cost (:meth:`Mount.calibrate`)."""
+CALIBRATION_MIN_READS = 8
 FS_TYPE = "fuse.exifbench"
 READY_TIMEOUT_S = 15.0
 EXIT_TIMEOUT_S = 5.0
@@ -311,8 +314,21 @@ class Mount:
                         reads_per_call=round(per_call, 2))  # fmt: skip
 
     def calibrate(self, relative: list[str], rounds: int = 1) -> Overhead:
-        """Measure :meth:`overhead` and have the daemon charge that much less from now on (:meth:`compensate`)."""
-        return self.compensate(self.overhead(relative, rounds))
+        """Measure :meth:`overhead` and have the daemon charge that much less from now on (:meth:`compensate`).
+
+        The charged reads cost the model's delay each: as many of ``relative`` as fit in
+        :data:`CALIBRATION_BUDGET_MS` are read; when fewer than :data:`CALIBRATION_MIN_READS` fit (seconds per
+        read, where the mount's fraction of a millisecond hardly matters), all are read uncharged instead."""
+        charge = self.model.head_read_ms()
+        affordable = len(relative) if charge <= 0 else int(CALIBRATION_BUDGET_MS / (charge * rounds))
+        if affordable >= min(len(relative), CALIBRATION_MIN_READS):
+            return self.compensate(self.overhead(relative[:affordable], rounds))
+        self.charging(False)
+        try:
+            measured = self.overhead(relative, rounds)
+        finally:
+            self.charging(True)
+        return self.compensate(measured)
 
     def compensate(self, overhead: Overhead | None) -> Overhead:
         """Tell the daemon to take ``overhead`` off its charges: the median open (with the close) off each open, the
