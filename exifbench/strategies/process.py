@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import ForkServerContext
 from multiprocessing.synchronize import Barrier as BarrierType
 
+from exifbench.processes import running
 from exifbench.strategies.extractors import ExifRead, ExifReader
 from exifbench.strategies.cache import DictCache
 from exifbench.strategies.main_guard import require_main_guard
@@ -56,21 +57,11 @@ def _exit_with(parent: int) -> None:
     except ProcessLookupError:
         os._exit(1)
     except (AttributeError, OSError):
-        while _running(parent):
+        while running(parent):
             time.sleep(PARENT_POLL_S)
         os._exit(1)
     select.select([watch], [], [])
     os._exit(1)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 WORKER_IMPORTS = ["exifbench.strategies.extractors"]

@@ -32,6 +32,7 @@ from exifbench.datasets.folder import Folder
 from exifbench.datasets.storage.io import IoCounts
 from exifbench.datasets.storage.model import HEAD_BYTES, StorageModel, evict
 from exifbench.errors import ExifbenchError
+from exifbench.processes import running
 
 PREFIX = "exifbench-mount-"
 CALIBRATION_BUDGET_MS = 1500.0
@@ -101,16 +102,6 @@ def is_mounted(mountpoint: str | Path) -> bool:
     return any(point == target for _, point, _ in mounts())
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale() -> list[str]:
     """Unmount exifbench mounts whose run is gone (or whose daemon is dead) and remove their directories."""
     cleaned = []
@@ -123,13 +114,13 @@ def clean_stale() -> list[str]:
             os.stat(point)
         except OSError as error:  # only ENOTCONN means the daemon is gone: EACCES is another user's live mount
             dead_daemon = error.errno == errno.ENOTCONN
-        if not dead_daemon and owner.isdigit() and _pid_alive(int(owner)):
+        if not dead_daemon and owner.isdigit() and running(int(owner)):
             continue
         if unmount(point, lazy=True):
             cleaned.append(point)
     for leftover in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
         owner = leftover.name[len(PREFIX):].partition("-")[0]
-        if owner.isdigit() and not _pid_alive(int(owner)) and not is_mounted(leftover / "mnt"):
+        if owner.isdigit() and not running(int(owner)) and not is_mounted(leftover / "mnt"):
             with contextlib.suppress(OSError):  # only empty mount points are removed, never data
                 (leftover / "mnt").rmdir()
                 leftover.rmdir()
