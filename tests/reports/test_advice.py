@@ -33,13 +33,13 @@ def test_the_floor_counts_the_calls_asked_before_the_fastest_first_read() -> Non
     assert first_read_ms({**MODEL, "os_cache": True}) == 0.0
     floor = run_floor(timed(fake_run("pool", 0.001)))
     assert floor is not None and (floor.calls, floor.of) == (48, 50)  # pages at 0.5 and 17.2 ms; revisits at 33.9
-    later = run_floor(timed(fake_run("pool", 0.001), start_ms=4.0))
-    assert later is not None and later.calls == 24  # the second page comes after 20 ms
+    later = run_floor(timed(fake_run("pool", 0.001), start_ms=30.0))
+    assert later is not None and later.calls == 48  # a loader's own start-up delays every call: no head start
     assert run_floor(fake_run("pool", 0.001)) is None  # no call times kept: no floor claimed
 
 
 def test_the_floor_over_repeats_is_their_lower_median() -> None:
-    runs = [timed(fake_run("pool", 0.001, repeat=i), start_ms=start) for i, start in enumerate((0.5, 4.0, 4.0, 0.5))]
+    runs = [timed(fake_run("pool", 0.001, repeat=i), frame_ms=frame) for i, frame in enumerate((16.7, 25.0, 25.0, 16.7))]
     floor = not_ready_floor(runs)
     assert floor is not None and floor.calls == 24
 

@@ -1,10 +1,12 @@
 """The not-ready floor: the calls no loader answering without blocking can have EXIF for on a first launch.
 
-Every read starts no earlier than the replay (its pre-load is the first thing it does) and takes at least the
-storage's first-read latency (the model's latency less its jitter; a measured profile's fastest first read), so a
-call asked sooner than that after the start cannot find its file's EXIF read yet: its answer is a placeholder
-or a wait. Counted from the run's own call times (``samples.at_ms``, which follow the pattern's page size and
-frame time), it is a bound no strategy can beat here; only a cache kept from an earlier launch (``persistent``) can.
+The best a loader can do is start every read the instant the view starts asking (a pre-load that costs nothing, at
+the first call); each read takes at least the storage's first-read latency (the model's latency less its jitter; a
+measured profile's fastest first read), so a call asked sooner than that after the first call cannot find its
+file's EXIF read yet: its answer is a placeholder or a wait. Counted from the run's own call times
+(``samples.at_ms``, which follow the pattern's page size and frame time) relative to its first call — a loader's own
+start-up (its constructor and pre-load on the main thread) delays the calls but is no head start — it is a bound no
+strategy can beat here; only a cache kept from an earlier launch (``persistent``) can.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from exifbench.reports.documents.runs import RunResult
 
 @dataclass(frozen=True)
 class Floor:
-    """``calls`` of the replay's ``of`` were asked within ``latency_ms`` (the first read's least latency) of its start."""
+    """``calls`` of the replay's ``of`` were asked within ``latency_ms`` (the first read's least latency) of its first call."""
 
     calls: int
     of: int
@@ -52,8 +54,8 @@ def run_floor(run: RunResult) -> Floor | None:
     model = run.config.get("storage_model")
     if not at_ms or not isinstance(model, Mapping):
         return None
-    latency = first_read_ms(model)
-    return Floor(sum(1 for at in at_ms if at < latency), len(at_ms), latency)
+    latency, first = first_read_ms(model), min(at_ms)
+    return Floor(sum(1 for at in at_ms if at - first < latency), len(at_ms), latency)
 
 
 def not_ready_floor(runs: Sequence[RunResult]) -> Floor | None:
