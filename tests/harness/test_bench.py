@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -10,8 +12,8 @@ import pytest
 
 from exifbench.datasets.folder import scan
 from exifbench.datasets.storage.model import StorageModel
-from exifbench.harness.bench import BenchConfig, run_bench
-from exifbench.datasets.patterns.pattern import startup_pattern
+from exifbench.harness.bench import Bench, BenchConfig, run_bench
+from exifbench.datasets.patterns.pattern import Call, Pattern, startup_pattern
 from exifbench.harness.plan import plan_replay
 from exifbench.harness.replay import replay
 from exifbench.strategies import create
@@ -84,3 +86,16 @@ def test_repeats_are_interleaved(corpus_copy: Path) -> None:
     assert [(r.strategy, r.repeat) for r in runs.runs] == [
         ("sync", 0), ("lazy", 0), ("sync", 1), ("lazy", 1), ("sync", 2), ("lazy", 2),
     ]  # fmt: skip
+
+
+def test_the_switch_interval_is_set_during_each_run_and_the_process_own_between_them(corpus_dir: Path, tmp_path: Path) -> None:
+    for src in sorted((corpus_dir / "jpg").glob("*.jpg"))[:2]:
+        shutil.copyfile(src, tmp_path / src.name)
+    own, during, between = sys.getswitchinterval(), [], []
+    bench = Bench(BenchConfig(["sync", "threadpool"], repeat=2, tick_ms=1.0, switch_interval_s=own * 3), scan(tmp_path),
+                  Pattern("two", [Call(0), Call(1)]), lambda *call: during.append(sys.getswitchinterval()))  # fmt: skip
+    for _, measured in bench.steps():
+        assert measured.runs and measured.runs[0].environment["switch_interval_s"] == own * 3
+        between.append(sys.getswitchinterval())  # the caller holds a run: the harness's interval is not left set
+    assert during == [own * 3] * 8 and between == [own] * 4
+    assert sys.getswitchinterval() == own
