@@ -6,7 +6,7 @@ It makes a throw-away git repository holding a loader (``app/loader.py``, ``app.
 with exifbench's reader on the calling thread and caches), and one branch per variant whose head commit
 changes only that loader, on top of the same base commit:
 
-- ``unchanged``: a comment and a rename of a local (the code does the same);
+- ``unchanged``: a comment added (the same code);
 - ``cpu``: :data:`CPU_STEPS` loop steps per first read (about 1% more instructions per read);
 - ``read``: one extra open and 4 KiB read of the file per first read;
 - ``sleep``: ``time.sleep(0.003)`` per first read (+3 ms that no instruction count sees).
@@ -16,7 +16,10 @@ With the variant checked out it runs, in the repository, the gate the Actions ex
 auto``), and writes one JSON line per run: the variant, the exit code, the verdict's status, every line that
 failed and the tier behind it, the seconds it took, and ``uptime`` before and after. ``--burners N`` (default
 1) runs N busy loops (``python -c 'while True: pass'``) for the whole time, killed at the end. PHOTOS are
-the first :data:`PHOTOS` JPEGs of the corpus's ``jpg/`` folder. A summary per variant goes to standard output.
+the first :data:`PHOTOS` JPEGs of the corpus's ``jpg/`` folder. A summary per variant goes to standard output;
+``--summary FILE...`` prints it again from saved JSON lines. ``--interleave`` runs the variants round-robin;
+several instances (each its own repository) may run at once. Options after ``--`` go to the gate. SIGTERM
+passes on to the gate running, which removes its worktrees.
 """
 
 from __future__ import annotations
@@ -161,16 +164,50 @@ def _ratio(comparison: dict[str, Any]) -> str:
     return "(∞×)" if ratio is None else f"({ratio:.4g}×)"
 
 
+def _load(record: dict[str, Any]) -> list[float]:
+    """The 1-minute load averages ``uptime`` gave before and after a run."""
+    return [float(text.split("load average: ")[1].split(",")[0]) for text in (record["uptime_before"], record["uptime_after"])]
+
+
+def summary(records: list[dict[str, Any]]) -> list[str]:
+    """Per variant: runs, exit codes, what failed (metric and tier, how many runs), seconds and load ranges."""
+    lines = []
+    for variant in dict.fromkeys(record["variant"] for record in records):
+        mine = [record for record in records if record["variant"] == variant]
+        codes = [record["exit"] for record in mine]
+        failed: dict[str, int] = {}
+        for record in mine:
+            for line in record.get("failed", []):
+                key = line.split(":")[0] + ": " + line.split(": ")[1].split(" ")[0]
+                failed[key] = failed.get(key, 0) + 1
+        loads = [load for record in mine for load in _load(record)]
+        seconds = [record["seconds"] for record in mine]
+        pairs = [record.get("pairs", 0) for record in mine]
+        lines.append(f"{variant}: {len(mine)} runs; exit 0: {codes.count(0)}, exit 1: {codes.count(1)}, other: "
+                     f"{len(codes) - codes.count(0) - codes.count(1)}; pairs {min(pairs)}-{max(pairs)}; "
+                     f"{min(seconds):.0f}-{max(seconds):.0f} s a run; load {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
+        lines += [f"  {key} in {count} of {len(mine)}" for key, count in sorted(failed.items())]
+    return lines
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", default="unchanged=20,cpu=20,read=1,sleep=5",
                         help="variant=N,... in the order run (variants: " + ", ".join(VARIANTS) + ")")
-    parser.add_argument("--out", type=Path, required=True, help="JSON lines, one per gate run (appended)")
+    parser.add_argument("--out", type=Path, help="JSON lines, one per gate run (appended)")
+    parser.add_argument("--summary", type=Path, nargs="+", metavar="JSONL",
+                        help="only summarize files an earlier --out wrote, per variant")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--burners", type=int, default=1, help="busy loops running meanwhile")
     parser.add_argument("--interleave", action="store_true", help="round-robin the variants instead of N in a row")
     parser.add_argument("gate_options", nargs="*", help="more options for exifbench gate (after --)")
     args = parser.parse_args(argv)
+    if args.summary:
+        for line in summary([json.loads(line) for path in args.summary for line in path.read_text().splitlines()]):
+            print(line)
+        return 0
+    if args.out is None:
+        parser.error("--out is required (or --summary)")
     plan = [(name, int(count)) for name, _, count in (part.partition("=") for part in args.runs.split(","))]
     if unknown := [name for name, _ in plan if name not in VARIANTS]:
         parser.error(f"unknown variant(s): {', '.join(unknown)}")
