@@ -9,7 +9,8 @@ interleaved (base, head, base, head …) so machine drift hits both alike.
   folder; gated on any growth over the tolerance.
 - **ab** — ``exifbench run --repeat 1`` per side, in pairs after one warm-up pair (discarded),
   judged by the wall-clock rule; a fixed number of pairs, or (``repeat`` ``None``) pairs added
-  until no comparison is inconclusive or ``max_repeat`` is reached. The mount's I/O counts of
+  until no comparison is inconclusive or ``max_repeat`` is reached, each of those looks tested at
+  0.05 shared among them (:func:`~exifbench.reports.analysis.gate.sequential_alpha`). The mount's I/O counts of
   these runs (opens, read requests, bytes) are gated exactly, tolerance 0.
 """
 
@@ -31,11 +32,11 @@ from exifbench.harness.instructions import FILES, MEASURES, measure, valgrind
 from exifbench.harness.plan import plan_replay
 from exifbench.harness.sides import Children, Side, sides
 from exifbench.reports.analysis.exact import CPU_TOLERANCE, IO_TOLERANCE, exact_comparison
-from exifbench.reports.analysis.gate import gate_interleaved, note_load, overloaded
+from exifbench.reports.analysis.gate import gate_interleaved, note_load, overloaded, sequential_alpha
 from exifbench.reports.analysis.metrics import IO_FIELDS, NO_IO
 from exifbench.reports.documents.gate import INCONCLUSIVE, Comparison, GateVerdict
 from exifbench.reports.documents.runs import RunResult, RunSet
-from exifbench.reports.statistics import repeats_needed
+from exifbench.reports.statistics import ALPHA
 
 TIERS = ("exact", "ab")
 EXACT_REPEATS = 2
@@ -138,8 +139,11 @@ def ab_tier(
 ) -> tuple[list[Comparison], dict[str, str], RunSet]:
     """Interleaved pairs of runs after a warm-up pair; the wall-clock verdict's comparisons, then the exact I/O ones."""
     metrics = tuple(metric for metric in gate.metrics if metric not in SUPERSEDED)
-    least = gate.repeat if gate.repeat is not None else repeats_needed()
-    most = gate.repeat if gate.repeat is not None else gate.max_repeat
+    if gate.repeat is None:  # one test after every pair from the least: 0.05 shared among those looks
+        alpha, least = sequential_alpha(gate.max_repeat)
+        most = max(least, gate.max_repeat)
+    else:
+        alpha, least, most = ALPHA, gate.repeat, gate.repeat
     runs = RunSet()
     pair = 0
     while True:
@@ -152,7 +156,7 @@ def ab_tier(
         if pair - 1 < least:
             continue
         verdict = gate_interleaved(runs, labels[0], labels[1], metrics, gate.threshold, gate.allow_inconclusive,
-                                   gate.min_effects)  # fmt: skip
+                                   gate.min_effects, alpha)  # fmt: skip
         if pair - 1 >= most or all(c.status != INCONCLUSIVE for c in verdict.comparisons):
             break
     found = list(verdict.comparisons)

@@ -9,13 +9,14 @@ from typer.testing import CliRunner
 
 from exifbench.cli import app
 from exifbench.reports.analysis.exact import exact_comparison, exact_status
-from exifbench.reports.analysis.gate import gate_files, gate_interleaved, overloaded
+from exifbench.reports.analysis.gate import gate_files, gate_interleaved, overloaded, sequential_alpha
 from exifbench.reports.analysis.metrics import EXACT, METRICS
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.runs import RunSet
 from exifbench.reports.format import measured
 from exifbench.reports.renderers.gate import headline, render_console
 from exifbench.errors import ExifbenchError
+from exifbench.reports.statistics import min_p_value
 from slow_strategies import fake_run
 
 LABELS = ("app:Loader (head)", "app:Loader (base)")
@@ -106,3 +107,13 @@ def test_gate_help_lists_every_metric_it_accepts() -> None:
     text = " ".join(result.output.split())
     missing = [name for name in [*METRICS, *EXACT] if name not in text]
     assert not missing, missing
+
+
+def test_repeat_auto_shares_its_significance_among_its_looks() -> None:
+    """Tested again after every added pair, each look gets 0.05 / looks, from the fewest pairs that can reach it."""
+    assert sequential_alpha(12) == (0.05 / 8, 5)  # looks at 5, 6, ... 12 pairs
+    assert sequential_alpha(4) == (0.05, 4)  # one look
+    for most in range(1, 30):
+        alpha, least = sequential_alpha(most)
+        assert alpha * max(1, most - least + 1) <= 0.05 + 1e-12
+        assert min_p_value(least, least) < alpha  # the first look can be significant

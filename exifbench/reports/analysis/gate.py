@@ -36,16 +36,30 @@ from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
 from exifbench.reports.documents.history import Series
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.reports.format import measured
-from exifbench.reports.statistics import median
+from exifbench.reports.statistics import ALPHA, median, repeats_needed
 from exifbench.errors import ExifbenchError
 
 EXAMPLES = 5
 """Mismatch examples kept per comparison."""
 
 
-def limits_for(metric: str, threshold: float, min_effects: Mapping[str, float] | None = None) -> Limits:
-    """The threshold and ``metric``'s minimum effect (its default unless ``min_effects`` sets it)."""
-    return Limits(threshold, (min_effects or {}).get(metric, METRICS[metric].min_effect))
+def limits_for(metric: str, threshold: float, min_effects: Mapping[str, float] | None = None,
+               alpha: float = ALPHA) -> Limits:  # fmt: skip
+    """The threshold and ``metric``'s minimum effect (its default unless ``min_effects`` sets it), at ``alpha``."""
+    return Limits(threshold, (min_effects or {}).get(metric, METRICS[metric].min_effect), alpha)
+
+
+def sequential_alpha(most: int) -> tuple[float, int]:
+    """The significance level of each look when pairs are added until the comparisons are decided (``--repeat
+    auto``, up to ``most`` pairs), and the fewest pairs that can reach it: 0.05 shared among the looks
+    (Bonferroni), so testing again after every added pair does not raise the chance of a false alarm above 0.05."""
+    least = repeats_needed()
+    while True:
+        alpha = ALPHA / max(1, most - least + 1)
+        needed = repeats_needed(alpha)
+        if needed <= least:
+            return alpha, least
+        least = needed
 
 
 def failures(runs: Sequence[RunResult]) -> list[dict[str, str]]:
@@ -87,6 +101,7 @@ def compare(
     threshold: float,
     labels: tuple[str, str],
     min_effects: Mapping[str, float] | None = None,
+    alpha: float = ALPHA,
 ) -> list[Comparison]:
     """Two groups of runs on every metric both measured; mismatches (either side) go on the first comparison."""
     wrong = failures([*candidate, *reference])
@@ -95,7 +110,7 @@ def compare(
     for metric in metrics:
         cand, ref = values(list(candidate), metric), values(list(reference), metric)
         if cand and ref:
-            change = judge(cand, ref, limits_for(metric, threshold, min_effects))
+            change = judge(cand, ref, limits_for(metric, threshold, min_effects, alpha))
             found.append(comparison(change, labels, metric, checked, [] if found else wrong, baseline_exif(list(candidate))))
     if not found:
         why = "; ".join(f"{metric}: {METRICS[metric].unmeasured}" for metric in metrics)
@@ -162,13 +177,14 @@ def gate_interleaved(
     threshold: float,
     allow_inconclusive: bool = False,
     min_effects: Mapping[str, float] | None = None,
+    alpha: float = ALPHA,
 ) -> GateVerdict:
-    """Gate ``candidate`` against ``reference`` measured interleaved in one run set."""
+    """Gate ``candidate`` against ``reference`` measured interleaved in one run set (each test at ``alpha``)."""
     _check(runs, "measurements")
     if charged(runs.of(reference)) and not charged(runs.of(candidate)):
         raise ExifbenchError(f"{candidate} vs {reference}: not comparable — {candidate} reads files itself and the "
                              "storage model ran in-process (no FUSE mount), so it paid none of it; install fuse3")  # fmt: skip
-    found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects)
+    found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects, alpha)
     verdict = GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive,
                           equality=equality_of(run.config for run in runs.runs),
                           skipped=unjudged([*runs.of(candidate), *runs.of(reference)], metrics))  # fmt: skip
