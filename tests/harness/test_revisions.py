@@ -10,13 +10,16 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from exifbench.cli import app
-from exifbench.harness import instructions
+from exifbench.datasets.patterns.pattern import startup_pattern
+from exifbench.harness import continuous, instructions
 from exifbench.harness.sides import Side
+from slow_strategies import fake_run
 
 LOADER = '''
 from typing import Any
@@ -148,3 +151,25 @@ def test_a_gate_stopped_mid_run_removes_its_worktrees_and_exits_3(
     listed = subprocess.run(["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True, check=True)
     assert len(listed.stdout.strip().splitlines()) == 1, listed.stdout
     assert list((tmp_path / "tmp").iterdir()) == []  # no temporary worktree, run or callgrind directory left
+
+
+@pytest.mark.parametrize("repeat", [None, 6], ids=["auto", "fixed"])
+def test_ab_pairs_undecided_at_the_cap_pass_only_in_auto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         repeat: int | None) -> None:  # fmt: skip
+    """Head +30 ms on noisy runs (no child processes: each run is made up): never significant; --repeat auto stops
+    at --max-repeat and passes it, a fixed --repeat leaves it inconclusive."""
+    made: list[str] = []
+
+    def made_up(gate: continuous.RevisionGate, side: Side, out: Path) -> Any:
+        made.append(side.label)
+        return fake_run(side.label, (0.130 if side.label == "head" else 0.100) + ((len(made) - 1) // 2 % 2) * 0.060)
+
+    monkeypatch.setattr(continuous, "run_side", made_up)
+    gate = continuous.RevisionGate("app:Loader", None, startup_pattern(images=4), metrics=("blocking",), repeat=repeat,
+                                   max_repeat=6)  # fmt: skip
+    found, _, runs = continuous.ab_tier(gate, Side("base", tmp_path), Side("head", tmp_path), ("head", "base"), tmp_path,
+                                        lambda line: None)  # fmt: skip
+    (blocking,) = [c for c in found if c.metric == "blocking"]
+    assert len(runs.of("head")) == 6 and len(made) == 14  # a warm-up pair, then 6
+    assert blocking.status == ("pass" if repeat is None else "inconclusive")
+    assert blocking.ratio > 1.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,16 @@ def test_repeat_auto_shares_its_significance_among_its_looks() -> None:
         alpha, least = sequential_alpha(most)
         assert alpha * max(1, most - least + 1) <= 0.05 + 1e-12
         assert min_p_value(least, least) < alpha  # the first look can be significant
+
+
+def test_a_comparison_undecided_at_the_cap_passes_saying_so() -> None:
+    """``--base --repeat auto`` passes what its last look still found over the allowances but not significant."""
+    reference = [fake_run("base", 0.100 + (i % 2) * 0.060, i) for i in range(12)]
+    head = [fake_run("head", 0.130 + (i % 2) * 0.060, i) for i in range(12)]
+    alpha, _ = sequential_alpha(12)
+    verdict = gate_interleaved(RunSet([*reference, *head]), "head", "base", ("blocking",), 0.10, False, None, alpha)
+    (undecided,) = verdict.comparisons
+    assert undecided.status == "inconclusive" and undecided.significance.alpha == alpha
+    line = headline(replace(undecided, status="pass"))
+    assert line.startswith("PASS head: blocking") and "is over both the +10% and the +10 ms allowed" in line
+    assert "still not significant after the most pairs (--max-repeat)" in line and "no regression" in line

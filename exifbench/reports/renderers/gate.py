@@ -42,12 +42,15 @@ def headline(c: Comparison, equality: EqualitySpec | None = None) -> str:
     effect = median(c.candidate_values) - median(c.reference_values)
     relative, absolute = f"+{c.threshold * 100:g}%", f"+{measured(c.min_effect, unit)}"
     change = f"+{c.ratio - 1:.0%}" if c.ratio != float("inf") else "from zero"
+    over = f"{change} (+{measured(effect, unit)}) is over both the {relative} and the {absolute} allowed"
     if c.status == PASS:
         if c.ratio <= 1 + c.threshold:
             return f"PASS {c.candidate}: {figures}, within the {relative} allowed"
-        return (f"PASS {c.candidate}: {figures}, {change} is over the {relative} allowed but "
-                f"+{measured(effect, unit)} is under the {absolute} minimum effect")  # fmt: skip
-    over = f"{change} (+{measured(effect, unit)}) is over both the {relative} and the {absolute} allowed"
+        if effect < c.min_effect:
+            return (f"PASS {c.candidate}: {figures}, {change} is over the {relative} allowed but "
+                    f"+{measured(effect, unit)} is under the {absolute} minimum effect")  # fmt: skip
+        return (f"PASS {c.candidate}: {figures}, {over} but still not significant after the most pairs "
+                f"(--max-repeat): {c.significance.describe()} — not told from noise, no regression")  # fmt: skip
     if c.status == REGRESSION:
         return f"REGRESSION {c.candidate}: {figures}, {over}, significant: {c.significance.describe()}"
     return f"INCONCLUSIVE {c.candidate}: {figures}, {over} but not significant: {c.significance.describe()}"
