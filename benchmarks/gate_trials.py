@@ -187,6 +187,11 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
                      f"{len(codes) - codes.count(0) - codes.count(1)}; pairs {min(pairs)}-{max(pairs)}; "
                      f"{min(seconds):.0f}-{max(seconds):.0f} s a run; load {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
         lines += [f"  {key} in {count} of {len(mine)}" for key, count in sorted(failed.items())]
+        undecided = [record for record in mine if record["exit"] == 1 and record.get("failed")
+                     and all("(wall-clock): inconclusive" in line for line in record["failed"])]  # fmt: skip
+        if undecided:
+            lines.append(f"  failed only on wall-clock lines undecided at the cap (they pass since c9cd40b): "
+                         f"{len(undecided)} of {len(mine)}")  # fmt: skip
     return lines
 
 
