@@ -301,9 +301,17 @@ class ReplayOptions:
     def bench_config(self, strategies: list[str], extractors: tuple[str, ...], **given: Any) -> BenchConfig:
         """The replay's config from these options; ``given``: what the command decides itself (``workers``,
         ``storage``, ``hook``, ``grab_dir``...). A strategy option no strategy takes is named by its flag."""
+        from exifbench.errors import ExifbenchError
         from exifbench.harness.bench import BenchConfig, UnusedOption
+        from exifbench.harness.equality import load_normalizer
         from exifbench.reports.documents.equality import PILLOW, parse_equality
+        from exifbench.strategies import is_builtin
 
+        if self.normalize is not None:
+            load_normalizer(self.normalize)  # a name that imports nothing is one line now, not after the runs
+            if all(is_builtin(name) for name in strategies):
+                raise ExifbenchError(f"--normalize {self.normalize}: it maps a user loader's dicts, and every strategy "
+                                     f"run here is a built-in (their dicts are Pillow's): {', '.join(strategies)}")  # fmt: skip
         try:
             return BenchConfig(strategies=strategies, repeat=self.repeat, on_not_ready=self.on_not_ready, extractors=extractors,
                                options=self.strategy_options(), cold=self.cold, tick_ms=self.tick_ms,

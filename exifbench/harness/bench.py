@@ -27,7 +27,7 @@ from exifbench.strategies.extractors import ExifReader, describe_error, get_extr
 from exifbench.strategies.extractors.error_log import ErrorCollector
 from exifbench.datasets.patterns.clock import now_ns
 from exifbench.harness.environment import environment, load_block, load_snapshot
-from exifbench.harness.equality import Judge, Raised, Reference, load_normalizer, normalizer_for
+from exifbench.harness.equality import Judge, Raised, Reference, normalizer_for
 from exifbench.reports.documents.equality import FIELDS, PILLOW, EqualitySpec
 from exifbench.harness.overhead import harness_overhead_us
 from exifbench.datasets.patterns.pattern import FRAME_MS, Pattern
@@ -144,10 +144,6 @@ class BenchConfig:
         if means not in NONE_MEANS:
             raise ExifbenchError(f"strategy {strategy!r}: none_means must be one of {', '.join(NONE_MEANS)}, got {means!r}")
         return bool(means == "empty")
-        if self.equality.against != PILLOW and self.equality.against not in self.strategies:
-            raise ExifbenchError(f"--equality {self.equality.name}: the reference {self.equality.against!r} is not run")
-        if self.equality.normalize is not None:
-            load_normalizer(self.equality.normalize)
 
     def loader_options(self, strategy: str) -> dict[str, Any]:
         """The options ``strategy`` is built with: ``storage``, ``workers`` if set, and each set option it takes."""

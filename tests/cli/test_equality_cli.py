@@ -119,6 +119,14 @@ def test_reference_equality_needs_a_reference(corpus_copy: Path) -> None:
     assert "--equality reference compares with a reference loader: only gate --candidate and decide" in result.output
 
 
+@pytest.mark.parametrize(("name", "said"), [("nope:fn", "cannot import 'nope'"),
+                                             ("examples.shaped_loader:camera_fields", "every strategy run here is a built-in")])
+def test_a_normalizer_that_cannot_apply_is_one_line_before_any_run(name: str, said: str, corpus_copy: Path) -> None:
+    """Built-ins are never normalized: the verdict said "normalized by nope:fn" for a function that does not exist."""
+    result = run(corpus_copy, "-s", "threadpool", "--no-reference", "--normalize", name)
+    assert result.exit_code == 2 and said in result.output and "Main-thread blocking" not in result.output, result.output
+
+
 def test_gate_ab_of_two_identical_copies_of_an_app_loader_passes(
     corpus_copy: Path, pattern_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
