@@ -2,7 +2,7 @@
 
     def test_my_loader(exifbench_replay, benchmark):
         mine = exifbench_replay("mypkg.loaders:MyLoader", photos, storage="nfs", repeat=5, benchmark=benchmark)
-        assert mine.equal and mine.blocking["total_s"] < 0.05
+        assert mine.equal and mine.blocking.total_s < 0.05
 
 With ``benchmark`` (pytest-benchmark's fixture) each repeat is one round, and the round's time is the replay's
 alone: the test's benchmark times with :func:`replay_clock`, which stands still while exifbench mounts the
@@ -111,7 +111,7 @@ def replay_runs(
 
     ``storage`` is a profile (``local``, ``nfs``, ``original``...; see ``exifbench storage profiles``) and
     ``io_latency_ms`` overrides its latency; charged through the FUSE mount where FUSE is available (so a loader
-    that reads files itself pays it too), else in-process (``run.config["storage_charged"]`` says whether it did).
+    that reads files itself pays it too), else in-process (``run.config.storage_charged`` says whether it did).
     ``extractor``, ``ui``, ``workers``, ``on_not_ready``, ``options`` (``cache_size``...), ``equality``
     (``pillow``, ``fields:Make,Model``, ``off``) and ``normalize`` (``module:function``) are ``run``'s options.
     ``benchmark``: pytest-benchmark's fixture, given at most once per test; each repeat is then one round, timed

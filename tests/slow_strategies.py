@@ -7,7 +7,7 @@ import threading
 import time
 
 from exifbench.strategies.extractors import ExifReader
-from exifbench.reports.documents.runs import RunResult
+from exifbench.reports.documents.runs import Blocking, Equality, Extra, Mismatch, Resources, RunResult
 from exifbench.strategies.base import Exif
 from exifbench.strategies.sync import SyncLoader
 
@@ -71,12 +71,12 @@ def fake_run(
         calls=50,
         images=22,
         files_touched=22,
-        blocking={"total_s": blocking_s, "p50_ms": 0.1, "p99_ms": 1.0, "max_ms": 2.0},
+        blocking=Blocking(total_s=blocking_s, p50_ms=0.1, p99_ms=1.0, max_ms=2.0),
         not_ready=not_ready,
         background_s=background_s,
-        equality={"checked": 22, "equal": 22 - len({m["path"] for m in mismatches}), "mismatches": list(mismatches)},
+        equality=Equality(22, 22 - len({m["path"] for m in mismatches}), [Mismatch(**m) for m in mismatches]),
         errors=[],
         environment={},
         repeat=repeat,
-        extra={"resources": resources or {"leaked_threads": 0, "leaked_children": [], "rss_growth_mb": 1.0}},
+        extra=Extra(Resources.from_dict(resources or {"leaked_threads": 0, "leaked_children": [], "rss_growth_mb": 1.0})),
     )

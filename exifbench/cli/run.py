@@ -191,16 +191,15 @@ def show_runs(report: RunReport, json_path: Path | None, force: bool = False, wi
         for line in first:
             say(f"  {shown(line)}", err_console)
     for one in runs.runs:
-        for mismatch in one.equality["mismatches"][:10]:
-            say(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch['path'])} {shown(mismatch['tag'])}: "
-                f"expected {shown(mismatch['expected'])}, got {shown(mismatch['actual'])}")
+        for mismatch in one.equality.mismatches[:10]:
+            say(f"[red]mismatch[/red] {shown(one.strategy)} {shown(mismatch.path)} {shown(mismatch.tag)}: "
+                f"expected {shown(mismatch.expected)}, got {shown(mismatch.actual)}")
     for one in runs.runs:
         if one.repeat == 0 and (summary := loader_summary(one)) is not None:
             say(shown(summary))
-    config = runs.runs[0].config if runs.runs else {}
-    if config.get("cold"):
-        say(shown(cold_text(config)))
-    if any("fastpath_fallbacks" in one.config for one in runs.runs):
+    if runs.runs and runs.runs[0].config.cold:
+        say(shown(cold_text(runs.runs[0].config)))
+    if any(one.config.fastpath_fallbacks is not None for one in runs.runs):
         say(f"extractor: {shown(extractor_text(runs))}")
     for failure in runs.failed:
         say(f"[red]failed:[/red] strategy {shown(repr(failure.strategy))} (repeat {failure.repeat}): {shown(failure.error)}",

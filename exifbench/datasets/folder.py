@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exifbench.errors import ExifbenchError
+from exifbench.fields import Record
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("jpg", "jpeg", "tif", "tiff", "png", "webp", "heic", "heif", "mpo")
 
 
 @dataclass(frozen=True)
-class Skipped:
+class Skipped(Record):
     """An entry the scan could not use, with a one-line reason."""
 
     path: str

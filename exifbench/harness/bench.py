@@ -39,7 +39,7 @@ from exifbench.harness.mainthread import ChargedContext, MainThread, queued_betw
 from exifbench.harness.calls import Replay
 from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
-from exifbench.reports.documents.runs import RunResult, RunSet, StrategyFailure
+from exifbench.reports.documents.runs import Extra, FileError, RunConfig, RunResult, RunSet, StrategyFailure
 from exifbench.strategies import accepts, create, is_builtin, require_startable, resolve, takes_reader
 from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
 from exifbench.strategies.exits import trapped_exits
@@ -479,7 +479,8 @@ class Session:
                     raise
         measured.probe = ui.summary(main_thread.spans)  # again, now that close() is in it
         equality = judge.compare({path: exif for path, exif in measured.as_returned().items() if path not in raised},
-                                 measured.unverified).to_dict() | ({"raised": sorted(raised)} if raised else {})
+                                 measured.unverified)  # fmt: skip
+        equality.raised = sorted(raised)
         run_config = {**self.shared_config, "storage_charged": self.via != "in-process" or takes_reader(name),
                       "extractor": reader.extractor, "calls_s": measured.calls_s,
                       "pool_workers": pool if isinstance(pool, int) and not isinstance(pool, bool) else None,
@@ -500,10 +501,10 @@ class Session:
             startup_ms=round(main_thread.ms["startup"], 3),
             background_s=measured.background_s,
             equality=equality,
-            errors=[{"path": path, "error": error} for path, error in sorted(({**{e["path"]: e["error"] for e in errors.errors},
+            errors=[FileError(path, error) for path, error in sorted(({**{e["path"]: e["error"] for e in errors.errors},
                                                                                **raised}).items())],  # fmt: skip
             environment=self.environment,
-            config=run_config,
+            config=RunConfig.from_dict(run_config, "config"),
             samples={
                 "blocking_ms": [round(v, 4) for v in measured.blocking_ms],
                 "at_ms": [round(v, 3) for v in measured.at_ms],
@@ -516,7 +517,7 @@ class Session:
             time_to_exif=measured.seen["time_to_exif"],
             first_page_ready_share=measured.seen["first_page_ready_share"],
             first_page_complete_ms=measured.seen["first_page_complete_ms"],
-            extra={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})},
+            extra=Extra(rest={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})}),
             complete=measured.complete,
         )
 
@@ -531,12 +532,11 @@ def fuse_overhead(mount: Mounted, plan: ReplayPlan) -> Overhead:
 def _relocate(run: RunResult, mount_root: str, plain_root: str) -> None:
     """Name files by their real place, not the temporary mount point, in errors and mismatches — their paths and
     the messages that quote a path (Pillow's ``cannot identify image file '<mount>/x.jpg'``)."""
-    for item in [*run.errors, *run.equality["mismatches"]]:
-        path = item.get("path")
-        if isinstance(path, str) and path.startswith(mount_root):
-            item["path"] = plain_root + path[len(mount_root):]
-        if isinstance(item.get("error"), str):
-            item["error"] = item["error"].replace(mount_root + "/", plain_root + "/")
+    def real(path: str) -> str:
+        return plain_root + path[len(mount_root):] if path.startswith(mount_root) else path
+
+    run.errors = [FileError(real(e.path), e.error.replace(mount_root + "/", plain_root + "/")) for e in run.errors]
+    run.equality.mismatches = [replace(m, path=real(m.path)) for m in run.equality.mismatches]
 
 
 def variant_name(strategy: str, extractor: str, extractors: tuple[str, ...]) -> str:

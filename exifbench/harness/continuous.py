@@ -175,7 +175,7 @@ def ab_tier(
 
 
 def _io(runs: Sequence[RunResult], key: str) -> list[float]:
-    return [float(run.io[key]) for run in runs]
+    return [float(run.io.total(key)) for run in runs if run.io is not None]
 
 
 def run_side(gate: RevisionGate, side: Side, out: Path) -> RunResult:

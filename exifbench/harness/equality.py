@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PIL.TiffImagePlugin import IFDRational
@@ -20,6 +20,7 @@ from PIL.TiffImagePlugin import IFDRational
 from exifbench.errors import ExifbenchError
 from exifbench.reports.documents.equality import FIELDS, EqualitySpec
 from exifbench.reports.format import count
+from exifbench.reports.documents.runs import Equality, Mismatch
 from exifbench.strategies import import_function, is_builtin
 from exifbench.strategies.base import Normalizes
 from exifbench.strategies.extractors import describe_error
@@ -145,44 +146,6 @@ def _leaf_repr(value: Any) -> str:
         return f"<{type(value).__name__} that cannot be shown: {type(exc).__name__}>"
 
 
-@dataclass(frozen=True)
-class Mismatch:
-    """One tag of one file that differs from the baseline (``<missing>`` where absent)."""
-
-    path: str
-    tag: str
-    expected: str
-    actual: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "tag": self.tag, "expected": self.expected, "actual": self.actual}
-
-
-@dataclass
-class EqualityReport:
-    """How many files were compared, how many matched, every differing tag, and the files never answered."""
-
-    checked: int = 0
-    equal: int = 0
-    mismatches: list[Mismatch] = field(default_factory=list)
-    unverified: list[str] = field(default_factory=list)
-    baseline_exif: int = 0
-    """Files checked whose expected dict (cut to the fields compared) holds anything: 0 means nothing was checked."""
-
-    @property
-    def ok(self) -> bool:
-        return self.checked == self.equal and not self.unverified
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "checked": self.checked,
-            "equal": self.equal,
-            "mismatches": [m.to_dict() for m in self.mismatches],
-            "unverified": self.unverified,
-            "baseline_exif": self.baseline_exif,
-        }
-
-
 MISSING = "<missing>"
 
 
@@ -222,7 +185,7 @@ def compare(
     baseline: Mapping[str, dict[str, Any]],
     results: Mapping[str, dict[str, Any] | None],
     unverified: list[str] | None = None,
-) -> EqualityReport:
+) -> Equality:
     """Compare every file in ``results`` with the ``baseline`` dict for it; ``unverified`` files are
     those whose real answer never came (kept apart: neither equal nor a mismatch)."""
     return Judge(EqualitySpec(), baseline).compare(results, unverified)
@@ -408,15 +371,15 @@ class Judge:
             return self.expected.holds_exif(path)
         return isinstance(expected := self.expected.get(path), dict) and bool(expected)
 
-    def compare(self, results: Mapping[str, Any], unverified: list[str] | None = None) -> EqualityReport:
+    def compare(self, results: Mapping[str, Any], unverified: list[str] | None = None) -> Equality:
         """Every file in ``results`` against its expected dict; ``unverified`` files are those whose real
         answer never came (kept apart: neither equal nor a mismatch). With ``off`` none is checked."""
-        report = EqualityReport(unverified=list(unverified or []))
+        report = Equality(0, 0, [], unverified=list(unverified or []), baseline_exif=0)
         if self.spec.off:
             return report
         for path, actual in results.items():
             report.checked += 1
-            report.baseline_exif += self._holds_exif(path)
+            report.baseline_exif = (report.baseline_exif or 0) + self._holds_exif(path)
             mismatches = self.diff(path, actual)
             if mismatches:
                 report.mismatches.extend(mismatches)

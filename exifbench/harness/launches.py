@@ -128,7 +128,7 @@ def _launched(variant: Variant, number: int, child: RunSet | StrategyFailure) ->
 def _as_launch(run: RunResult, variant: str, number: int) -> RunResult:
     """A child's run labelled with its launch (its I/O is counted by the parent's daemon, see :class:`IoMeter`)."""
     repeat = number - 1 if variant == REFERENCE else 0
-    return replace(run, strategy=label(variant, number), repeat=repeat, config={**run.config, "launch": number})
+    return replace(run, strategy=label(variant, number), repeat=repeat, config=replace(run.config, launch=number))
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ import threading
 import time
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import psutil
+
+from exifbench.reports.documents.runs import Resources
 
 HARD_STOP_MARK = "exifbench-hard-stop"
 """In the command line of ``--timeout``'s watchdog process (see :func:`exifbench.cli.console.hard_stop`)."""
@@ -45,24 +47,8 @@ class Snapshot:
     children: frozenset[int]
 
 
-@dataclass(frozen=True)
-class Usage:
-    """Threads and child processes alive after the block that were not before, and peak RSS growth."""
-
-    leaked_threads: int
-    leaked_children: list[str]
-    rss_growth_mb: float
-
-    @property
-    def leaked(self) -> bool:
-        return bool(self.leaked_threads or self.leaked_children)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "leaked_threads": self.leaked_threads,
-            "leaked_children": self.leaked_children,
-            "rss_growth_mb": round(self.rss_growth_mb, 3),
-        }
+Usage = Resources
+"""Threads and child processes alive after the block that were not before, and peak RSS growth."""
 
 
 def child_processes(process: psutil.Process | None = None) -> list[psutil.Process]:
@@ -113,7 +99,7 @@ class Watch:
         self._sampler.join()
         self._peak_rss = max(self._peak_rss, self._rss())
         threads, children = self._new(after)
-        self.usage = Usage(threads, children, (self._peak_rss - self._start_rss) / MB)
+        self.usage = Usage(threads, children, round((self._peak_rss - self._start_rss) / MB, 3))
 
     def _new(self, after: Snapshot) -> tuple[int, list[str]]:
         threads = len(after.threads - self._before.threads)

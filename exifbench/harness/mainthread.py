@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Generic, TypeVar
 
 from exifbench.datasets.patterns.clock import now_ns
-from exifbench.reports.documents.runs import MAIN_THREAD_PARTS
+from exifbench.reports.documents.runs import MAIN_THREAD_PARTS, Blocking
 from exifbench.reports.statistics import summarize_blocking
 
 OUTSIDE_FRAMES = ("startup", "preload", "close")
@@ -94,12 +94,12 @@ class MainThread:
         """Every part's time, in seconds: the run's total blocking."""
         return sum(self.ms.values()) / 1000
 
-    def blocking(self, per_call_ms: Sequence[float]) -> dict[str, float]:
+    def blocking(self, per_call_ms: Sequence[float]) -> Blocking:
         """The run document's ``blocking`` block: ``total_s`` (every part), each part as ``startup_ms``,
         ``preload_ms``…, the p50/p99/max of the pattern's calls (``per_call_ms``), and ``queued_ms`` where known."""
         parts = {f"{part}_ms": round(ms, 4) for part, ms in self.ms.items()}
         queued = {} if self.queued_ms is None else {"queued_ms": round(min(self.queued_ms, self.total_s * 1000), 4)}
-        return {"total_s": self.total_s, **summarize_blocking(per_call_ms), **parts, **queued}
+        return Blocking(total_s=self.total_s, **summarize_blocking(per_call_ms), **parts, **queued)
 
 
 class ChargedContext(Generic[Entered]):

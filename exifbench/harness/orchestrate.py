@@ -120,7 +120,7 @@ class IoMeter:
         before = IoCounts.of(self.mount.counts())
         measured = measure()
         self.mount.check()
-        io = (IoCounts.of(self.mount.counts()) - before).to_dict()
+        io = IoCounts.of(self.mount.counts()) - before
         for run in measured.runs:
             run.io = io
         return measured

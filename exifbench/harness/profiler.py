@@ -37,8 +37,8 @@ def profile_stem(strategy: str) -> str:
 
 def headline(run: RunResult) -> str:
     """``load_exif — <time> cumulative, <n> calls``, measured on the main thread during the pattern."""
-    calls = run.calls + (run.not_ready if run.config.get("on_not_ready") == "wait" else 0)
-    total = duration(run.blocking["total_s"])
+    calls = run.calls + (run.not_ready if run.config.on_not_ready == "wait" else 0)
+    total = duration(run.blocking.total_s)
     return f"load_exif — {total} cumulative, {calls} calls ({run.strategy}, repeat {run.repeat})"
 
 

@@ -66,7 +66,7 @@ def run_watched(
     stop: threading.Event | None = None,
     dataset: str | None = None,
 ) -> RunSet:
-    """Like :func:`run_bench`, with each run's :class:`Usage` in ``extra["resources"]``.
+    """Like :func:`run_bench`, with each run's :class:`Usage` in ``extra.resources``.
 
     :meth:`Bench.steps` closes each loader before yielding its run, so a watch around each
     step sees exactly what that loader's ``close()`` left behind.
@@ -83,7 +83,7 @@ def run_watched(
             for failure in measured.failed:
                 raise ExifbenchError(f"strategy {failure.strategy!r} failed: {failure.error}; no decision")
             for run in measured.runs:
-                run.extra["resources"] = watch.usage.to_dict()
+                run.extra.resources = watch.usage
                 runs.runs.append(run)
     if (stop is not None and stop.is_set()) or not all(run.complete for run in runs.runs):
         raise ExifbenchError("interrupted: no decision without complete measurements")

@@ -41,9 +41,9 @@ def test_run_through_a_profile_counts_io_and_marks_nothing_uncharged(corpus_copy
     assert "not charged" not in result.output
     runs = RunSet.load(out)
     sync, mine = runs.runs
-    assert sync.config["storage_model"]["concurrency"] == 2 and mine.config["storage_charged"]
+    assert sync.config.storage_model["concurrency"] == 2 and mine.config.storage_charged
     assert METRICS["bytes_read"].read(mine) == METRICS["bytes_read"].read(sync) > 0
-    assert "opens" in result.output and f"{sync.io['bytes']:,}" in result.output  # --wide: the daemon's counts
+    assert "opens" in result.output and f"{sync.io.total('bytes'):,}" in result.output  # --wide: the daemon's counts
 
 
 def test_without_fuse_the_fallback_is_said_and_marked(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:

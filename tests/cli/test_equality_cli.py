@@ -38,9 +38,9 @@ def test_an_app_shape_fails_on_format_alone_without_fields_and_passes_with_them(
     assert ("Equality (--equality fields:Make,Model): every strategy equal to fields Make, Model of Pillow's "
             "_getexif() dicts, normalized by examples.shaped_loader:camera_fields on all 23 files.") in " ".join(result.output.split())  # fmt: skip
     (one,) = RunSet.load(out).of("examples.shaped_loader:CameraFieldsLoader")
-    assert one.config["equality"] == {"mode": "fields", "fields": ["Make", "Model"], "against": "pillow",
+    assert one.config.equality is not None and one.config.equality.to_dict() == {"mode": "fields", "fields": ["Make", "Model"], "against": "pillow",
                                       "normalize": "examples.shaped_loader:camera_fields"}  # fmt: skip
-    assert one.equality["baseline_exif"] == 17  # 3 bad files and 3 without Make or Model
+    assert one.equality.baseline_exif == 17  # 3 bad files and 3 without Make or Model
     whole = run(corpus_copy, "-s", "examples.shaped_loader:CameraFieldsLoader")
     assert whole.exit_code == 1 and "not equal to Pillow's _getexif() dicts (--equality pillow)" in " ".join(whole.output.split())
 
@@ -74,7 +74,7 @@ def test_numeric_keys_print_by_repr_and_the_table_counts_what_the_exit_line_coun
     (table,) = re.findall(r"NO: ([\d,]+) tags", output)
     (exit_line,) = re.findall(r"NumericKeysLoader \(([\d,]+) mismatched tag\(s\)\)", output)
     assert table == exit_line
-    tags = [m["tag"] for m in RunSet.load(out).of("app_loaders:NumericKeysLoader")[0].equality["mismatches"]]
+    tags = [m.tag for m in RunSet.load(out).of("app_loaders:NumericKeysLoader")[0].equality.mismatches]
     assert "'Make'" in tags and "271" in tags and len(tags) == len(set(tags)) == int(table.replace(",", ""))
 
 
@@ -87,7 +87,7 @@ def test_off_is_said_in_the_table_the_verdict_summary_md_and_report_html(corpus_
     assert "Equality: OFF (--equality off): no EXIF was compared" in output
     assert "> **Equality OFF (--equality off): no EXIF was compared.**" in (out / "summary.md").read_text(encoding="utf-8")
     assert "Equality OFF (--equality off): no EXIF was compared." in (out / "report.html").read_text(encoding="utf-8")
-    assert RunSet.load(out / "results.json").runs[0].config["equality"]["mode"] == "off"
+    assert RunSet.load(out / "results.json").runs[0].config.equality.mode == "off"
 
 
 def test_a_folder_without_exif_says_equality_checks_nothing(corpus_dir: Path) -> None:

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from exifbench.reports.analysis.outcome import BAD_INPUT, FAILED, INCOMPLETE, OK, run_outcome
 from exifbench.cli import app
-from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.documents.runs import Mismatch, RunSet
 
 runner = CliRunner()
 
@@ -56,8 +56,8 @@ def test_a_mismatch_found_before_an_interruption_is_still_1(corpus_copy: Path) -
     code, _ = run("-s", "sync", corpus_copy, "--json", corpus_copy.parent / "ok.json")
     assert code == OK
     runs = RunSet.load(corpus_copy.parent / "ok.json")
-    runs.runs[0].equality["mismatches"].append({"path": "a.jpg", "tag": "Make", "expected": "'A'", "actual": "'B'"})
+    runs.runs[0].equality.mismatches.append(Mismatch("a.jpg", "Make", "'A'", "'B'"))
     runs.complete = False
     assert run_outcome(runs).code == FAILED
-    runs.runs[0].equality["mismatches"].clear()
+    runs.runs[0].equality.mismatches.clear()
     assert run_outcome(runs).code == INCOMPLETE

@@ -37,13 +37,13 @@ def test_threadpool_blocks_less_than_sync(exifbench_replay):
     pool = exifbench_replay("threadpool", PHOTOS, PATTERN, io_latency_ms=10)
     assert sync.equal and pool.equal
     assert sync.calls == pool.calls == 26
-    assert pool.blocking["total_s"] < sync.blocking["total_s"]
+    assert pool.blocking.total_s < sync.blocking.total_s
 
 
 def test_my_loader_is_caught(exifbench_replay):
     mine = exifbench_replay("upper_make_loader:UpperMake", PHOTOS, PATTERN)
     assert not mine.equal
-    assert {{m["tag"] for m in mine.equality["mismatches"]}} == {{"Make"}}
+    assert {{m.tag for m in mine.equality.mismatches}} == {{"Make"}}
 '''
 
 
@@ -120,15 +120,15 @@ PHOTOS = {photos!r}
 def test_mine(exifbench_replay, benchmark):
     mine = exifbench_replay("timed_loaders:SlowToOpenAndClose", PHOTOS, startup_pattern(images=6, page=3), storage="nfs",
                             repeat=3, extractor="fastpath", ui="asyncio", benchmark=benchmark)
-    assert mine.equal and mine.calls == 8 and mine.config["extractor"] == "fastpath" and mine.config["ui"] == "asyncio"
-    assert mine.io["reads"] > 0  # read through the mount, as the nfs profile charges it
+    assert mine.equal and mine.calls == 8 and mine.config.extractor == "fastpath" and mine.config.ui == "asyncio"
+    assert mine.io.total("reads") > 0  # read through the mount, as the nfs profile charges it
     assert CLOCK_DURING["init"] == [0.0] * 3 and CLOCK_DURING["close"] == [0.0] * 3
     assert len(CLOCK_DURING["load"]) >= 24 and min(CLOCK_DURING["load"]) > 0  # the calls and the final drain: all timed
 
 
 def test_equality_by_fields(exifbench_replay):
     shaped = exifbench_replay("app_shapes:Shaped", PHOTOS, startup_pattern(images=6, page=3), equality="fields:Make,Model")
-    assert shaped.equal and shaped.config["equality"]["fields"] == ["Make", "Model"]
+    assert shaped.equal and shaped.config.equality is not None and shaped.config.equality.fields == ("Make", "Model")
 
 
 def test_plain_benchmark_is_untouched(benchmark):

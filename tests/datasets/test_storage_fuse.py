@@ -139,10 +139,10 @@ def test_a_model_of_seconds_per_read_is_calibrated_uncharged(corpus_copy: Path) 
 def test_user_loader_without_reader_pays_like_sync(corpus_copy: Path) -> None:
     config = BenchConfig(["sync", "tests.user_loaders:DictLoader"], storage=StorageModel(20.0), storage_via="fuse")
     sync, mine = run_bench(config, scan(corpus_copy), startup_pattern(images=12, page=12)).runs
-    assert mine.config["storage_charged"] and mine.config["storage_via"] == "fuse"
+    assert mine.config.storage_charged and mine.config.storage_via == "fuse"
     assert sync.equal and mine.equal
-    assert mine.blocking["total_s"] >= 0.8 * sync.blocking["total_s"] >= 0.8 * 12 * 0.020
-    assert mine.io == sync.io and all(opens == 1 for opens, _, _ in sync.io["files"].values())
+    assert mine.blocking.total_s >= 0.8 * sync.blocking.total_s >= 0.8 * 12 * 0.020
+    assert mine.io == sync.io and all(opens == 1 for opens, _, _ in sync.io.files.values())
     measured = sync.environment["fuse_overhead"]  # the mount's own cost, measured on the run's files, taken off its charges
     assert measured["file"]["n"] >= 12 and measured["file"]["p90_us"] >= measured["file"]["median_us"]
     assert measured["open_us"] >= 0 and sync.environment["fuse_overhead_us"] == measured["file"]["median_us"]
@@ -153,18 +153,18 @@ def test_io_counts_are_identical_across_repeats_and_extractors_differ(corpus_cop
     runs = run_bench(config, scan(corpus_copy), startup_pattern(images=20, page=20)).runs
     pillow = [run.io for run in runs if run.strategy == "sync"]
     fast = [run.io for run in runs if run.strategy == "sync+fastpath"]
-    assert len(pillow) == len(fast) == 5
+    assert len(pillow) == len(fast) == 5 and None not in pillow + fast
     assert all(io == pillow[0] for io in pillow) and all(io == fast[0] for io in fast)
-    assert pillow[0]["bytes"] > 0 and fast[0]["bytes"] > 0 and fast[0] != pillow[0]
+    assert pillow[0].total("bytes") > 0 and fast[0].total("bytes") > 0 and fast[0] != pillow[0]
     # each read exactly its header (no 16 KiB first read, no second read of a file): never more than Pillow
-    assert fast[0]["bytes"] <= pillow[0]["bytes"] and fast[0]["reads"] <= pillow[0]["reads"], (fast[0], pillow[0])
+    assert fast[0].total("bytes") <= pillow[0].total("bytes") and fast[0].total("reads") <= pillow[0].total("reads"), (fast[0], pillow[0])
 
 
 def test_in_process_fallback_marks_loaders_without_reader(corpus_copy: Path) -> None:
     config = BenchConfig(["sync", "tests.user_loaders:DictLoader"], storage=StorageModel(1.0))
     sync, mine = run_bench(config, scan(corpus_copy), startup_pattern(images=6, page=6)).runs
-    assert sync.config["storage_via"] == "in-process" and sync.config["storage_charged"]
-    assert not mine.config["storage_charged"] and mine.io == {}
+    assert sync.config.storage_via == "in-process" and sync.config.storage_charged
+    assert not mine.config.storage_charged and mine.io is None
 
 
 # --- every way out unmounts ------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def replayed(corpus_dir: Path, tmp_path: Path, strategy: str, pattern: str) -> R
     result = CliRunner().invoke(app, ["run", "-s", strategy, "--no-reference", "--pattern", pattern, str(photos), "--json", str(out)])
     assert result.exit_code == 0, result.output
     (run,) = RunSet.load(out).runs
-    assert run.config["pattern"] == pattern and run.equality["checked"] == run.equality["equal"] == len(list(photos.iterdir()))
+    assert run.config.pattern == pattern and run.equality.checked == run.equality.equal == len(list(photos.iterdir()))
     return run
 
 

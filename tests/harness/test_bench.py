@@ -41,9 +41,9 @@ def test_sync_blocking_is_at_least_one_latency_per_distinct_file(corpus_copy: Pa
     runs = run_bench(config, folder, startup_pattern(images=len(folder.files)))
     sync, threadpool = runs.runs
     assert sync.calls == len(folder.files) + 2 and sync.not_ready == 0
-    assert sync.blocking["total_s"] >= len(folder.files) * latency_ms / 1000
+    assert sync.blocking.total_s >= len(folder.files) * latency_ms / 1000
     assert threadpool.not_ready > 0
-    assert threadpool.blocking["total_s"] < sync.blocking["total_s"] / 3
+    assert threadpool.blocking.total_s < sync.blocking.total_s / 3
 
 
 def test_jitter_is_deterministic_per_file_and_bounded() -> None:

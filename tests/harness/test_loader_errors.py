@@ -34,12 +34,12 @@ def test_a_loader_raising_on_one_file_keeps_its_figures_with_that_file_an_error(
     assert not runs.failed
     run = runs.of(RAISES)[0]
     failing = next(path for path in folder.paths if str(path).endswith(RaisesOnOne.failing))
-    assert run.calls == len(folder.files) + 2 and run.blocking["total_s"] > 0 and run.responsiveness["ticks"] > 0
-    assert {e["path"]: e["error"] for e in run.errors}[str(failing)] == "load_exif raised TypeError: unhashable type: 'IFDRational'"
-    assert run.equality["raised"] == [str(failing)]
-    assert run.equality["checked"] == run.equality["equal"] == len(folder.files) - 1  # the others are checked, equal
+    assert run.calls == len(folder.files) + 2 and run.blocking.total_s > 0 and run.responsiveness["ticks"] > 0
+    assert {e.path: e.error for e in run.errors}[str(failing)] == "load_exif raised TypeError: unhashable type: 'IFDRational'"
+    assert run.equality.raised == [str(failing)]
+    assert run.equality.checked == run.equality.equal == len(folder.files) - 1  # the others are checked, equal
     assert not run.equal and runs.of("sync")[0].equal
-    assert run.config["on_loader_error"] == "file" and runs.of("sync")[0].config["on_loader_error"] == "strategy"
+    assert run.config.on_loader_error == "file" and runs.of("sync")[0].config.on_loader_error == "strategy"
     output = run.loader_output
     assert output["first"][0] == f"stdout: myapp: opening {len(folder.files)} files"
     assert f"ERROR myapp.exif: cannot read {failing}" in output["first"]
@@ -87,7 +87,7 @@ def test_none_means_empty_for_blocking_calls_only(corpus_copy: Path) -> None:
     assert GuardedLoader(NoneForNoExif()).load_exif(path, blocking=True) is None
     folder = scan(corpus_copy)
     run = run_bench(BenchConfig(["tests.user_loaders:NoneForNoExif"]), folder, startup_pattern(len(folder.files))).runs[0]
-    assert run.config["none_means"] == "empty" and run.equal and not run.equality["unverified"]
+    assert run.config.none_means == "empty" and run.equal and not run.equality.unverified
     assert BenchConfig(["tests.user_loaders:NoneForNoExif"], none_means="not-ready").none_is_empty(
         "tests.user_loaders:NoneForNoExif") is False
     with pytest.raises(ExifbenchError, match="none_means must be one of not-ready, empty, got 'nothing'"):

@@ -46,15 +46,15 @@ def test_a_preload_that_reads_every_file_on_the_main_thread_is_blocking_and_miss
     files = len(scan(corpus_copy).files)
     assert eager.preload_ms >= files * LATENCY_MS  # every file read in preload, each charged the model's 40 ms
     preload_s = eager.preload_ms / 1000
-    assert preload_s <= eager.blocking["total_s"] <= 1.1 * preload_s  # the freeze is the run's blocking
-    assert eager.blocking["preload_ms"] == pytest.approx(eager.preload_ms, rel=0.01)
-    assert eager.blocking["total_s"] == pytest.approx(sum(eager.blocking_parts_ms().values()) / 1000, rel=1e-3)
+    assert preload_s <= eager.blocking.total_s <= 1.1 * preload_s  # the freeze is the run's blocking
+    assert eager.blocking.preload_ms == pytest.approx(eager.preload_ms, rel=0.01)
+    assert eager.blocking.total_s == pytest.approx(sum(eager.blocking_parts_ms().values()) / 1000, rel=1e-3)
     frames = eager.responsiveness["frames_missed"]
-    assert 0.9 * eager.preload_ms / FRAME_MS <= frames <= 1.1 * eager.blocking["total_s"] * 1000 / FRAME_MS + 5
+    assert 0.9 * eager.preload_ms / FRAME_MS <= frames <= 1.1 * eager.blocking.total_s * 1000 / FRAME_MS + 5
     assert eager.responsiveness["long_tasks"] >= 1 and eager.responsiveness["frozen_frames"] >= 1  # over 700 ms
     assert list(eager.blocking_parts_ms()) == list(MAIN_THREAD_PARTS)
     sync = runs["sync"]
-    assert sync.blocking["load_exif_ms"] >= files * LATENCY_MS and sync.blocking["preload_ms"] < LATENCY_MS
+    assert sync.blocking.load_exif_ms >= files * LATENCY_MS and sync.blocking.preload_ms < LATENCY_MS
 
 
 def test_the_table_says_where_the_time_went(corpus_copy: Path) -> None:
@@ -70,8 +70,8 @@ def test_the_table_says_where_the_time_went(corpus_copy: Path) -> None:
 def test_close_is_charged_to_blocking_and_frames(corpus_copy: Path) -> None:
     config = BenchConfig(["tests.user_loaders:SlowClose"])
     run = run_bench(config, scan(corpus_copy), startup_pattern(images=6)).runs[0]
-    assert run.blocking["close_ms"] >= CLOSE_S * 1000
-    assert run.blocking["total_s"] >= CLOSE_S
+    assert run.blocking.close_ms >= CLOSE_S * 1000
+    assert run.blocking.total_s >= CLOSE_S
     assert run.responsiveness["frames_missed"] >= 0.9 * CLOSE_S * 1000 / FRAME_MS
     assert run.responsiveness["long_tasks"] >= 1
 
@@ -138,7 +138,7 @@ def test_blocking_own_leaves_out_the_wait_for_a_cpu_another_process_holds(corpus
         os.sched_setaffinity(0, allowed)
         burner.kill()
         burner.wait()
-    total_s, queued_s = run.blocking["total_s"], run.blocking["queued_ms"] / 1000
+    total_s, queued_s = run.blocking.total_s, run.blocking.queued_ms / 1000
     own = METRICS["blocking_own"].read(run)
     assert own is not None and own == pytest.approx(total_s - queued_s)
     assert queued_s > 0.2 * total_s  # a spin of 4 ms CPU takes ~8 ms beside the busy loop
@@ -148,4 +148,4 @@ def test_blocking_own_leaves_out_the_wait_for_a_cpu_another_process_holds(corpus
 
 def test_a_quiet_run_records_its_run_queue_wait_too(corpus_copy: Path) -> None:
     (run,) = run_bench(BenchConfig(["sync"]), scan(corpus_copy), startup_pattern(images=6)).runs
-    assert 0 <= run.blocking["queued_ms"] <= run.blocking["total_s"] * 1000
+    assert run.blocking.queued_ms is not None and 0 <= run.blocking.queued_ms <= run.blocking.total_s * 1000

@@ -34,7 +34,7 @@ def test_profiles_repeat_zero_with_load_exif_headline(corpus_copy: Path, tmp_pat
     runs = profiled(corpus_copy, tmp_path, ["sync", "threadpool"], repeat=2)
     for name in ("sync", "threadpool"):
         first, second = runs.of(name)
-        assert second.extra == {}
+        assert second.extra.to_dict() == {}
         info = first.extra["profile"]
         assert info["files"] == {"html": f"profile-{name}.html", "text": f"profile-{name}.txt"}
         text = (tmp_path / f"profile-{name}.txt").read_text()

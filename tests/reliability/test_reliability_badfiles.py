@@ -124,9 +124,9 @@ def test_every_strategy_agrees_on_every_bad_file_and_the_run_goes_on(bad_folder:
     assert runs.complete and [run.strategy for run in runs.runs] == ALL
     for run in runs.runs:
         assert run.complete and run.calls == len(pattern.calls), run.strategy
-        assert run.equality["checked"] == run.equality["equal"] == len(folder.files), (run.strategy, run.equality)
-        assert {e["path"]: e["error"] for e in run.errors} == errors, run.strategy
-        assert all("\n" not in e["error"] and e["error"] for e in run.errors)
+        assert run.equality.checked == run.equality.equal == len(folder.files), (run.strategy, run.equality)
+        assert {e.path: e.error for e in run.errors} == errors, run.strategy
+        assert all("\n" not in e.error and e.error for e in run.errors)
     saved = RunSet.load(runs.save(tmp_path / "bad.json"))  # non-UTF-8 names survive the JSON round trip
     assert [run.errors for run in saved.runs] == [run.errors for run in runs.runs]
 
@@ -155,7 +155,7 @@ def test_files_deleted_or_replaced_between_scan_and_read(bad_folder: Path) -> No
     listed = Folder(folder.root, files=[*folder.files, too_long])
     runs = run_bench(BenchConfig(ALL, workers=2), listed, startup_pattern(len(listed.files)))
     for run in runs.runs:
-        errors = {e["path"]: e["error"] for e in run.errors}
+        errors = {e.path: e.error for e in run.errors}
         assert errors[deleted].startswith("FileNotFoundError: [Errno 2] No such file or directory")
         assert errors[replaced].startswith("IsADirectoryError: [Errno 21] Is a directory")
         assert errors[listed.absolute(too_long)].startswith("OSError: [Errno 36] File name too long")
@@ -254,5 +254,5 @@ def test_reports_render_runs_with_non_utf8_file_names(bad_folder: Path, tmp_path
 
     folder = scan(bad_folder)
     runs = run_bench(BenchConfig(["sync"]), folder, startup_pattern(len(folder.files)))
-    assert str(bad_folder / os.fsdecode(NON_UTF8)) in {e["path"] for e in runs.runs[0].errors}
+    assert str(bad_folder / os.fsdecode(NON_UTF8)) in {e.path for e in runs.runs[0].errors}
     write_html(analyze(runs), tmp_path / "out")

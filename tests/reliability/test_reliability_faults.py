@@ -112,8 +112,8 @@ def test_worker_crash_mid_run_is_retried_once_and_reported(corpus_copy: Path, tm
 
     assert not marker.exists(), "the worker crash was injected"
     assert run.complete and run.calls == len(pattern.calls)
-    assert run.equality["checked"] == run.equality["equal"] == len(folder.files)
-    errors = {error["path"]: error["error"] for error in run.errors}
+    assert run.equality.checked == run.equality.equal == len(folder.files)
+    errors = {error.path: error.error for error in run.errors}
     assert errors[victim] == "retried after a worker crash: read on retry"
     retried = {path for path, error in errors.items() if error.startswith("retried after a worker crash")}
     counts = reads(log)

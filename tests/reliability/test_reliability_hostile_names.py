@@ -102,7 +102,7 @@ def test_run_all_over_the_corpus_under_hostile_names(corpus_dir: Path, tmp_path:
     assert runs.complete and [run.strategy for run in runs.runs] == expand_names("all")
     resolved = root.resolve()
     for run in runs.runs:
-        assert run.equality["checked"] == run.equality["equal"] == len(copies) + len(UNREADABLE), run.strategy
-        assert sorted(error["path"] for error in run.errors) == sorted(str(resolved / n) for n in UNREADABLE)
-        assert run.config["pattern"] == PATTERN_NAME
-        assert [entry["path"] for entry in run.config["skipped"]] == [str(resolved / BROKEN_LINK)]
+        assert run.equality.checked == run.equality.equal == len(copies) + len(UNREADABLE), run.strategy
+        assert sorted(error.path for error in run.errors) == sorted(str(resolved / n) for n in UNREADABLE)
+        assert run.config.pattern == PATTERN_NAME
+        assert [entry.path for entry in run.config.skipped] == [str(resolved / BROKEN_LINK)]

@@ -127,16 +127,16 @@ RESULTS: list[tuple[str, object, str]] = [
     ("no-schema", without("schema"), "field 'schema' must be"),
     ("no-blocking", without("blocking"), "missing field 'blocking'"),
     ("text-p99", {**valid_run(), "blocking": {**valid_run()["blocking"], "p99_ms": "x"}}, "blocking.p99_ms: must be a finite number"),  # type: ignore[dict-item]
-    ("nan-calls", {**valid_run(), "calls": float("nan")}, ".calls: must be a finite number"),
-    ("infinite-background", {**valid_run(), "background_s": float("inf")}, ".background_s: must be a finite number"),
-    ("equality-keys", {**valid_run(), "equality": {"checked": 1}}, ".equality: must have checked, equal, mismatches"),
-    ("errors-object", {**valid_run(), "errors": {}}, ".errors: must be a list"),
+    ("nan-calls", {**valid_run(), "calls": float("nan")}, ".json: calls: must be a whole number"),
+    ("infinite-background", {**valid_run(), "background_s": float("inf")}, ".json: background_s: must be a finite number"),
+    ("equality-keys", {**valid_run(), "equality": {"checked": 1}}, ".json: equality: missing field 'equal'"),
+    ("errors-object", {**valid_run(), "errors": {}}, ".json: errors: must be a list"),
     # equality that contradicts itself: read as "all equal" (a PASS) while it lists a mismatch, or more equal than checked
     ("equal-with-a-mismatch", {**valid_run(), "equality": {"checked": 2, "equal": 2, "mismatches": [
         {"path": "/p/a.jpg", "tag": "Make", "expected": "'Canon'", "actual": "'Nikon'"}]}},
-     ".equality: 2 of 2 files equal, yet 1 file(s) with mismatches: equal must be at most checked less those"),
+     ".json: equality: 2 of 2 files equal, yet 1 file(s) with mismatches: equal must be at most checked less those"),
     ("more-equal-than-checked", {**valid_run(), "equality": {"checked": 2, "equal": 30, "mismatches": []}},
-     ".equality: 30 of 2 files equal, yet 0 file(s) with mismatches"),
+     ".json: equality: 30 of 2 files equal, yet 0 file(s) with mismatches"),
     ("runs-object", {"schema": "exifbench.runs/1", "runs": {}}, "field 'runs' must be a list"),
     ("run-not-object", {"schema": "exifbench.runs/1", "runs": [valid_run(), 3]}, "runs[1]: a run must be a JSON object"),
     ("second-run-field", {"schema": "exifbench.runs/1", "runs": [valid_run(), without("errors")]}, "runs[1]: missing field 'errors'"),

@@ -130,10 +130,10 @@ def test_a_signal_stops_the_run_and_keeps_what_was_measured(
     run = runs[0]
     assert run.complete is False and run.calls > 0
     # stopped before the last call, or (loads in the background) before every file was ready
-    assert run.calls < len(startup_pattern(run.images).calls) or run.equality["checked"] < run.images
-    assert run.equality["checked"] == run.equality["equal"], run.equality["mismatches"][:3]
+    assert run.calls < len(startup_pattern(run.images).calls) or run.equality.checked < run.images
+    assert run.equality.checked == run.equality.equal, run.equality.mismatches[:3]
     # no file is blamed for the interruption; a worker killed by the group's SIGTERM is a retried read
-    assert all(e["error"] == "retried after a worker crash: read on retry" for e in run.errors), run.errors
+    assert all(e.error == "retried after a worker crash: read on retry" for e in run.errors), run.errors
 
 
 def test_kill_9_during_a_process_run_leaves_no_process_of_it(corpus_copy: Path, tmp_path: Path) -> None:

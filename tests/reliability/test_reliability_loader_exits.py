@@ -90,9 +90,9 @@ def test_a_dict_filled_after_it_was_returned_is_judged_as_returned(corpus_copy: 
     folder = scan(corpus_copy)
     runs = run_bench(BenchConfig(["sync", "tests.faulty_loaders:FillsLater"]), folder, startup_pattern(len(folder.files)))
     sync, late = runs.runs
-    assert sync.equality["equal"] == sync.equality["checked"] == late.equality["checked"] > 0
-    assert late.equality["equal"] < late.equality["checked"]
-    assert {m["actual"] for m in late.equality["mismatches"]} == {"<missing>"}  # every tag was missing when answered
+    assert sync.equality.equal == sync.equality.checked == late.equality.checked > 0
+    assert late.equality.equal < late.equality.checked
+    assert {m.actual for m in late.equality.mismatches} == {"<missing>"}  # every tag was missing when answered
 
 
 def test_timeout_ends_a_run_whose_loader_holds_the_interpreter(corpus_copy: Path, tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def test_cli_prints_one_line_and_writes_the_document(corpus_copy: Path, tmp_path
 def test_a_bad_failed_field_is_one_line_naming_it(tmp_path: Path) -> None:
     from exifbench.errors import ExifbenchError
 
-    for failed, field in (("x", "field 'failed'"), ([{"strategy": "a", "repeat": "0", "error": "e"}], "failed[0].repeat")):
+    for failed, field in (("x", "failed: must be a list"), ([{"strategy": "a", "repeat": "0", "error": "e"}], "failed[0].repeat")):
         with pytest.raises(ExifbenchError, match=field.replace("[", r"\[").replace("]", r"\]")):
             RunSet.from_dict({"schema": "exifbench.runs/1", "runs": [], "failed": failed})
 
@@ -71,8 +71,8 @@ def test_a_bad_failed_field_is_one_line_naming_it(tmp_path: Path) -> None:
 def test_a_loader_returning_something_else_than_a_dict_is_a_mismatch_per_file(corpus_copy: Path) -> None:
     folder = scan(corpus_copy)
     (run,) = run_bench(BenchConfig(["tests.faulty_loaders:ReturnsText"]), folder, startup_pattern(len(folder.files))).runs
-    assert run.equality["checked"] == len(folder.files) and run.equality["equal"] == 0
-    assert {(m["tag"], m["actual"]) for m in run.equality["mismatches"]} == {("<dict>", "'not a dict'")}
+    assert run.equality.checked == len(folder.files) and run.equality.equal == 0
+    assert {(m.tag, m.actual) for m in run.equality.mismatches} == {("<dict>", "'not a dict'")}
 
 
 def test_values_that_cannot_be_compared_are_mismatches_not_a_crash(corpus_dir: Path, tmp_path: Path) -> None:
@@ -85,11 +85,11 @@ def test_values_that_cannot_be_compared_are_mismatches_not_a_crash(corpus_dir: P
     result = CliRunner().invoke(app, ["run", "-s", "tests.faulty_loaders:OddValues", "--no-reference", str(photos), "--json", str(out)])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     (run,) = [run for run in RunSet.load(out).runs if run.strategy != "sync"]
-    shown = {(m["tag"], m["actual"][0] if m["tag"] == "self" else m["actual"].partition("(")[0].partition(" ")[0])
-             for m in run.equality["mismatches"]}  # fmt: skip
+    shown = {(m.tag, m.actual[0] if m.tag == "self" else m.actual.partition("(")[0].partition(" ")[0])
+             for m in run.equality.mismatches}  # fmt: skip
     assert shown == {("XResolution", "array"), ("Make", "<Uncomparable"), ("self", "{")}, shown
-    assert all(len(m["actual"]) <= 160 for m in run.equality["mismatches"])
-    assert run.equality["equal"] == 0 and run.equality["checked"] == 3
+    assert all(len(m.actual) <= 160 for m in run.equality.mismatches)
+    assert run.equality.equal == 0 and run.equality.checked == 3
 
 
 def test_a_loader_changing_the_working_directory_does_not_move_the_outputs(corpus_dir: Path, tmp_path: Path,

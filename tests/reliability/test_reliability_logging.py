@@ -22,7 +22,7 @@ from exifbench.harness.bench import BenchConfig, run_bench
 if __name__ == "__main__":
     folder = scan(sys.argv[1])
     runs = run_bench(BenchConfig({strategies!r}, workers=2), folder, startup_pattern(len(folder.files)))
-    print(json.dumps({{run.strategy: sorted(e["path"] for e in run.errors) for run in runs.runs}}))
+    print(json.dumps({{run.strategy: sorted(e.path for e in run.errors) for run in runs.runs}}))
 """
 
 HOST_LOGGING = {

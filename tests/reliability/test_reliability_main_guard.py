@@ -21,7 +21,7 @@ from exifbench.harness.bench import BenchConfig, run_bench
 def main() -> None:
     folder = scan({folder!r})
     run = run_bench(BenchConfig(["sync", "process"], workers=2), folder, startup_pattern(len(folder.files))).runs[-1]
-    print(run.strategy, run.equality["checked"], run.equality["equal"], len(run.errors))
+    print(run.strategy, run.equality.checked, run.equality.equal, len(run.errors))
 
 """
 

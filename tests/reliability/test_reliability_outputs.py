@@ -59,7 +59,7 @@ def test_a_full_disk_at_json_keeps_the_measured_run(three: Path, tmp_path: Path,
     spare = Path("".join(result.output.split()).split("savedto")[1].split("instead")[0])
     try:
         runs = RunSet.load(spare)
-        assert runs.complete and [run.strategy for run in runs.runs] == ["sync"] and runs.runs[0].equality["equal"] == 3
+        assert runs.complete and [run.strategy for run in runs.runs] == ["sync"] and runs.runs[0].equality.equal == 3
     finally:
         spare.unlink()
     assert not target.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -12,7 +12,7 @@ from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.analysis.floor import first_read_ms, not_ready_floor, run_floor
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import FAILED, PASSED, Criterion
-from exifbench.reports.documents.runs import RunResult, RunSet
+from exifbench.reports.documents.runs import RunConfig, RunResult, RunSet
 from exifbench.reports.renderers.advice import recommendation
 from exifbench.reports.renderers.criteria import way_forward
 from slow_strategies import fake_run
@@ -24,8 +24,8 @@ PAGE = 24
 def timed(run: RunResult, pages: int = 2, frame_ms: float = 16.7, start_ms: float = 0.5) -> RunResult:
     """``run`` with its 50 calls asked a page of 24 per frame (two pages and two revisits), on the 23 ms model."""
     at_ms = [start_ms + (i // PAGE) * frame_ms for i in range(run.calls)]
-    return replace(run, samples={"at_ms": at_ms}, config={"storage_model": MODEL, "pattern": "startup-50",
-                                                           "storage": "original: 23 ms per file open"})  # fmt: skip
+    return replace(run, samples={"at_ms": at_ms}, config=RunConfig(storage_model=MODEL, pattern="startup-50",
+                                                                    storage="original: 23 ms per file open"))  # fmt: skip
 
 
 def test_the_floor_counts_the_calls_asked_before_the_fastest_first_read() -> None:

@@ -183,7 +183,7 @@ def test_a_candidate_the_storage_model_did_not_charge_holds() -> None:
     own_reads = [fake_run("pool", 0.01 + i / 1000, i) for i in range(4)]
     assert judge_phase("full", runs_of(own_reads, sync), "pool", "sync", Policy()).decision == ENABLE
     for run in own_reads:
-        run.config["storage_charged"] = False  # read files itself, the model in-process: it paid nothing
+        run.config.storage_charged = False  # read files itself, the model in-process: it paid nothing
     phase = judge_phase("full", runs_of(own_reads, sync), "pool", "sync", Policy())
     assert phase.decision == HOLD
     assert [c.name for c in phase.criteria if c.status != "pass"] == ["storage"]
@@ -264,7 +264,7 @@ def test_decide_replays_the_pattern_asked_for_sized_to_each_phase_and_names_it(c
     # group-by-date: every image's date first (blocking calls), then the first page
     full = len(list(corpus_copy.iterdir()))
     assert [(p.name, p.images, p.calls) for p in decision.phases] == [("small", 12, 24), ("full", full, 2 * full)]
-    assert all(run.config["pattern"].startswith("group-by-date") for p in decision.phases for run in p.runs)
+    assert all(run.config.pattern.startswith("group-by-date") for p in decision.phases for run in p.runs)
 
 
 def test_decide_replays_a_recorded_pattern_as_recorded_in_one_phase(corpus_copy: Path, tmp_path: Path) -> None:
@@ -284,8 +284,8 @@ def judged_equality(spec: str, mismatches: tuple[dict[str, str], ...] = (), base
     runs = [fake_run(name, 1.0 - (name == "pool") * 0.9, i, mismatches=mismatches if name == "pool" else ())
             for i in range(4) for name in ("base", "pool")]  # fmt: skip
     for run in runs:
-        run.config["equality"] = parse_equality(spec, reference="base").to_dict()
-        run.equality["baseline_exif"] = baseline_exif
+        run.config.equality = parse_equality(spec, reference="base")
+        run.equality.baseline_exif = baseline_exif
     criterion = judge_phase("full", RunSet(runs), "pool", "base", Policy()).criteria[0]
     return requirement(criterion), measured(criterion), criterion.outcome
 

@@ -151,10 +151,10 @@ def test_documents_from_before_equality_was_recorded_load_as_pillow_and_new_ones
     assert GateVerdict.from_dict(old_gate).equality == EqualitySpec()
     assert Decision.from_dict(old_decision).equality == EqualitySpec()
     old_run = fake_run("sync", 0.1).to_dict()
-    assert "equality" not in old_run["config"] and equality_of(r.config for r in RunSet.from_dict(old_run).runs) == EqualitySpec()
+    assert "equality" not in old_run["config"] and equality_of(r.config.equality for r in RunSet.from_dict(old_run).runs) == EqualitySpec()
     spec = parse_equality("fields:Make,Model", "app:norm", reference="base.app:Loader")
     chosen = Decision("pool", "base.app:Loader", "photos", "local storage", Policy(), equality=spec)
     assert Decision.from_dict(json.loads(decision_json(chosen))).equality == spec
     assert "equality --equality fields:Make,Model (fields Make, Model of the reference base.app:Loader's dicts" in decision_markdown(chosen)
-    with pytest.raises(ExifbenchError, match=r"decision\.equality\.mode: must be"):
+    with pytest.raises(ExifbenchError, match=r"decision: equality\.mode: must be"):
         Decision.from_dict({**chosen.to_dict(), "equality": {"mode": "exact"}})

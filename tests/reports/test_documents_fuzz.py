@@ -31,7 +31,7 @@ from exifbench.cli import app
 from exifbench.reports.documents.decision import Decision, PhaseVerdict
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.peers import OWN_BLOCK, FieldAgreement, PeerResult, PeersReport
-from exifbench.reports.documents.runs import RunResult, RunSet
+from exifbench.reports.documents.runs import FileError, RunConfig, RunResult, RunSet
 from exifbench.reports.documents.sweep import Configuration, SweepResults
 from exifbench.errors import ExifbenchError
 from exifbench.reports.renderers import decision as decision_renderers
@@ -66,15 +66,15 @@ def full_run(strategy: str, blocking_s: float, repeat: int) -> RunResult:
         "not_ready": [1, 1, 1] + [0] * (calls - 3),
         "lag_ms": [0.1, 0.5, 2.0],
     }
-    run.config = {
+    run.config = RunConfig.from_dict({
         "dataset": "photos", "pattern": "startup-50", "storage": "local", "on_not_ready": "defaults", "workers": 4,
         "extractors": ["pillow"], "cold": True,
         "cold_check": {"cold_median_ms": 3.0, "warm_median_ms": 0.2, "files": 22, "measurably_slower": True},
         "fastpath_fallbacks": {"files": 22, "no-exif": 2},
         "skipped": [{"path": "/p/x.txt", "reason": "not an image"}],
-    }  # fmt: skip
+    })  # fmt: skip
     run.responsiveness = {"ui": "probe", "ticks": 3, "lag_p99_ms": 1.9, "frames_over_budget": 0, "tick_ms": 16.7}
-    run.errors = [{"path": "/p/bad.jpg", "error": "SyntaxError: not a JPEG file"}]
+    run.errors = [FileError("/p/bad.jpg", "SyntaxError: not a JPEG file")]
     run.environment = {"python": "3.11", "harness_overhead_us": 1.5}
     if repeat == 0:
         run.extra["profile"] = {"files": {"html": f"profile-{strategy}.html"}, "headline": "load_exif — 1 s"}

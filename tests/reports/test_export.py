@@ -87,9 +87,9 @@ def test_pytest_benchmark_compare_loads_the_export(saved: Path, tmp_path: Path) 
     assert "Failed to load" not in done.stdout + done.stderr
     rows = {row["name"]: row for row in csv.DictReader(table.with_suffix(".csv").open())}
     runs = RunSet.load(saved)
-    blocking = median([run.blocking["total_s"] for run in runs.of("sync")])
+    blocking = median([run.blocking.total_s for run in runs.of("sync")])
     assert math.isclose(float(rows["exifbench::sync: blocking"]["median"]), blocking, rel_tol=1e-9)
-    p99_s = median([run.blocking["p99_ms"] for run in runs.of("threadpool")]) / 1000  # durations in seconds
+    p99_s = median([run.blocking.p99_ms for run in runs.of("threadpool")]) / 1000  # durations in seconds
     assert math.isclose(float(rows["exifbench::threadpool: p99"]["median"]), p99_s, rel_tol=1e-9)
     assert {f"exifbench::{s}: {m}" for s in STRATEGIES for m in CHARTED} <= set(rows)
     charted = action_pytest_results(json.loads(out.read_text()))  # github-action-benchmark's tool: pytest reads it too
@@ -116,7 +116,7 @@ def test_csv_has_one_row_per_run_and_measured_metric(saved: Path) -> None:
     assert len(rows) == sum(1 for run in runs.runs for metric in METRICS.values() if metric.read(run) is not None)
     first = runs.runs[0]
     row = next(r for r in rows if r["strategy"] == first.strategy and r["repeat"] == str(first.repeat) and r["metric"] == "read_requests")
-    assert float(row["value"]) == first.io["reads"] and row["unit"] == "requests"
+    assert float(row["value"]) == first.io.total("reads") and row["unit"] == "requests"
 
 
 def test_refusals_are_one_line_with_exit_2(saved: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,7 @@ def test_files_mode_refuses_documents_with_different_fingerprints(tmp_path: Path
     def runs(digest: str, workers: int) -> list:
         made = [fake_run("sync", 1.0, i) for i in range(4)]
         for run in made:
-            run.config.update(dataset_digest=digest, workers=workers)
+            run.config = replace(run.config, dataset_digest=digest, workers=workers)
         return made
 
     baseline = save(tmp_path, "base.json", runs("aaaa", 4))
@@ -245,11 +246,18 @@ def test_exact_test_limits() -> None:
         repeats_needed(0.0)  # never reached: it used to loop for ever
 
 
-def test_a_run_whose_resources_are_no_object_has_no_memory_figure() -> None:
-    """``extra`` is free-form: a loaded document may hold anything there (the fuzz found ``resources: true``)."""
+def test_a_run_without_resources_has_no_memory_figure_and_bad_ones_are_refused() -> None:
+    """``extra.resources`` is declared: a run without it has no memory figure; one that is no object (the fuzz found
+    ``resources: true``) or lacks a field is refused on load, naming it."""
     runs = [fake_run("sync", 0.1, 0), fake_run("sync", 0.1, 1)]
-    runs[0].extra["resources"], runs[1].extra["resources"] = True, {"rss_growth_mb": 3}
+    runs[0].extra.resources = None
+    runs[1].extra.resources = replace(runs[1].extra.resources, rss_growth_mb=3.0)  # type: ignore[type-var]
     assert values(runs, "memory") == [3.0]
+    saved = runs[1].to_dict()
+    for bad, named in ((True, "extra.resources: must be an object, got True"),
+                       ({"rss_growth_mb": 3}, "extra.resources: missing field 'leaked_threads'")):  # fmt: skip
+        with pytest.raises(ExifbenchError, match=re.escape(f"run.json: {named}")):
+            RunSet.from_dict({**saved, "extra": {"resources": bad}}, "run.json")
     separated = mann_whitney([2.0, 2.1, 2.2, 2.3], [1.0, 1.1, 1.2, 1.3], "greater")
     assert separated.significant and separated.p_value == pytest.approx(1 / 70)
     assert not mann_whitney([2.0, 2.1, 2.2], [1.0, 1.1, 1.2], "greater").significant
@@ -286,6 +294,6 @@ def test_an_uncharged_candidate_is_not_gated_against_a_charged_reference() -> No
     runs = RunSet([fake_run(name, 1.0 if name == "sync" else 0.01, i) for i in range(3) for name in ("sync", "mine")])
     assert gate_interleaved(runs, "mine", "sync", ["blocking"], 0.1).context is not None
     for run in runs.of("mine"):
-        run.config["storage_charged"] = False
+        run.config.storage_charged = False
     with pytest.raises(ExifbenchError, match="mine vs sync: not comparable — mine reads files itself"):
         gate_interleaved(runs, "mine", "sync", ["blocking"], 0.1)

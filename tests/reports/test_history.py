@@ -27,7 +27,7 @@ def saved(directory: Path, blocking_s: list[float], dataset: str = "d1") -> None
     for day, level in enumerate(blocking_s):
         runs = RunSet([fake_run("threadpool", level * factor, repeat=i) for i, factor in enumerate((0.98, 1.0, 1.02))])
         for run in runs.runs:
-            run.config["dataset_digest"] = dataset
+            run.config.dataset_digest = dataset
         append(directory, runs, now=START + timedelta(days=day))
 
 
@@ -44,7 +44,7 @@ def test_runs_are_kept_per_fingerprint_oldest_first(tmp_path: Path) -> None:
     found = load(tmp_path)
     assert len(found) == 2
     by_dataset = {series.fingerprint["dataset"]: series for series in found}
-    assert [e.runs.runs[0].blocking["total_s"] for e in by_dataset["d1"].entries] == pytest.approx([0.98, 1.078])
+    assert [e.runs.runs[0].blocking.total_s for e in by_dataset["d1"].entries] == pytest.approx([0.98, 1.078])
     a, b = (fingerprint(series.entries[0].runs.runs[0]) for series in found)
     assert differences(a, b) == ["dataset (d2 vs d1)"] or differences(a, b) == ["dataset (d1 vs d2)"]
 
@@ -69,7 +69,7 @@ def test_the_newest_run_is_judged_against_the_last_stable_segment(tmp_path: Path
 def test_one_run_against_one_is_inconclusive_not_a_pass_or_a_fail(tmp_path: Path) -> None:
     saved(tmp_path, [1.0])
     runs = RunSet([fake_run("threadpool", 3.0)])
-    runs.runs[0].config["dataset_digest"] = "d1"
+    runs.runs[0].config.dataset_digest = "d1"
     append(tmp_path, runs, now=START + timedelta(days=1))
     (series,) = load(tmp_path)
     assert judge_newest(series, "threadpool", "blocking", Limits(0.10, 0.01))[0].status == INCONCLUSIVE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from exifbench.datasets.folder import scan
 from exifbench.harness.bench import BenchConfig, run_bench
 from exifbench.datasets.patterns.pattern import startup_pattern
-from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.documents.runs import Equality, FileError, Mismatch, RunSet
 from exifbench.reports.renderers.html import render_html
 from exifbench.reports.renderers.markdown import render_markdown
 from exifbench.reports.renderers.plots import PLOTS
@@ -30,9 +31,9 @@ def flawed(runs: RunSet, corpus_copy: Path) -> RunSet:
     """The real runs with one mismatching tag and one failed file injected into threadpool's repeat 1."""
     run = runs.of("threadpool")[1]
     path = str(corpus_copy / "Canon_40D.jpg")
-    mismatch = {"path": path, "tag": "Make", "expected": "'Canon'", "actual": "<b>None</b>"}
-    run.equality = {**run.equality, "equal": run.equality["checked"] - 1, "mismatches": [mismatch]}
-    run.errors = [{"path": "/photos/broken.jpg", "error": "SyntaxError: not a JPEG file"}]
+    mismatch = Mismatch(path, "Make", "'Canon'", "<b>None</b>")
+    run.equality = replace(run.equality, equal=run.equality.checked - 1, mismatches=[mismatch])
+    run.errors = [FileError("/photos/broken.jpg", "SyntaxError: not a JPEG file")]
     return runs
 
 
@@ -147,7 +148,7 @@ def test_a_run_set_that_checked_no_file_claims_no_equality() -> None:
 
     runs = [fake_run(name, 0.1, 0) for name in ("sync", "threadpool")]
     for run in runs:
-        run.equality = {"checked": 0, "equal": 0, "mismatches": []}
+        run.equality = Equality(0, 0, [])
     lines = verdicts(analyze(RunSet(runs)))
     assert "Equality: no file was checked (nothing was measured)." in lines
     assert not any("every strategy returned exactly" in line for line in lines)

@@ -34,9 +34,9 @@ def test_a_call_loader_runs_and_equals_the_original(corpus_copy: Path) -> None:
     folder = scan(corpus_copy)
     runs = run_bench(BenchConfig(["sync", APP]), folder, startup_pattern(len(folder.files)))
     run = runs.of(APP)[0]
-    assert run.equal and run.equality["checked"] == len(folder.files)
-    assert run.not_ready == 0 and run.config["on_loader_error"] == "file"
-    assert run.blocking["load_exif_ms"] > 0 and run.blocking["preload_ms"] < run.blocking["load_exif_ms"]
+    assert run.equal and run.equality.checked == len(folder.files)
+    assert run.not_ready == 0 and run.config.on_loader_error == "file"
+    assert run.blocking.load_exif_ms > 0 and run.blocking.preload_ms < run.blocking.load_exif_ms
 
 
 @pytest.mark.parametrize(("name", "message"), [

@@ -56,5 +56,5 @@ def test_a_run_keeps_only_the_errors_its_own_reader_reported(corpus_dir: Path, t
 
     runs = run_bench(BenchConfig(["sync"], tick_ms=1.0), scan(photos), Pattern("both", [Call(0), Call(1)]), meanwhile)
     (run,) = runs.runs
-    assert [error["path"] for error in run.errors] == [str(photos / "junk.jpg")]
+    assert [error.path for error in run.errors] == [str(photos / "junk.jpg")]
     assert [error["path"] for error in outside.errors] == [str(elsewhere)]

@@ -34,11 +34,11 @@ def test_each_run_counts_its_own_reads_fallbacks(strategy: str, mixed: Path) -> 
     assert len(runs.runs) == 4
     for run in runs.runs:
         assert run.equal
-        assert [error["path"] for error in run.errors] == [str(mixed / "junk.jpg")]
-        if run.config["extractor"] == "pillow":
-            assert "fastpath_fallbacks" not in run.config
+        assert [error.path for error in run.errors] == [str(mixed / "junk.jpg")]
+        if run.config.extractor == "pillow":
+            assert run.config.fastpath_fallbacks is None
         else:
-            assert run.config["fastpath_fallbacks"] == {"files": len(folder.files), "mpo": 1, "not-identified": 1}
+            assert run.config.fastpath_fallbacks == {"files": len(folder.files), "mpo": 1, "not-identified": 1}
 
 
 def test_collector_counts_one_reason_per_file(mixed: Path) -> None:

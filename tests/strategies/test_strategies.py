@@ -212,7 +212,7 @@ def test_registry_names_and_errors() -> None:
     with pytest.raises(ExifbenchError, match="has no class"):
         resolve("exifbench.strategies.sync:Missing")
     with pytest.raises(ExifbenchError, match="does not implement the loader protocol: missing .*load_exif"):
-        resolve("exifbench.harness.equality:EqualityReport")
+        resolve("exifbench.harness.equality:Judge")
     assert resolve("exifbench.strategies.sync:SyncLoader") is SyncLoader
 
 

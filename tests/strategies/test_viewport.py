@@ -95,7 +95,7 @@ def test_viewport_equals_the_original_on_real_files(corpus_copy: Path) -> None:
                      startup_pattern(len(folder.files))).runs  # fmt: skip
     assert [run.strategy for run in runs] == ["sync", "viewport"]
     for run in runs:
-        assert run.complete and run.equality["checked"] == run.equality["equal"] == len(folder.files), run.equality
+        assert run.complete and run.equality.checked == run.equality.equal == len(folder.files), run.equality
 
 
 def test_sized_to_the_storage_viewport_shows_exif_sooner_than_the_plans_four_workers(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_sized_to_the_storage_viewport_shows_exif_sooner_than_the_plans_four_wor
     folder = scan(tmp_path)
     runs = run_bench(BenchConfig(["threadpool", "viewport"], storage=StorageModel(20.0)), folder, startup_pattern(len(folder.files))).runs
     by_name = {run.strategy: run for run in runs}
-    assert {name: run.config["pool_workers"] for name, run in by_name.items()} == {"threadpool": 4, "viewport": MAX_WORKERS}
+    assert {name: run.config.pool_workers for name, run in by_name.items()} == {"threadpool": 4, "viewport": MAX_WORKERS}
     assert by_name["viewport"].time_to_exif["p50_ms"] <= 0.5 * by_name["threadpool"].time_to_exif["p50_ms"]
 
 
@@ -122,11 +122,11 @@ def test_the_table_and_json_name_each_pool_size_chosen_for_the_mount(corpus_copy
             rows.setdefault(line.split()[0], line.split()[1])
     assert rows["threadpool"] == "×4" and rows["viewport"] == "×3" and not rows["sync"].startswith("×")
     runs = RunSet.load(out).runs
-    assert [(run.config["workers"], run.config["pool_workers"]) for run in runs] == [(None, None), (None, 4), (None, 3)]
-    assert all(run.config["storage_via"] == "fuse" for run in runs)
+    assert [(run.config.workers, run.config.pool_workers) for run in runs] == [(None, None), (None, 4), (None, 3)]
+    assert all(run.config.storage_via == "fuse" for run in runs)
     given = CliRunner().invoke(app, [*args[:-2], "--workers", "2", "--json", str(tmp_path / "given.json")])
     assert given.exit_code == 0, given.output
-    assert [run.config["pool_workers"] for run in RunSet.load(tmp_path / "given.json").runs] == [None, 2, 2]
+    assert [run.config.pool_workers for run in RunSet.load(tmp_path / "given.json").runs] == [None, 2, 2]
 
 
 def test_at_queue_depth_one_no_pool_beats_the_device_and_viewport_starts_one_worker(corpus_copy: Path) -> None:
@@ -136,7 +136,7 @@ def test_at_queue_depth_one_no_pool_beats_the_device_and_viewport_starts_one_wor
     depth_one = StorageModel(10.0, per="open", concurrency=1)
     config = BenchConfig(["threadpool", "viewport"], storage=depth_one, storage_via="fuse")
     runs = run_bench(config, folder, startup_pattern(len(folder.files))).runs
-    assert [(run.strategy, run.config["pool_workers"]) for run in runs] == [("threadpool", 4), ("viewport", 1)]
+    assert [(run.strategy, run.config.pool_workers) for run in runs] == [("threadpool", 4), ("viewport", 1)]
     for run in runs:
-        assert run.io["opens"] == len(folder.files)  # every read reached the device, once per file
+        assert run.io.total("opens") == len(folder.files)  # every read reached the device, once per file
         assert run.background_s >= 0.9 * len(folder.files) * 0.010, run.strategy

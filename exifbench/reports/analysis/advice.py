@@ -74,4 +74,4 @@ def advise(runs: RunSet, policy: Policy = Policy(), reference: str = "sync") -> 
     floors = [floor for name in names if (floor := not_ready_floor(runs.of(name))) is not None]
     config = runs.runs[0].config
     return Advice(reference, standings, min(floors, key=lambda one: one.share, default=None),
-                  str(config.get("pattern", "")), str(config.get("storage", "")))  # fmt: skip
+                  config.pattern or "", config.storage or "")  # fmt: skip

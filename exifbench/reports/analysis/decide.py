@@ -30,13 +30,13 @@ from exifbench.reports.analysis.metrics import baseline_exif, charged, parts_ms,
 from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.statistics import mann_whitney, median
-from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, RESOURCES, Criterion, PhaseVerdict
+from exifbench.reports.documents.decision import FAILED, HOLD, INCONCLUSIVE, PASSED, REJECT, Criterion, PhaseVerdict
 from exifbench.reports.documents.runs import RunResult, RunSet
 from exifbench.errors import ExifbenchError
 
 
 def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:
-    """Every criterion for one phase's runs (each run carrying ``extra["resources"]``); the runs are kept."""
+    """Every criterion for one phase's runs (each run carrying ``extra.resources``); the runs are kept."""
     mine, ref = runs.of(candidate), runs.of(reference)
     if not mine or not ref:
         raise ExifbenchError(f"phase {name}: needs runs of both {candidate} and {reference}")
@@ -47,8 +47,8 @@ def judge_phase(name: str, runs: RunSet, candidate: str, reference: str, policy:
 
 def criteria(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> list[Criterion]:
     """decide's criteria for a candidate's runs against the reference's; ``leaks`` and ``memory`` only when every
-    run carries ``extra["resources"]`` (a rollout's runs do, a plain ``run``'s do not)."""
-    resources = all(_has_resources(run) for run in [*mine, *ref])
+    run carries ``extra.resources`` (a rollout's runs do, a plain ``run``'s do not)."""
+    resources = all(run.extra.resources is not None for run in [*mine, *ref])
     calls = max(run.calls for run in mine)
     return [
         _equality(mine),
@@ -64,15 +64,6 @@ def criteria(mine: list[RunResult], ref: list[RunResult], reference: str, policy
     ]
 
 
-def _has_resources(run: RunResult) -> bool:
-    """Whether the run measured its resources (a rollout's do; in a plain run set they are not checked on load)."""
-    try:
-        RESOURCES(run.extra.get("resources"), "resources")
-    except ExifbenchError:
-        return False
-    return True
-
-
 def rejudge(phase: PhaseVerdict, candidate: str, reference: str, policy: Policy) -> PhaseVerdict:
     """A saved phase judged again (e.g. under another policy) from the runs it kept."""
     if phase.not_run:
@@ -85,32 +76,32 @@ def _status(ok: bool) -> str:
 
 
 def _equality(mine: list[RunResult]) -> Criterion:
-    spec = equality_of(run.config for run in mine)
-    checked = max(run.equality["checked"] for run in mine)
-    share = min(run.equality["equal"] / run.equality["checked"] if run.equality["checked"] else 1.0 for run in mine)
+    spec = equality_of(run.config.equality for run in mine)
+    checked = max(run.equality.checked for run in mine)
+    share = min(run.equality.equal / run.equality.checked if run.equality.checked else 1.0 for run in mine)
     unique = unique_mismatches(mine)
     facts: dict[str, object] = {"checked": checked, "runs": len(mine), "tags": len(unique), "unit": spec.unit,
-                                "files": len({m["path"] for m in unique}), "equality": spec.name,
+                                "files": len({m.path for m in unique}), "equality": spec.name,
                                 "compared_with": spec.describe(), "reference_empty": bool(checked and baseline_exif(mine) == 0)}  # fmt: skip
     if spec.off:
         return Criterion("equality", None, 1.0, PASSED, REJECT, {**facts, "off": True})
     if unique:
-        facts["first"] = {key: str(unique[0][key]) for key in ("path", "tag", "expected", "actual")}
+        facts["first"] = unique[0].to_dict()
     return Criterion("equality", share, 1.0, _status(not unique and all(run.equal for run in mine)), REJECT, facts)
 
 
 def _leaks(mine: list[RunResult]) -> Criterion:
-    usage = [run.extra["resources"] for run in mine]
-    threads = max(u["leaked_threads"] for u in usage)
-    children = sorted({child for u in usage for child in u["leaked_children"]})
+    usage = [run.extra.resources for run in mine if run.extra.resources is not None]
+    threads = max(u.leaked_threads for u in usage)
+    children = sorted({child for u in usage for child in u.leaked_children})
     ok = threads == 0 and not children
     facts = {"threads": threads, "children": children, "runs": len(mine)}
     return Criterion("leaks", float(threads + len(children)), 0.0, _status(ok), REJECT, facts)
 
 
 def _blocking(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
-    cand_values = [run.blocking["total_s"] for run in mine]
-    ref_values = [run.blocking["total_s"] for run in ref]
+    cand_values = [run.blocking.total_s for run in mine]
+    ref_values = [run.blocking.total_s for run in ref]
     cand, base = median(cand_values), median(ref_values)
     reduction = 1 - cand / base if base else 0.0
     significance = mann_whitney(cand_values, ref_values, "less")
@@ -144,8 +135,8 @@ def _background(mine: list[RunResult], ref: list[RunResult], reference: str, pol
 
 
 def _memory(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
-    growth = max(run.extra["resources"]["rss_growth_mb"] for run in mine)
-    ref_growth = max(run.extra["resources"]["rss_growth_mb"] for run in ref)
+    growth = max(run.extra.resources.rss_growth_mb for run in mine if run.extra.resources is not None)
+    ref_growth = max(run.extra.resources.rss_growth_mb for run in ref if run.extra.resources is not None)
     facts = {"reference": reference, "reference_mb": ref_growth}
     return Criterion("memory", growth, policy.max_rss_growth_mb, _status(growth <= policy.max_rss_growth_mb), HOLD, facts)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from exifbench.reports.documents.gate import Comparison, INCONCLUSIVE, PASS, REGRESSION
+from exifbench.reports.documents.gate import Comparison, ComparisonEquality, INCONCLUSIVE, PASS, REGRESSION
 from exifbench.reports.statistics import mann_whitney, median
 
 CPU_TOLERANCE = 0.005
@@ -49,8 +49,7 @@ def exact_comparison(
         reference_values=list(reference),
         threshold=tolerance,
         significance=mann_whitney(candidate, reference, "greater"),
-        checked=0,
-        mismatches=0,
         status=exact_status(candidate, reference, tolerance),
+        equality=ComparisonEquality(0, 0),
         tier="exact",
     )

@@ -51,7 +51,7 @@ def first_read_ms(model: Mapping[str, Any]) -> float:
 def run_floor(run: RunResult) -> Floor | None:
     """One run's floor from its call times; ``None`` when the run kept no call times or no storage model."""
     at_ms = run.samples.get("at_ms")
-    model = run.config.get("storage_model")
+    model = run.config.storage_model
     if not at_ms or not isinstance(model, Mapping):
         return None
     latency, first = first_read_ms(model), min(at_ms)

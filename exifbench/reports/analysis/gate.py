@@ -32,9 +32,9 @@ from exifbench.reports.analysis.metrics import METRICS, UNITS, baseline_exif, ch
 from exifbench.reports.documents.equality import equality_of
 from exifbench.reports.analysis.regression import Change, Limits, judge
 from exifbench.reports.documents.fingerprint import differences, fingerprint_of
-from exifbench.reports.documents.gate import MISMATCH, Comparison, GateVerdict
+from exifbench.reports.documents.gate import MISMATCH, Comparison, ComparisonEquality, GateVerdict
 from exifbench.reports.documents.history import Series
-from exifbench.reports.documents.runs import RunResult, RunSet
+from exifbench.reports.documents.runs import Mismatch, RunResult, RunSet
 from exifbench.reports.format import measured
 from exifbench.reports.statistics import ALPHA, median, repeats_needed
 from exifbench.errors import ExifbenchError
@@ -62,17 +62,16 @@ def sequential_alpha(most: int) -> tuple[float, int]:
         least = needed
 
 
-def failures(runs: Sequence[RunResult]) -> list[dict[str, str]]:
+def failures(runs: Sequence[RunResult]) -> list[Mismatch]:
     """Every mismatched tag once, then every unverified file once, as mismatch examples."""
-    unverified = dict.fromkeys(path for run in runs for path in run.equality.get("unverified", []))
+    unverified = dict.fromkeys(path for run in runs for path in run.equality.unverified)
     return unique_mismatches(runs) + [
-        {"path": path, "tag": "<unverified>", "expected": "the loader's real answer", "actual": "none before the deadline"}
-        for path in unverified
+        Mismatch(path, "<unverified>", "the loader's real answer", "none before the deadline") for path in unverified
     ]
 
 
 def comparison(
-    change: Change, labels: tuple[str, str], metric: str, checked: int, wrong: list[dict[str, str]],
+    change: Change, labels: tuple[str, str], metric: str, checked: int, wrong: list[Mismatch],
     with_exif: int | None = None,
 ) -> Comparison:
     """A :class:`Comparison` document for one judged change (``wrong``: mismatches found on either side;
@@ -85,12 +84,9 @@ def comparison(
         reference_values=change.reference,
         threshold=change.limits.threshold,
         significance=change.significance,
-        checked=checked,
-        mismatches=len(wrong),
         status=MISMATCH if wrong else change.status,
-        examples=wrong[:EXAMPLES],
+        equality=ComparisonEquality(checked, len(wrong), wrong[:EXAMPLES], with_exif),
         min_effect=change.limits.min_effect,
-        with_exif=with_exif,
     )
 
 
@@ -105,7 +101,7 @@ def compare(
 ) -> list[Comparison]:
     """Two groups of runs on every metric both measured; mismatches (either side) go on the first comparison."""
     wrong = failures([*candidate, *reference])
-    checked = max((run.equality["checked"] for run in candidate), default=0)
+    checked = max((run.equality.checked for run in candidate), default=0)
     found: list[Comparison] = []
     for metric in metrics:
         cand, ref = values(list(candidate), metric), values(list(reference), metric)
@@ -186,7 +182,7 @@ def gate_interleaved(
                              "storage model ran in-process (no FUSE mount), so it paid none of it; install fuse3")  # fmt: skip
     found = compare(runs.of(candidate), runs.of(reference), metrics, threshold, (candidate, reference), min_effects, alpha)
     verdict = GateVerdict("interleaved", ",".join(metrics), threshold, found, allow_inconclusive,
-                          equality=equality_of(run.config for run in runs.runs),
+                          equality=equality_of(run.config.equality for run in runs.runs),
                           skipped=unjudged([*runs.of(candidate), *runs.of(reference)], metrics))  # fmt: skip
     note_load(verdict, runs.runs)
     return verdict
@@ -204,8 +200,8 @@ def gate_files(
     _check(baseline, "baseline")
     _check(current, "current")
     differ = differences(fingerprint_of(baseline, "baseline"), fingerprint_of(current, "current"))
-    equality = equality_of(run.config for run in current.runs)
-    if (before := equality_of(run.config for run in baseline.runs)) != equality:
+    equality = equality_of(run.config.equality for run in current.runs)
+    if (before := equality_of(run.config.equality for run in baseline.runs)) != equality:
         differ.append(f"equality ({before.name} vs {equality.name})")
     if differ:
         raise ExifbenchError(f"baseline and current are not comparable: they differ in {'; '.join(differ)}")
@@ -246,7 +242,7 @@ def gate_history(
     found: list[Comparison] = []
     for name in strategies(series):
         wrong = failures(newest.runs.of(name))
-        checked = max(run.equality["checked"] for run in newest.runs.of(name))
+        checked = max(run.equality.checked for run in newest.runs.of(name))
         for metric in metrics:
             if not values(newest.runs.of(name), metric):
                 continue
@@ -259,7 +255,7 @@ def gate_history(
             wrong = []
     missing = [name for name in previous.runs.strategies if name not in newest.runs.strategies]
     verdict = GateVerdict("history", ",".join(metrics), threshold, found, allow_inconclusive, missing=missing,
-                          equality=equality_of(run.config for run in newest.runs.runs))  # fmt: skip
+                          equality=equality_of(run.config.equality for run in newest.runs.runs))  # fmt: skip
     verdict.context.update(series=series.key, newest=str(newest.path))
     note_load(verdict, newest.runs.runs)
     return verdict

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from exifbench.reports.format import duration
 from exifbench.reports.statistics import Ratio, Spread, bootstrap_ratio, median
 from exifbench.reports.documents.equality import EqualitySpec, equality_of
-from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
+from exifbench.datasets.storage.io import FIELDS as IO_COUNTS
+from exifbench.reports.documents.runs import Mismatch, RunResult, RunSet, pool_workers
 from exifbench.datasets.patterns.pattern import FRAME_MS
 
 NO_IO = "no I/O counts in this result (they come from a run through the FUSE mount: any --storage profile but local)"
@@ -42,34 +42,29 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _figure(block: object, key: str) -> float | None:
-    """``block[key]`` as a number, or ``None`` when ``block`` (a run's free-form ``extra`` entry) is no object."""
-    return _number(block.get(key)) if isinstance(block, dict) else None
-
-
 def _own(run: RunResult) -> float | None:
     """``blocking.total_s`` less ``blocking.queued_ms``: the blocking a loaded machine did not add."""
-    queued = _number(run.blocking.get("queued_ms"))
-    return None if queued is None else max(0.0, run.blocking["total_s"] - queued / 1000)
+    queued = run.blocking.queued_ms
+    return None if queued is None else max(0.0, run.blocking.total_s - queued / 1000)
 
 
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
-        Metric("blocking", "s", "total main-thread blocking", 0.010, lambda run: run.blocking["total_s"]),
+        Metric("blocking", "s", "total main-thread blocking", 0.010, lambda run: run.blocking.total_s),
         Metric("blocking_own", "s", "main-thread blocking less its run-queue wait (another process on the CPU)", 0.010,
                lambda run: _own(run), "not measured (the kernel gave no run-queue wait: /proc/self/task/TID/schedstat)"),
-        Metric("p99", "ms", "p99 blocking per call", 1.0, lambda run: run.blocking["p99_ms"]),
+        Metric("p99", "ms", "p99 blocking per call", 1.0, lambda run: run.blocking.p99_ms),
         Metric("not_ready", "calls", "calls answered not ready", 20, lambda run: float(run.not_ready)),
         Metric("time_to_exif", "ms", "time-to-EXIF p90", 50.0, lambda run: _number(run.time_to_exif.get("p90_ms"))),
         Metric("frames", "frames", "60 Hz frames missed", 5, lambda run: _number(run.responsiveness.get("frames_missed"))),
         Metric("lag", "ms", "UI tick lag p99", 2 * FRAME_MS, lambda run: _number(run.responsiveness.get("lag_p99_ms"))),
         Metric("background", "s", "background completion", 0.200, lambda run: run.background_s),
         Metric("memory", "MB", "peak RSS growth", 20.0,
-               lambda run: _figure(run.extra.get("resources"), "rss_growth_mb"),
+               lambda run: run.extra.resources.rss_growth_mb if run.extra.resources else None,
                "not measured (peak RSS is watched by decide's runs)"),
-        Metric("bytes_read", "bytes", "bytes read from storage", 4096, lambda run: _number(run.io.get("bytes")), NO_IO),
-        Metric("read_requests", "requests", "read requests to storage", 1, lambda run: _number(run.io.get("reads")),
+        Metric("bytes_read", "bytes", "bytes read from storage", 4096, lambda run: float(run.io.total("bytes")) if run.io else None, NO_IO),
+        Metric("read_requests", "requests", "read requests to storage", 1, lambda run: float(run.io.total("reads")) if run.io else None,
                NO_IO),
     )  # fmt: skip
 }
@@ -109,10 +104,10 @@ def values(runs: list[RunResult], metric: str) -> list[float]:
     return [value for run in runs if (value := METRICS[metric].read(run)) is not None]
 
 
-def unique_mismatches(runs: Iterable[RunResult]) -> list[dict[str, Any]]:
+def unique_mismatches(runs: Iterable[RunResult]) -> list[Mismatch]:
     """Every differing tag once, whichever repeats found it (first seen kept, in order)."""
-    every = [m for run in runs for m in run.equality["mismatches"]]
-    return list({(m["path"], m["tag"]): m for m in every}.values())
+    every = [m for run in runs for m in run.equality.mismatches]
+    return list({(m.path, m.tag): m for m in every}.values())
 
 
 @dataclass(frozen=True)
@@ -160,7 +155,7 @@ class StrategySummary:
 
 def charged(runs: list[RunResult]) -> bool:
     """Did the storage model charge every one of ``runs`` (false: in-process model, a loader without a reader)?"""
-    return all(run.config.get("storage_charged", True) for run in runs)
+    return all(run.config.storage_charged for run in runs)
 
 
 def mismatch_count(runs: Iterable[RunResult]) -> int:
@@ -170,34 +165,34 @@ def mismatch_count(runs: Iterable[RunResult]) -> int:
 
 def baseline_exif(runs: list[RunResult]) -> int | None:
     """Most files with a non-empty expected dict in any of ``runs`` (``None`` when a run did not record it)."""
-    counts = [n for run in runs if isinstance(n := run.equality.get("baseline_exif"), int)]
+    counts = [n for run in runs if isinstance(n := run.equality.baseline_exif, int)]
     return max(counts) if counts and len(counts) == len(runs) else None
 
 
 def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
     """One :class:`StrategySummary` per strategy, in run order (a 2,000-round bootstrap each: compute once)."""
-    ref_values = [run.blocking["total_s"] for run in runs.of(reference)]
-    equality = equality_of(run.config for run in runs.runs)
+    ref_values = [run.blocking.total_s for run in runs.of(reference)]
+    equality = equality_of(run.config.equality for run in runs.runs)
     summaries = []
     for name in runs.strategies:
         mine = runs.of(name)
-        blocking = [run.blocking["total_s"] for run in mine]
+        blocking = [run.blocking.total_s for run in mine]
         summaries.append(
             StrategySummary(
                 strategy=name,
                 repeats=len(mine),
                 calls=max(run.calls for run in mine),
                 blocking_s=Spread.of(blocking),
-                p50_ms=median([run.blocking["p50_ms"] for run in mine]),
-                p99_ms=median([run.blocking["p99_ms"] for run in mine]),
-                max_ms=max(run.blocking["max_ms"] for run in mine),
+                p50_ms=median([run.blocking.p50_ms for run in mine]),
+                p99_ms=median([run.blocking.p99_ms for run in mine]),
+                max_ms=max(run.blocking.max_ms for run in mine),
                 not_ready=Spread.of([float(run.not_ready) for run in mine]),
                 background_s=Spread.of([run.background_s for run in mine]),
                 equal=all(run.equal for run in mine),
-                checked=max(run.equality["checked"] for run in mine),
+                checked=max(run.equality.checked for run in mine),
                 mismatches=mismatch_count(mine),
-                raised=len({path for run in mine for path in run.equality.get("raised", [])}),
-                errors=len({e["path"] for run in mine for e in run.errors}),
+                raised=len({path for run in mine for path in run.equality.raised}),
+                errors=len({e.path for run in mine for e in run.errors}),
                 complete=all(run.complete for run in mine),
                 ratio_to_sync=bootstrap_ratio(blocking, ref_values) if ref_values and name != reference else None,
                 lag_p99_ms=median([run.responsiveness.get("lag_p99_ms", 0.0) for run in mine]),
@@ -205,7 +200,7 @@ def summarize(runs: RunSet, reference: str = "sync") -> list[StrategySummary]:
                 time_to_exif_p50_ms=median([run.time_to_exif.get("p50_ms", 0.0) for run in mine]),
                 time_to_exif_p90_ms=median([run.time_to_exif.get("p90_ms", 0.0) for run in mine]),
                 charged=charged(mine),
-                io={key: median([float(run.io[key]) for run in mine]) for key in ("opens", "reads", "bytes")}
+                io={key: median([float(run.io.total(key)) for run in mine if run.io]) for key in IO_COUNTS}
                 if all(run.io for run in mine) else None,
                 workers=pool_workers(mine),
                 parts_ms=parts_ms(mine),
@@ -244,5 +239,5 @@ def median_run(runs: RunSet, strategy: str) -> RunResult:
     """The repeat of ``strategy`` with the median total blocking, preferring unprofiled repeats."""
     mine = runs.of(strategy)
     pool = [run for run in mine if "profile" not in run.extra] or mine
-    ordered = sorted(pool, key=lambda run: run.blocking["total_s"])
+    ordered = sorted(pool, key=lambda run: run.blocking.total_s)
     return ordered[(len(ordered) - 1) // 2]

@@ -32,7 +32,7 @@ class Outcome:
 
 def run_outcome(runs: RunSet) -> Outcome:
     """The exit code of ``exifbench run`` for ``runs``."""
-    spec = equality_of(run.config for run in runs.runs)
+    spec = equality_of(run.config.equality for run in runs.runs)
     crashed = list(dict.fromkeys(failure.strategy for failure in runs.failed))
     wrong = [f"{name} ({failures})" for name in runs.strategies if (failures := _failures(runs, name, spec.unit))]
     if wrong or crashed:
@@ -50,8 +50,8 @@ def _failures(runs: RunSet, strategy: str, unit: str) -> str:
     """``N mismatched tags, M unverified files`` over the strategy's runs; empty when none."""
     mine = runs.of(strategy)
     tags = mismatch_count(mine)
-    unverified = len({path for run in mine for path in run.equality.get("unverified", [])})
-    raised = len({path for run in mine for path in run.equality.get("raised", [])})
+    unverified = len({path for run in mine for path in run.equality.unverified})
+    raised = len({path for run in mine for path in run.equality.raised})
     parts = [f"{tags:,} mismatched {unit}(s)"] * bool(tags) + [f"{unverified} unverified file(s)"] * bool(unverified)
     parts += [f"load_exif raised on {raised} file(s)"] * bool(raised)
     return ", ".join(parts)

@@ -115,7 +115,7 @@ def point(configuration: Configuration, varied: list[str]) -> Point:
     """Medians over the configuration's runs, and its worst run's blocking and not-ready share."""
     runs = configuration.runs
     ttes = [value for value in map(time_to_exif_p50, runs) if value is not None]
-    blocking = [run.blocking["total_s"] for run in runs]
+    blocking = [run.blocking.total_s for run in runs]
     not_ready = [run.not_ready / run.calls if run.calls else 0.0 for run in runs]
     return Point(
         label=configuration.label(varied),
@@ -165,7 +165,7 @@ def group_reports(sweep: SweepResults) -> list[tuple[str, RunReport]]:
     groups: dict[str, list[tuple[Configuration, list[RunResult]]]] = {}
     for one in sweep.configurations:
         if one.runs:
-            named = [replace(run, strategy=one.label(within), config={**run.config, "pool_workers": None}) for run in one.runs]
+            named = [replace(run, strategy=one.label(within), config=replace(run.config, pool_workers=None)) for run in one.runs]
             groups.setdefault(group_of(one, sweep.varied), []).append((one, named))
     reports = []
     for group, members in groups.items():

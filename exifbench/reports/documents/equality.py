@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
 from exifbench import fields as f
 from exifbench.errors import ExifbenchError
+from exifbench.fields import Record
 
 PILLOW, REFERENCE, FIELDS, OFF = "pillow", "reference", "fields", "off"
 MODES = (PILLOW, REFERENCE, FIELDS, OFF)
@@ -25,10 +26,10 @@ PILLOW_DICTS = "Pillow's _getexif() dicts"
 
 
 @dataclass(frozen=True)
-class EqualitySpec:
+class EqualitySpec(Record):
     """The equality one run set was judged by."""
 
-    mode: str = PILLOW
+    mode: Annotated[str, f.one_of(*MODES)] = f.required(PILLOW)
     fields: tuple[str, ...] = ()
     against: str = PILLOW
     """Whose dicts are the expected ones: ``pillow``, or the reference strategy's name."""
@@ -61,19 +62,6 @@ class EqualitySpec:
         """``--equality NAME (what it means)``, or ``--equality off: EXIF NOT compared``."""
         return "--equality off: EXIF NOT compared" if self.off else f"--equality {self.name} ({self.describe()})"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "fields": list(self.fields), "against": self.against, "normalize": self.normalize}
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> EqualitySpec:
-        data = f.mapping(data, where)
-        normalize = data.get("normalize")
-        return cls(
-            mode=f.field(data, "mode", where, f.one_of(*MODES)),
-            fields=tuple(f.field(data, "fields", where, f.list_of(f.text), [])),
-            against=f.field(data, "against", where, f.text, PILLOW),
-            normalize=None if normalize is None else f.text(normalize, f"{where}.normalize"),
-        )
 
 
 def parse_equality(text: str, normalize: str | None = None, reference: str | None = None) -> EqualitySpec:
@@ -95,11 +83,10 @@ def parse_equality(text: str, normalize: str | None = None, reference: str | Non
     return EqualitySpec(mode, names, against, normalize)
 
 
-def equality_of(configs: Iterable[dict[str, Any]]) -> EqualitySpec:
-    """The equality recorded in runs' ``config`` blocks (``pillow`` for documents from before it was recorded);
-    runs judged by different equalities are one user error."""
-    found = {EqualitySpec.from_dict(config["equality"], "config.equality") if "equality" in config else EqualitySpec()
-             for config in configs}  # fmt: skip
+def equality_of(recorded: Iterable[EqualitySpec | None]) -> EqualitySpec:
+    """The equality recorded in runs' ``config.equality`` (``None``, ``pillow``: documents from before it was
+    recorded); runs judged by different equalities are one user error."""
+    found = {spec or EqualitySpec() for spec in recorded}
     if len(found) > 1:
         raise ExifbenchError(f"runs judged by different equalities: {', '.join(sorted(spec.name for spec in found))}")
     return found.pop() if found else EqualitySpec()

@@ -28,11 +28,11 @@ def fingerprint(run: RunResult) -> Fingerprint:
         "python": f"{env.get('implementation', 'CPython')} {env.get('python', '?')}",
         "pillow": str(env.get("pillow", "?")),
         "exifbench": str(env.get("exifbench", "?")),
-        "dataset": str(config.get("dataset_digest") or f"{config.get('dataset', '?')} ({run.images} images)"),
-        "storage": str(config.get("storage", "?")),
-        "pattern": str(config.get("pattern", "?")),
-        "workers": "default" if config.get("workers", "?") is None else str(config.get("workers", "?")),
-        "extractor": ",".join(config.get("extractors") or [str(config.get("extractor", "?"))]),
+        "dataset": config.dataset_digest or f"{config.dataset or '?'} ({run.images} images)",
+        "storage": config.storage or "?",
+        "pattern": config.pattern or "?",
+        "workers": "default" if config.workers is None else str(config.workers),
+        "extractor": ",".join(config.extractors or [config.extractor or "?"]),
     }
 
 

@@ -3,127 +3,195 @@
 Every renderer (tables, plots, HTML, Markdown, the gate) is fed only by these
 objects, so ``exifbench report saved.json`` can redraw anything without re-running.
 A single run saves as ``exifbench.run/1``; several (strategies × repeats) as
-``exifbench.runs/1`` = ``{"schema": ..., "runs": [...]}``.
+``exifbench.runs/1`` = ``{"schema": ..., "runs": [...]}``. Each field is declared once, in the
+records below (:class:`exifbench.fields.Record`): reading, checking and writing derive from them.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
 
-from exifbench.datasets.storage.io import IoCounts
 from exifbench import fields as f
-from exifbench.reports.documents.equality import EqualitySpec
+from exifbench.datasets.folder import Skipped
+from exifbench.datasets.storage.io import IoCounts
 from exifbench.errors import ExifbenchError
-from exifbench.files import read_json, save_document
+from exifbench.fields import Record
+from exifbench.reports.documents.base import Document
+from exifbench.reports.documents.equality import EqualitySpec
 
 RUN_SCHEMA = "exifbench.run/1"
 RUNS_SCHEMA = "exifbench.runs/1"
 
-REQUIRED_KEYS = (
-    "strategy", "calls", "images", "files_touched", "blocking", "not_ready",
-    "background_s", "equality", "errors", "environment",
-)  # fmt: skip
-BLOCKING_KEYS = ("total_s", "p50_ms", "p99_ms", "max_ms")
 MAIN_THREAD_PARTS = ("startup", "preload", "load_exif", "reask", "callbacks", "close")
 """Where a run's main-thread blocking went (``blocking.<part>_ms``; ``total_s`` is their sum): the loader's
 constructor, its preload, the pattern's load_exif calls, the view's re-asks, a lazy API's subscriptions, close."""
-EQUALITY_KEYS = ("checked", "equal", "mismatches")
 PER_CALL = ("blocking_ms", "at_ms", "end_ms", "not_ready")
 """Samples with one value per call, in call order."""
 
 
+@dataclass(frozen=True)
+class Mismatch(Record):
+    """One tag (or field) of one file that differs from the expected dict (``<missing>`` where absent)."""
+
+    path: str
+    tag: str
+    expected: str
+    actual: str
+
+
 @dataclass
-class RunResult:
-    """What one strategy measured in one repeat of one pattern on one dataset."""
+class Equality(Record):
+    """How many files were compared, how many matched, every differing tag, the files never answered and those
+    ``load_exif`` raised for (``--on-loader-error file``)."""
 
-    strategy: str
-    calls: int
-    images: int
-    files_touched: int
-    blocking: dict[str, float]
-    not_ready: int
-    background_s: float
-    equality: dict[str, Any]
-    errors: list[dict[str, str]]
-    environment: dict[str, Any]
-    repeat: int = 0
-    deferred: int = 0
-    preload_ms: float = 0.0
-    startup_ms: float = 0.0
-    """Creating the loader: its pools started (process workers spawned), before the replay began."""
-    config: dict[str, Any] = field(default_factory=dict)
-    samples: dict[str, list[Any]] = field(default_factory=dict)
-    responsiveness: dict[str, Any] = field(default_factory=dict)
-    time_to_exif: dict[str, float] = field(default_factory=dict)
-    first_page_ready_share: float = 1.0
-    first_page_complete_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-    complete: bool = True
-    io: dict[str, Any] = field(default_factory=dict)
-    """What the storage daemon counted during the run (:class:`~exifbench.datasets.storage.io.IoCounts`); empty unless mounted."""
-    loader_output: dict[str, Any] = field(default_factory=dict)
-    """What the loader logged and wrote to stdout/stderr during the run: ``lines`` (how many) and ``first`` (the
-    first lines); empty when it wrote nothing."""
-
-    def blocking_parts_ms(self) -> dict[str, float]:
-        """Each :data:`MAIN_THREAD_PARTS` part's main-thread time (ms) this run recorded (none in older documents)."""
-        return {part: self.blocking[f"{part}_ms"] for part in MAIN_THREAD_PARTS if f"{part}_ms" in self.blocking}
+    checked: int
+    equal: int
+    mismatches: list[Mismatch]
+    unverified: list[str] = field(default_factory=list)
+    raised: list[str] = f.unless([])
+    baseline_exif: int | None = f.unless(None)
+    """Files checked whose expected dict (cut to the fields compared) holds anything: 0 means nothing was checked
+    (``None``: not recorded, in documents from before it was)."""
 
     @property
-    def equal(self) -> bool:
-        """Every file checked was equal, none went unverified and ``load_exif`` raised for none (``equality.raised``)."""
-        return (self.equality["checked"] == self.equality["equal"] and not self.equality.get("unverified")
-                and not self.equality.get("raised"))  # fmt: skip
+    def ok(self) -> bool:
+        """Every file checked was equal and none went unverified."""
+        return self.checked == self.equal and not self.unverified
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"schema": RUN_SCHEMA, **asdict(self)}
+    def validate(self, where: str) -> None:
+        """What a judgement reads must not contradict itself: no more files equal than checked less those listed
+        with a mismatch (``equal == checked`` beside a mismatch would be drawn "all equal")."""
+        differing = len({m.path for m in self.mismatches})
+        if self.equal > self.checked - differing:
+            raise ExifbenchError(f"{where}: {self.equal} of {self.checked} files equal, yet "
+                                 f"{differing} file(s) with mismatches: equal must be at most checked less those")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileError(Record):
+    """A file the loader could not read: it returned ``{}`` for it, or raised (one line)."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Blocking(Record):
+    """The main thread's time inside the loader: the total, per-call percentiles and each part's share."""
+
+    total_s: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    startup_ms: float | None = f.unless(None)
+    preload_ms: float | None = f.unless(None)
+    load_exif_ms: float | None = f.unless(None)
+    reask_ms: float | None = f.unless(None)
+    callbacks_ms: float | None = f.unless(None)
+    close_ms: float | None = f.unless(None)
+    """The parts (:data:`MAIN_THREAD_PARTS`); ``None`` in documents from before they were recorded."""
+    queued_ms: float | None = f.unless(None)
+    """Of ``total_s``, the time the main thread waited in the kernel's run queue (another process on the CPU);
+    ``None`` where the kernel does not say."""
+
+    def parts_ms(self) -> dict[str, float]:
+        """Each part's main-thread time (ms) this run recorded (none in older documents)."""
+        return {part: value for part in MAIN_THREAD_PARTS if (value := getattr(self, f"{part}_ms")) is not None}
+
+
+@dataclass(frozen=True)
+class ColdCheck(Record):
+    """``--cold``: whether evicting the page cache made first reads measurably slower (sampled)."""
+
+    cold_median_ms: float
+    warm_median_ms: float
+    files: int
+    measurably_slower: bool
+
+
+@dataclass(frozen=True)
+class Resources(Record):
+    """Threads and child processes alive after a run that were not before, and peak RSS growth (``decide``'s runs)."""
+
+    leaked_threads: int
+    leaked_children: list[str]
+    rss_growth_mb: float
+
+    @property
+    def leaked(self) -> bool:
+        return bool(self.leaked_threads or self.leaked_children)
+
+
+@dataclass
+class Extra(Record):
+    """Figures beside the measurement: ``resources`` (a rollout's runs) and whatever a loader or the UI loop adds."""
+
+    resources: Resources | None = f.unless(None)
+    rest: dict[str, Any] = f.rest()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """An open figure by name (a loader's ``figures()``, the UI loop's, the profile's)."""
+        return self.rest.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rest
+
+    def __getitem__(self, key: str) -> Any:
+        return self.rest[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.rest[key] = value
+
+
+EMPTY_MEANS_ABSENT = ("cold_check", "fastpath_fallbacks", "extractors", "skipped", "equality", "storage_model")
+"""Settings a document may hold empty (``{}``, ``[]``, ``null``) when they did not apply: read as absent."""
+
+
+@dataclass
+class RunConfig(Record):
+    """What the run was set to: dataset, pattern, storage, loader settings; a key it does not name is kept as read."""
+
+    dataset: str | None = f.unless(None)
+    dataset_digest: str | None = f.unless(None)
+    pattern: str | None = f.unless(None)
+    on_not_ready: str | None = f.unless(None)
+    workers: int | None = None
+    """``--workers`` as given (``None``: each strategy's own)."""
+    pool_workers: int | None = None
+    """The pool size the loader chose (:class:`~exifbench.strategies.base.Pooled`); ``None``: no pool."""
+    options: dict[str, Any] = field(default_factory=dict)
+    extractor: str | None = f.unless(None)
+    extractors: list[str] = field(default_factory=list)
+    storage: str | None = f.unless(None)
+    """The storage model in words."""
+    storage_model: dict[str, Any] | None = f.unless(None)
+    """The model itself (:meth:`~exifbench.datasets.storage.model.StorageModel.to_dict`)."""
+    storage_via: str | None = f.unless(None)
+    """How reads paid for the model: ``fuse`` (a mount), ``in-process`` (the shared reader) or ``none``."""
+    storage_charged: bool = True
+    """Whether this loader's reads paid the model (in-process, a loader reading files itself does not)."""
+    io_latency_ms: float | None = f.unless(None)
+    io_jitter_ms: float | None = f.unless(None)
+    cold: bool = False
+    cold_check: ColdCheck | None = f.unless(None)
+    repeats: int | None = f.unless(None)
+    ui: str | None = f.unless(None)
+    equality: EqualitySpec | None = f.unless(None)
+    """``None``: documents from before it was recorded, all judged by ``pillow``."""
+    skipped: list[Skipped] = field(default_factory=list)
+    calls_s: float | None = f.unless(None)
+    on_loader_error: str | None = f.unless(None)
+    none_means: str | None = f.unless(None)
+    fastpath_fallbacks: dict[str, int] | None = f.unless(None)
+    """The fast path's reads handed back to Pillow, by reason (``files``: how many files it read)."""
+    launch: int | None = f.unless(None)
+    """``run --launches``: the app launch (from 1) this run was, in a fresh process."""
+    rest: dict[str, Any] = f.rest()
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "run") -> RunResult:
-        """Validate every field a renderer or a judgement reads, nested ones included; errors name the field."""
-        if not isinstance(data, dict):
-            raise ExifbenchError(f"{where}: a run must be a JSON object")
-        for key in REQUIRED_KEYS:
-            if key not in data:
-                raise ExifbenchError(f"{where}: missing field {key!r}")
-        for key in BLOCKING_KEYS:
-            f.field(f.mapping(data["blocking"], f"{where}.blocking"), key, f"{where}.blocking", f.number)
-        for key, check in CHECKS.items():
-            if key in data:
-                check(data[key], f"{where}.{key}")
-        if data.get("io"):
-            IoCounts.from_dict(data["io"], f"{where}.io")
-        known = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in data.items() if key in known})
-
-
-def _equality(value: Any, where: str) -> dict[str, Any]:
-    data = f.mapping(value, where)
-    if any(key not in data for key in EQUALITY_KEYS):
-        raise ExifbenchError(f"{where}: must have {', '.join(EQUALITY_KEYS)}")
-    for key in ("unverified", "raised"):
-        if key in data:
-            f.list_of(f.text)(data[key], f"{where}.{key}")
-    if "baseline_exif" in data:
-        f.count(data["baseline_exif"], f"{where}.baseline_exif")
-    checked = EQUALITY(data, where)
-    differing = len({str(m.get("path")) for m in checked["mismatches"]})
-    if checked["equal"] > checked["checked"] - differing:  # what a judgement reads must not contradict itself
-        raise ExifbenchError(f"{where}: {checked['equal']} of {checked['checked']} files equal, yet "
-                             f"{differing} file(s) with mismatches: equal must be at most checked less those")  # fmt: skip
-    return checked
-
-
-def _config(value: Any, where: str) -> dict[str, Any]:
-    """The run's settings; the nested ones a renderer reads are checked when present (empty means absent)."""
-    data = f.mapping(value, where)
-    for key, check in CONFIG_CHECKS.items():
-        if data.get(key):
-            check(data[key], f"{where}.{key}")
-    return data
+    def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in data.items() if not (key in EMPTY_MEANS_ABSENT and value in ({}, [], None))}
 
 
 def _samples(value: Any, where: str) -> dict[str, list[float]]:
@@ -146,48 +214,82 @@ def _responsiveness(value: Any, where: str) -> dict[str, Any]:
     return data
 
 
-MISMATCH = f.record({key: f.text for key in ("path", "tag", "expected", "actual")})
-EQUALITY = f.record({"checked": f.count, "equal": f.count, "mismatches": f.list_of(MISMATCH)})
-LOADER_OUTPUT = f.record({"lines": f.count, "first": f.list_of(f.text)})
-CONFIG_CHECKS: dict[str, f.Check[Any]] = {
-    "cold_check": f.record({"cold_median_ms": f.number, "warm_median_ms": f.number, "files": f.count,
-                            "measurably_slower": f.flag}),  # fmt: skip
-    "fastpath_fallbacks": f.values_of(f.count),
-    "extractors": f.list_of(f.text),
-    "pool_workers": f.count,
-    "skipped": f.list_of(f.record({"path": f.text, "reason": f.text})),
-    "equality": EqualitySpec.from_dict,
-}
-CHECKS: dict[str, f.Check[Any]] = {
-    "strategy": f.text,
-    **{key: f.number for key in ("calls", "images", "files_touched", "not_ready", "background_s", "preload_ms",
-                                 "startup_ms", "first_page_ready_share", "first_page_complete_ms")},  # fmt: skip
-    "blocking": f.values_of(f.number),
-    "equality": _equality,
-    "errors": f.list_of(f.record({"path": f.text, "error": f.text})),
-    "environment": f.mapping,
-    "repeat": f.count,
-    "deferred": f.count,
-    "config": _config,
-    "samples": _samples,
-    "responsiveness": _responsiveness,
-    "time_to_exif": f.values_of(f.number),
-    "extra": f.mapping,
-    "complete": f.flag,
-    "loader_output": lambda value, where: LOADER_OUTPUT(value, where) if value else f.mapping(value, where),
-}
-"""Each field's check (required fields are also listed in :data:`REQUIRED_KEYS`)."""
+def _io(value: Any, where: str) -> IoCounts | None:
+    """The storage daemon's counts; ``{}`` when the run was not mounted."""
+    return IoCounts.from_dict(value, where) if value != {} else None
+
+
+def _loader_output(value: Any, where: str) -> dict[str, Any]:
+    return f.record({"lines": f.count, "first": f.list_of(f.text)})(value, where) if value else f.mapping(value, where)
+
+
+@dataclass
+class RunResult(Record):
+    """What one strategy measured in one repeat of one pattern on one dataset."""
+
+    SCHEMA: ClassVar[str | None] = RUN_SCHEMA
+
+    strategy: str
+    calls: int
+    images: int
+    files_touched: int
+    blocking: Blocking
+    not_ready: int
+    background_s: float
+    equality: Equality
+    errors: list[FileError]
+    environment: dict[str, Any]
+    repeat: int = 0
+    deferred: int = 0
+    preload_ms: float = 0.0
+    startup_ms: float = 0.0
+    """Creating the loader: its pools started (process workers spawned), before the replay began."""
+    config: RunConfig = field(default_factory=RunConfig)
+    samples: Annotated[dict[str, list[Any]], _samples] = field(default_factory=dict)
+    responsiveness: Annotated[dict[str, Any], _responsiveness] = field(default_factory=dict)
+    time_to_exif: dict[str, float] = field(default_factory=dict)
+    first_page_ready_share: float = 1.0
+    first_page_complete_ms: float = 0.0
+    extra: Extra = field(default_factory=Extra)
+    complete: bool = True
+    io: Annotated[IoCounts | None, _io] = None
+    """What the storage daemon counted during the run; ``None`` (saved as ``{}``) unless mounted."""
+    loader_output: Annotated[dict[str, Any], _loader_output] = field(default_factory=dict)
+    """What the loader logged and wrote to stdout/stderr during the run: ``lines`` (how many) and ``first`` (the
+    first lines); empty when it wrote nothing."""
+
+    def blocking_parts_ms(self) -> dict[str, float]:
+        """Each :data:`MAIN_THREAD_PARTS` part's main-thread time (ms) this run recorded (none in older documents)."""
+        return self.blocking.parts_ms()
+
+    @property
+    def equal(self) -> bool:
+        """Every file checked was equal, none went unverified and ``load_exif`` raised for none (``equality.raised``)."""
+        return self.equality.ok and not self.equality.raised
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "run") -> RunResult:
+        """Validate every field a renderer or a judgement reads, nested ones included; errors name the field."""
+        if not isinstance(data, dict):
+            raise ExifbenchError(f"{where}: a run must be a JSON object")
+        if "schema" not in data:  # a run inside a run set may leave its schema to the set's
+            data = {"schema": RUN_SCHEMA, **data}
+        return super().from_dict(data, where)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["io"] = out["io"] if self.io is not None else {}
+        return out
 
 
 def pool_workers(runs: list[RunResult]) -> int | None:
     """The pool size ``runs`` recorded (``config.pool_workers``), if they all agree on one (``None``: no pool)."""
-    sizes = {run.config.get("pool_workers") for run in runs}
-    size = sizes.pop() if len(sizes) == 1 else None
-    return size if isinstance(size, int) and not isinstance(size, bool) else None
+    sizes = {run.config.pool_workers for run in runs}
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 @dataclass(frozen=True)
-class StrategyFailure:
+class StrategyFailure(Record):
     """A strategy whose loader raised: which repeat, and one line naming the call and the exception.
 
     It is not run again; its earlier repeats, if any, are kept; the run set is not complete.
@@ -197,22 +299,15 @@ class StrategyFailure:
     repeat: int
     error: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> StrategyFailure:
-        if not isinstance(data, dict):
-            raise ExifbenchError(f"{where}: must be an object with strategy, repeat and error")
-        return cls(f.field(data, "strategy", where, f.text), f.field(data, "repeat", where, f.count),
-                   f.field(data, "error", where, f.text))  # fmt: skip
-
 
 @dataclass
-class RunSet:
+class RunSet(Document):
     """All runs of one invocation, in the order they ran (interleaved across repeats), and the strategies that failed."""
 
-    runs: list[RunResult] = field(default_factory=list)
+    SCHEMA: ClassVar[str | None] = RUNS_SCHEMA
+    WHAT: ClassVar[str] = "result document"
+
+    runs: list[RunResult] = f.required([])
     complete: bool = True
     failed: list[StrategyFailure] = field(default_factory=list)
 
@@ -224,18 +319,10 @@ class RunSet:
         return [run for run in self.runs if run.strategy == strategy]
 
     def to_dict(self) -> dict[str, Any]:
+        """One complete run with no failure saves as that run (``exifbench.run/1``), anything else as the set."""
         if len(self.runs) == 1 and self.complete and not self.failed:
             return self.runs[0].to_dict()
-        return {
-            "schema": RUNS_SCHEMA,
-            "complete": self.complete,
-            "failed": [failure.to_dict() for failure in self.failed],
-            "runs": [run.to_dict() for run in self.runs],
-        }
-
-    def save(self, path: str | Path, force: bool = True) -> Path:
-        """Write the document to ``path`` (an existing file only with ``force``; elsewhere if it cannot be written)."""
-        return save_document(path, json.dumps(self.to_dict(), indent=1, default=str), force)
+        return super().to_dict()
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "results") -> RunSet:
@@ -245,19 +332,8 @@ class RunSet:
         if schema == RUN_SCHEMA:
             run = RunResult.from_dict(data, where)
             return cls([run], complete=run.complete)
-        if schema == RUNS_SCHEMA:
-            runs = data.get("runs")
-            if not isinstance(runs, list):
-                raise ExifbenchError(f"{where}: field 'runs' must be a list")
-            parsed = [RunResult.from_dict(run, f"{where}: runs[{i}]") for i, run in enumerate(runs)]
-            failed = data.get("failed", [])
-            if not isinstance(failed, list):
-                raise ExifbenchError(f"{where}: field 'failed' must be a list")
-            failures = [StrategyFailure.from_dict(one, f"{where}: failed[{i}]") for i, one in enumerate(failed)]
-            return cls(parsed, complete=f.field(data, "complete", where, f.flag, True), failed=failures)
-        raise ExifbenchError(f"{where}: field 'schema' must be {RUN_SCHEMA!r} or {RUNS_SCHEMA!r}, got {f.brief(schema)}")
-
-    @classmethod
-    def load(cls, path: str | Path) -> RunSet:
-        """Read a saved result document (JSON only, validated)."""
-        return cls.from_dict(read_json(path, "result document"), str(path))
+        if schema != RUNS_SCHEMA:
+            raise ExifbenchError(f"{where}: field 'schema' must be {RUN_SCHEMA!r} or {RUNS_SCHEMA!r}, got {f.brief(schema)}")
+        if "runs" in data and not isinstance(data["runs"], list):
+            raise ExifbenchError(f"{where}: field 'runs' must be a list")
+        return super().from_dict(data, where)

@@ -151,7 +151,7 @@ def failed_files(runs: RunSet) -> dict[str, tuple[str, list[str]]]:
     seen: dict[str, tuple[str, list[str]]] = {}
     for run in runs.runs:
         for error in run.errors:
-            _, strategies = seen.setdefault(error["path"], (error["error"], []))
+            _, strategies = seen.setdefault(error.path, (error.error, []))
             if run.strategy not in strategies:
                 strategies.append(run.strategy)
     return dict(sorted(seen.items()))
@@ -198,9 +198,9 @@ def verdicts(report: RunReport) -> list[str]:
             lines.append(caveat)
     lines.append(equality_verdict(summaries))
     lines.append(f"Errors: {fmt.count(len(failed_files(report.runs)), 'file')} failed to load (the loader returned {{}} for them, or raised: see each file).")
-    config = report.runs.runs[0].config if report.runs.runs else {}
-    if config.get("storage"):
-        lines.append(f"Storage model: {config['storage']}.")
+    storage = report.runs.runs[0].config.storage if report.runs.runs else None
+    if storage:
+        lines.append(f"Storage model: {storage}.")
     for s in summaries:
         if not s.charged:
             lines.append(f"{s.strategy} was NOT charged the storage model: it reads files itself and FUSE was not "

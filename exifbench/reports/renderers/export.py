@@ -24,7 +24,7 @@ from typing import Any
 
 from exifbench import __version__
 from exifbench.reports.analysis.metrics import METRICS, Metric
-from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.documents.runs import RunConfig, RunSet
 
 FORMATS = ("github-action-benchmark", "pytest-benchmark", "csv")
 
@@ -64,8 +64,8 @@ def unmeasured(runs: RunSet) -> list[str]:
 
 def context(runs: RunSet) -> str:
     """Pattern, storage and dataset the runs share, for the ``extra`` text of each entry."""
-    config = runs.runs[0].config if runs.runs else {}
-    return f"pattern {config.get('pattern', '?')}; storage {config.get('storage', '?')}; dataset {config.get('dataset', '?')}"
+    config = runs.runs[0].config if runs.runs else RunConfig()
+    return f"pattern {config.pattern or '?'}; storage {config.storage or '?'}; dataset {config.dataset or '?'}"
 
 
 def github_action_benchmark(runs: RunSet) -> list[dict[str, Any]]:

@@ -29,8 +29,8 @@ def headline(c: Comparison, equality: EqualitySpec | None = None) -> str:
     equality = equality or EqualitySpec()
     if c.status == MISMATCH:
         return (
-            f"MISMATCH {c.candidate} vs {c.reference}: {c.mismatches} EXIF {equality.unit}(s) differ from "
-            f"{equality.describe()} ({c.checked} files checked) — equality is mandatory, speed not considered"
+            f"MISMATCH {c.candidate} vs {c.reference}: {c.equality.mismatches} EXIF {equality.unit}(s) differ from "
+            f"{equality.describe()} ({c.equality.checked} files checked) — equality is mandatory, speed not considered"
         )
     if c.tier == "exact":
         return _exact_headline(c)
@@ -62,12 +62,12 @@ def equality_line(verdict: GateVerdict) -> str:
     if spec.off:
         return "Equality: OFF (--equality off): no EXIF was compared; this gate judged speed only."
     named = f"Equality (--equality {spec.name})"
-    checked, wrong = max((c.checked for c in found), default=0), sum(c.mismatches for c in found)
+    checked, wrong = max((c.equality.checked for c in found), default=0), sum(c.equality.mismatches for c in found)
     if wrong:
         return f"{named}: NOT equal to {spec.describe()}: {wrong} differing {spec.unit}(s) or unverified file(s)."
     if not checked:
         return f"{named}: no file was checked."
-    if found and all(c.with_exif == 0 for c in found):
+    if found and all(c.equality.with_exif == 0 for c in found):
         return (f"{named}: the reference loader reads no EXIF from these files: equality checks nothing here "
                 f"({spec.describe()} are empty for all {count(checked, 'file')}).")  # fmt: skip
     return f"{named}: equal to {spec.describe()} on all {count(checked, 'file')}."
@@ -128,8 +128,8 @@ def render_console(verdict: GateVerdict) -> str:
         lines.append(f"[yellow]{shown(skipped_line(metric, why))}[/]")
     for comparison in verdict.comparisons:
         lines.append(f"[{_COLOURS[comparison.status]}]{shown(headline(comparison, verdict.equality))}[/]")
-        for m in comparison.examples:
-            lines.append(shown(f"  {m['path']} {m['tag']}: expected {m['expected']}, got {m['actual']}"))
+        for m in comparison.equality.examples:
+            lines.append(shown(f"  {m.path} {m.tag}: expected {m.expected}, got {m.actual}"))
     line = shown(equality_line(verdict))
     lines.append(f"[yellow]{line}[/]" if verdict.equality.off else line)
     colour = "green" if verdict.passed else "red"
@@ -165,7 +165,7 @@ def render_markdown(verdict: GateVerdict) -> str:
     out += [f"- {skipped_line(metric, why)}" for metric, why in verdict.skipped.items()]
     for c in verdict.comparisons:
         out.append(f"- {headline(c, verdict.equality)}")
-        out += [f"  - `{m['path']}` {m['tag']}: expected `{m['expected']}`, got `{m['actual']}`" for m in c.examples]
+        out += [f"  - `{m.path}` {m.tag}: expected `{m.expected}`, got `{m.actual}`" for m in c.equality.examples]
     out += [f"- {equality_line(verdict)}", "", RULE, ""]
     return "\n".join(out)
 
@@ -177,8 +177,8 @@ def render_html(verdict: GateVerdict) -> str:
     body = "".join("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in _rows(verdict))
     items = "".join(
         f"<li>{e(headline(c, verdict.equality))}<ul>"
-        + "".join(f"<li><code>{e(m['path'])}</code> {e(m['tag'])}: expected <code>{e(m['expected'])}</code>, "
-                  f"got <code>{e(m['actual'])}</code></li>" for m in c.examples)  # fmt: skip
+        + "".join(f"<li><code>{e(m.path)}</code> {e(m.tag)}: expected <code>{e(m.expected)}</code>, "
+                  f"got <code>{e(m.actual)}</code></li>" for m in c.equality.examples)  # fmt: skip
         + "</ul></li>"
         for c in verdict.comparisons
     )

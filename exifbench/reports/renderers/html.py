@@ -85,9 +85,9 @@ def _equality(report: RunReport) -> str:
         parts.append(f"<li><b>{escape(visible(s.strategy))}</b>: {verdict}</li>")
     html += f"<ul>{''.join(parts)}</ul>"
     rows = [
-        [run.strategy, str(run.repeat), m["path"], m["tag"], m["expected"], m["actual"]]
+        [run.strategy, str(run.repeat), m.path, m.tag, m.expected, m.actual]
         for run in report.runs.runs
-        for m in run.equality["mismatches"]
+        for m in run.equality.mismatches
     ]
     if rows:
         html += _table(("strategy", "repeat", "file", "tag", "expected", "actual"), rows[:MISMATCH_ROWS], paths=(2,))
@@ -102,7 +102,7 @@ def _unsure(s: StrategySummary) -> bool:
 
 def _errors(runs: RunSet) -> str:
     seen = failed_files(runs)
-    skipped = runs.runs[0].config.get("skipped", [])
+    skipped = runs.runs[0].config.skipped
     html = f"<p>{count(len(seen), 'file')} failed to load; the loader returned <code>{{}}</code> for them.</p>"
     if seen:
         rows = [[path, message, seen_by(names, runs)] for path, (message, names) in seen.items()]
@@ -112,7 +112,7 @@ def _errors(runs: RunSet) -> str:
                  f"the first:</p><pre>{escape(visible(chr(10).join(first)))}</pre>")  # fmt: skip
     if skipped:
         html += f"<p>{len(skipped)} file(s) skipped by the folder scan:</p>"
-        html += _table(("file", "reason"), [[s.get("path", "?"), s.get("reason", "?")] for s in skipped], paths=(0,))
+        html += _table(("file", "reason"), [[s.path, s.reason] for s in skipped], paths=(0,))
     return html
 
 

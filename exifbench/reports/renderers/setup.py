@@ -7,24 +7,24 @@ from typing import Any
 from exifbench.reports.analysis.metrics import charged
 from exifbench.reports.format import duration
 from exifbench.reports.documents.equality import equality_of
-from exifbench.reports.documents.runs import RunResult, RunSet, pool_workers
+from exifbench.reports.documents.runs import RunConfig, RunResult, RunSet, pool_workers
 
 
-def cold_text(config: dict[str, Any]) -> str:
+def cold_text(config: RunConfig) -> str:
     """What ``--cold`` achieved: were first reads after eviction measurably slower than warm ones?"""
-    check = config.get("cold_check") or {}
-    if not check:
+    check = config.cold_check
+    if check is None:
         return "cold page cache (not checked)"
-    verdict = "measurably slower" if check["measurably_slower"] else "not measurably slower"
-    return (f"cold page cache: first reads {check['cold_median_ms']:.3g} ms vs warm {check['warm_median_ms']:.3g} ms "
-            f"median over {check['files']} files ({verdict})")  # fmt: skip
+    verdict = "measurably slower" if check.measurably_slower else "not measurably slower"
+    return (f"cold page cache: first reads {check.cold_median_ms:.3g} ms vs warm {check.warm_median_ms:.3g} ms "
+            f"median over {check.files} files ({verdict})")  # fmt: skip
 
 
 def extractor_text(runs: RunSet) -> str:
     """The extractor(s) compared, with the fast path's fall-backs to Pillow (its first run's) when it was used."""
     config = runs.runs[0].config
-    name = ", ".join(config.get("extractors") or [str(config.get("extractor", "?"))])
-    fallbacks = dict(next((run.config["fastpath_fallbacks"] for run in runs.runs if "fastpath_fallbacks" in run.config), {}))
+    name = ", ".join(config.extractors or [config.extractor or "?"])
+    fallbacks = dict(next((found for run in runs.runs if (found := run.config.fastpath_fallbacks) is not None), {}))
     if not fallbacks:
         return name
     files = fallbacks.pop("files", 0)
@@ -50,8 +50,8 @@ def format_us(value: object) -> str:
 def storage_text(runs: RunSet) -> str:
     """The storage model and where it was charged: the FUSE mount (with its own cost) or in-process (who was not)."""
     config, env = runs.runs[0].config, runs.runs[0].environment
-    text = str(config.get("storage", "?"))
-    via = config.get("storage_via")
+    text = config.storage or "?"
+    via = config.storage_via
     if via == "fuse":
         text += " through a FUSE mount" + mount_cost_text(env)
     elif via == "in-process":
@@ -62,7 +62,7 @@ def storage_text(runs: RunSet) -> str:
 
 def workers_text(runs: RunSet) -> str:
     """Each pooled strategy's workers, and who chose them: ``threadpool 4, viewport 64 (each strategy's default)``."""
-    given = runs.runs[0].config.get("workers", "?")
+    given = runs.runs[0].config.workers
     sizes = [f"{name} {size}" for name in runs.strategies if (size := pool_workers(runs.of(name))) is not None]
     if not sizes:  # no pool, or a document from before pools recorded their size
         return "each strategy's default" if given is None else str(given)
@@ -74,13 +74,13 @@ def setup(runs: RunSet) -> dict[str, str]:
     config = runs.runs[0].config
     repeats = max(len(runs.of(name)) for name in runs.strategies)
     return {
-        "dataset": f"{config.get('dataset', '?')} ({runs.runs[0].images} images)",
-        "pattern": str(config.get("pattern", "?")),
-        "storage": storage_text(runs) + (f", {cold_text(config)}" if config.get("cold") else ""),
-        "not ready": f"{config.get('on_not_ready', '?')} (what the caller does with None)",
+        "dataset": f"{config.dataset or '?'} ({runs.runs[0].images} images)",
+        "pattern": config.pattern or "?",
+        "storage": storage_text(runs) + (f", {cold_text(config)}" if config.cold else ""),
+        "not ready": f"{config.on_not_ready or '?'} (what the caller does with None)",
         "workers": workers_text(runs),
         "extractor": extractor_text(runs),
-        "equality": equality_of(run.config for run in runs.runs).headline(),
+        "equality": equality_of(run.config.equality for run in runs.runs).headline(),
         "repeats": f"{repeats}" + ("" if runs.complete else " (interrupted: incomplete)"),
     }
 

@@ -38,7 +38,7 @@ def thresholds_text(thresholds: Thresholds, equality: EqualitySpec | None = None
 
 def sweep_equality(analysis: SweepAnalysis) -> EqualitySpec:
     """The equality every run of the sweep was judged by."""
-    return equality_of(run.config for configuration in analysis.sweep.configurations for run in configuration.runs)
+    return equality_of(run.config.equality for configuration in analysis.sweep.configurations for run in configuration.runs)
 
 
 def verdict_line(verdict: GroupVerdict, thresholds: Thresholds, equality: EqualitySpec | None = None) -> str:
