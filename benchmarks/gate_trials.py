@@ -190,7 +190,7 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
         undecided = [record for record in mine if record["exit"] == 1 and record.get("failed")
                      and all("(wall-clock): inconclusive" in line for line in record["failed"])]  # fmt: skip
         if undecided:
-            lines.append(f"  failed only on wall-clock lines undecided at the cap (they pass since c9cd40b): "
+            lines.append(f"  failed only on wall-clock lines undecided at the cap (they pass since f77ce08): "
                          f"{len(undecided)} of {len(mine)}")  # fmt: skip
     return lines
 
