@@ -39,7 +39,9 @@ from exifbench.harness.mainthread import ChargedContext, MainThread, queued_betw
 from exifbench.harness.calls import Replay
 from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.replay import NOT_READY_POLICIES, UiLoop, check_ui, replay
-from exifbench.reports.documents.runs import Extra, FileError, RunConfig, RunResult, RunSet, StrategyFailure
+from exifbench.reports.documents.runs import (
+    Extra, FileError, Responsiveness, RunConfig, RunResult, RunSet, StrategyFailure, TimeToExif,
+)
 from exifbench.strategies import accepts, create, is_builtin, require_startable, resolve, takes_reader
 from exifbench.strategies.base import ExifLoader, Pooled, ReportsFigures
 from exifbench.strategies.exits import trapped_exits
@@ -513,8 +515,8 @@ class Session:
                 "lag_ms": [round(v, 3) for v in measured.lags_ms],
                 "time_to_exif_ms": [round(v, 3) for v in measured.time_to_exif_ms],
             },
-            responsiveness=measured.probe,
-            time_to_exif=measured.seen["time_to_exif"],
+            responsiveness=Responsiveness.from_dict(measured.probe, "responsiveness"),
+            time_to_exif=TimeToExif.from_dict(measured.seen["time_to_exif"], "time_to_exif"),
             first_page_ready_share=measured.seen["first_page_ready_share"],
             first_page_complete_ms=measured.seen["first_page_complete_ms"],
             extra=Extra(rest={**measured.extra, **extra, **(loader.figures() if isinstance(loader, ReportsFigures) else {})}),

@@ -34,7 +34,7 @@ def test_a_loader_raising_on_one_file_keeps_its_figures_with_that_file_an_error(
     assert not runs.failed
     run = runs.of(RAISES)[0]
     failing = next(path for path in folder.paths if str(path).endswith(RaisesOnOne.failing))
-    assert run.calls == len(folder.files) + 2 and run.blocking.total_s > 0 and run.responsiveness["ticks"] > 0
+    assert run.calls == len(folder.files) + 2 and run.blocking.total_s > 0 and run.responsiveness.ticks > 0
     assert {e.path: e.error for e in run.errors}[str(failing)] == "load_exif raised TypeError: unhashable type: 'IFDRational'"
     assert run.equality.raised == [str(failing)]
     assert run.equality.checked == run.equality.equal == len(folder.files) - 1  # the others are checked, equal

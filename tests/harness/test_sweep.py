@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from exifbench.reports.analysis.sweep import GroupVerdict, analyze_sweep, pareto_front
 from exifbench.cli import app
 from exifbench.reports.documents import load
-from exifbench.reports.documents.runs import Blocking, Equality, RunResult, RunSet
+from exifbench.reports.documents.runs import Blocking, Equality, Responsiveness, RunResult, RunSet, TimeToExif
 from exifbench.reports.documents.sweep import Configuration, SweepResults, Thresholds
 from exifbench.errors import ExifbenchError
 from exifbench.reports.renderers.sweep import render_console, verdict_line
@@ -43,9 +43,9 @@ def run(blocking_s: float, not_ready: int, tte_ms: float, lag_ms: float, equal: 
         blocking=Blocking(total_s=blocking_s, p50_ms=0.0, p99_ms=0.0, max_ms=0.0),
         not_ready=not_ready, background_s=1.0,
         equality=Equality(50, 50 if equal else 49, []),
-        errors=[], environment={}, responsiveness={"lag_p99_ms": lag_ms},
+        errors=[], environment={}, responsiveness=Responsiveness(lag_p99_ms=lag_ms),
     )  # fmt: skip
-    result.time_to_exif = {"p50_ms": tte_ms}  # type: ignore[attr-defined]  # set as a run document has it
+    result.time_to_exif = TimeToExif(p50_ms=tte_ms)
     return result
 
 
@@ -224,7 +224,7 @@ def test_cli_sweep_passes_run_options_to_every_configuration(tiny: Path, tmp_pat
     runs = [run for one in document.configurations for run in one.runs]
     assert len(runs) == 3 and all(run.config.cold and run.config.cold_check is not None for run in runs)
     assert {run.environment["switch_interval_s"] for run in runs} == {0.002}
-    assert {run.responsiveness["tick_ms"] for run in runs} == {5.0}
+    assert {run.responsiveness.tick_ms for run in runs} == {5.0}
     labels = [one.label(document.varied) for one in document.configurations]
     assert labels == ["threadpool ×4", "viewport ×4", "sync"]  # pools named by the size each chose (local storage: 4)
     assert len({path.name for path in out.glob("profile-*.html")}) == 3  # one per configuration, none overwritten

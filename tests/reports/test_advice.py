@@ -12,7 +12,7 @@ from exifbench.reports.analysis.decide import judge_phase
 from exifbench.reports.analysis.floor import first_read_ms, not_ready_floor, run_floor
 from exifbench.reports.documents.policy import Policy
 from exifbench.reports.documents.decision import FAILED, PASSED, Criterion
-from exifbench.reports.documents.runs import RunConfig, RunResult, RunSet
+from exifbench.reports.documents.runs import RunConfig, RunResult, RunSet, TimeToExif
 from exifbench.reports.renderers.advice import recommendation
 from exifbench.reports.renderers.criteria import way_forward
 from slow_strategies import fake_run
@@ -74,8 +74,8 @@ def test_a_criterion_saved_with_words_reads_back_as_saved() -> None:
 
 def test_run_recommends_the_strategy_meeting_every_criterion() -> None:
     sync = timed(fake_run("sync", 1.0))
-    slow = replace(timed(fake_run("pool", 0.001, not_ready=40)), time_to_exif={"p90_ms": 300.0})
-    quick = replace(timed(fake_run("viewport", 0.002, not_ready=2)), time_to_exif={"p90_ms": 30.0})
+    slow = replace(timed(fake_run("pool", 0.001, not_ready=40)), time_to_exif=TimeToExif(p90_ms=300.0))
+    quick = replace(timed(fake_run("viewport", 0.002, not_ready=2)), time_to_exif=TimeToExif(p90_ms=30.0))
     advice = advise(RunSet([sync, slow, quick]))
     assert advice is not None and advice.ship is not None and advice.ship.strategy == "viewport"
     line = recommendation(advice, {"viewport": "viewport ×64"})
@@ -85,8 +85,8 @@ def test_run_recommends_the_strategy_meeting_every_criterion() -> None:
 
 def test_with_nothing_passing_the_closest_is_named_with_why_and_the_floor() -> None:
     sync = timed(fake_run("sync", 1.0))
-    pool = replace(timed(fake_run("pool", 0.001, not_ready=49)), time_to_exif={"p90_ms": 30.0})
-    lazy = replace(timed(fake_run("lazy", 0.001, not_ready=49)), time_to_exif={"p90_ms": 300.0})
+    pool = replace(timed(fake_run("pool", 0.001, not_ready=49)), time_to_exif=TimeToExif(p90_ms=30.0))
+    lazy = replace(timed(fake_run("lazy", 0.001, not_ready=49)), time_to_exif=TimeToExif(p90_ms=300.0))
     advice = advise(RunSet([sync, lazy, pool]))
     assert advice is not None and advice.ship is None and advice.closest is not None
     assert advice.closest.strategy == "pool"  # one criterion failed, lazy two

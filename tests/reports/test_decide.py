@@ -28,7 +28,7 @@ from exifbench.harness.rollout import run_watched
 from exifbench.harness.leaks import Watch
 from exifbench.datasets.patterns.pattern import Call, Pattern, startup_pattern
 from exifbench.reports.documents.equality import parse_equality
-from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.documents.runs import Responsiveness, RunSet, TimeToExif
 from slow_strategies import LeakyLoader, fake_run
 
 runner = CliRunner()
@@ -164,7 +164,7 @@ def test_placeholders_and_their_time_on_screen_hold_by_default_unless_accepted()
     sync = [fake_run("sync", 1.0 + i / 100, i) for i in range(4)]
     placeholders = [fake_run("pool", 0.01 + i / 1000, i, not_ready=49) for i in range(4)]
     for run in placeholders:
-        run.time_to_exif = {"p50_ms": 900.0, "p90_ms": 1800.0, "max_ms": 2000.0}
+        run.time_to_exif = TimeToExif(p50_ms=900.0, p90_ms=1800.0, max_ms=2000.0)
         run.first_page_ready_share = 0.0
     phase = judge_phase("full", runs_of(placeholders, sync), "pool", "sync", Policy())
     assert phase.decision == HOLD
@@ -194,7 +194,7 @@ def test_long_tasks_and_frozen_frames_hold() -> None:
     sync = [fake_run("sync", 1.0 + i / 100, i) for i in range(4)]
     janky = [fake_run("pool", 0.01 + i / 1000, i) for i in range(4)]
     for run in janky:
-        run.responsiveness = {"long_tasks": 7, "frozen_frames": 1}
+        run.responsiveness = Responsiveness(long_tasks=7, frozen_frames=1)
     phase = judge_phase("full", runs_of(janky, sync), "pool", "sync", Policy())
     assert [c.name for c in phase.criteria if c.status != "pass"] == ["long_tasks", "frozen_frames"]
 

@@ -31,7 +31,7 @@ from exifbench.cli import app
 from exifbench.reports.documents.decision import Decision, PhaseVerdict
 from exifbench.reports.documents.gate import GateVerdict
 from exifbench.reports.documents.peers import OWN_BLOCK, FieldAgreement, PeerResult, PeersReport
-from exifbench.reports.documents.runs import FileError, RunConfig, RunResult, RunSet
+from exifbench.reports.documents.runs import FileError, Responsiveness, RunConfig, RunResult, RunSet
 from exifbench.reports.documents.sweep import Configuration, SweepResults
 from exifbench.errors import ExifbenchError
 from exifbench.reports.renderers import decision as decision_renderers
@@ -73,7 +73,7 @@ def full_run(strategy: str, blocking_s: float, repeat: int) -> RunResult:
         "fastpath_fallbacks": {"files": 22, "no-exif": 2},
         "skipped": [{"path": "/p/x.txt", "reason": "not an image"}],
     })  # fmt: skip
-    run.responsiveness = {"ui": "probe", "ticks": 3, "lag_p99_ms": 1.9, "frames_over_budget": 0, "tick_ms": 16.7}
+    run.responsiveness = Responsiveness.from_dict({"ui": "probe", "ticks": 3, "lag_p99_ms": 1.9, "frames_over_budget": 0, "tick_ms": 16.7})
     run.errors = [FileError("/p/bad.jpg", "SyntaxError: not a JPEG file")]
     run.environment = {"python": "3.11", "harness_overhead_us": 1.5}
     if repeat == 0:

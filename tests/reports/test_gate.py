@@ -15,7 +15,7 @@ from exifbench.cli import app
 from exifbench.errors import ExifbenchError
 from exifbench.reports.analysis.gate import gate_interleaved
 from exifbench.datasets.patterns.pattern import startup_pattern
-from exifbench.reports.documents.runs import RunSet
+from exifbench.reports.documents.runs import Responsiveness, RunSet, TimeToExif
 from exifbench.reports.analysis.metrics import values
 from exifbench.reports.statistics import mann_whitney, min_p_value, repeats_needed
 from slow_strategies import fake_run
@@ -145,8 +145,8 @@ def test_every_metric_is_gated_the_same_way(tmp_path: Path) -> None:
     def runs(frames: int, tte_ms: float) -> list:
         made = [fake_run("threadpool", 1.0, i) for i in range(5)]
         for i, run in enumerate(made):
-            run.responsiveness = {"frames_missed": frames + i, "lag_p99_ms": 2.0}
-            run.time_to_exif = {"p50_ms": 1.0, "p90_ms": tte_ms + i, "max_ms": tte_ms * 2}
+            run.responsiveness = Responsiveness(frames_missed=frames + i, lag_p99_ms=2.0)
+            run.time_to_exif = TimeToExif(p50_ms=1.0, p90_ms=tte_ms + i, max_ms=tte_ms * 2)
         return made
 
     baseline = save(tmp_path, "base.json", runs(10, 100.0))

@@ -147,14 +147,14 @@ def _storage(mine: list[RunResult], ref: list[RunResult], reference: str) -> Cri
 
 
 def _time_to_exif(mine: list[RunResult], ref: list[RunResult], reference: str, policy: Policy) -> Criterion:
-    p90 = median([run.time_to_exif.get("p90_ms", 0.0) for run in mine])
-    facts = {"reference": reference, "reference_ms": median([run.time_to_exif.get("p90_ms", 0.0) for run in ref]),
+    p90 = median([run.time_to_exif.p90_ms or 0.0 for run in mine])
+    facts = {"reference": reference, "reference_ms": median([run.time_to_exif.p90_ms or 0.0 for run in ref]),
              "first_page_ready": median([run.first_page_ready_share for run in mine]),
              "first_page_complete_ms": median([run.first_page_complete_ms for run in mine])}  # fmt: skip
     return Criterion("time_to_exif", p90, policy.max_time_to_exif_ms, _status(p90 <= policy.max_time_to_exif_ms), HOLD, facts)
 
 
 def _busy(mine: list[RunResult], ref: list[RunResult], reference: str, field: str, limit: int) -> Criterion:
-    count = median([float(run.responsiveness.get(field, 0)) for run in mine])
-    facts = {"reference": reference, "reference_count": median([float(run.responsiveness.get(field, 0)) for run in ref])}
+    count = median([run.responsiveness.figure(field) for run in mine])
+    facts = {"reference": reference, "reference_count": median([run.responsiveness.figure(field) for run in ref])}
     return Criterion(field, count, float(limit), _status(count <= limit), HOLD, facts)

@@ -100,9 +100,7 @@ def pareto_front(objectives: Sequence[Sequence[float]]) -> list[int]:
 
 def time_to_exif_p50(run: RunResult) -> float | None:
     """The run's time-to-EXIF p50 in ms; ``None`` for documents made before time-to-EXIF was measured."""
-    measured = getattr(run, "time_to_exif", None) or {}
-    value = measured.get("p50_ms")
-    return float(value) if isinstance(value, int | float) else None
+    return run.time_to_exif.p50_ms
 
 
 def group_of(configuration: Configuration, varied: list[str]) -> str:
@@ -123,7 +121,7 @@ def point(configuration: Configuration, varied: list[str]) -> Point:
         blocking_s=median(blocking),
         not_ready_share=median(not_ready),
         time_to_exif_p50_ms=median(ttes) if ttes else None,
-        lag_p99_ms=median([float(run.responsiveness.get("lag_p99_ms", 0.0)) for run in runs]),
+        lag_p99_ms=median([run.responsiveness.figure("lag_p99_ms") for run in runs]),
         equal=all(run.equal for run in runs),
         reference=configuration.strategy == "sync",
         repeats=len(runs),

@@ -206,12 +206,46 @@ def _samples(value: Any, where: str) -> dict[str, list[float]]:
     return data
 
 
-def _responsiveness(value: Any, where: str) -> dict[str, Any]:
-    """Figures of the UI probe: numbers, except ``ui`` (which UI loop measured them)."""
-    data = f.mapping(value, where)
-    for key, item in data.items():
-        (f.text if key == "ui" else f.number)(item, f"{where}.{key}")
-    return data
+@dataclass
+class Responsiveness(Record):
+    """What the UI loop measured of the main thread: its ticks' lag, frames missed, long tasks, frozen frames, and the
+    UI workload's stretch; ``None`` where a document from before a figure was recorded lacks it. Other figures a UI
+    loop adds are kept (numbers)."""
+
+    ui: str | None = f.unless(None)
+    """Which loop measured them: ``probe``, ``qt``, ``asyncio``."""
+    ticks: float | None = f.unless(None)
+    tick_ms: float | None = f.unless(None)
+    lag_p50_ms: float | None = f.unless(None)
+    lag_p99_ms: float | None = f.unless(None)
+    lag_max_ms: float | None = f.unless(None)
+    frames_missed: float | None = f.unless(None)
+    long_tasks: float | None = f.unless(None)
+    frozen_frames: float | None = f.unless(None)
+    ui_work_stretch: float | None = f.unless(None)
+    ui_work_quiet_ms: float | None = f.unless(None)
+    rest: dict[str, Any] = f.rest()
+
+    def figure(self, name: str, default: float = 0.0) -> float:
+        """A declared figure by name (``frames_missed``, ``long_tasks``...), ``default`` when not recorded."""
+        value = getattr(self, name)
+        return default if value is None else float(value)
+
+    def validate(self, where: str) -> None:
+        for key, item in self.rest.items():
+            f.number(item, f"{where}.{key}")
+
+
+@dataclass(frozen=True)
+class TimeToExif(Record):
+    """From an image's first request to its EXIF in hand: p50, p90 and max over the requested images (ms), how many
+    were requested and how many never showed; ``None`` in documents from before a figure was recorded."""
+
+    p50_ms: float | None = f.unless(None)
+    p90_ms: float | None = f.unless(None)
+    max_ms: float | None = f.unless(None)
+    requested: int | None = f.unless(None)
+    never_shown: int | None = f.unless(None)
 
 
 def _io(value: Any, where: str) -> IoCounts | None:
@@ -246,8 +280,8 @@ class RunResult(Record):
     """Creating the loader: its pools started (process workers spawned), before the replay began."""
     config: RunConfig = field(default_factory=RunConfig)
     samples: Annotated[dict[str, list[Any]], _samples] = field(default_factory=dict)
-    responsiveness: Annotated[dict[str, Any], _responsiveness] = field(default_factory=dict)
-    time_to_exif: dict[str, float] = field(default_factory=dict)
+    responsiveness: Responsiveness = field(default_factory=Responsiveness)
+    time_to_exif: TimeToExif = field(default_factory=TimeToExif)
     first_page_ready_share: float = 1.0
     first_page_complete_ms: float = 0.0
     extra: Extra = field(default_factory=Extra)

@@ -179,9 +179,9 @@ def ui_lag(report: RunReport) -> Figure:
         run = report.median_run(name)
         lags = sorted(max(v, LOG_FLOOR_MS) for v in run.samples.get("lag_ms", []))
         share = [100 * (i + 1) / len(lags) for i in range(len(lags))]
-        left.plot(share, lags, label=f"{_label(run)}: p99 {run.responsiveness.get('lag_p99_ms', 0):.2f} ms",
+        left.plot(share, lags, label=f"{_label(run)}: p99 {run.responsiveness.figure('lag_p99_ms'):.2f} ms",
                   color=palette[name], linewidth=2)  # fmt: skip
-    tick = report.runs.runs[0].responsiveness.get("tick_ms", 0)
+    tick = report.runs.runs[0].responsiveness.figure("tick_ms")
     left.set_yscale("log")
     left.set_title(f"tick lag distribution (ticks every {tick:.3g} ms)", fontsize=11)
     left.set_xlabel("share of ticks (%), sorted by lag")
