@@ -99,6 +99,22 @@ class OddValues(SyncLoader):
         return exif
 
 
+class AnotherFilesFirst(SyncLoader):
+    """Answers each file's first call with the previous file's dict (a cache keyed wrongly), every later call right."""
+
+    def __init__(self, reader: ExifReader | None = None) -> None:
+        super().__init__(reader)
+        self.answered: set[str] = set()
+        self.previous: dict[str, Any] | None = None
+
+    def load_exif(self, path: str, blocking: bool = False) -> dict[str, Any]:
+        right = super().load_exif(path, blocking)
+        first, wrong = path not in self.answered, self.previous
+        self.answered.add(path)
+        self.previous = right
+        return dict(wrong) if first and wrong is not None else right
+
+
 class AnswersEmpty(SyncLoader):
     """Answers ``{}`` for every file: right only where the original reads no EXIF."""
 

@@ -55,7 +55,14 @@ class Replay:
     :func:`~exifbench.harness.equality.exif_digest`, not a copy (an empty dict, or one with no digest, is copied).
     One per file: a dict returned before another one for the same file is checked and let go then."""
     changed: dict[str, AsReturned | Exif] = field(default_factory=dict)
-    """Files one of whose dicts was changed after it was returned: that dict as it was then."""
+    """Files one of whose dicts was changed after it was returned, or was wrong when returned: that dict as it was
+    then."""
+    agrees: Callable[[str, Exif], bool] | None = None
+    """The run's equality (:meth:`~exifbench.harness.equality.Judge.agrees`): each non-empty dict is judged as it is
+    returned, so a wrong answer counts however right the file's final one (another file's EXIF first, then its own).
+    An earlier ``{}`` is not judged: it is what a pool's blocking timeout answers (reported as a timeout)."""
+    wrong: set[str] = field(default_factory=set)
+    """Files once answered with a non-empty dict that did not agree: ``changed`` holds the first such answer."""
 
     def keep(self, path: str, exif: object) -> None:
         """Note what ``exif`` holds now that the loader returned it (call it outside any timed stretch)."""
@@ -64,6 +71,12 @@ class Replay:
         earlier = self.returned.get(path)
         if earlier is not None and earlier[0] is exif:
             return
+        if exif and self.agrees is not None and path not in self.wrong and not self.agrees(path, exif):
+            try:
+                self.changed[path] = copy.deepcopy(exif)
+                self.wrong.add(path)
+            except Exception:  # a value that cannot be copied: judged as it is at the end
+                pass
         digest = exif_digest(exif) if exif else None
         try:
             then = digest if digest is not None else copy.deepcopy(exif)
@@ -79,6 +92,8 @@ class Replay:
         self.results[path] = exif
 
     def _check(self, path: str, exif: Exif, then: bytes | Exif) -> None:
+        if path in self.wrong:  # the first wrong answer stands
+            return
         if isinstance(then, bytes):
             if exif_digest(exif) != then:
                 self.changed[path] = AsReturned(then)

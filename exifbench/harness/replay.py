@@ -84,7 +84,7 @@ def replay(
     ledger the loader's main-thread calls are charged to (its constructor already in it); the replay adds
     ``preload``, the calls, the re-asks and any callbacks.
     """
-    out = Replay(main_thread=main_thread or MainThread())
+    out = Replay(main_thread=main_thread or MainThread(), agrees=agrees)
     ui = ui if ui is not None else FrameProbe()
     start = now_ns()
     with out.main_thread.timed("preload"):

@@ -95,6 +95,17 @@ def test_a_dict_filled_after_it_was_returned_is_judged_as_returned(corpus_copy: 
     assert {m.actual for m in late.equality.mismatches} == {"<missing>"}  # every tag was missing when answered
 
 
+def test_a_wrong_first_answer_is_judged_however_right_the_last(corpus_copy: Path) -> None:
+    """A loader giving each file another file's EXIF first, then the right one on every later call, was "all
+    equal": only each file's final answer was compared. The app showed the wrong EXIF."""
+    folder = scan(corpus_copy)
+    pattern = startup_pattern(len(folder.files))
+    _, wrong = run_bench(BenchConfig(["sync", "tests.faulty_loaders:AnotherFilesFirst"]), folder, pattern).runs
+    first = sorted(folder.files)[0]  # the one file nothing was answered before
+    assert wrong.equality["checked"] == len(folder.files) and wrong.equality["equal"] <= 2, wrong.equality
+    assert str(first) not in {m["path"] for m in wrong.equality["mismatches"]}
+
+
 def test_timeout_ends_a_run_whose_loader_holds_the_interpreter(corpus_copy: Path, tmp_path: Path) -> None:
     """A C call that never gives up the GIL stops every thread of the process, --timeout's and the watchdog's
     included: before, the run never ended. Now a watchdog process kills it (timeout + 2 × the stop grace)."""
