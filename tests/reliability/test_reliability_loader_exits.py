@@ -102,8 +102,8 @@ def test_a_wrong_first_answer_is_judged_however_right_the_last(corpus_copy: Path
     pattern = startup_pattern(len(folder.files))
     _, wrong = run_bench(BenchConfig(["sync", "tests.faulty_loaders:AnotherFilesFirst"]), folder, pattern).runs
     first = sorted(folder.files)[0]  # the one file nothing was answered before
-    assert wrong.equality["checked"] == len(folder.files) and wrong.equality["equal"] <= 2, wrong.equality
-    assert str(first) not in {m["path"] for m in wrong.equality["mismatches"]}
+    assert wrong.equality.checked == len(folder.files) and wrong.equality.equal <= 2, wrong.equality
+    assert str(first) not in {m.path for m in wrong.equality.mismatches}
 
 
 def test_timeout_ends_a_run_whose_loader_holds_the_interpreter(corpus_copy: Path, tmp_path: Path) -> None:
