@@ -147,6 +147,9 @@ class Cluster:
         except (TimeoutError, asyncio.TimeoutError):
             warnings.warn(f"dask: the LocalCluster did not close within {CLOSE_TIMEOUT_S:g} s; its processes were killed",
                           DaskCloseWarning, stacklevel=2)  # fmt: skip
+            for nanny in list(getattr(self._local, "workers", {}).values()):
+                with contextlib.suppress(Exception):
+                    nanny.close_gracefully()  # distributed's own signal that a worker gone is not to be restarted
             for process in self._processes:
                 with contextlib.suppress(psutil.Error):
                     process.kill()
