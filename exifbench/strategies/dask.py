@@ -92,6 +92,14 @@ def check_scheduler(address: str, trusted: bool) -> None:
                   TrustedSchedulerWarning, stacklevel=3)  # fmt: skip
 
 
+def _mp_helper(process: psutil.Process) -> bool:
+    """Is ``process`` multiprocessing's resource tracker or fork server (this interpreter's, not the cluster's)?"""
+    try:
+        return any(name in " ".join(process.cmdline()) for name in ("multiprocessing.resource_tracker", "multiprocessing.forkserver"))
+    except psutil.Error:
+        return True
+
+
 class Cluster:
     """A client connected to ``scheduler``, or to a LocalCluster of ``workers`` processes started here."""
 
@@ -112,7 +120,7 @@ class Cluster:
                     host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
                     scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},  # its health routes: no fixed port
                 )  # fmt: skip
-                self._processes = [c for c in psutil.Process().children(recursive=True) if c.pid not in before]
+                self._processes = [c for c in psutil.Process().children(recursive=True) if c.pid not in before and not _mp_helper(c)]
                 self.client = Client(self._local)  # type: ignore[no-untyped-call]
             else:
                 self.client = Client(self.address, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
