@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import ImageFile
 from typer.testing import CliRunner
 
 from exifbench.cli import app
@@ -66,13 +67,14 @@ def workspace(apps_extra: None, corpus_dir: Path, tmp_path_factory: pytest.TempP
     photos.mkdir()
     for src in sorted((corpus_dir / "jpg").glob("*.jpg")):
         shutil.copyfile(src, photos / src.name)
-    old = Path.cwd()
+    old, truncated = Path.cwd(), ImageFile.LOAD_TRUNCATED_IMAGES
     os.chdir(root)
     try:
         assert invoke_app(["sigal", "init"]) == 0
         yield root
     finally:
         os.chdir(old)
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated  # sigal sets it when imported: the rest of the session gets Pillow's own
 
 
 def invoke_app(command: list[str]) -> int:

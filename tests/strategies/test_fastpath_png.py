@@ -23,6 +23,13 @@ from exifbench.strategies.extractors.png import rows
 SOURCES = ["jpg/Canon_40D.jpg", "jpg/gps/DSCN0010.jpg", "jpg/Nikon_D70.jpg", "jpg/orientation/portrait_6.jpg"]
 
 
+@pytest.fixture(autouse=True)
+def pillows_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow as it ships: a module imported earlier in the session may have changed its globals (sigal sets
+    ``ImageFile.LOAD_TRUNCATED_IMAGES`` when imported), and the fast path then defers to Pillow, as it should."""
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+
+
 def outcome(extract: Any, path: Path) -> tuple[Any, ...]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
