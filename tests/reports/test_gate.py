@@ -287,7 +287,7 @@ def test_unchanged_code_on_a_9_file_folder_passes_against_its_saved_baseline(cor
         return
     assert result.exit_code == 0, result.output
     passes = [line for line in result.output.splitlines() if line.startswith("PASS ")]
-    assert len(passes) == 2 * 6  # 2 strategies × blocking … background (memory is not measured by run)
+    assert len(passes) == 2 * 7  # 2 strategies × blocking, blocking_own … background (memory is not measured by run)
 
 
 def test_an_uncharged_candidate_is_not_gated_against_a_charged_reference() -> None:
