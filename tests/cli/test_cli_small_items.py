@@ -64,7 +64,7 @@ def test_the_header_stays_on_one_line_at_120_columns() -> None:
 
 
 def test_io_reads_as_bytes_over_read_requests_per_file_opened() -> None:
-    io = IoCounts({"a.jpg": (2, 3, 12_212)}).to_dict()
+    io = IoCounts({"a.jpg": (2, 3, 12_212)})
     report = analyze(RunSet([replace(fake_run("sync", 1.0), io=io)]))
     assert "I/O counted by the storage daemon, per file opened: 6,106 bytes over 1.5 read requests on average for sync." in verdicts(report)
 
