@@ -300,9 +300,8 @@ class Judge:
     def _check_fields_named(self, raw: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
         """``fields:`` naming only fields that none of the reference's (non-empty) dicts has compares nothing at all:
         a misspelling (``fields:make``) would make any loader equal, even one answering ``{}``. One user error,
-        naming the closest fields the reference has."""
-        if any(isinstance(exif, dict) and exif for exif in expected.values()):
-            return
+        naming the closest fields the reference has; likewise one named field none of them has (``fields:Make,modle``
+        would compare Make alone and say nothing of Model)."""
         found: set[str] = set()
         for path, exif in raw.items():
             shaped = self._normalize(path, exif) if self._normalize is not None and isinstance(exif, dict) else exif
@@ -311,12 +310,16 @@ class Judge:
         self.check_fields_found(found, len(raw))
 
     def check_fields_found(self, found: set[str], files: int) -> None:
-        """With ``fields:`` and every expected dict empty once cut: one user error if the reference's dicts had
-        fields (``found``, over ``files`` files) but none of those named."""
-        if not found:
-            return  # the reference reads no EXIF here at all: nothing to compare whatever is named
-        close = sorted({match for name in self.spec.fields for match in difflib.get_close_matches(name, found, 3, 0.6)})
+        """With ``fields:``: one user error if the reference's dicts had fields (``found``, over ``files`` files) but
+        not one of those named, or not all of them (a named field no dict has is never compared)."""
+        missing = [name for name in self.spec.fields if name not in found]
+        if not found or not missing:
+            return  # the reference reads no EXIF here at all (nothing to compare whatever is named), or has them all
+        close = sorted({match for name in missing for match in difflib.get_close_matches(name, found, 3, 0.6)})
         hint = f" (did you mean {', '.join(close)}?)" if close else f" (it has {', '.join(sorted(found)[:8])}…)"
+        if len(missing) < len(self.spec.fields):
+            raise ExifbenchError(f"--equality {self.spec.name}: none of the reference's dicts for the {count(files, 'file')} "
+                                 f"has {', '.join(missing)}, so it would never be compared{hint}")  # fmt: skip
         which = "this field" if len(self.spec.fields) == 1 else "any of these fields"
         raise ExifbenchError(f"--equality {self.spec.name}: none of the reference's dicts for the {count(files, 'file')} "
                              f"has {which}, so nothing would be compared{hint}")  # fmt: skip
