@@ -43,9 +43,8 @@ from exifbench.harness.bench import (BenchConfig, Variant, fuse_overhead, privat
                                      variant_name, variants)
 from exifbench.harness.orchestrate import IoMeter, collect, interleave, stopped
 from exifbench.harness.plan import plan_replay
-from exifbench.strategies import accepts, resolve
+from exifbench.strategies import ORIGINAL, accepts, resolve
 
-REFERENCE = "sync"
 KILL_AFTER_S = 30.0
 """How long a stopped child may take to write what it measured before it is killed."""
 
@@ -64,7 +63,7 @@ class Launch:
 
 def label(run_strategy: str, launch: int) -> str:
     """``persistent launch 2``; the reference keeps its name (its launches are its repeats)."""
-    return run_strategy if run_strategy == REFERENCE else f"{run_strategy} launch {launch}"
+    return run_strategy if run_strategy == ORIGINAL else f"{run_strategy} launch {launch}"
 
 
 def run_launches(
@@ -127,7 +126,7 @@ def _launched(variant: Variant, number: int, child: RunSet | StrategyFailure) ->
 
 def _as_launch(run: RunResult, variant: str, number: int) -> RunResult:
     """A child's run labelled with its launch (its I/O is counted by the parent's daemon, see :class:`IoMeter`)."""
-    repeat = number - 1 if variant == REFERENCE else 0
+    repeat = number - 1 if variant == ORIGINAL else 0
     return replace(run, strategy=label(variant, number), repeat=repeat, config=replace(run.config, launch=number))
 
 

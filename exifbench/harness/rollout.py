@@ -16,6 +16,7 @@ from exifbench.reports.documents.policy import Policy
 from exifbench.datasets.folder import Folder
 from exifbench.datasets.storage.model import StorageModel
 from exifbench.reports.documents.equality import REFERENCE, EqualitySpec, parse_equality
+from exifbench.strategies import ORIGINAL
 from exifbench.reports.documents.decision import REJECT, Decision, PhaseVerdict
 from exifbench.reports.documents.runs import RunSet
 from exifbench.errors import ExifbenchError
@@ -93,7 +94,7 @@ def run_watched(
 def rollout(
     folder: Folder,
     candidate: str,
-    reference: str = "sync",
+    reference: str = ORIGINAL,
     policy: Policy = Policy(),
     storage: StorageModel = StorageModel(),
     workers: int | None = None,

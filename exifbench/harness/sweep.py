@@ -27,10 +27,9 @@ from exifbench.reports.documents.sweep import Configuration, SweepResults, Thres
 from exifbench.datasets.patterns.pattern import Pattern
 from exifbench.harness.bench import BenchConfig, ReplayHook, run_bench, storage_mount
 from exifbench.harness.orchestrate import collect, interleave
-from exifbench.strategies import accepts, resolve
+from exifbench.strategies import ORIGINAL, accepts, resolve
 
 DIMENSIONS = ("strategy", "workers", "extractor", "storage", "pattern")
-REFERENCE = "sync"
 
 SweepProgress = Callable[[str, int, int], None]
 """Called as ``hook(configuration, repeat, calls_done)``."""
@@ -58,8 +57,8 @@ class Matrix:
         product = itertools.product(self.strategies, self.workers, self.extractors, self.storages, self.patterns)
         found = [Configuration(dict(zip(DIMENSIONS, values, strict=True))) for values in product]
         for storage, pattern in itertools.product(self.storages, self.patterns):
-            if not any(one.strategy == REFERENCE and one.storage == storage and one.settings["pattern"] == pattern for one in found):
-                settings = {"strategy": REFERENCE, "workers": None, "extractor": "pillow", "storage": storage, "pattern": pattern}
+            if not any(one.strategy == ORIGINAL and one.storage == storage and one.settings["pattern"] == pattern for one in found):
+                settings = {"strategy": ORIGINAL, "workers": None, "extractor": "pillow", "storage": storage, "pattern": pattern}
                 found.append(Configuration(settings, reference=True))
         return found
 

@@ -35,8 +35,11 @@ from exifbench.strategies.viewport import ViewportLoader
 LoaderClass = Callable[..., ExifLoader]
 """A loader class: called with its options, it builds a loader."""
 
+ORIGINAL = "sync"
+"""The original loader's strategy: the reference a run, a sweep, a launch series and a rollout compare with."""
+
 BUILTIN: dict[str, LoaderClass] = {
-    "sync": SyncLoader,
+    ORIGINAL: SyncLoader,
     "threadpool": ThreadPoolLoader,
     "lazy": LazyLoader,
     "process": ProcessPoolLoader,
