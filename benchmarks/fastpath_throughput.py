@@ -28,8 +28,6 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -39,20 +37,10 @@ from PIL import Image
 from exifbench.datasets.embedded import default_dataset
 from exifbench.datasets.folder import scan
 from exifbench.harness.equality import values_equal
-from exifbench.strategies.extractors import ExifRead, ExifReader, fastpath, png, tiff_ifd
+from exifbench.strategies.extractors import ExifRead, ExifReader, fastpath, png
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "exif-samples"
 READERS = ("pillow", "fastpath", "fastpath-python")
-
-
-@contextmanager
-def pure_python() -> Iterator[None]:
-    core = fastpath._fastcore
-    fastpath._fastcore = tiff_ifd._fastcore = None
-    try:
-        yield
-    finally:
-        fastpath._fastcore = tiff_ifd._fastcore = core
 
 
 def sources(count: int = 10) -> list[Path]:
@@ -129,7 +117,7 @@ def read_once(name: str, path: str) -> tuple[ExifRead, int, int, int]:
     _INFLATE_NS[0] = 0
     begin_wall, begin_cpu = time.perf_counter_ns(), time.thread_time_ns()
     if name == "fastpath-python":
-        with pure_python():
+        with fastpath.pure_python():
             read = reader(path)
     else:
         read = reader(path)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from exifbench.strategies.extractors import ExifRead, ExifReader, report
 from exifbench.strategies.extractors.error_log import ErrorCollector
+from exifbench.strategies.extractors.fallback import Fallback
+from exifbench.strategies.extractors.fastpath import header_exif
 from exifbench.strategies import accepts, create, resolve
 from exifbench.strategies.base import ExifLoader
 
@@ -55,3 +58,12 @@ class GatedReader:
 
     def report(self, path: str, read: ExifRead) -> dict[str, Any]:
         return report(path, read, self.log)
+
+
+def fallback_of(path: Path) -> str | None:
+    """Why the fast path hands ``path`` to Pillow; ``None`` when it answers from the header."""
+    try:
+        header_exif(str(path))
+    except Fallback as exc:
+        return exc.reason
+    return None

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +15,10 @@ from exifbench.datasets.synth import synthesize
 from exifbench.harness.equality import values_equal
 from exifbench.strategies.extractors import fastpath, tiff_ifd
 from exifbench.strategies.extractors.fallback import Fallback
-from exifbench.strategies.extractors.fastpath import FIRST_READ, LOOKAHEAD, MAX_HEADER, header_exif, scan_file
+from exifbench.strategies.extractors.fastpath import FIRST_READ, LOOKAHEAD, MAX_HEADER, header_exif, pure_python, scan_file
 
 SOURCES = ["jpg/Canon_40D.jpg", "jpg/gps/DSCN0010.jpg", "jpg/Nikon_D70.jpg", "jpg/xmp/BlueSquare.jpg",
            "jpg/Fujifilm_FinePix_E500.jpg", "jpg/Pentax_K10D.jpg"]  # fmt: skip
-
-
-@contextmanager
-def pure_python() -> Iterator[None]:
-    """The fast path with its compiled core absent, as in an install without a C compiler."""
-    core = fastpath._fastcore
-    fastpath._fastcore = tiff_ifd._fastcore = None
-    try:
-        yield
-    finally:
-        fastpath._fastcore = tiff_ifd._fastcore = core
 
 
 def answer(path: Path) -> tuple[str, Any]:

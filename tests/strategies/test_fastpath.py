@@ -17,6 +17,7 @@ import PIL
 import pytest
 from PIL import Image
 
+from tests.helpers import fallback_of
 from exifbench.strategies.extractors import ExifRead, ExifReader, get_extractor
 from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.fastpath import FIRST_READ, MAX_HEADER, fastpath_exif, header_exif, scan_jpeg
@@ -51,14 +52,6 @@ def outcome(extract: Callable[[str], dict[str, Any]], path: Path) -> tuple[Outco
             result = ("raises", type(exc).__name__, str(exc))
     return result, [f"{w.category.__name__}: {w.message}" for w in caught]
 
-
-def fallback_of(path: Path) -> str | None:
-    """Why the fast path hands ``path`` to Pillow; ``None`` when it answers from the header."""
-    try:
-        header_exif(str(path))
-    except Fallback as exc:
-        return exc.reason
-    return None
 
 
 def same_order(a: Any, b: Any) -> bool:

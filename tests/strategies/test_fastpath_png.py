@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
 
+from tests.helpers import fallback_of
 from exifbench.harness.equality import values_equal
-from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.fastpath import fastpath_exif, header_exif
 from exifbench.strategies.extractors.pillow import pillow_exif
 from exifbench.strategies.extractors.png import rows
@@ -50,13 +50,6 @@ def assert_like_pillow(path: Path) -> tuple[Any, ...]:
         assert expected == actual, path
     return actual
 
-
-def fallback_of(path: Path) -> str | None:
-    try:
-        header_exif(str(path))
-    except Fallback as exc:
-        return exc.reason
-    return None
 
 
 def chunk(cid: bytes, data: bytes) -> bytes:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache, partial
 from typing import Any
 
@@ -27,6 +28,7 @@ from PIL import Image
 from exifbench.strategies.extractors.fallback import Fallback
 from exifbench.strategies.extractors.pillow import pillow_exif
 from exifbench.strategies.extractors.plugin_open import no_getexif_exif
+from exifbench.strategies.extractors import tiff_ifd
 from exifbench.strategies.extractors.tiff_ifd import CORE_VERSION, merged_exif, named
 
 try:  # the compiled core (setup.py builds it; optional): the same scan with the GIL released
@@ -55,6 +57,21 @@ _NOT_FF = re.compile(rb"[^\xff]")
 COMPILED = _fastcore is not None
 """Whether the compiled core (``_fastcore``, built by setup.py) does the marker scan and the IFD walk; without it the
 pure-Python functions here and in :mod:`~exifbench.strategies.extractors.tiff_ifd` do, with the same answers."""
+
+
+@contextmanager
+def pure_python() -> Iterator[None]:
+    """The fast path with its compiled core set aside while the block runs, as in an install without a C
+    compiler: the oracle the core is checked against, and the pure-Python figures of the benchmarks."""
+    global _fastcore
+    core = _fastcore
+    _fastcore = None  # type: ignore[assignment]
+    setattr(tiff_ifd, "_fastcore", None)
+    try:
+        yield
+    finally:
+        _fastcore = core
+        setattr(tiff_ifd, "_fastcore", core)
 
 Found = tuple[bytes, int, int, bytes | None, bool]
 """What the marker scan found: the Exif payload as ``data[start:end]``, the last XMP packet, whether JFIF set the DPI."""
